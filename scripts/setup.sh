@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what stormpack's build and tests need on a fresh machine. Idempotent and
+# non-interactive; safe to run on every CI run (it only installs what is missing).
+set -euo pipefail
+
+targets=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl)
+installed=$(rustup target list --installed)
+for t in "${targets[@]}"; do
+    grep -qx "$t" <<<"$installed" || rustup target add "$t"
+done
+rustup component list --installed | grep -q '^clippy' || rustup component add clippy rustfmt
+
+# qemu-user runs the aarch64 binaries in tests (the launcher's architecture choice).
+if ! command -v qemu-aarch64-static >/dev/null 2>&1 && ! command -v qemu-aarch64 >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user-static >/dev/null) \
+            || echo "setup: could not install qemu-user-static; aarch64 run tests will be skipped" >&2
+    else
+        echo "setup: qemu-user-static missing (apt-get install qemu-user-static); aarch64 run tests will be skipped" >&2
+    fi
+fi

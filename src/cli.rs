@@ -1,0 +1,115 @@
+//! The command line, as clap derive types. Parsing only: every command's behaviour lives in
+//! `commands::*`, which turns these into a build plan.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "stormpack", version, about = "Build Apache Storm topology jars without Maven")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the topology jar (target/<finalName>.jar and its .sha256).
+    Build(BuildArgs),
+    /// List a jar's entries: size, mode, method, CRC, and its manifest.
+    Inspect(InspectArgs),
+    /// Rebuild in a scratch directory and compare digests with a fresh build.
+    Verify(BuildArgs),
+    /// Print the resolved Maven dependencies (as `mvn dependency:list`, or as a tree).
+    Deps(DepsArgs),
+    /// Validate the topology (Flux YAML) against the jar's contents.
+    Check(CheckArgs),
+    /// Build if needed, then run the topology on a real Storm LocalCluster.
+    Run(RunArgs),
+}
+
+/// Where the project is and how its dependencies are found; shared by every project command.
+#[derive(Debug, Clone, Args)]
+pub struct ProjectArgs {
+    /// The project directory (holding pom.xml or Cargo.toml).
+    #[arg(long, short = 'p', default_value = ".")]
+    pub project: PathBuf,
+    /// Use only the local Maven repository; fail naming any missing artifact.
+    #[arg(long)]
+    pub offline: bool,
+    /// Fail if dependency resolution would change stormpack.lock.
+    #[arg(long)]
+    pub locked: bool,
+    /// The local Maven repository (default: settings.xml's localRepository, else ~/.m2/repository).
+    #[arg(long, value_name = "DIR", env = "STORMPACK_MAVEN_REPO_LOCAL")]
+    pub maven_repo_local: Option<PathBuf>,
+    /// A Maven settings.xml to use instead of ~/.m2/settings.xml.
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Rust target triple for the components; repeat for a multi-architecture jar.
+    #[arg(long = "target", value_name = "TRIPLE")]
+    pub targets: Vec<String>,
+    /// Print a machine-readable summary (jar path, sha256, entries) on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Print the resolved build plan and stop without building.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InspectArgs {
+    /// The jar to list.
+    pub jar: PathBuf,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DepsArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Print the dependency tree instead of the flat list.
+    #[arg(long)]
+    pub tree: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Print the topology graph in Graphviz DOT and nothing else.
+    #[arg(long)]
+    pub dot: bool,
+    /// A properties file for `${key}` substitution, as Flux's --filter.
+    #[arg(long, value_name = "FILE")]
+    pub filter: Option<PathBuf>,
+    /// Substitute `${ENV-NAME}` from the environment, as Flux's --env-filter.
+    #[arg(long)]
+    pub env_filter: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub build: BuildArgs,
+    /// How long the LocalCluster runs before it is stopped (e.g. 30s, 2m).
+    #[arg(long, default_value = "30s")]
+    pub duration: String,
+    /// The Storm version to run on (default: the project's Storm version).
+    #[arg(long)]
+    pub storm_version: Option<String>,
+    /// A properties file for `${key}` substitution, passed to Flux as --filter.
+    #[arg(long, value_name = "FILE")]
+    pub filter: Option<PathBuf>,
+    /// Pass --env-filter to Flux.
+    #[arg(long)]
+    pub env_filter: bool,
+}

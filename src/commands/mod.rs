@@ -1,0 +1,22 @@
+//! One module per subcommand; `dispatch` routes the parsed command line. Each returns the exit
+//! code (0 success, 1 failure reported through the error, other codes as documented per command).
+
+pub mod build;
+pub mod check;
+pub mod deps;
+pub mod inspect;
+pub mod run;
+pub mod verify;
+
+use crate::cli::{Cli, Command};
+
+pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Build(args) => build::run(&args),
+        Command::Inspect(args) => inspect::run(&args),
+        Command::Verify(args) => verify::run(&args),
+        Command::Deps(args) => deps::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Run(args) => run::run(&args),
+    }
+}

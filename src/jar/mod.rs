@@ -1,0 +1,45 @@
+//! The jar writer: the only code that knows zip details. It takes the project's staged entries
+//! and the dependency jars (already planned by `shade`) and writes one reproducible jar: `META-INF/`
+//! and `META-INF/MANIFEST.MF` first, then the `leading` entries, then everything else sorted; one
+//! timestamp; modes 0644/0755; dependency entries copied raw (never recompressed).
+//! `inspect` reads a jar back for `stormpack inspect`.
+
+use std::path::Path;
+
+use crate::shade::ShadePlan;
+use crate::staging::Staging;
+use crate::timestamp::Timestamp;
+
+/// Everything the writer needs.
+pub struct JarBuild<'a> {
+    /// Project entries, including `META-INF/MANIFEST.MF` and the project's `META-INF/maven/...`.
+    pub project: &'a Staging,
+    /// Paths written right after the manifest, in this order (the project's pom.xml and
+    /// pom.properties).
+    pub leading: Vec<String>,
+    /// Dependency entries to copy raw, decided by `shade::plan`.
+    pub shaded: &'a ShadePlan,
+    pub timestamp: Timestamp,
+}
+
+/// One entry as written, for `--json` and the build summary.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EntryInfo {
+    pub path: String,
+    pub size: u64,
+    pub compressed_size: u64,
+    pub method: String,
+    pub crc32: u32,
+    pub mode: u32,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct JarSummary {
+    pub entries: Vec<EntryInfo>,
+}
+
+/// Write the jar to `out` (a new file; the caller renames it into place).
+pub fn write_jar(build: &JarBuild<'_>, out: &Path) -> anyhow::Result<JarSummary> {
+    let _ = (build, out);
+    anyhow::bail!("the jar writer is not implemented yet")
+}

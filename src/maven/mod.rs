@@ -1,0 +1,17 @@
+//! Everything Maven: coordinates, the pom model (parse, inherit, interpolate), remote and local
+//! repositories, dependency resolution with Maven's semantics, and the lockfile.
+//!
+//! Callers use three entry points: [`project::load_project`] (the project's own pom.xml as an
+//! effective model), [`repository::RepositorySystem`] (artifacts and poms on disk, downloading
+//! into the shared local repository), and [`resolve::resolve`] (a root's dependencies to the
+//! runtime classpath, in Maven's order).
+
+pub mod coord;
+pub mod lock;
+pub mod pom;
+pub mod project;
+pub mod repository;
+pub mod resolve;
+pub mod settings;
+
+pub use coord::{Artifact, Dependency, Exclusion, Scope};

@@ -1,0 +1,1 @@
+//! `~/.m2/settings.xml`: localRepository, mirrors, offline.
