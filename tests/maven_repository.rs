@@ -573,3 +573,39 @@ fn downloads_a_real_artifact_from_maven_central() {
         .unwrap();
     assert!(versions.iter().any(|v| v == "2.8.4"), "{versions:?}");
 }
+
+#[test]
+fn fetch_many_downloads_in_parallel_and_keeps_request_order() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<RepositorySystem>();
+
+    let dir = tempfile::tempdir().unwrap();
+    let remote = dir.path().join("remote");
+    let local = dir.path().join("local");
+    let mut requests = Vec::new();
+    for i in 0..20 {
+        let a = Artifact::new("org.example", &format!("many{i}"), "1.0");
+        let content = format!("content {i}").into_bytes();
+        publish(&remote, &a, &content, Some(&sha1_hex(&content)));
+        requests.push((a, vec![]));
+    }
+    let repos = system(&local, vec![RemoteRepository::file("test", &remote)]);
+    let paths = repos.fetch_many(&requests).unwrap();
+    for (i, path) in paths.iter().enumerate() {
+        assert_eq!(
+            std::fs::read(path).unwrap(),
+            format!("content {i}").into_bytes()
+        );
+    }
+
+    // One missing artifact: its error is reported, the others are still cached.
+    let other_local = dir.path().join("local2");
+    let repos = system(&other_local, vec![RemoteRepository::file("test", &remote)]);
+    requests.insert(3, (Artifact::new("org.example", "absent", "1.0"), vec![]));
+    let err = repos.fetch_many(&requests).unwrap_err();
+    assert!(
+        err.to_string().contains("org.example:absent:jar:1.0"),
+        "{err}"
+    );
+    assert_eq!(files_below(&other_local).len(), 20);
+}

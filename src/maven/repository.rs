@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -32,6 +33,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// Attempts per file for transient failures (5xx, resets, timeouts, truncated bodies).
 const ATTEMPTS: u32 = 3;
+/// Downloads `fetch_many` runs at once.
+const PARALLEL_DOWNLOADS: usize = 6;
 const PROGRESS_THRESHOLD: u64 = 1024 * 1024;
 /// Maven's default update policy for metadata: daily.
 const METADATA_MAX_AGE: Duration = Duration::from_secs(24 * 60 * 60);
@@ -319,7 +322,8 @@ impl RepositorySystem {
     }
 
     /// Builds the repository system a command uses: settings.xml from `settings` (which must
-    /// exist) else `~/.m2/settings.xml` when present; the local repository from
+    /// exist) else `~/.m2/settings.xml` when present, over the Maven installation's global
+    /// settings (see [`Settings::load`]); the local repository from
     /// `maven_repo_local`, else settings' `<localRepository>`, else `~/.m2/repository`; offline
     /// when asked or when settings say so; Maven Central (or `$STORMPACK_MAVEN_CENTRAL`).
     pub fn from_environment(
@@ -328,13 +332,7 @@ impl RepositorySystem {
         offline: bool,
     ) -> anyhow::Result<Self> {
         let home = settings::home_dir();
-        let settings = match settings {
-            Some(path) => Settings::read(path)?,
-            None => match home.as_ref().map(|h| h.join(".m2").join("settings.xml")) {
-                Some(path) if path.is_file() => Settings::read(&path)?,
-                _ => Settings::default(),
-            },
-        };
+        let settings = Settings::load(settings)?;
         let local = match (maven_repo_local, &settings.local_repository) {
             (Some(dir), _) => dir.to_path_buf(),
             (None, Some(dir)) => dir.clone(),
@@ -455,6 +453,49 @@ impl RepositorySystem {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Fetches many artifacts at once, downloading up to `PARALLEL_DOWNLOADS` at a time;
+    /// each request is an artifact and the repositories its pom context declares (as for
+    /// [`RepositorySystem::fetch`]). The paths come back in request order; the first error in
+    /// request order is returned after every download has finished or failed.
+    pub fn fetch_many(
+        &self,
+        requests: &[(Artifact, Vec<RemoteRepository>)],
+    ) -> anyhow::Result<Vec<PathBuf>> {
+        let next = AtomicUsize::new(0);
+        let results: Vec<Mutex<Option<anyhow::Result<PathBuf>>>> =
+            requests.iter().map(|_| Mutex::new(None)).collect();
+        let work = || loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some((artifact, extra)) = requests.get(i) else {
+                break;
+            };
+            let result = self.fetch(artifact, extra);
+            if let Ok(mut slot) = results[i].lock() {
+                *slot = Some(result);
+            }
+        };
+        let missing = requests
+            .iter()
+            .filter(|(a, _)| !self.local_path(a).is_file())
+            .count();
+        let threads = PARALLEL_DOWNLOADS.min(missing);
+        std::thread::scope(|scope| {
+            for _ in 1..threads {
+                scope.spawn(work);
+            }
+            work();
+        });
+        results
+            .into_iter()
+            .zip(requests)
+            .map(|(slot, (artifact, _))| {
+                slot.into_inner().ok().flatten().unwrap_or_else(|| {
+                    Err(anyhow::anyhow!("{artifact}: the download thread failed"))
+                })
+            })
+            .collect()
     }
 
     /// Every version of `group:artifact` the repositories list in their `maven-metadata.xml`
@@ -681,7 +722,6 @@ impl RepositorySystem {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    progress.abandon();
                     return Err(Ok(TransferError {
                         transient: true,
                         connection: false,
@@ -698,9 +738,9 @@ impl RepositorySystem {
             received += n as u64;
             progress.update(received);
         }
-        progress.finish(received);
         if let Some(expected) = length {
             if received != expected {
+                progress.finish(false);
                 return Err(Ok(TransferError {
                     transient: true,
                     connection: false,
@@ -710,6 +750,7 @@ impl RepositorySystem {
                 }));
             }
         }
+        progress.finish(true);
         temp.as_file()
             .sync_all()
             .map_err(|e| local_error(temp.path(), e))?;
@@ -783,6 +824,9 @@ impl RepositorySystem {
     /// Opens `url` (`file://` or `http(s)://`) for reading.
     fn open(&self, url: &str) -> Result<Opened, TransferError> {
         if let Some(path) = file_url_path(url) {
+            if !path.is_file() {
+                return Ok(Opened::NotFound("no such file".to_string()));
+            }
             return match fs_err::File::open(&path) {
                 Ok(file) => {
                     let length = file.metadata().ok().map(|m| m.len());
@@ -791,10 +835,6 @@ impl RepositorySystem {
                         length,
                     })
                 }
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    Ok(Opened::NotFound("no such file".to_string()))
-                }
-                Err(e) if path.is_dir() => Ok(Opened::NotFound(e.to_string())),
                 Err(e) => Err(TransferError {
                     transient: false,
                     connection: false,
@@ -973,14 +1013,26 @@ impl Digests {
     }
 }
 
-/// A progress line on stderr for downloads over 1 MiB: redrawn in place on a terminal, a
-/// single line otherwise.
+/// Whether a progress line is being redrawn on the terminal (one at a time: parallel
+/// downloads print single lines instead).
+static PROGRESS_LINE_BUSY: AtomicBool = AtomicBool::new(false);
+
+/// A progress line on stderr for downloads over 1 MiB: redrawn in place (carriage return) on
+/// a terminal, a single line otherwise.
 struct Progress {
     label: String,
     total: Option<u64>,
-    tty: bool,
-    shown: bool,
+    state: ProgressState,
     last_draw: Instant,
+}
+
+#[derive(PartialEq, Eq)]
+enum ProgressState {
+    Hidden,
+    /// Printed once (not a terminal, or another download owns the line).
+    Line,
+    /// Redrawn in place; this download owns `PROGRESS_LINE_BUSY`.
+    Redraw,
 }
 
 impl Progress {
@@ -988,56 +1040,70 @@ impl Progress {
         Progress {
             label: url.rsplit('/').next().unwrap_or(url).to_string(),
             total,
-            tty: io::stderr().is_terminal(),
-            shown: false,
+            state: ProgressState::Hidden,
             last_draw: Instant::now(),
         }
     }
 
     fn update(&mut self, received: u64) {
-        let big = self.total.unwrap_or(received) > PROGRESS_THRESHOLD;
-        if !big {
-            return;
-        }
-        if !self.tty {
-            if !self.shown {
-                self.shown = true;
-                eprintln!("Downloading {} ({})", self.label, self.size_text(received));
+        match self.state {
+            ProgressState::Line => {}
+            ProgressState::Hidden => {
+                if self.total.unwrap_or(received) <= PROGRESS_THRESHOLD {
+                    return;
+                }
+                let tty = io::stderr().is_terminal()
+                    && PROGRESS_LINE_BUSY
+                        .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                        .is_ok();
+                if tty {
+                    self.state = ProgressState::Redraw;
+                    self.draw(received);
+                } else {
+                    self.state = ProgressState::Line;
+                    eprintln!(
+                        "Downloading {} ({})",
+                        self.label,
+                        mib_text(self.total.unwrap_or(received))
+                    );
+                }
             }
-            return;
-        }
-        if !self.shown || self.last_draw.elapsed() >= Duration::from_millis(200) {
-            self.shown = true;
-            self.last_draw = Instant::now();
-            eprint!("\rDownloading {} {}", self.label, self.size_text(received));
-            let _ = io::stderr().flush();
+            ProgressState::Redraw => {
+                if self.last_draw.elapsed() >= Duration::from_millis(200) {
+                    self.draw(received);
+                }
+            }
         }
     }
 
-    fn size_text(&self, received: u64) -> String {
-        let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
-        match self.total {
-            Some(t) if self.tty => format!("{:.1}/{:.1} MiB", mib(received), mib(t)),
-            Some(t) => format!("{:.1} MiB", mib(t)),
-            None => format!("{:.1} MiB", mib(received)),
-        }
+    fn draw(&mut self, received: u64) {
+        self.last_draw = Instant::now();
+        let total = self
+            .total
+            .map(|t| format!("/{}", mib_text(t)))
+            .unwrap_or_default();
+        eprint!("\rDownloading {} {}{total}", self.label, mib_text(received));
+        let _ = io::stderr().flush();
     }
 
-    fn finish(&mut self, received: u64) {
-        if self.tty && self.shown {
-            eprintln!(
-                "\rDownloading {} {} done",
-                self.label,
-                self.size_text(received)
-            );
+    /// Ends the line (`done` after a complete download).
+    fn finish(&mut self, done: bool) {
+        if self.state == ProgressState::Redraw {
+            eprintln!("{}", if done { " done" } else { " failed" });
+            PROGRESS_LINE_BUSY.store(false, Ordering::Release);
+            self.state = ProgressState::Line;
         }
     }
+}
 
-    fn abandon(&mut self) {
-        if self.tty && self.shown {
-            eprintln!();
-        }
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish(false);
     }
+}
+
+fn mib_text(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
 /// The `<versioning><versions><version>` list of a maven-metadata.xml file.

@@ -120,6 +120,72 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// Maven's two settings files merged: the user's (`--settings`, else
+    /// `~/.m2/settings.xml` when present) over the global one (`conf/settings.xml` of the
+    /// Maven installation, when one is found). The user's localRepository wins; mirrors are
+    /// the user's then the global ones; offline if either says so.
+    pub fn load(user: Option<&Path>) -> anyhow::Result<Settings> {
+        Settings::load_files(user, global_settings_path().as_deref())
+    }
+
+    /// [`Settings::load`] with the global settings file given (`None`: no global settings).
+    pub fn load_files(user: Option<&Path>, global: Option<&Path>) -> anyhow::Result<Settings> {
+        let user = match user {
+            Some(path) => Settings::read(path)?,
+            None => match home_dir().map(|h| h.join(".m2").join("settings.xml")) {
+                Some(path) if path.is_file() => Settings::read(&path)?,
+                _ => Settings::default(),
+            },
+        };
+        let global = match global {
+            Some(path) => Settings::read(path)?,
+            None => Settings::default(),
+        };
+        Ok(user.over(global))
+    }
+
+    /// `self` (user settings) merged over `global`, as Maven merges them.
+    pub fn over(mut self, global: Settings) -> Settings {
+        if self.local_repository.is_none() {
+            self.local_repository = global.local_repository;
+        }
+        self.offline |= global.offline;
+        for m in global.mirrors {
+            if !self.mirrors.iter().any(|u| u.id == m.id) {
+                self.mirrors.push(m);
+            }
+        }
+        self
+    }
+}
+
+/// The global settings file of the Maven installation: `$MAVEN_HOME/conf/settings.xml` (or
+/// `$M2_HOME`), else next to the `mvn` found on `PATH` (following symlinks, as `mvn` finds
+/// its own home). `STORMPACK_MAVEN_GLOBAL_SETTINGS` names it explicitly (empty: none).
+pub fn global_settings_path() -> Option<PathBuf> {
+    if let Some(explicit) = std::env::var_os("STORMPACK_MAVEN_GLOBAL_SETTINGS") {
+        return (!explicit.is_empty())
+            .then(|| PathBuf::from(explicit))
+            .filter(|p| p.is_file());
+    }
+    let from_home = ["MAVEN_HOME", "M2_HOME"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .map(|home| PathBuf::from(home).join("conf").join("settings.xml"))
+        .find(|p| p.is_file());
+    if from_home.is_some() {
+        return from_home;
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("mvn"))
+        .find(|mvn| mvn.is_file())
+        .and_then(|mvn| std::fs::canonicalize(mvn).ok())
+        .and_then(|mvn| Some(mvn.parent()?.parent()?.join("conf").join("settings.xml")))
+        .filter(|p| p.is_file())
+}
+
 /// Expands `${user.home}` and `${env.NAME}` as Maven does in settings.xml; anything else is
 /// left as written.
 fn interpolate(value: &str) -> String {
@@ -424,6 +490,42 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("not <settings>"), "{err}");
+    }
+
+    #[test]
+    fn user_settings_override_global_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let user = dir.path().join("user.xml");
+        let global = dir.path().join("global.xml");
+        std::fs::write(
+            &user,
+            "<settings><mirrors><mirror><id>corp</id><mirrorOf>central</mirrorOf>\
+             <url>https://corp.example/m2</url></mirror></mirrors></settings>",
+        )
+        .unwrap();
+        std::fs::write(
+            &global,
+            "<settings><localRepository>/global/repo</localRepository><offline>true</offline>\
+             <mirrors><mirror><id>corp</id><mirrorOf>*</mirrorOf><url>https://ignored</url></mirror>\
+             <mirror><id>legacy</id><mirrorOf>old</mirrorOf><url>https://legacy.example</url></mirror>\
+             </mirrors></settings>",
+        )
+        .unwrap();
+        let s = Settings::load_files(Some(&user), Some(&global)).unwrap();
+        assert_eq!(s.local_repository, Some(PathBuf::from("/global/repo")));
+        assert!(s.offline);
+        let ids: Vec<(&str, &str)> = s
+            .mirrors
+            .iter()
+            .map(|m| (m.id.as_str(), m.url.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                ("corp", "https://corp.example/m2"),
+                ("legacy", "https://legacy.example")
+            ]
+        );
     }
 
     #[test]
