@@ -609,3 +609,58 @@ fn fetch_many_downloads_in_parallel_and_keeps_request_order() {
     );
     assert_eq!(files_below(&other_local).len(), 20);
 }
+
+#[test]
+fn unique_snapshots_resolve_to_the_newest_timestamped_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let older = dir.path().join("older");
+    let newer = dir.path().join("newer");
+    let local = dir.path().join("local");
+    let deploy = |root: &Path, stamp: &str, build: u32, content: &[u8]| {
+        let d = root.join("org/example/snap/1.0-SNAPSHOT");
+        std::fs::create_dir_all(&d).unwrap();
+        let value = format!("1.0-{stamp}-{build}");
+        let jar = d.join(format!("snap-{value}.jar"));
+        std::fs::write(&jar, content).unwrap();
+        std::fs::write(format!("{}.sha1", jar.display()), sha1_hex(content)).unwrap();
+        std::fs::write(
+            d.join("maven-metadata.xml"),
+            format!(
+                "<metadata><groupId>org.example</groupId><artifactId>snap</artifactId>\
+                 <version>1.0-SNAPSHOT</version><versioning>\
+                 <snapshot><timestamp>{stamp}</timestamp><buildNumber>{build}</buildNumber></snapshot>\
+                 <snapshotVersions>\
+                 <snapshotVersion><classifier>sources</classifier><extension>jar</extension>\
+                 <value>1.0-19990101.000000-1</value></snapshotVersion>\
+                 <snapshotVersion><extension>jar</extension><value>{value}</value></snapshotVersion>\
+                 </snapshotVersions></versioning></metadata>"
+            ),
+        )
+        .unwrap();
+    };
+    deploy(&older, "20240101.120000", 7, b"old build");
+    deploy(&newer, "20250101.120000", 2, b"new build");
+    let repos = system(
+        &local,
+        vec![
+            RemoteRepository::file("older", &older),
+            RemoteRepository::file("newer", &newer),
+        ],
+    );
+    let a = Artifact::new("org.example", "snap", "1.0-SNAPSHOT");
+    let path = repos.fetch(&a, &[]).unwrap();
+    assert_eq!(
+        path,
+        local.join("org/example/snap/1.0-SNAPSHOT/snap-1.0-SNAPSHOT.jar")
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), b"new build");
+    assert_eq!(
+        files_below(&local),
+        vec![
+            "org/example/snap/1.0-SNAPSHOT/maven-metadata-newer.xml".to_string(),
+            "org/example/snap/1.0-SNAPSHOT/maven-metadata-older.xml".to_string(),
+            "org/example/snap/1.0-SNAPSHOT/snap-1.0-20250101.120000-2.jar".to_string(),
+            "org/example/snap/1.0-SNAPSHOT/snap-1.0-SNAPSHOT.jar".to_string(),
+        ]
+    );
+}

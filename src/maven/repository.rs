@@ -416,8 +416,14 @@ impl RepositorySystem {
         }
         let rel = artifact.repository_path();
         let mut tried = Vec::new();
-        for repo in self.repositories(extra) {
-            match self.fetch_from(&repo, &rel, &local, &mut tried) {
+        let repos = self.repositories(extra);
+        if artifact.version.ends_with("-SNAPSHOT") {
+            if let Some(path) = self.fetch_snapshot(artifact, &repos, &local, &mut tried)? {
+                return Ok(path);
+            }
+        }
+        for repo in &repos {
+            match self.fetch_from(repo, &rel, &local, &mut tried) {
                 Ok(true) => return Ok(local),
                 Ok(false) => {}
                 Err(Fatal::Repository(e)) => return Err(e.into()),
@@ -437,6 +443,78 @@ impl RepositorySystem {
             }
         }
         .into())
+    }
+
+    /// A `-SNAPSHOT` artifact from repositories that deploy unique (timestamped) snapshots:
+    /// each repository's `maven-metadata.xml` of the version names its newest build; the
+    /// newest across repositories is downloaded under its timestamped name and copied to the
+    /// `-SNAPSHOT` name, as Maven stores both. `Ok(None)` when no repository lists one.
+    fn fetch_snapshot(
+        &self,
+        artifact: &Artifact,
+        repos: &[EffectiveRepository],
+        local: &Path,
+        tried: &mut Vec<Attempt>,
+    ) -> anyhow::Result<Option<PathBuf>> {
+        let rel = artifact.repository_path();
+        let Some((dir_rel, _)) = rel.rsplit_once('/') else {
+            return Ok(None);
+        };
+        let mut best: Option<(SnapshotBuild, &EffectiveRepository)> = None;
+        for repo in repos {
+            let cached = self
+                .local
+                .join(dir_rel)
+                .join(format!("maven-metadata-{}.xml", repo.repo.id));
+            let mut meta_tried = Vec::new();
+            match self.fetch_from(
+                repo,
+                &format!("{dir_rel}/maven-metadata.xml"),
+                &cached,
+                &mut meta_tried,
+            ) {
+                Ok(true) => {}
+                Ok(false) => {
+                    tried.extend(
+                        meta_tried
+                            .into_iter()
+                            .filter(|t| !matches!(t.outcome, Outcome::NotFound(_))),
+                    );
+                    continue;
+                }
+                Err(Fatal::Repository(e)) => return Err(e.into()),
+            }
+            if let Some(build) = read_snapshot_build(&cached, artifact)? {
+                if best.as_ref().is_none_or(|(b, _)| build.newer_than(b)) {
+                    best = Some((build, repo));
+                }
+            }
+        }
+        let Some((build, repo)) = best else {
+            return Ok(None);
+        };
+        let classifier = artifact
+            .effective_classifier()
+            .map(|c| format!("-{c}"))
+            .unwrap_or_default();
+        let timestamped_rel = format!(
+            "{dir_rel}/{}-{}{classifier}.{}",
+            artifact.artifact_id,
+            build.value,
+            artifact.extension()
+        );
+        let timestamped = self.local.join(&timestamped_rel);
+        if !timestamped.is_file() {
+            match self.fetch_from(repo, &timestamped_rel, &timestamped, tried) {
+                Ok(true) => {}
+                Ok(false) => return Ok(None),
+                Err(Fatal::Repository(e)) => return Err(e.into()),
+            }
+        }
+        if timestamped != local {
+            copy_atomically(&timestamped, local)?;
+        }
+        Ok(Some(local.to_path_buf()))
     }
 
     /// Like [`RepositorySystem::fetch`], but `Ok(None)` when every repository answered that it
@@ -1104,6 +1182,101 @@ impl Drop for Progress {
 
 fn mib_text(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// One deployed build of a snapshot: `1.0-20240101.120000-3` (or the version itself for a
+/// non-unique snapshot).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SnapshotBuild {
+    value: String,
+    timestamp: String,
+    build_number: u64,
+}
+
+impl SnapshotBuild {
+    fn newer_than(&self, other: &SnapshotBuild) -> bool {
+        (&self.timestamp, self.build_number) > (&other.timestamp, other.build_number)
+    }
+}
+
+/// The newest build of `artifact` (matching its extension and classifier) that a version's
+/// maven-metadata.xml lists: `<snapshotVersions>` (Maven 3), else `<snapshot>` (Maven 2).
+fn read_snapshot_build(path: &Path, artifact: &Artifact) -> anyhow::Result<Option<SnapshotBuild>> {
+    let text = fs_err::read_to_string(path)?;
+    let root = XmlElement::parse(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: malformed maven-metadata.xml: {}\n  fix: delete the file; stormpack downloads it again",
+            path.display(),
+            e.line,
+            e.column,
+            e.message
+        )
+    })?;
+    let Some(versioning) = root.child("versioning") else {
+        return Ok(None);
+    };
+    let base = artifact.version.trim_end_matches("-SNAPSHOT");
+    let parse_value = |value: &str| -> SnapshotBuild {
+        let suffix = value
+            .strip_prefix(base)
+            .unwrap_or(value)
+            .trim_start_matches('-');
+        let (timestamp, build) = suffix.rsplit_once('-').unwrap_or((suffix, "0"));
+        SnapshotBuild {
+            value: value.to_string(),
+            timestamp: timestamp.to_string(),
+            build_number: build.parse().unwrap_or(0),
+        }
+    };
+    let classifier = artifact.effective_classifier().unwrap_or("");
+    if let Some(list) = versioning.child("snapshotVersions") {
+        let found = list
+            .children
+            .iter()
+            .filter(|v| v.name == "snapshotVersion")
+            .find(|v| {
+                v.child_text("extension").unwrap_or("") == artifact.extension()
+                    && v.child_text("classifier").unwrap_or("") == classifier
+            })
+            .and_then(|v| v.child_text("value"))
+            .filter(|v| !v.is_empty());
+        if let Some(value) = found {
+            return Ok(Some(parse_value(value)));
+        }
+    }
+    if let Some(snapshot) = versioning.child("snapshot") {
+        if snapshot.child_text("localCopy") == Some("true") {
+            return Ok(Some(parse_value(&artifact.version)));
+        }
+        if let (Some(ts), Some(bn)) = (
+            snapshot.child_text("timestamp"),
+            snapshot.child_text("buildNumber"),
+        ) {
+            return Ok(Some(parse_value(&format!("{base}-{ts}-{bn}"))));
+        }
+    }
+    Ok(None)
+}
+
+/// Copies `from` to `to` through a temp file beside `to` and a rename.
+fn copy_atomically(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let dir = to.parent().unwrap_or(Path::new("."));
+    let copy = || -> io::Result<()> {
+        let mut temp = tempfile::Builder::new()
+            .prefix(".stormpack-copy.")
+            .tempfile_in(dir)?;
+        io::copy(&mut std::fs::File::open(from)?, temp.as_file_mut())?;
+        temp.as_file().sync_all()?;
+        temp.persist(to).map_err(|e| e.error)?;
+        Ok(())
+    };
+    copy().map_err(|source| {
+        RepositoryError::Local {
+            path: to.to_path_buf(),
+            source,
+        }
+        .into()
+    })
 }
 
 /// The `<versioning><versions><version>` list of a maven-metadata.xml file.
