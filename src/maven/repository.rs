@@ -188,9 +188,23 @@ impl fmt::Display for RepositoryError {
                 tried,
                 local,
             } => {
+                let mut failed: Vec<&str> = Vec::new();
+                for t in tried.iter().filter(|t| !matches!(t.outcome, Outcome::NotFound(_))) {
+                    let id = t.repository.split(' ').next().unwrap_or(&t.repository);
+                    if !failed.contains(&id) {
+                        failed.push(id);
+                    }
+                }
+                let others = if tried.iter().any(|t| matches!(t.outcome, Outcome::NotFound(_))) {
+                    "no repository that answered has it, and "
+                } else {
+                    ""
+                };
                 write!(
                     f,
-                    "cannot download {artifact}: a repository could not be used; tried:"
+                    "cannot download {artifact}: {others}{} `{}` could not be used; tried:",
+                    if failed.len() == 1 { "repository" } else { "repositories" },
+                    failed.join("`, `")
                 )?;
                 for t in tried {
                     write!(f, "\n  - {t}\n      {}", t.url)?;
@@ -800,11 +814,12 @@ impl RepositorySystem {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
+                    let of = length.map(|l| format!(" of {l}")).unwrap_or_default();
                     return Err(Ok(TransferError {
                         transient: true,
                         connection: false,
                         message: format!(
-                            "download interrupted after {received} bytes: {}",
+                            "download truncated: received {received}{of} bytes ({})",
                             describe_io(&e)
                         ),
                     }));
@@ -822,9 +837,7 @@ impl RepositorySystem {
                 return Err(Ok(TransferError {
                     transient: true,
                     connection: false,
-                    message: format!(
-                        "download truncated: received {received} of {expected} bytes; nothing was stored"
-                    ),
+                    message: format!("download truncated: received {received} of {expected} bytes"),
                 }));
             }
         }
