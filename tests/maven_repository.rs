@@ -664,3 +664,52 @@ fn unique_snapshots_resolve_to_the_newest_timestamped_build() {
         ]
     );
 }
+
+#[test]
+fn unverifiable_download_is_stored_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = dir.path().join("remote");
+    let local = dir.path().join("local");
+    let a = Artifact::new("org.example", "nochecksum", "1.0");
+    publish(&remote, &a, b"unsigned", None);
+    let repos = system(&local, vec![RemoteRepository::file("bare", &remote)]);
+    assert_eq!(
+        std::fs::read(repos.fetch(&a, &[]).unwrap()).unwrap(),
+        b"unsigned"
+    );
+}
+
+#[test]
+fn repository_order_and_mirror_merging_follow_maven() {
+    use stormpack::maven::repository::aggregate_repositories;
+    use stormpack::maven::settings::Mirror;
+
+    let r = |id: &str| RemoteRepository::new(id, &format!("https://{id}.example/m2/"));
+    // Descending into a dependency: the repositories in use first, then the pom's new ones.
+    let merged = aggregate_repositories(&[r("a"), r("central")], &[r("b"), r("a")]);
+    let ids: Vec<&str> = merged.iter().map(|x| x.id.as_str()).collect();
+    assert_eq!(ids, ["a", "central", "b"]);
+    assert_eq!(merged[0].url, "https://a.example/m2", "no trailing slash");
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut repos = system(dir.path(), vec![RemoteRepository::central()]);
+    repos.mirrors = vec![Mirror {
+        id: "internal".into(),
+        url: "https://nexus.example/all".into(),
+        mirror_of: "central,b".into(),
+        blocked: false,
+    }];
+    // A pom repository with the id `central` replaces the super POM's.
+    let effective = repos.repositories(&[r("b"), r("a")]);
+    let shown: Vec<String> = effective.iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        shown,
+        [
+            "internal (https://nexus.example/all, mirror of b, central)",
+            "a (https://a.example/m2)",
+        ]
+    );
+    let own_central = repos.repositories(&[r("central")]);
+    assert_eq!(own_central.len(), 1);
+    assert_eq!(own_central[0].mirror_of, ["central"]);
+}

@@ -1115,6 +1115,7 @@ struct Progress {
     total: Option<u64>,
     state: ProgressState,
     last_draw: Instant,
+    received: u64,
 }
 
 #[derive(PartialEq, Eq)]
@@ -1133,10 +1134,12 @@ impl Progress {
             total,
             state: ProgressState::Hidden,
             last_draw: Instant::now(),
+            received: 0,
         }
     }
 
     fn update(&mut self, received: u64) {
+        self.received = received;
         match self.state {
             ProgressState::Line => {}
             ProgressState::Hidden => {
@@ -1180,6 +1183,9 @@ impl Progress {
     /// Ends the line (`done` after a complete download).
     fn finish(&mut self, done: bool) {
         if self.state == ProgressState::Redraw {
+            if done {
+                self.draw(self.received);
+            }
             eprintln!("{}", if done { " done" } else { " failed" });
             PROGRESS_LINE_BUSY.store(false, Ordering::Release);
             self.state = ProgressState::Line;
