@@ -146,6 +146,17 @@ fn good_artifact_is_downloaded_verified_and_reused() {
         vec!["org/example/good/1.0/good-1.0.jar".to_string()]
     );
 
+    // Readable by others sharing the cache (0666 less the umask, like any file written with
+    // std::fs::write), not tempfile's private 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let reference = dir.path().join("reference");
+        std::fs::write(&reference, b"").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), mode(&reference));
+    }
+
     // Present locally: used as is, even with the remote gone.
     std::fs::remove_dir_all(&remote).unwrap();
     assert_eq!(repos.fetch(&a, &[]).unwrap(), path);

@@ -799,9 +799,7 @@ impl RepositorySystem {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let mut temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".stormpack-part")
+        let mut temp = shared_temp_file(&format!(".{name}."), ".stormpack-part")
             .tempfile_in(dir)
             .map_err(|e| local_error(dir, e))?;
         let mut digests = Digests::default();
@@ -1277,13 +1275,25 @@ fn read_snapshot_build(path: &Path, artifact: &Artifact) -> anyhow::Result<Optio
     Ok(None)
 }
 
+/// A temp-file builder for files that end up shared (the local repository, the lockfile):
+/// created with mode 0666 less the umask, as Maven's and every other tool's files are, not
+/// tempfile's private 0600.
+pub(crate) fn shared_temp_file<'a>(prefix: &'a str, suffix: &'a str) -> tempfile::Builder<'a, 'a> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix).suffix(suffix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder
+}
+
 /// Copies `from` to `to` through a temp file beside `to` and a rename.
 fn copy_atomically(from: &Path, to: &Path) -> anyhow::Result<()> {
     let dir = to.parent().unwrap_or(Path::new("."));
     let copy = || -> io::Result<()> {
-        let mut temp = tempfile::Builder::new()
-            .prefix(".stormpack-copy.")
-            .tempfile_in(dir)?;
+        let mut temp = shared_temp_file(".stormpack-copy.", "").tempfile_in(dir)?;
         io::copy(&mut std::fs::File::open(from)?, temp.as_file_mut())?;
         temp.as_file().sync_all()?;
         temp.persist(to).map_err(|e| e.error)?;
