@@ -18,7 +18,7 @@ use crate::resources::ResourceSet;
 use crate::timestamp::Timestamp;
 
 /// The Storm version assumed when the project names none.
-pub const DEFAULT_STORM_VERSION: &str = "2.8.4";
+pub const DEFAULT_STORM_VERSION: &str = "2.8.3";
 /// The default Rust target: static, runs on any x86_64 node whatever its glibc.
 pub const DEFAULT_TARGET: &str = "x86_64-unknown-linux-musl";
 
@@ -423,11 +423,11 @@ fn rust_dependencies(rust: &RustManifest, declared_at: &str) -> anyhow::Result<V
             ),
             _ => bail!(
                 "dependency `{coord}` is not `groupId:artifactId:version[:scope]` ({declared_at})\n\
-                 fix: write it like \"org.apache.storm:flux-core:2.8.4\""
+                 fix: write it like \"org.apache.storm:flux-core:2.8.3\""
             ),
         };
         if [g, a, v].iter().any(|s| s.trim().is_empty()) {
-            bail!("dependency `{coord}` has an empty part ({declared_at})\nfix: write it like \"org.apache.storm:flux-core:2.8.4\"");
+            bail!("dependency `{coord}` has an empty part ({declared_at})\nfix: write it like \"org.apache.storm:flux-core:2.8.3\"");
         }
         let mut d = Dependency::compile(Artifact::new(g, a, v));
         d.scope = Some(scope);
