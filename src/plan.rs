@@ -155,16 +155,17 @@ impl BuildPlan {
                 },
             })
             .collect();
-        let storm_version = pom
-            .dependencies
+        // The Storm the cluster runs: the version of Storm's own API the project compiles
+        // against (storm-client/-core/-server), else Flux's.
+        let storm_version = ["storm-client", "storm-core", "storm-server", "flux-core"]
             .iter()
-            .chain(&pom.dependency_management)
-            .find(|d| {
-                d.artifact.group_id == "org.apache.storm"
-                    && matches!(
-                        d.artifact.artifact_id.as_str(),
-                        "storm-client" | "storm-core" | "storm-server" | "flux-core"
-                    )
+            .find_map(|name| {
+                pom.dependencies
+                    .iter()
+                    .chain(&pom.dependency_management)
+                    .find(|d| {
+                        d.artifact.group_id == "org.apache.storm" && d.artifact.artifact_id == *name
+                    })
             })
             .map(|d| d.artifact.version.clone())
             .or_else(|| rust.as_ref().map(|r| r.storm_version.clone()))

@@ -126,7 +126,10 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 fn assert_failed_with(out: &Output, needles: &[&str], project: &Path) {
     let err = stderr(out);
-    assert!(!out.status.success(), "expected failure, got success:\n{err}");
+    assert!(
+        !out.status.success(),
+        "expected failure, got success:\n{err}"
+    );
     for n in needles {
         assert!(err.contains(n), "expected {n:?} in:\n{err}");
     }
@@ -134,7 +137,11 @@ fn assert_failed_with(out: &Output, needles: &[&str], project: &Path) {
     let jars: Vec<_> = walkdir::WalkDir::new(project)
         .into_iter()
         .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "jar" || x == "tmp"))
+        .filter(|e| {
+            e.path()
+                .extension()
+                .is_some_and(|x| x == "jar" || x == "tmp")
+        })
         .collect();
     assert!(jars.is_empty(), "a failed build left {jars:?}");
 }
@@ -173,8 +180,14 @@ fn wordcount_maven_layout_matches_the_reference_build() {
     }
     for p in &paths {
         assert_ne!(p, "defaults.yaml", "Storm's defaults.yaml was shaded");
-        assert!(!p.starts_with("org/apache/storm/topology/"), "storm-client class {p} shaded");
-        assert!(!p.ends_with(".SF") && !p.ends_with(".RSA") && !p.ends_with(".DSA"), "{p}");
+        assert!(
+            !p.starts_with("org/apache/storm/topology/"),
+            "storm-client class {p} shaded"
+        );
+        assert!(
+            !p.ends_with(".SF") && !p.ends_with(".RSA") && !p.ends_with(".DSA"),
+            "{p}"
+        );
     }
     assert_eq!(summary["main_class"], "org.apache.storm.flux.Flux");
     let jar = dir.join("target/WordCount-1.0-SNAPSHOT.jar");
@@ -186,7 +199,11 @@ fn wordcount_maven_layout_matches_the_reference_build() {
         .current_dir(dir.join("target"))
         .output()
         .unwrap();
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
 
     // The JDK reads it: JarInputStream, JarFile(verify=true), Main-Class, every entry.
     if Command::new("java").arg("-version").output().is_ok() {
@@ -196,8 +213,15 @@ fn wordcount_maven_layout_matches_the_reference_build() {
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&read.stdout);
-        assert!(read.status.success(), "{text}\n{}", String::from_utf8_lossy(&read.stderr));
-        assert!(text.contains("Main-Class: org.apache.storm.flux.Flux"), "{text}");
+        assert!(
+            read.status.success(),
+            "{text}\n{}",
+            String::from_utf8_lossy(&read.stderr)
+        );
+        assert!(
+            text.contains("Main-Class: org.apache.storm.flux.Flux"),
+            "{text}"
+        );
     } else {
         eprintln!("skipping the JDK read: no `java` on PATH");
     }
@@ -216,7 +240,11 @@ fn project_files_land_where_mvn_package_puts_them() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert!(mvn.status.success(), "{}", String::from_utf8_lossy(&mvn.stdout));
+    assert!(
+        mvn.status.success(),
+        "{}",
+        String::from_utf8_lossy(&mvn.stdout)
+    );
     let maven_jar = dir.join("target/WordCount-1.0-SNAPSHOT.jar");
     let maven_entries = zip_names(&maven_jar);
     let out = stormpack()
@@ -240,7 +268,10 @@ fn project_files_land_where_mvn_package_puts_them() {
 
 fn zip_names(path: &Path) -> Vec<String> {
     let archive = zip::ZipArchive::new(fs::File::open(path).unwrap()).unwrap();
-    archive.file_names().map(|n| n.unwrap().to_string()).collect()
+    archive
+        .file_names()
+        .map(|n| n.unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -290,7 +321,11 @@ fn builds_are_byte_identical_across_dirs_mtimes_umask_and_tz() {
     // Entry modes: 0644 files.
     for e in sa["entries"].as_array().unwrap() {
         let mode = e["mode"].as_u64().unwrap() & 0o777;
-        let expect = if e["path"].as_str().unwrap().ends_with('/') { 0o755 } else { 0o644 };
+        let expect = if e["path"].as_str().unwrap().ends_with('/') {
+            0o755
+        } else {
+            0o644
+        };
         assert_eq!(mode, expect, "{e}");
     }
 }
@@ -334,16 +369,25 @@ fn default_resources_includes_excludes_target_path_and_filtering() {
       <resource><directory>scripts</directory><targetPath>resources</targetPath></resource>
     </resources>"#),
         )
-        .file("conf/app.properties", "v=${project.version} g=@greeting@ u=${undefined}\n")
+        .file(
+            "conf/app.properties",
+            "v=${project.version} g=@greeting@ u=${undefined}\n",
+        )
         .file("conf/sub/more.properties", "name=${project.artifactId}\n")
         .file("conf/top.yaml", "x: 1\n")
         .file("conf/sub/skip.yaml", "not included\n")
         .file("conf/secret/key.properties", "excluded\n")
         .file("scripts/run.py", "print('hi')\n")
         .file("scripts/.gitignore", "default-excluded\n")
-        .file("src/main/resources/ignored.txt", "not a declared resource\n");
+        .file(
+            "src/main/resources/ignored.txt",
+            "not a declared resource\n",
+        );
     let s = json(&p.build(&["--json"]));
-    let paths: Vec<String> = entry_paths(&s).into_iter().filter(|p| !p.ends_with('/')).collect();
+    let paths: Vec<String> = entry_paths(&s)
+        .into_iter()
+        .filter(|p| !p.ends_with('/'))
+        .collect();
     assert_eq!(
         paths,
         [
@@ -359,8 +403,11 @@ fn default_resources_includes_excludes_target_path_and_filtering() {
     let jar = p.dir.join("target/custom-name.jar");
     let mut archive = zip::ZipArchive::new(fs::File::open(&jar).unwrap()).unwrap();
     let mut text = String::new();
-    std::io::Read::read_to_string(&mut archive.by_name("config/app.properties").unwrap(), &mut text)
-        .unwrap();
+    std::io::Read::read_to_string(
+        &mut archive.by_name("config/app.properties").unwrap(),
+        &mut text,
+    )
+    .unwrap();
     assert_eq!(text, "v=0.1 g=hello u=${undefined}\n");
 }
 
@@ -379,19 +426,28 @@ fn no_resources_declared_means_src_main_resources() {
 #[test]
 fn dry_run_prints_the_plan_and_writes_nothing() {
     let p = Project::new()
-        .file("pom.xml", &pom("<resources><resource><directory>conf</directory></resource></resources>"))
+        .file(
+            "pom.xml",
+            &pom("<resources><resource><directory>conf</directory></resource></resources>"),
+        )
         .file("conf/a.txt", "a\n");
     let out = p.build(&["--dry-run", "--json"]);
     let plan = json(&out);
     assert_eq!(plan["artifact_id"], "tiny");
-    assert!(plan["jar"].as_str().unwrap().ends_with("target/tiny-0.1.jar"));
+    assert!(plan["jar"]
+        .as_str()
+        .unwrap()
+        .ends_with("target/tiny-0.1.jar"));
     assert!(!p.dir.join("target").exists());
 }
 
 #[test]
 fn verify_rebuilds_and_compares() {
     let p = Project::new()
-        .file("pom.xml", &pom("<resources><resource><directory>conf</directory></resource></resources>"))
+        .file(
+            "pom.xml",
+            &pom("<resources><resource><directory>conf</directory></resource></resources>"),
+        )
         .file("conf/a.txt", "a\n");
     let out = stormpack()
         .arg("verify")
@@ -425,7 +481,10 @@ fn malformed_xml_names_line_and_column() {
 
 #[test]
 fn unknown_property_is_named() {
-    let p = Project::new().file("pom.xml", &pom("").replace("<version>0.1</version>", "<version>${revision}</version>"));
+    let p = Project::new().file(
+        "pom.xml",
+        &pom("").replace("<version>0.1</version>", "<version>${revision}</version>"),
+    );
     let out = p.build(&[]);
     assert_failed_with(&out, &["${revision}", "pom.xml:"], &p.dir);
 }
@@ -450,7 +509,11 @@ fn two_resources_mapping_to_one_path_name_both() {
         .file("a/topology.yaml", "a\n")
         .file("b/topology.yaml", "b\n");
     let out = p.build(&[]);
-    assert_failed_with(&out, &["topology.yaml", "/a/topology.yaml", "/b/topology.yaml"], &p.dir);
+    assert_failed_with(
+        &out,
+        &["topology.yaml", "/a/topology.yaml", "/b/topology.yaml"],
+        &p.dir,
+    );
 }
 
 #[test]
@@ -469,19 +532,29 @@ fn target_path_and_include_escaping_the_project() {
 #[test]
 fn symlink_outside_the_project() {
     let p = Project::new()
-        .file("pom.xml", &pom("<resources><resource><directory>conf</directory></resource></resources>"))
+        .file(
+            "pom.xml",
+            &pom("<resources><resource><directory>conf</directory></resource></resources>"),
+        )
         .file("conf/a.txt", "a\n");
     let outside = p.dir.parent().unwrap().join("secret.txt");
     fs::write(&outside, "secret\n").unwrap();
     std::os::unix::fs::symlink(&outside, p.dir.join("conf/link.txt")).unwrap();
     let out = p.build(&[]);
-    assert_failed_with(&out, &["symlink", "link.txt", "outside the project"], &p.dir);
+    assert_failed_with(
+        &out,
+        &["symlink", "link.txt", "outside the project"],
+        &p.dir,
+    );
 }
 
 #[test]
 fn unreadable_file() {
     let p = Project::new()
-        .file("pom.xml", &pom("<resources><resource><directory>conf</directory></resource></resources>"))
+        .file(
+            "pom.xml",
+            &pom("<resources><resource><directory>conf</directory></resource></resources>"),
+        )
         .file("conf/a.txt", "a\n");
     // A dangling link cannot be read by anyone (chmod 000 would not stop root).
     std::os::unix::fs::symlink(p.dir.join("conf/gone.txt"), p.dir.join("conf/broken.txt")).unwrap();
@@ -500,7 +573,10 @@ fn unreadable_file() {
 #[test]
 fn a_failed_build_leaves_the_previous_jar_and_writes_nothing_else() {
     let p = Project::new()
-        .file("pom.xml", &pom("<resources><resource><directory>conf</directory></resource></resources>"))
+        .file(
+            "pom.xml",
+            &pom("<resources><resource><directory>conf</directory></resource></resources>"),
+        )
         .file("conf/a.txt", "a\n");
     let first = p.build(&[]);
     assert!(first.status.success(), "{}", stderr(&first));
@@ -518,10 +594,19 @@ fn a_failed_build_leaves_the_previous_jar_and_writes_nothing_else() {
     let out = p.build(&[]);
     assert!(!out.status.success());
     assert_eq!(fs::read(&jar).unwrap(), good, "the good jar was replaced");
-    assert_eq!(fs::read(p.dir.join("target/tiny-0.1.jar.sha256")).unwrap(), sha);
+    assert_eq!(
+        fs::read(p.dir.join("target/tiny-0.1.jar.sha256")).unwrap(),
+        sha
+    );
     let mut after = snapshot(&p.dir);
-    after.insert(p.dir.join("pom.xml"), before.get(&p.dir.join("pom.xml")).unwrap().clone());
-    assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
+    after.insert(
+        p.dir.join("pom.xml"),
+        before.get(&p.dir.join("pom.xml")).unwrap().clone(),
+    );
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
     assert_eq!(fs::read(p.dir.join("pom.xml")).unwrap(), before_pom);
     let leftovers: Vec<_> = fs::read_dir(p.dir.join("target"))
         .unwrap()
