@@ -26,6 +26,23 @@ pub enum Command {
     Check(CheckArgs),
     /// Build if needed, then run the topology on a real Storm LocalCluster.
     Run(RunArgs),
+    /// Benchmark entry point: shade the given jars into one jar through the same plan and writer
+    /// as `build` (used by benches/shade/run.sh).
+    #[command(hide = true)]
+    ShadeBench(ShadeBenchArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ShadeBenchArgs {
+    /// The jar to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Let Storm's own runtime (storm-client/-server, defaults.yaml) through the Storm guard.
+    #[arg(long)]
+    pub allow_storm_runtime: bool,
+    /// Dependency jars, in classpath order.
+    #[arg(required = true)]
+    pub jars: Vec<PathBuf>,
 }
 
 /// Where the project is and how its dependencies are found; shared by every project command.
