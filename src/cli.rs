@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "stormpack", version, about = "Build Apache Storm topology jars without Maven")]
+#[command(
+    name = "stormpack",
+    version,
+    about = "Build Apache Storm topology jars without Maven"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -40,8 +44,19 @@ pub struct ShadeBenchArgs {
     /// Let Storm's own runtime (storm-client/-server, defaults.yaml) through the Storm guard.
     #[arg(long)]
     pub allow_storm_runtime: bool,
+    /// A project file to add: `PATH_IN_JAR=FILE` (repeatable).
+    #[arg(long = "file", value_name = "PATH_IN_JAR=FILE")]
+    pub files: Vec<String>,
+    /// Like --file, stored with mode 0755.
+    #[arg(long = "exec-file", value_name = "PATH_IN_JAR=FILE")]
+    pub exec_files: Vec<String>,
+    /// A project path written right after the manifest (repeatable, in order).
+    #[arg(long = "leading", value_name = "PATH_IN_JAR")]
+    pub leading: Vec<String>,
+    /// `Main-Class` for the generated manifest.
+    #[arg(long)]
+    pub main_class: Option<String>,
     /// Dependency jars, in classpath order.
-    #[arg(required = true)]
     pub jars: Vec<PathBuf>,
 }
 

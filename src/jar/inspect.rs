@@ -36,7 +36,10 @@ const MANIFEST_LIMIT: u64 = 1024 * 1024;
 
 pub fn inspect(jar: &Path) -> anyhow::Result<Inspection> {
     let file = File::open(jar).with_context(|| {
-        format!("cannot open {}\nfix: check the path; `stormpack build` writes target/<finalName>.jar", jar.display())
+        format!(
+            "cannot open {}\nfix: check the path; `stormpack build` writes target/<finalName>.jar",
+            jar.display()
+        )
     })?;
     let source = JarSource::new(file).with_context(|| format!("cannot read {}", jar.display()))?;
     let mut archive = ZipArchive::new(source).map_err(|e| {
@@ -47,7 +50,17 @@ pub fn inspect(jar: &Path) -> anyhow::Result<Inspection> {
         let data = archive.by_index_data(index)?;
         let modified = data
             .last_modified()
-            .map(|t| format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second()))
+            .map(|t| {
+                format!(
+                    "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                    t.year(),
+                    t.month(),
+                    t.day(),
+                    t.hour(),
+                    t.minute(),
+                    t.second()
+                )
+            })
             .unwrap_or_else(|| "-".to_string());
         entries.push(InspectedEntry {
             info: EntryInfo {
@@ -64,14 +77,23 @@ pub fn inspect(jar: &Path) -> anyhow::Result<Inspection> {
     }
     let manifest = match archive.index_for_name("META-INF/MANIFEST.MF") {
         Some(index) => {
-            let mut entry = archive.by_index(index).with_context(|| format!("reading the manifest of {}", jar.display()))?;
+            let mut entry = archive
+                .by_index(index)
+                .with_context(|| format!("reading the manifest of {}", jar.display()))?;
             let mut bytes = Vec::new();
-            (&mut entry).take(MANIFEST_LIMIT).read_to_end(&mut bytes).with_context(|| format!("reading the manifest of {}", jar.display()))?;
+            (&mut entry)
+                .take(MANIFEST_LIMIT)
+                .read_to_end(&mut bytes)
+                .with_context(|| format!("reading the manifest of {}", jar.display()))?;
             Some(String::from_utf8_lossy(&bytes).into_owned())
         }
         None => None,
     };
-    Ok(Inspection { jar: jar.display().to_string(), entries, manifest })
+    Ok(Inspection {
+        jar: jar.display().to_string(),
+        entries,
+        manifest,
+    })
 }
 
 /// The listing as text: one line per entry, then the manifest.
@@ -82,15 +104,33 @@ pub fn render(inspection: &Inspection) -> String {
         "size", "compressed", "mode", "method", "crc32", "modified", "path"
     ));
     for e in &inspection.entries {
-        let mode = if e.info.mode == 0 { "-".to_string() } else { format!("{:o}", e.info.mode & 0o7777) };
-        let mode = if e.made_on_unix || e.info.mode == 0 { mode } else { format!("{mode}*") };
+        let mode = if e.info.mode == 0 {
+            "-".to_string()
+        } else {
+            format!("{:o}", e.info.mode & 0o7777)
+        };
+        let mode = if e.made_on_unix || e.info.mode == 0 {
+            mode
+        } else {
+            format!("{mode}*")
+        };
         out.push_str(&format!(
             "{:>10} {:>10} {:>7} {:<8} {:08x} {:<19}  {}\n",
-            e.info.size, e.info.compressed_size, mode, e.info.method, e.info.crc32, e.modified, e.info.path
+            e.info.size,
+            e.info.compressed_size,
+            mode,
+            e.info.method,
+            e.info.crc32,
+            e.modified,
+            e.info.path
         ));
     }
     out.push_str(&format!("{} entries\n", inspection.entries.len()));
-    if inspection.entries.iter().any(|e| !e.made_on_unix && e.info.mode != 0) {
+    if inspection
+        .entries
+        .iter()
+        .any(|e| !e.made_on_unix && e.info.mode != 0)
+    {
         out.push_str("(* mode stored by a non-Unix zip writer)\n");
     }
     match &inspection.manifest {

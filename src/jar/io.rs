@@ -24,13 +24,25 @@ const READ_BUFFER: usize = 16 * 1024;
 impl JarSource {
     pub(crate) fn new(file: File) -> io::Result<Self> {
         let len = file.metadata()?.len();
-        Ok(JarSource { file: Arc::new(file), len, pos: 0, buf: Vec::new(), buf_start: 0 })
+        Ok(JarSource {
+            file: Arc::new(file),
+            len,
+            pos: 0,
+            buf: Vec::new(),
+            buf_start: 0,
+        })
     }
 }
 
 impl Clone for JarSource {
     fn clone(&self) -> Self {
-        JarSource { file: Arc::clone(&self.file), len: self.len, pos: 0, buf: Vec::new(), buf_start: 0 }
+        JarSource {
+            file: Arc::clone(&self.file),
+            len: self.len,
+            pos: 0,
+            buf: Vec::new(),
+            buf_start: 0,
+        }
     }
 }
 
@@ -86,7 +98,12 @@ const WRITE_BUFFER: usize = 1024 * 1024;
 
 impl JarSink {
     pub(crate) fn new(file: File) -> Self {
-        JarSink { file, buf: Vec::with_capacity(WRITE_BUFFER), buf_start: 0, cursor: 0 }
+        JarSink {
+            file,
+            buf: Vec::with_capacity(WRITE_BUFFER),
+            buf_start: 0,
+            cursor: 0,
+        }
     }
 
     fn position(&self) -> u64 {
@@ -166,11 +183,16 @@ fn resolve_seek(to: SeekFrom, current: u64, end: u64) -> io::Result<u64> {
         SeekFrom::Current(d) => current.checked_add_signed(d),
         SeekFrom::End(d) => end.checked_add_signed(d),
     };
-    target.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start of the file"))
+    target.ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "seek before the start of the file",
+        )
+    })
 }
 
 #[cfg(unix)]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+pub(crate) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     use std::os::unix::fs::FileExt;
     loop {
         match file.read_at(buf, offset) {
@@ -181,19 +203,19 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
 }
 
 #[cfg(unix)]
-fn write_all_at(file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
+pub(crate) fn write_all_at(file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
     use std::os::unix::fs::FileExt;
     file.write_all_at(buf, offset)
 }
 
 #[cfg(windows)]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+pub(crate) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     use std::os::windows::fs::FileExt;
     file.seek_read(buf, offset)
 }
 
 #[cfg(windows)]
-fn write_all_at(file: &File, mut buf: &[u8], mut offset: u64) -> io::Result<()> {
+pub(crate) fn write_all_at(file: &File, mut buf: &[u8], mut offset: u64) -> io::Result<()> {
     use std::os::windows::fs::FileExt;
     while !buf.is_empty() {
         let n = file.seek_write(buf, offset)?;

@@ -12,7 +12,8 @@ use crate::maven::Artifact;
 const STORM_RUNTIME: [&str; 3] = ["storm-client", "storm-core", "storm-server"];
 
 pub fn is_storm_runtime(artifact: &Artifact) -> bool {
-    artifact.group_id == "org.apache.storm" && STORM_RUNTIME.contains(&artifact.artifact_id.as_str())
+    artifact.group_id == "org.apache.storm"
+        && STORM_RUNTIME.contains(&artifact.artifact_id.as_str())
 }
 
 /// One dependency that would bring Storm's runtime into the jar.
@@ -97,7 +98,11 @@ impl fmt::Display for StormGuardError {
             };
             writeln!(f, "  - {} ({what})", short(&o.artifact))?;
             writeln!(f, "    file: {}", o.file.display())?;
-            writeln!(f, "    dependency path: {}", trail_text(&o.trail, &o.artifact))?;
+            writeln!(
+                f,
+                "    dependency path: {}",
+                trail_text(&o.trail, &o.artifact)
+            )?;
             write!(f, "    {}", o.fix())?;
             if i + 1 < self.offenders.len() {
                 writeln!(f)?;
@@ -126,7 +131,10 @@ mod tests {
     fn direct_dependency_gets_the_provided_scope_fix() {
         let root = Artifact::new("com.example", "WordCount", "1.0-SNAPSHOT");
         let storm = Artifact::new("org.apache.storm", "storm-client", "2.8.8");
-        let err = StormGuardError { offenders: vec![offender(&[root, storm])] }.to_string();
+        let err = StormGuardError {
+            offenders: vec![offender(&[root, storm])],
+        }
+        .to_string();
         assert!(err.contains("dependency path: com.example:WordCount:1.0-SNAPSHOT -> org.apache.storm:storm-client:2.8.8"), "{err}");
         assert!(err.contains("fix: add <scope>provided</scope> to the dependency org.apache.storm:storm-client in pom.xml"), "{err}");
     }
@@ -135,7 +143,10 @@ mod tests {
     fn transitive_dependency_names_the_direct_one() {
         let root = Artifact::new("com.example", "WordCount", "1.0-SNAPSHOT");
         let mid = Artifact::new("a", "b", "1");
-        let err = StormGuardError { offenders: vec![offender(&[root, mid])] }.to_string();
+        let err = StormGuardError {
+            offenders: vec![offender(&[root, mid])],
+        }
+        .to_string();
         assert!(err.contains("com.example:WordCount:1.0-SNAPSHOT -> a:b:1 -> org.apache.storm:storm-client:2.8.8"), "{err}");
         assert!(err.contains("<exclusion><groupId>org.apache.storm</groupId><artifactId>storm-client</artifactId></exclusion> to the dependency a:b:1"), "{err}");
     }

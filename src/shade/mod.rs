@@ -108,7 +108,11 @@ struct Contribution {
 }
 
 /// [`plan`] with explicit options.
-pub fn plan_with(staging: &Staging, inputs: Vec<ShadeInput>, options: &ShadeOptions) -> anyhow::Result<ShadePlan> {
+pub fn plan_with(
+    staging: &Staging,
+    inputs: Vec<ShadeInput>,
+    options: &ShadeOptions,
+) -> anyhow::Result<ShadePlan> {
     if !options.allow_storm_runtime {
         if let Some(entry) = staging.get("defaults.yaml") {
             bail!(
@@ -139,9 +143,19 @@ pub fn plan_with(staging: &Staging, inputs: Vec<ShadeInput>, options: &ShadeOpti
         let mut manifest_index = None;
         let dir_start = archive.central_directory_start();
         for index in 0..archive.len() {
-            let data = archive.by_index_data(index).map_err(|e| bad_jar(input, &e.to_string()))?;
+            let data = archive
+                .by_index_data(index)
+                .map_err(|e| bad_jar(input, &e.to_string()))?;
             let path = std::str::from_utf8(data.name_raw())
-                .map_err(|_| bad_jar(input, &format!("entry name {:?} is not UTF-8", data.name_raw().escape_ascii().to_string())))?
+                .map_err(|_| {
+                    bad_jar(
+                        input,
+                        &format!(
+                            "entry name {:?} is not UTF-8",
+                            data.name_raw().escape_ascii().to_string()
+                        ),
+                    )
+                })?
                 .to_string();
             check_entry_path(&path, input)?;
             match dropped(&path) {
@@ -157,9 +171,15 @@ pub fn plan_with(staging: &Staging, inputs: Vec<ShadeInput>, options: &ShadeOpti
                 continue;
             }
             if data.encrypted() {
-                return Err(bad_jar(input, &format!("entry `{path}` is encrypted; a jar cannot hold encrypted entries")));
+                return Err(bad_jar(
+                    input,
+                    &format!("entry `{path}` is encrypted; a jar cannot hold encrypted entries"),
+                ));
             }
-            if !matches!(data.compression(), CompressionMethod::Stored | CompressionMethod::Deflated) {
+            if !matches!(
+                data.compression(),
+                CompressionMethod::Stored | CompressionMethod::Deflated
+            ) {
                 return Err(bad_jar(
                     input,
                     &format!("entry `{path}` uses compression {:?}; the JDK reads only stored and deflated entries", data.compression()),
@@ -167,19 +187,34 @@ pub fn plan_with(staging: &Staging, inputs: Vec<ShadeInput>, options: &ShadeOpti
             }
             // A damaged jar can list entries whose data runs past the central directory; a raw
             // copy would then write a broken entry without noticing.
-            let data_end = data.header_start() + 30 + data.name_raw().len() as u64 + data.compressed_size();
+            let data_end =
+                data.header_start() + 30 + data.name_raw().len() as u64 + data.compressed_size();
             if data_end > dir_start {
-                return Err(bad_jar(input, &format!("entry `{path}` runs past the central directory; the file is damaged")));
+                return Err(bad_jar(
+                    input,
+                    &format!("entry `{path}` runs past the central directory; the file is damaged"),
+                ));
             }
             if is_service_file(&path) {
-                service_sources.entry(path).or_default().push((input_index, index));
+                service_sources
+                    .entry(path)
+                    .or_default()
+                    .push((input_index, index));
                 continue;
             }
-            let contribution = Contribution { who: who.clone(), crc_size: Some((data.crc32(), data.size())) };
+            let contribution = Contribution {
+                who: who.clone(),
+                crc_size: Some((data.crc32(), data.size())),
+            };
             if staging.contains(&path) {
                 contributions
                     .entry(path)
-                    .or_insert_with(|| vec![Contribution { who: "the project".to_string(), crc_size: None }])
+                    .or_insert_with(|| {
+                        vec![Contribution {
+                            who: "the project".to_string(),
+                            crc_size: None,
+                        }]
+                    })
                     .push(contribution);
                 continue;
             }
@@ -196,7 +231,8 @@ pub fn plan_with(staging: &Staging, inputs: Vec<ShadeInput>, options: &ShadeOpti
                     .push(contribution);
                 continue;
             }
-            let executable = data.system() == zip::System::Unix && data.unix_mode().is_some_and(|m| m & 0o111 != 0);
+            let executable = data.system() == zip::System::Unix
+                && data.unix_mode().is_some_and(|m| m & 0o111 != 0);
             kept.insert(path.clone(), entries.len());
             entries.push(ShadedEntry {
                 path,
@@ -224,9 +260,9 @@ pub fn plan_with(staging: &Staging, inputs: Vec<ShadeInput>, options: &ShadeOpti
         if let Some(entry) = staging.get(&path) {
             let content = match &entry.source {
                 EntrySource::Bytes(bytes) => bytes.clone(),
-                EntrySource::File(file) => {
-                    fs_err::read(file).with_context(|| format!("reading the service file {path} (from {})", entry.origin))?
-                }
+                EntrySource::File(file) => fs_err::read(file).with_context(|| {
+                    format!("reading the service file {path} (from {})", entry.origin)
+                })?,
             };
             merge.add("the project", &content);
         }
@@ -239,13 +275,27 @@ pub fn plan_with(staging: &Staging, inputs: Vec<ShadeInput>, options: &ShadeOpti
     }
 
     let (overlaps, identical) = overlap_report(contributions);
-    Ok(ShadePlan { inputs, entries, services, overlaps, identical, multi_release, skipped, archives })
+    Ok(ShadePlan {
+        inputs,
+        entries,
+        services,
+        overlaps,
+        identical,
+        multi_release,
+        skipped,
+        archives,
+    })
 }
 
 fn open_jar(input: &ShadeInput) -> anyhow::Result<ZipArchive<JarSource>> {
     let file = File::open(&input.file).map_err(|e| bad_jar(input, &e.to_string()))?;
     let source = JarSource::new(file).map_err(|e| bad_jar(input, &e.to_string()))?;
-    ZipArchive::new(source).map_err(|e| bad_jar(input, &format!("not a valid zip file ({e}); the download may be truncated")))
+    ZipArchive::new(source).map_err(|e| {
+        bad_jar(
+            input,
+            &format!("not a valid zip file ({e}); the download may be truncated"),
+        )
+    })
 }
 
 /// One clear error for a jar that cannot be read, with the fix.
@@ -266,9 +316,17 @@ fn check_entry_path(path: &str, input: &ShadeInput) -> anyhow::Result<()> {
         || path.starts_with('/')
         || path.contains('\\')
         || path.contains('\0')
-        || trimmed.split('/').any(|part| part.is_empty() || part == "." || part == "..");
+        || trimmed
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..");
     if bad {
-        return Err(bad_jar(input, &format!("entry name `{}` escapes the jar or is malformed", path.escape_debug())));
+        return Err(bad_jar(
+            input,
+            &format!(
+                "entry name `{}` escapes the jar or is malformed",
+                path.escape_debug()
+            ),
+        ));
     }
     Ok(())
 }
@@ -276,20 +334,35 @@ fn check_entry_path(path: &str, input: &ShadeInput) -> anyhow::Result<()> {
 /// Service files and manifests are small; anything above this is not one.
 const SMALL_ENTRY_LIMIT: u64 = 4 * 1024 * 1024;
 
-fn read_small(archive: &mut ZipArchive<JarSource>, index: usize, input: &ShadeInput, path: &str) -> anyhow::Result<Vec<u8>> {
-    let mut file = archive.by_index(index).map_err(|e| bad_jar(input, &format!("entry `{path}`: {e}")))?;
+fn read_small(
+    archive: &mut ZipArchive<JarSource>,
+    index: usize,
+    input: &ShadeInput,
+    path: &str,
+) -> anyhow::Result<Vec<u8>> {
+    let mut file = archive
+        .by_index(index)
+        .map_err(|e| bad_jar(input, &format!("entry `{path}`: {e}")))?;
     if file.size() > SMALL_ENTRY_LIMIT {
-        return Err(bad_jar(input, &format!("entry `{path}` is {} bytes, too large for a {path}", file.size())));
+        return Err(bad_jar(
+            input,
+            &format!(
+                "entry `{path}` is {} bytes, too large for a {path}",
+                file.size()
+            ),
+        ));
     }
     let mut content = Vec::with_capacity(file.size() as usize);
-    file.read_to_end(&mut content).map_err(|e| bad_jar(input, &format!("entry `{path}`: {e}")))?;
+    file.read_to_end(&mut content)
+        .map_err(|e| bad_jar(input, &format!("entry `{path}`: {e}")))?;
     Ok(content)
 }
 
 fn declares_multi_release(manifest: &[u8]) -> bool {
     String::from_utf8_lossy(manifest).lines().any(|line| {
-        line.split_once(':')
-            .is_some_and(|(k, v)| k.trim().eq_ignore_ascii_case("Multi-Release") && v.trim().eq_ignore_ascii_case("true"))
+        line.split_once(':').is_some_and(|(k, v)| {
+            k.trim().eq_ignore_ascii_case("Multi-Release") && v.trim().eq_ignore_ascii_case("true")
+        })
     })
 }
 
@@ -316,7 +389,9 @@ fn guard(inputs: &[ShadeInput], archives: &[ZipArchive<JarSource>]) -> Result<()
     }
 }
 
-fn overlap_report(contributions: BTreeMap<String, Vec<Contribution>>) -> (Vec<String>, Vec<String>) {
+fn overlap_report(
+    contributions: BTreeMap<String, Vec<Contribution>>,
+) -> (Vec<String>, Vec<String>) {
     let mut overlaps = Vec::new();
     let mut identical = Vec::new();
     for (path, list) in contributions {
@@ -326,15 +401,31 @@ fn overlap_report(contributions: BTreeMap<String, Vec<Contribution>>) -> (Vec<St
         let dropped: Vec<&str> = rest.iter().map(|c| c.who.as_str()).collect();
         let same = first.crc_size.is_some() && rest.iter().all(|c| c.crc_size == first.crc_size);
         if same {
-            identical.push(format!("{path}: kept from {}, identical in {}", first.who, dropped.join(", ")));
+            identical.push(format!(
+                "{path}: kept from {}, identical in {}",
+                first.who,
+                dropped.join(", ")
+            ));
         } else {
-            overlaps.push(format!("{path}: kept from {}, dropped from {}", first.who, dropped.join(", ")));
+            overlaps.push(format!(
+                "{path}: kept from {}, dropped from {}",
+                first.who,
+                dropped.join(", ")
+            ));
         }
     }
     (overlaps, identical)
 }
 
 /// The error for an entry that cannot be copied from its jar (used by the writer).
-pub(crate) fn copy_error(plan: &ShadePlan, input: usize, path: &str, reason: &str) -> anyhow::Error {
-    bad_jar(&plan.inputs[input], &format!("copying entry `{path}`: {reason}"))
+pub(crate) fn copy_error(
+    plan: &ShadePlan,
+    input: usize,
+    path: &str,
+    reason: &str,
+) -> anyhow::Error {
+    bad_jar(
+        &plan.inputs[input],
+        &format!("copying entry `{path}`: {reason}"),
+    )
 }

@@ -33,7 +33,9 @@ pub fn dropped(path: &str) -> Option<Dropped> {
         return Some(Dropped::IndexList);
     }
     let signature = name.starts_with("SIG-")
-        || [".SF", ".DSA", ".RSA", ".EC"].iter().any(|ext| name.ends_with(ext));
+        || [".SF", ".DSA", ".RSA", ".EC"]
+            .iter()
+            .any(|ext| name.ends_with(ext));
     signature.then_some(Dropped::Signature)
 }
 
@@ -43,7 +45,9 @@ fn is_versioned_module_info(path: &str) -> bool {
         return false;
     };
     match rest.split_once('/') {
-        Some((version, "module-info.class")) => !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit()),
+        Some((version, "module-info.class")) => {
+            !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit())
+        }
         _ => false,
     }
 }

@@ -18,7 +18,12 @@ impl ServiceMerge {
         self.contributors.push(contributor.to_string());
         let text = String::from_utf8_lossy(content);
         for raw in text.lines() {
-            let line = raw.split('#').next().unwrap_or("").trim().trim_start_matches('\u{feff}');
+            let line = raw
+                .split('#')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .trim_start_matches('\u{feff}');
             if line.is_empty() {
                 continue;
             }
@@ -47,9 +52,15 @@ mod tests {
     fn merges_in_order_without_duplicates_or_comments() {
         let mut m = ServiceMerge::default();
         m.add("project", b"# license header\n\ncom.example.Mine\n");
-        m.add("a:b:1", b"org.a.Impl # trailing comment\r\ncom.example.Mine\n");
+        m.add(
+            "a:b:1",
+            b"org.a.Impl # trailing comment\r\ncom.example.Mine\n",
+        );
         m.add("c:d:2", b"  org.c.Impl\norg.a.Impl");
-        assert_eq!(String::from_utf8(m.render()).unwrap(), "com.example.Mine\norg.a.Impl\norg.c.Impl\n");
+        assert_eq!(
+            String::from_utf8(m.render()).unwrap(),
+            "com.example.Mine\norg.a.Impl\norg.c.Impl\n"
+        );
         assert_eq!(m.contributors, ["project", "a:b:1", "c:d:2"]);
     }
 }
