@@ -7,10 +7,10 @@
 //! version = "1.0-SNAPSHOT"             # default: the package version
 //! topology = "topology.yaml"           # default: topology.yaml; stored at the jar root
 //! resources = ["log4j2.xml"]           # files or globs, stored at the jar root (relative path kept)
-//! storm-version = "2.8.8"              # default: 2.8.8
+//! storm-version = "2.8.3"              # default: plan::DEFAULT_STORM_VERSION
 //! components = ["sentence-spout", "split-bolt", "count-bolt"]   # bins; default: every bin
 //! targets = ["x86_64-unknown-linux-musl"]                       # default: x86_64 musl
-//! dependencies = ["org.apache.storm:flux-core:2.8.8"]           # default: flux-core + flux-wrappers
+//! dependencies = ["org.apache.storm:flux-core:2.8.3"]           # default (empty): the build plan's
 //! ```
 //!
 //! Every key is checked: an unknown key, a component that is not a bin target, an unsupported
@@ -25,8 +25,7 @@ use serde_json::{Map, Value};
 use crate::maven::coord::Scope;
 use crate::target;
 
-/// The Storm version when the manifest names none.
-pub const DEFAULT_STORM_VERSION: &str = "2.8.8";
+use crate::plan::DEFAULT_STORM_VERSION;
 
 /// The keys `[package.metadata.stormpack]` accepts.
 pub const KEYS: &[&str] = &[
@@ -63,7 +62,8 @@ pub struct RustManifest {
     /// Binary target names that are Storm components.
     pub components: Vec<String>,
     pub targets: Vec<String>,
-    /// `group:artifact:version[:scope]` coordinates to shade.
+    /// `group:artifact:version[:scope]` coordinates as declared; empty when the key is absent
+    /// (the build plan then uses Flux and its wrappers at `storm_version`).
     pub dependencies: Vec<String>,
 }
 
@@ -277,12 +277,7 @@ fn from_table(
     }
     target::check_list(&targets).with_context(|| format!("{loc}: in `targets`"))?;
 
-    let dependencies = t.strings("dependencies")?.unwrap_or_else(|| {
-        ["flux-core", "flux-wrappers"]
-            .iter()
-            .map(|a| format!("org.apache.storm:{a}:{storm_version}"))
-            .collect()
-    });
+    let dependencies = t.strings("dependencies")?.unwrap_or_default();
     for d in &dependencies {
         check_dependency(d).with_context(|| format!("{loc}: in `dependencies`"))?;
     }
