@@ -44,6 +44,32 @@ pub fn build(
     targets: &[String],
     out_dir: &Path,
 ) -> anyhow::Result<Vec<BuiltBinary>> {
+    build_with(&Tools::from_env(), manifest, targets, out_dir)
+}
+
+/// The programs a build runs.
+struct Tools {
+    /// `$CARGO` when stormpack itself runs under cargo, else `cargo` on PATH.
+    cargo: OsString,
+    /// `$RUSTC`, else `rustc` on PATH (a rustup proxy picks the project's toolchain).
+    rustc: OsString,
+}
+
+impl Tools {
+    fn from_env() -> Self {
+        Tools {
+            cargo: std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()),
+            rustc: std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()),
+        }
+    }
+}
+
+fn build_with(
+    tools: &Tools,
+    manifest: &RustManifest,
+    targets: &[String],
+    out_dir: &Path,
+) -> anyhow::Result<Vec<BuiltBinary>> {
     let triples = if targets.is_empty() {
         manifest.targets.clone()
     } else {
@@ -56,9 +82,8 @@ pub fn build(
         );
     }
     let specs = target::check_list(&triples)?;
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     for spec in &specs {
-        check_installed(&rustc, spec, &manifest.project_dir)?;
+        check_installed(&tools.rustc, spec, &manifest.project_dir)?;
     }
     let mut built = Vec::new();
     for spec in specs {
@@ -69,9 +94,9 @@ pub fn build(
         env.extend(linker::linker_override(
             spec,
             &manifest.project_dir,
-            &rustc,
+            &tools.rustc,
         )?);
-        let produced = run_cargo(manifest, spec, &env)?;
+        let produced = run_cargo(tools, manifest, spec, &env)?;
         for component in &manifest.components {
             let Some(path) = produced.get(component) else {
                 bail!(
@@ -80,7 +105,7 @@ pub fn build(
                      fix: check that the bin `{component}` in {} builds with `--release --target \
                      {}` (required-features, a `[[bin]]` path)",
                     spec.triple,
-                    command_line(manifest, spec, &env),
+                    command_line(tools, manifest, spec, &env),
                     manifest.manifest_path.display(),
                     spec.triple
                 );
@@ -165,11 +190,6 @@ fn toolchain_flag(libdir: &Path) -> String {
     }
 }
 
-/// The cargo program: `$CARGO` when stormpack itself runs under cargo, else `cargo` on PATH.
-fn cargo_program() -> OsString {
-    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
-}
-
 fn cargo_args(manifest: &RustManifest, spec: &TargetSpec) -> Vec<String> {
     let mut args: Vec<String> = [
         "build",
@@ -191,14 +211,19 @@ fn cargo_args(manifest: &RustManifest, spec: &TargetSpec) -> Vec<String> {
 }
 
 /// The exact command, as a user can paste it into a shell.
-fn command_line(manifest: &RustManifest, spec: &TargetSpec, env: &[(String, String)]) -> String {
+fn command_line(
+    tools: &Tools,
+    manifest: &RustManifest,
+    spec: &TargetSpec,
+    env: &[(String, String)],
+) -> String {
     let mut words = vec![
         "cd".to_string(),
         shell_quote(&manifest.project_dir.display().to_string()),
         "&&".to_string(),
     ];
     words.extend(env.iter().map(|(k, v)| format!("{k}={}", shell_quote(v))));
-    words.push(shell_quote(&cargo_program().to_string_lossy()));
+    words.push(shell_quote(&tools.cargo.to_string_lossy()));
     words.extend(cargo_args(manifest, spec).iter().map(|a| shell_quote(a)));
     words.join(" ")
 }
@@ -216,12 +241,13 @@ fn shell_quote(s: &str) -> String {
 
 /// Run cargo for one target; returns component name -> binary path from the artifact messages.
 fn run_cargo(
+    tools: &Tools,
     manifest: &RustManifest,
     spec: &TargetSpec,
     env: &[(String, String)],
 ) -> anyhow::Result<BTreeMap<String, PathBuf>> {
-    let command = command_line(manifest, spec, env);
-    let mut cmd = Command::new(cargo_program());
+    let command = command_line(tools, manifest, spec, env);
+    let mut cmd = Command::new(&tools.cargo);
     cmd.current_dir(&manifest.project_dir)
         .args(cargo_args(manifest, spec))
         .envs(env.iter().map(|(k, v)| (k, v)))
@@ -341,6 +367,65 @@ mod tests {
         assert_eq!(shell_quote("--bin"), "--bin");
         assert_eq!(shell_quote("/a b/c"), "'/a b/c'");
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+
+    #[cfg(unix)]
+    fn script(path: &Path, text: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::write(path, text).unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    /// cargo succeeds but its messages name no binary for a declared component.
+    #[cfg(unix)]
+    #[test]
+    fn a_component_cargo_did_not_produce_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let libdir = dir.path().join("sysroot/lib/rustlib/t/lib");
+        std::fs::create_dir_all(&libdir).unwrap();
+        std::fs::write(libdir.join("libcore-0.rlib"), b"").unwrap();
+        let rustc = dir.path().join("rustc");
+        script(&rustc, &format!("#!/bin/sh\necho '{}'\n", libdir.display()));
+        let cargo = dir.path().join("cargo");
+        script(
+            &cargo,
+            "#!/bin/sh\necho '{\"reason\":\"build-finished\",\"success\":true}'\n",
+        );
+        let tools = Tools {
+            cargo: cargo.into_os_string(),
+            rustc: rustc.into_os_string(),
+        };
+        let project = dir.path().join("p");
+        std::fs::create_dir_all(&project).unwrap();
+        let manifest = RustManifest {
+            manifest_path: project.join("Cargo.toml"),
+            project_dir: project.clone(),
+            target_directory: project.join("target"),
+            package_name: "p".into(),
+            package_version: "0.1.0".into(),
+            group_id: "g".into(),
+            artifact_id: "a".into(),
+            version: "1".into(),
+            topology: "topology.yaml".into(),
+            resources: Vec::new(),
+            storm_version: "2.8.3".into(),
+            components: vec!["split-bolt".into()],
+            targets: vec!["aarch64-unknown-linux-musl".into()],
+            dependencies: Vec::new(),
+        };
+        let err = build_with(&tools, &manifest, &[], &project.join("target"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("cargo succeeded but produced no binary for component `split-bolt` (target aarch64-unknown-linux-musl)"),
+            "{err}"
+        );
+        assert!(err.contains("--target aarch64-unknown-linux-musl"), "{err}");
+        assert!(err.contains("--bin split-bolt"), "{err}");
+        let spec = target::spec("aarch64-unknown-linux-musl").unwrap();
+        if let Some((var, value)) = linker::linker_override(spec, &project, &tools.rustc).unwrap() {
+            assert!(err.contains(&format!("{var}={value} ")), "{err}");
+        }
     }
 
     #[cfg(unix)]
