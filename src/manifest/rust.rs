@@ -81,7 +81,7 @@ pub fn load(dir: &Path) -> anyhow::Result<Option<RustManifest>> {
         .with_context(|| {
             format!(
                 "cannot read {} with `cargo metadata --no-deps --format-version 1`\n\
-                 fix: make `cargo metadata` succeed in {} (cargo's message is above)",
+                 fix: make `cargo metadata` succeed in {} (cargo's message follows)",
                 manifest_path.display(),
                 dir.display()
             )
@@ -134,7 +134,10 @@ fn location(manifest_path: &Path) -> String {
         .ok()
         .and_then(|text| {
             text.lines()
-                .position(|l| l.contains("metadata.stormpack"))
+                .position(|l| {
+                    let l = l.trim_start();
+                    !l.starts_with('#') && l.contains("metadata.stormpack")
+                })
                 .map(|i| i + 1)
         });
     match line {
