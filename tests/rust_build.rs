@@ -322,6 +322,82 @@ fn two_target_build_stages_launchers_that_survive_lost_exec_bits() {
     assert!(stderr.contains("stormpack build --target"), "{stderr}");
 }
 
+/// The launcher needs nothing beyond busybox (an Alpine-like node): busybox `sh` with a PATH that
+/// holds only busybox applets, both when it can chmod in place and when it must copy.
+#[test]
+fn launcher_runs_with_busybox_alone() {
+    let Some(busybox) = ["/usr/bin/busybox", "/bin/busybox"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+    else {
+        println!("SKIPPED: busybox not installed (scripts/setup.sh installs it)");
+        return;
+    };
+    let (_dir, built) = build_two_targets();
+    let mut staging = Staging::new();
+    launcher::stage(&built, &mut staging).unwrap();
+    let run = tempfile::tempdir().unwrap();
+    let resources = extract_resources(&staging, run.path());
+    let applets = run.path().join("busybox-bin");
+    fs::create_dir_all(&applets).unwrap();
+    for applet in [
+        "sh", "dirname", "uname", "chmod", "id", "mkdir", "find", "cp", "mv", "rm",
+    ] {
+        std::os::unix::fs::symlink(&busybox, applets.join(applet)).unwrap();
+    }
+    let bb = |envs: &[(&str, String)]| {
+        let mut cmd = Command::new(&busybox);
+        cmd.args(["sh", "probe-spout.sh", "x"])
+            .current_dir(&resources)
+            .env_clear()
+            .env("PATH", &applets);
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        println!("busybox sh probe-spout.sh x {envs:?}: {out:?}");
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "probe-spout arch=x86_64 args=[x]\n"
+        );
+    };
+    // A chmod that refuses the in-place `u+x` forces the private copy.
+    let refusing = run.path().join("refusing-chmod");
+    fs::create_dir_all(&refusing).unwrap();
+    fs::write(
+        refusing.join("chmod"),
+        format!(
+            "#!{} sh\nif [ \"$1\" = u+x ]; then exit 1; fi\nexec {} chmod \"$@\"\n",
+            busybox.display(),
+            busybox.display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(refusing.join("chmod"), fs::Permissions::from_mode(0o755)).unwrap();
+    let tmpdir = run.path().join("tmp");
+    fs::create_dir_all(&tmpdir).unwrap();
+    bb(&[
+        (
+            "PATH",
+            format!("{}:{}", refusing.display(), applets.display()),
+        ),
+        ("TMPDIR", tmpdir.display().to_string()),
+    ]);
+    assert_eq!(mode(&resources.join("bin/x86_64/probe-spout")), 0o644);
+    assert_eq!(
+        fs::read_dir(&tmpdir).unwrap().count(),
+        1,
+        "one private cache dir"
+    );
+    bb(&[]);
+    assert_eq!(
+        mode(&resources.join("bin/x86_64/probe-spout")) & 0o100,
+        0o100
+    );
+}
+
 /// When the extracted binary cannot be made executable (read-only resources, another owner),
 /// the launcher runs a private copy, made once and then reused.
 #[test]
