@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "stormpack", version, about = "Build Apache Storm topology jars without Maven")]
+#[command(
+    name = "stormpack",
+    version,
+    about = "Build Apache Storm topology jars without Maven"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
