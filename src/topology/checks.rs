@@ -456,9 +456,17 @@ fn reachability(merged: &Merged, diags: &mut Vec<Diagnostic>) {
         .filter_map(|s| s.from.as_ref())
         .map(|t| t.value.as_str())
         .collect();
+    let bolt_ids: Vec<&str> = merged.bolts.iter().filter_map(id_of).collect();
+    // A bolt that a misspelt `to` was meant for is already named in that error's fix.
+    let meant: BTreeSet<&str> = targets
+        .iter()
+        .filter(|t| !bolt_ids.contains(t))
+        .filter_map(|t| closest(t, bolt_ids.iter().copied()))
+        .collect();
     for bolt in &merged.bolts {
         let Some(id) = &bolt.id else { continue };
-        if targets.contains(id.value.as_str()) {
+        let name = id.value.as_str();
+        if targets.contains(name) || (meant.contains(name) && !sources.contains(name)) {
             continue;
         }
         if sources.contains(id.value.as_str()) {

@@ -283,6 +283,9 @@ impl Reader<'_> {
     }
 
     fn number(&mut self, node: &Node, key: &str) -> Option<Number> {
+        if node.as_str().is_some_and(|s| s.contains("${")) {
+            return None; // an unsubstituted placeholder, reported by the filter
+        }
         match node.as_int() {
             Some(value) => Some(Number {
                 value,
@@ -303,6 +306,9 @@ impl Reader<'_> {
     }
 
     fn boolean(&mut self, node: &Node, key: &str) -> bool {
+        if node.as_str().is_some_and(|s| s.contains("${")) {
+            return false; // an unsubstituted placeholder, reported by the filter
+        }
         match node.as_bool() {
             Some(b) => b,
             None => {
