@@ -601,20 +601,251 @@ fn classes(merged: &Merged, ctx: &CheckContext<'_>, diags: &mut Vec<Diagnostic>)
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
     use std::path::Path;
 
-    use super::super::{check, CheckContext};
+    use super::super::{check, CheckContext, Resource};
+
+    const SPOUT: &str = "org.apache.storm.flux.wrappers.spouts.FluxShellSpout";
+    const BOLT: &str = "org.apache.storm.flux.wrappers.bolts.FluxShellBolt";
+
+    /// Diagnostics for a topology text, as `line:col severity: message`.
+    fn run_with(yaml: &str, ctx: &CheckContext<'_>) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("topology.yaml");
+        std::fs::write(&path, yaml).unwrap();
+        check(Path::new(&path), ctx)
+            .unwrap()
+            .iter()
+            .map(|d| format!("{}:{} {:?}: {}", d.line, d.column, d.severity, d.message))
+            .collect()
+    }
+
+    fn run(yaml: &str) -> Vec<String> {
+        run_with(yaml, &CheckContext::bare())
+    }
+
+    fn base(extra_bolts: &str, streams: &str) -> String {
+        format!(
+            "name: t\nspouts:\n  - id: s\n    className: {SPOUT}\n    constructorArgs: [[python3, s.py], [line]]\nbolts:\n  - id: b\n    className: {BOLT}\n    constructorArgs: [[python3, b.py], [word, n]]\n    configMethods:\n      - name: setNamedStream\n        args: [errors, [reason]]\n{extra_bolts}streams:\n  - {{from: s, to: b, grouping: {{type: SHUFFLE}}}}\n{streams}"
+        )
+    }
 
     #[test]
     fn good_wordcount_has_no_findings() {
+        let diags = run(&base(
+            "  - id: log\n    className: org.apache.storm.flux.wrappers.bolts.LogInfoBolt\n",
+            "  - {from: b, to: log, grouping: {type: FIELDS, args: [reason], streamId: errors}}\n",
+        ));
+        assert!(diags.is_empty(), "{diags:#?}");
+    }
+
+    #[test]
+    fn spout_and_bolt_sharing_an_id() {
+        let yaml = base(
+            "  - id: s\n    className: com.x.B\n",
+            "  - {from: b, to: s, grouping: {type: SHUFFLE}}\n",
+        );
+        let diags = run(&yaml);
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.contains("Error: `s` is both a spout and a bolt id")),
+            "{diags:#?}"
+        );
+    }
+
+    #[test]
+    fn stream_from_a_bolt_nothing_reaches_is_an_error() {
+        let yaml = base(
+            "  - id: orphan\n    className: com.x.B\n  - id: sink\n    className: com.x.C\n",
+            "  - {from: orphan, to: sink, grouping: {type: SHUFFLE}}\n",
+        );
+        let diags = run(&yaml);
+        assert!(diags.iter().any(|d| d.contains("Error: bolt `orphan` receives no stream, so Flux leaves it out, yet streams come from it")), "{diags:#?}");
+    }
+
+    #[test]
+    fn parallelism_and_tasks() {
+        let yaml = base("  - id: c\n    className: com.x.C\n    parallelism: 0\n  - id: d\n    className: com.x.D\n    parallelism: 4\n    numTasks: 2\n", "  - {from: b, to: c, grouping: {type: SHUFFLE}}\n  - {from: b, to: d, grouping: {type: SHUFFLE}}\n");
+        let diags = run(&yaml);
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.contains("Error: `c` has parallelism 0")),
+            "{diags:#?}"
+        );
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.contains("Warning: `d` has numTasks 2 below its parallelism 4")),
+            "{diags:#?}"
+        );
+    }
+
+    #[test]
+    fn shell_classes_in_the_wrong_list_and_bad_commands() {
+        let yaml = base(
+            &format!("  - id: w\n    className: {SPOUT}\n    constructorArgs: [[python3, w.py], [x]]\n  - id: c\n    className: {BOLT}\n    constructorArgs: [\"python3 c.py\", [x]]\n  - id: e\n    className: {BOLT}\n"),
+            "  - {from: b, to: w, grouping: {type: SHUFFLE}}\n  - {from: b, to: c, grouping: {type: SHUFFLE}}\n  - {from: b, to: e, grouping: {type: SHUFFLE}}\n",
+        );
+        let diags = run(&yaml);
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.contains("is a spout class under `bolts`")),
+            "{diags:#?}"
+        );
+        assert!(
+            diags.iter().any(|d| d.contains(
+                "the command of FluxShellBolt `c` must be a list of strings, found a single value"
+            )),
+            "{diags:#?}"
+        );
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.contains("FluxShellBolt `e` has no constructorArgs")),
+            "{diags:#?}"
+        );
+    }
+
+    #[test]
+    fn commands_checked_against_the_jar() {
+        let paths: BTreeSet<String> = [
+            "resources/s.py",
+            "resources/b.py",
+            "resources/storm.py",
+            "resources/launch.sh",
+            "resources/tool",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let exists = |_: &str| true;
+        let read = |_: &str| -> Option<Resource> { None };
+        let ctx = CheckContext::with_jar(&paths, &exists, &read);
+        let yaml = base(
+            &format!("  - id: sh\n    className: {BOLT}\n    constructorArgs: [[sh, -e, launch.sh]]\n  - id: inline\n    className: {BOLT}\n    constructorArgs: [[bash, -c, 'exec ./tool']]\n  - id: direct\n    className: {BOLT}\n    constructorArgs: [[tool]]\n  - id: abs\n    className: {BOLT}\n    constructorArgs: [[python3, /opt/x.py]]\n  - id: host\n    className: {BOLT}\n    constructorArgs: [[myprog, arg]]\n  - id: env\n    className: {BOLT}\n    constructorArgs: [[/usr/bin/env, python3, missing.py]]\n"),
+            "  - {from: b, to: sh, grouping: {type: SHUFFLE}}\n  - {from: b, to: inline, grouping: {type: SHUFFLE}}\n  - {from: b, to: direct, grouping: {type: SHUFFLE}}\n  - {from: b, to: abs, grouping: {type: SHUFFLE}}\n  - {from: b, to: host, grouping: {type: SHUFFLE}}\n  - {from: b, to: env, grouping: {type: SHUFFLE}}\n",
+        );
+        let diags = run_with(&yaml, &ctx);
+        // `sh -e launch.sh` is fine (-e is not inline code for sh); `bash -c` has no file to check.
+        assert!(
+            !diags
+                .iter()
+                .any(|d| d.contains("`sh`") || d.contains("`inline`")),
+            "{diags:#?}"
+        );
+        assert!(
+            diags.iter().any(|d| d.contains(
+                "Error: `direct` starts `tool` (a native binary in resources/) directly"
+            )),
+            "{diags:#?}"
+        );
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.contains("Warning: `/opt/x.py` is an absolute path")),
+            "{diags:#?}"
+        );
+        assert!(diags.iter().any(|d| d.contains("Warning: `myprog` (the command of `host`) is neither a known interpreter nor a file of the jar")), "{diags:#?}");
+        assert!(
+            diags.iter().any(|d| d.contains(
+                "Error: `env` runs `missing.py`, but the jar has no `resources/missing.py`"
+            )),
+            "{diags:#?}"
+        );
+    }
+
+    #[test]
+    fn shape_errors() {
+        let diags = run("name: t\nclassName: x\nspouts:\n  - id: s\n    className: com.x.S\n    parallelism: two\n    id: s2\nstreams: {from: s}\n");
+        assert!(diags.contains(&"2:1 Error: unknown key `className` in a topology: Flux (SnakeYAML) refuses the file".to_string()), "{diags:#?}");
+        assert!(
+            diags
+                .iter()
+                .any(|d| d
+                    .starts_with("6:18 Error: `parallelism` must be a whole number, found `two`")),
+            "{diags:#?}"
+        );
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.starts_with("7:5 Warning: `id` is given twice")),
+            "{diags:#?}"
+        );
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.starts_with("8:10 Error: `streams` must be a list, found a mapping")),
+            "{diags:#?}"
+        );
+    }
+
+    #[test]
+    fn topology_source_with_spouts_and_missing_name() {
+        let diags = run("topologySource:\n  className: com.x.Source\nspouts:\n  - id: s\n    className: com.x.S\n");
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.starts_with("1:1 Error: the topology has no `name`")),
+            "{diags:#?}"
+        );
+        assert!(
+            diags
+                .iter()
+                .any(|d| d
+                    .contains("Error: `topologySource` and spouts/bolts/streams in one topology")),
+            "{diags:#?}"
+        );
+    }
+
+    #[test]
+    fn anchors_and_merge_keys_are_followed() {
+        let yaml = format!(
+            "name: t\nspouts:\n  - id: s\n    className: {SPOUT}\n    constructorArgs: [[python3, s.py], [line]]\nbolts:\n  - &shell\n    id: a\n    className: {BOLT}\n    constructorArgs: [[python3, b.py], [word]]\n  - <<: *shell\n    id: b\nstreams:\n  - {{from: s, to: a, grouping: {{type: SHUFFLE}}}}\n  - {{from: a, to: b, grouping: {{type: FIELDS, args: [word]}}}}\n"
+        );
+        let diags = run(&yaml);
+        assert!(diags.is_empty(), "{diags:#?}");
+    }
+
+    #[test]
+    fn includes_follow_override_rules() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("topology.yaml");
         std::fs::write(
-            &path,
-            "name: wc\nspouts:\n  - id: s\n    className: org.apache.storm.flux.wrappers.spouts.FluxShellSpout\n    constructorArgs:\n      - [python3, s.py]\n      - [sentence]\nbolts:\n  - id: b\n    className: org.apache.storm.flux.wrappers.bolts.LogInfoBolt\nstreams:\n  - from: s\n    to: b\n    grouping: {type: FIELDS, args: [sentence]}\n",
+            dir.path().join("extra.yaml"),
+            format!("name: other\nbolts:\n  - id: b\n    className: {BOLT}\n    constructorArgs: [[python3, b.py], [other]]\n  - id: c\n    className: {BOLT}\n    constructorArgs: [[python3, c.py], [x]]\nincludes:\n  - file: deeper.yaml\n"),
         )
         .unwrap();
-        let diags = check(Path::new(&path), &CheckContext::bare()).unwrap();
-        assert!(diags.is_empty(), "{diags:#?}");
+        let main = format!(
+            "name: main\nincludes:\n  - file: extra.yaml\n    override: OVERRIDE\nspouts:\n  - id: s\n    className: {SPOUT}\n    constructorArgs: [[python3, s.py], [line]]\nbolts:\n  - id: b\n    className: {BOLT}\n    constructorArgs: [[python3, b.py], [word]]\nstreams:\n  - {{from: s, to: b, grouping: {{type: SHUFFLE}}}}\n  - {{from: b, to: c, grouping: {{type: FIELDS, args: [word]}}}}\n"
+        );
+        let path = dir.path().join("topology.yaml");
+        let ctx = CheckContext::bare();
+        std::fs::write(&path, main.replace("OVERRIDE", "false")).unwrap();
+        let diags = check(&path, &ctx).unwrap();
+        // The main file's `b` (declaring `word`) is kept; the nested include is ignored, with a warning.
+        assert_eq!(diags.len(), 1, "{diags:#?}");
+        assert!(diags[0]
+            .message
+            .contains("ignores `includes` inside an included file"));
+        assert!(diags[0].file.ends_with("extra.yaml"));
+        assert!(super::super::to_dot(&path, &ctx)
+            .unwrap()
+            .starts_with("digraph \"main\""));
+        std::fs::write(&path, main.replace("OVERRIDE", "true")).unwrap();
+        // With override, the include's `b` (declaring only `other`) replaces it, and the name is `other`.
+        let diags = check(&path, &ctx).unwrap();
+        assert_eq!(diags.len(), 2, "{diags:#?}");
+        assert!(
+            diags[0]
+                .message
+                .contains("stream `default` of `b` declares only [other]"),
+            "{diags:#?}"
+        );
+        assert!(super::super::to_dot(&path, &ctx)
+            .unwrap()
+            .starts_with("digraph \"other\""));
     }
 }
