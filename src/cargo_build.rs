@@ -12,3 +12,13 @@ pub struct BuiltBinary {
     pub target: String,
     pub path: PathBuf,
 }
+
+/// Build the components of `manifest` for each target (empty: the manifest's targets).
+pub fn build(
+    manifest: &crate::manifest::rust::RustManifest,
+    targets: &[String],
+    out_dir: &std::path::Path,
+) -> anyhow::Result<Vec<BuiltBinary>> {
+    let _ = (manifest, targets, out_dir);
+    anyhow::bail!("building Rust components is not implemented yet")
+}

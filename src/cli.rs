@@ -65,6 +65,9 @@ pub struct BuildArgs {
     /// Print the resolved build plan and stop without building.
     #[arg(long)]
     pub dry_run: bool,
+    /// Write the jar into DIR instead of the project's build directory (target/).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

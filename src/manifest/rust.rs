@@ -7,10 +7,10 @@
 //! version = "1.0-SNAPSHOT"             # default: the package version
 //! topology = "topology.yaml"           # stored at the jar root
 //! resources = ["log4j2.xml"]           # files or globs, stored at the jar root (relative path kept)
-//! storm-version = "2.8.8"
+//! storm-version = "2.8.3"
 //! components = ["sentence-spout", "split-bolt", "count-bolt"]   # bins; default: every bin
 //! targets = ["x86_64-unknown-linux-musl"]
-//! dependencies = ["org.apache.storm:flux-core:2.8.8"]           # default: flux-core + flux-wrappers
+//! dependencies = ["org.apache.storm:flux-core:2.8.3"]           # default: flux-core + flux-wrappers
 //! ```
 
 use std::path::{Path, PathBuf};

@@ -31,6 +31,25 @@ pub struct RepositorySystem {
 }
 
 impl RepositorySystem {
+    /// Local repository from the argument, else `~/.m2/repository`; Maven Central.
+    pub fn from_environment(
+        maven_repo_local: Option<&std::path::Path>,
+        settings: Option<&std::path::Path>,
+        offline: bool,
+    ) -> anyhow::Result<Self> {
+        let _ = settings;
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default();
+        Ok(RepositorySystem {
+            local: maven_repo_local
+                .map(|p| p.to_path_buf())
+                .unwrap_or_else(|| home.join(".m2/repository")),
+            remotes: vec![RemoteRepository::central()],
+            offline,
+        })
+    }
+
     /// The local file for `artifact`, downloading it (verified) from the first remote that has
     /// it when it is not in the local repository. `extra` are the repositories a pom declares.
     pub fn fetch(
