@@ -123,6 +123,16 @@ pub struct CheckArgs {
     /// Print the topology graph in Graphviz DOT and nothing else.
     #[arg(long)]
     pub dot: bool,
+    /// The topology file (default: topology.yaml in the project, its resources/ or
+    /// src/main/resources/).
+    #[arg(long, value_name = "FILE")]
+    pub topology: Option<PathBuf>,
+    /// The jar to check against (default: the one jar in the project's target/).
+    #[arg(long, value_name = "FILE")]
+    pub jar: Option<PathBuf>,
+    /// The Storm version whose storm-client provides the runtime classes.
+    #[arg(long, default_value = "2.8.8")]
+    pub storm_version: String,
     /// A properties file for `${key}` substitution, as Flux's --filter.
     #[arg(long, value_name = "FILE")]
     pub filter: Option<PathBuf>,
