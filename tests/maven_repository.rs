@@ -724,3 +724,118 @@ fn repository_order_and_mirror_merging_follow_maven() {
     assert_eq!(own_central.len(), 1);
     assert_eq!(own_central[0].mirror_of, ["central"]);
 }
+
+/// The real binary: a project whose parent pom lives only in a `file://` repository its pom
+/// declares, built with `--maven-repo-local`, `--settings` and `--offline`.
+#[test]
+fn binary_build_fetches_through_the_repository_system() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = dir.path().join("remote");
+    let empty_central = dir.path().join("central");
+    let local = dir.path().join("local");
+    let project = dir.path().join("project");
+    std::fs::create_dir_all(&empty_central).unwrap();
+    std::fs::create_dir_all(project.join("src/main/resources")).unwrap();
+    std::fs::write(project.join("src/main/resources/hello.txt"), "hi\n").unwrap();
+    let settings = dir.path().join("settings.xml");
+    std::fs::write(&settings, "<settings/>").unwrap();
+    let parent = Artifact::new("org.example", "parent", "1.0").pom();
+    let parent_pom = b"<project><modelVersion>4.0.0</modelVersion><groupId>org.example</groupId>\
+        <artifactId>parent</artifactId><version>1.0</version><packaging>pom</packaging></project>";
+    publish(
+        &remote,
+        &parent,
+        parent_pom,
+        Some(&sha1_hex(b"not the pom")),
+    );
+    let write_pom = |parent_artifact: &str| {
+        std::fs::write(
+            project.join("pom.xml"),
+            format!(
+                "<project><modelVersion>4.0.0</modelVersion>\n\
+                 <parent><groupId>org.example</groupId><artifactId>{parent_artifact}</artifactId>\
+                 <version>1.0</version><relativePath/></parent>\n\
+                 <artifactId>child</artifactId>\n\
+                 <repositories><repository><id>testrepo</id><url>file://{}</url></repository></repositories>\n\
+                 </project>\n",
+                remote.display()
+            ),
+        )
+        .unwrap();
+    };
+    let build = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stormpack"))
+            .arg("build")
+            .arg("--project")
+            .arg(&project)
+            .arg("--maven-repo-local")
+            .arg(&local)
+            .arg("--settings")
+            .arg(&settings)
+            .args(extra)
+            .env(
+                "STORMPACK_MAVEN_CENTRAL",
+                format!("file://{}", empty_central.display()),
+            )
+            .env("STORMPACK_MAVEN_GLOBAL_SETTINGS", "")
+            .env_remove("STORMPACK_MAVEN_REPO_LOCAL")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let jar = project.join("target/child-1.0.jar");
+    write_pom("parent");
+
+    let (ok, stderr) = build(&["--offline"]);
+    assert!(!ok);
+    assert!(stderr.contains("org.example:parent:pom:1.0 is not in the local repository, and offline mode forbids downloading it"), "{stderr}");
+    assert!(
+        stderr.contains(&local.join(parent.repository_path()).display().to_string()),
+        "{stderr}"
+    );
+
+    let (ok, stderr) = build(&[]);
+    assert!(!ok);
+    assert!(
+        stderr.contains(&format!(
+            "checksum mismatch for file://{}",
+            remote.join(parent.repository_path()).display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(
+        files_below(&local),
+        Vec::<String>::new(),
+        "nothing corrupt cached"
+    );
+    assert!(!jar.exists(), "no jar");
+
+    publish(&remote, &parent, parent_pom, Some(&sha1_hex(parent_pom)));
+    let (ok, stderr) = build(&[]);
+    assert!(ok, "{stderr}");
+    assert!(jar.is_file());
+    assert_eq!(files_below(&local), vec![parent.repository_path()]);
+    // And now offline works from the local repository.
+    let (ok, stderr) = build(&["--offline"]);
+    assert!(ok, "{stderr}");
+
+    write_pom("unknown");
+    let (ok, stderr) = build(&[]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("org.example:unknown:pom:1.0 was not found in any repository"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("testrepo (file://{})", remote.display())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("central (file://{})", empty_central.display())),
+        "{stderr}"
+    );
+}
