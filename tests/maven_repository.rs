@@ -59,71 +59,70 @@ fn closed_port() -> u16 {
     port
 }
 
-/// A one-thread HTTP server answering each request with `respond(path, request_number)`:
+type Response = (String, Vec<(String, String)>, Vec<u8>);
+
+/// A one-thread HTTP server answering each request with `respond(path, authorization)`:
 /// `(status line, headers, body)`, the body written as given (so it may be shorter than the
-/// Content-Length it announces).
-fn serve<F>(respond: F) -> (String, Arc<AtomicUsize>)
+/// Content-Length it announces). One request per connection.
+fn serve<F>(respond: F) -> String
 where
-    F: Fn(&str, usize) -> (String, Vec<(String, String)>, Vec<u8>) + Send + 'static,
+    F: Fn(&str, Option<&str>) -> Response + Send + 'static,
 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let count = Arc::new(AtomicUsize::new(0));
-    let counter = count.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(stream) = stream else { continue };
-            handle(stream, &respond, &counter);
+            handle(stream, &respond);
         }
     });
-    (url, count)
+    url
 }
 
-fn handle<F>(mut stream: TcpStream, respond: &F, counter: &AtomicUsize)
+fn handle<F>(mut stream: TcpStream, respond: &F)
 where
-    F: Fn(&str, usize) -> (String, Vec<(String, String)>, Vec<u8>),
+    F: Fn(&str, Option<&str>) -> Response,
 {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
         return;
     }
-    {
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
-                break;
+    let mut authorization = None;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            if name.eq_ignore_ascii_case("authorization") {
+                authorization = Some(value.trim().to_string());
             }
         }
-        let path = request_line
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or("/")
-            .to_string();
-        let n = counter.fetch_add(1, Ordering::SeqCst);
-        let (status, headers, body) = respond(&path, n);
-        let mut out = format!("HTTP/1.1 {status}\r\n");
-        for (k, v) in &headers {
-            out.push_str(&format!("{k}: {v}\r\n"));
-        }
-        if !headers.iter().any(|(k, _)| k == "Content-Length") {
-            out.push_str(&format!("Content-Length: {}\r\n", body.len()));
-        }
-        out.push_str("Connection: close\r\n\r\n");
-        let _ = stream.write_all(out.as_bytes());
-        let _ = stream.write_all(&body);
-        let _ = stream.flush();
-        let _ = stream.shutdown(std::net::Shutdown::Both);
-        let mut rest = Vec::new();
-        let _ = reader.read_to_end(&mut rest);
     }
+    let path = request_line.split_whitespace().nth(1).unwrap_or("/");
+    let (status, headers, body) = respond(path, authorization.as_deref());
+    let mut out = format!("HTTP/1.1 {status}\r\n");
+    for (k, v) in &headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !headers.iter().any(|(k, _)| k == "Content-Length") {
+        out.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    out.push_str("Connection: close\r\n\r\n");
+    let _ = stream.write_all(out.as_bytes());
+    let _ = stream.write_all(&body);
+    let _ = stream.flush();
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+    let mut rest = Vec::new();
+    let _ = reader.read_to_end(&mut rest);
 }
 
-fn ok(body: Vec<u8>) -> (String, Vec<(String, String)>, Vec<u8>) {
+fn ok(body: Vec<u8>) -> Response {
     ("200 OK".into(), vec![], body)
 }
 
-fn not_found() -> (String, Vec<(String, String)>, Vec<u8>) {
+fn not_found() -> Response {
     ("404 Not Found".into(), vec![], b"missing".to_vec())
 }
 
@@ -330,7 +329,7 @@ fn unreachable_repository_is_named_with_the_network_error_and_a_hint() {
 fn truncated_download_is_retried_then_reported_and_caches_nothing() {
     let jar_requests = Arc::new(AtomicUsize::new(0));
     let counter = jar_requests.clone();
-    let (url, _) = serve(move |path, _| {
+    let url = serve(move |path, _| {
         if path.ends_with(".jar") {
             counter.fetch_add(1, Ordering::SeqCst);
             (
@@ -366,7 +365,7 @@ fn server_errors_are_retried_and_a_later_success_is_kept() {
     let body = content.clone();
     let jar_requests = Arc::new(AtomicUsize::new(0));
     let counter = jar_requests.clone();
-    let (url, _) = serve(move |path, _| {
+    let url = serve(move |path, _| {
         if path.ends_with(".jar") {
             if counter.fetch_add(1, Ordering::SeqCst) < 2 {
                 ("503 Service Unavailable".into(), vec![], b"busy".to_vec())
@@ -393,7 +392,7 @@ fn server_errors_are_retried_and_a_later_success_is_kept() {
 
 #[test]
 fn http_checksum_mismatch_names_the_url() {
-    let (url, _) = serve(|path, _| {
+    let url = serve(|path, _| {
         if path.ends_with(".jar") {
             ok(b"evil".to_vec())
         } else if path.ends_with(".jar.sha1") {
@@ -844,4 +843,73 @@ fn binary_build_fetches_through_the_repository_system() {
         stderr.contains(&format!("central (file://{})", empty_central.display())),
         "{stderr}"
     );
+}
+
+#[test]
+fn settings_server_credentials_are_sent_as_basic_auth() {
+    let content = b"private bytes".to_vec();
+    let sha1 = sha1_hex(&content);
+    let body = content.clone();
+    let url = serve(move |path, auth| {
+        if auth != Some("Basic dXNlcjpwYXNz") {
+            return ("401 Unauthorized".into(), vec![], b"who are you".to_vec());
+        }
+        if path.ends_with(".jar") {
+            ok(body.clone())
+        } else if path.ends_with(".jar.sha1") {
+            ok(sha1.clone().into_bytes())
+        } else {
+            not_found()
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let a = Artifact::new("org.example", "private", "1.0");
+    let write_settings = |password: &str| {
+        let settings = dir.path().join("settings.xml");
+        std::fs::write(
+            &settings,
+            format!(
+                "<settings><localRepository>{}</localRepository><servers><server>\
+                 <id>private</id><username>user</username><password>{password}</password>\
+                 </server></servers></settings>",
+                dir.path().join("local").display()
+            ),
+        )
+        .unwrap();
+        settings
+    };
+    let pom_repo = [RemoteRepository::new("private", &url)];
+
+    // Without credentials: the error says which repository wants them and where they go.
+    let anonymous = system(&dir.path().join("anon"), vec![]);
+    let err = anonymous.fetch(&a, &pom_repo).unwrap_err().to_string();
+    assert!(err.contains("access denied (HTTP 401)"), "{err}");
+    assert!(
+        err.contains("add a <server> with this repository's id"),
+        "{err}"
+    );
+
+    // (Central is left out: only the private repository is under test.)
+    let only_declared = |settings: PathBuf| {
+        let mut repos = RepositorySystem::from_environment(None, Some(&settings), false).unwrap();
+        repos.remotes.clear();
+        repos
+    };
+    let wrong = only_declared(write_settings("nope"));
+    let err = wrong.fetch(&a, &pom_repo).unwrap_err().to_string();
+    assert!(err.contains("check its <username> and <password>"), "{err}");
+    assert!(!err.contains("nope"), "no password in messages: {err}");
+
+    let encrypted = RepositorySystem::from_environment(
+        None,
+        Some(&write_settings("{COQLCE6DU6GtcS5P=}")),
+        false,
+    )
+    .unwrap();
+    let err = encrypted.fetch(&a, &pom_repo).unwrap_err().to_string();
+    assert!(err.contains("encrypted password"), "{err}");
+
+    let right = only_declared(write_settings("pass"));
+    let path = right.fetch(&a, &pom_repo).unwrap();
+    assert_eq!(std::fs::read(path).unwrap(), content);
 }

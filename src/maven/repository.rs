@@ -20,7 +20,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
 
 use super::coord::Artifact;
-use super::settings::{self, Mirror, Settings, XmlElement};
+use super::settings::{self, Mirror, Server, Settings, XmlElement};
 
 /// Maven Central, as the super POM declares it.
 pub const CENTRAL_URL: &str = "https://repo.maven.apache.org/maven2";
@@ -300,6 +300,8 @@ pub struct RepositorySystem {
     /// settings.xml mirrors, in declaration order (Maven 3.8's http blocker is applied after
     /// them).
     pub mirrors: Vec<Mirror>,
+    /// settings.xml `<server>` credentials, by repository (or mirror) id.
+    pub servers: Vec<Server>,
     session: Arc<Session>,
 }
 
@@ -338,6 +340,7 @@ impl RepositorySystem {
             remotes,
             offline,
             mirrors: Vec::new(),
+            servers: Vec::new(),
             session: Arc::new(Session::new()),
         }
     }
@@ -378,6 +381,7 @@ impl RepositorySystem {
         };
         let mut system = RepositorySystem::new(local, vec![central], offline || settings.offline);
         system.mirrors = settings.mirrors;
+        system.servers = settings.servers;
         Ok(system)
     }
 
@@ -725,7 +729,17 @@ impl RepositorySystem {
             )));
             return Ok(false);
         }
-        match self.transfer(&url, dest) {
+        let server = self.servers.iter().find(|s| s.id == repo.repo.id);
+        if let Some(server) = server.filter(|s| s.password_is_encrypted()) {
+            note(Outcome::Failed(format!(
+                "settings.xml <server> `{}` has an encrypted password, which stormpack cannot decrypt \
+                 (fix: give the plain password or ${{env.VARIABLE}} in a settings file passed with --settings)",
+                server.id
+            )));
+            return Ok(false);
+        }
+        let auth = server.map(Server::basic_auth);
+        match self.transfer(&url, dest, auth.as_deref()) {
             Ok(Transfer::Stored) => Ok(true),
             Ok(Transfer::NotFound(why)) => {
                 note(Outcome::NotFound(why));
@@ -746,7 +760,12 @@ impl RepositorySystem {
 
     /// Downloads `url` to a temp file beside `dest`, retrying transient failures, verifies the
     /// published checksums, and renames it into place.
-    fn transfer(&self, url: &str, dest: &Path) -> Result<Transfer, Result<TransferError, Fatal>> {
+    fn transfer(
+        &self,
+        url: &str,
+        dest: &Path,
+        auth: Option<&str>,
+    ) -> Result<Transfer, Result<TransferError, Fatal>> {
         std::thread::scope(|scope| {
             // Over HTTP every request costs a round trip, and most repositories answer 404 for
             // .sha256/.sha512: the checksum files are asked for while the artifact downloads.
@@ -757,13 +776,13 @@ impl RepositorySystem {
                     .iter()
                     .map(|(_, ext)| {
                         let checksum_url = format!("{url}.{ext}");
-                        scope.spawn(move || self.get_small(&checksum_url))
+                        scope.spawn(move || self.get_small(&checksum_url, auth))
                     })
                     .collect()
             };
             let mut attempt = 1;
             let (temp, digests) = loop {
-                match self.download_once(url, dest) {
+                match self.download_once(url, dest, auth) {
                     Ok(Ok(done)) => break done,
                     Ok(Err(why)) => return Ok(Transfer::NotFound(why)),
                     Err(Err(fatal)) => return Err(Err(fatal)),
@@ -784,7 +803,7 @@ impl RepositorySystem {
             let mut published = Vec::with_capacity(CHECKSUMS.len());
             if prefetch.is_empty() {
                 for (_, ext) in CHECKSUMS {
-                    published.push(self.get_small(&format!("{url}.{ext}"))?);
+                    published.push(self.get_small(&format!("{url}.{ext}"), auth)?);
                 }
             } else {
                 for handle in prefetch {
@@ -820,9 +839,10 @@ impl RepositorySystem {
         &self,
         url: &str,
         dest: &Path,
+        auth: Option<&str>,
     ) -> Result<Result<(tempfile::NamedTempFile, Digests), String>, Result<TransferError, Fatal>>
     {
-        let (mut reader, length) = match self.open(url).map_err(Ok)? {
+        let (mut reader, length) = match self.open(url, auth).map_err(Ok)? {
             Opened::NotFound(why) => return Ok(Err(why)),
             Opened::Body { reader, length } => (reader, length),
         };
@@ -886,10 +906,14 @@ impl RepositorySystem {
     }
 
     /// A small text file (a checksum), retrying transient failures; `None` when not published.
-    fn get_small(&self, url: &str) -> Result<Option<String>, Result<TransferError, Fatal>> {
+    fn get_small(
+        &self,
+        url: &str,
+        auth: Option<&str>,
+    ) -> Result<Option<String>, Result<TransferError, Fatal>> {
         let mut attempt = 1;
         loop {
-            let result = self.open(url).and_then(|opened| match opened {
+            let result = self.open(url, auth).and_then(|opened| match opened {
                 Opened::NotFound(_) => Ok(None),
                 Opened::Body { reader, .. } => {
                     let mut text = String::new();
@@ -916,7 +940,7 @@ impl RepositorySystem {
     }
 
     /// Opens `url` (`file://` or `http(s)://`) for reading.
-    fn open(&self, url: &str) -> Result<Opened, TransferError> {
+    fn open(&self, url: &str, auth: Option<&str>) -> Result<Opened, TransferError> {
         if let Some(path) = file_url_path(url) {
             if !path.is_file() {
                 return Ok(Opened::NotFound("no such file".to_string()));
@@ -945,12 +969,11 @@ impl RepositorySystem {
                 ),
             });
         }
-        let response = self
-            .session
-            .agent
-            .get(url)
-            .call()
-            .map_err(|e| describe_ureq(&e))?;
+        let mut request = self.session.agent.get(url);
+        if let Some(auth) = auth {
+            request = request.header("Authorization", auth);
+        }
+        let response = request.call().map_err(|e| describe_ureq(&e))?;
         let status = response.status().as_u16();
         match status {
             200..=299 => {
@@ -970,10 +993,17 @@ impl RepositorySystem {
             401 | 403 => Err(TransferError {
                 transient: false,
                 connection: false,
-                message: format!(
-                    "access denied (HTTP {status}); the repository wants credentials, which stormpack does not send \
-                     (use a mirror that needs none, or download the artifact once with mvn)"
-                ),
+                message: if auth.is_some() {
+                    format!(
+                        "access denied (HTTP {status}) with the credentials of settings.xml's <server> for this repository; \
+                         check its <username> and <password>"
+                    )
+                } else {
+                    format!(
+                        "access denied (HTTP {status}); the repository wants credentials: add a <server> with this \
+                         repository's id, <username> and <password> to settings.xml"
+                    )
+                },
             }),
             408 | 429 | 500..=599 => Err(TransferError {
                 transient: true,

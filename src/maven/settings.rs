@@ -34,6 +34,64 @@ impl Mirror {
     }
 }
 
+/// A `<server>`: credentials for the repository (or mirror) with the same id, sent as HTTP
+/// basic authentication.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Server {
+    pub id: String,
+    pub username: String,
+    pub password: String,
+}
+
+impl Server {
+    /// Maven's encrypted passwords (`{...}`, decrypted with settings-security.xml) are not
+    /// supported.
+    pub fn password_is_encrypted(&self) -> bool {
+        self.password.len() > 2 && self.password.starts_with('{') && self.password.ends_with('}')
+    }
+
+    /// The `Authorization` header value.
+    pub fn basic_auth(&self) -> String {
+        format!(
+            "Basic {}",
+            base64(format!("{}:{}", self.username, self.password).as_bytes())
+        )
+    }
+}
+
+impl std::fmt::Debug for Server {
+    /// Never prints the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Standard base64 with padding (RFC 4648), for basic authentication.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// What stormpack reads from settings.xml.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Settings {
@@ -42,6 +100,7 @@ pub struct Settings {
     pub local_repository: Option<PathBuf>,
     pub offline: bool,
     pub mirrors: Vec<Mirror>,
+    pub servers: Vec<Server>,
 }
 
 impl Settings {
@@ -116,6 +175,30 @@ impl Settings {
                 });
             }
         }
+        if let Some(servers) = root.child("servers") {
+            for server in servers.children.iter().filter(|c| c.name == "server") {
+                let field =
+                    |name: &str| server.child_text(name).map(interpolate).unwrap_or_default();
+                let id = field("id");
+                if id.is_empty() {
+                    anyhow::bail!(
+                        "{}:{}: a <server> needs an <id> (the id of the repository or mirror it authenticates to)",
+                        path.display(),
+                        server.line
+                    );
+                }
+                let username = field("username");
+                if username.is_empty() {
+                    // Key-based servers (<privateKey>) are for deployment over ssh/scp.
+                    continue;
+                }
+                settings.servers.push(Server {
+                    id,
+                    username,
+                    password: field("password"),
+                });
+            }
+        }
         Ok(settings)
     }
 }
@@ -154,6 +237,11 @@ impl Settings {
         for m in global.mirrors {
             if !self.mirrors.iter().any(|u| u.id == m.id) {
                 self.mirrors.push(m);
+            }
+        }
+        for server in global.servers {
+            if !self.servers.iter().any(|u| u.id == server.id) {
+                self.servers.push(server);
             }
         }
         self
@@ -460,6 +548,31 @@ mod tests {
                 blocked: false,
             }]
         );
+    }
+
+    #[test]
+    fn servers_give_basic_auth_and_hide_passwords() {
+        std::env::set_var("STORMPACK_SETTINGS_TEST_TOKEN", "s3cret");
+        let xml = "<settings><servers>\
+            <server><id>nexus</id><username>ci</username><password>${env.STORMPACK_SETTINGS_TEST_TOKEN}</password></server>\
+            <server><id>deploy-ssh</id><privateKey>/k</privateKey></server>\
+            </servers></settings>";
+        let s = Settings::parse(xml, Path::new("s.xml")).unwrap();
+        assert_eq!(s.servers.len(), 1);
+        assert_eq!(s.servers[0].password, "s3cret");
+        assert_eq!(s.servers[0].basic_auth(), "Basic Y2k6czNjcmV0");
+        assert!(!format!("{:?}", s.servers[0]).contains("s3cret"));
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"user:pass"), "dXNlcjpwYXNz");
+        let encrypted = Server {
+            id: "x".into(),
+            username: "u".into(),
+            password: "{COQLCE6DU6GtcS5P=}".into(),
+        };
+        assert!(encrypted.password_is_encrypted());
     }
 
     #[test]
