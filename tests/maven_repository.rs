@@ -118,6 +118,48 @@ where
     let _ = reader.read_to_end(&mut rest);
 }
 
+/// An HTTP proxy that accepts `CONNECT host:port` (ureq tunnels every request) and then
+/// answers the tunnelled request itself with `respond(path, authorization)`; each CONNECT
+/// target is pushed onto the returned log.
+fn serve_proxy<F>(respond: F) -> (u16, Arc<std::sync::Mutex<Vec<String>>>)
+where
+    F: Fn(&str, Option<&str>) -> Response + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let targets = log.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                continue;
+            }
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                    break;
+                }
+            }
+            let mut parts = line.split_whitespace();
+            if parts.next() != Some("CONNECT") {
+                let _ = stream
+                    .write_all(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n");
+                continue;
+            }
+            targets
+                .lock()
+                .unwrap()
+                .push(parts.next().unwrap_or("").to_string());
+            let _ = stream.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+            handle(stream, &respond);
+        }
+    });
+    (port, log)
+}
+
 fn ok(body: Vec<u8>) -> Response {
     ("200 OK".into(), vec![], body)
 }
@@ -912,4 +954,65 @@ fn settings_server_credentials_are_sent_as_basic_auth() {
     let right = only_declared(write_settings("pass"));
     let path = right.fetch(&a, &pom_repo).unwrap();
     assert_eq!(std::fs::read(path).unwrap(), content);
+}
+
+#[test]
+fn settings_proxy_carries_requests_except_to_non_proxy_hosts() {
+    let content = b"via the proxy".to_vec();
+    let sha1 = sha1_hex(&content);
+    let body = content.clone();
+    let (proxy_port, targets) = serve_proxy(move |path, _| {
+        if path.ends_with(".jar") {
+            ok(body.clone())
+        } else if path.ends_with(".jar.sha1") {
+            ok(sha1.clone().into_bytes())
+        } else {
+            not_found()
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on the repository's own port: only the proxy can answer.
+    let repo_port = closed_port();
+    let repo_url = format!("http://localhost:{repo_port}/maven");
+    let settings_with = |non_proxy: &str| {
+        let settings = dir.path().join(format!("settings-{}.xml", non_proxy.len()));
+        std::fs::write(
+            &settings,
+            format!(
+                "<settings><localRepository>{}</localRepository><proxies><proxy><id>corp</id>\
+                 <host>127.0.0.1</host><port>{proxy_port}</port>\
+                 <nonProxyHosts>{non_proxy}</nonProxyHosts></proxy></proxies></settings>",
+                dir.path()
+                    .join(format!("local-{}", non_proxy.len()))
+                    .display()
+            ),
+        )
+        .unwrap();
+        let mut repos = RepositorySystem::from_environment(None, Some(&settings), false).unwrap();
+        repos.remotes = vec![RemoteRepository::new("behind-proxy", &repo_url)];
+        repos
+    };
+    let a = Artifact::new("org.example", "proxied", "1.0");
+
+    let path = settings_with("*.internal.example").fetch(&a, &[]).unwrap();
+    assert_eq!(std::fs::read(path).unwrap(), content);
+    assert!(
+        targets
+            .lock()
+            .unwrap()
+            .contains(&format!("localhost:{repo_port}")),
+        "{targets:?}"
+    );
+
+    // localhost is a non-proxy host: asked directly, and nothing listens there.
+    let before = targets.lock().unwrap().len();
+    let err = settings_with("localhost|*.internal.example")
+        .fetch(&a, &[])
+        .unwrap_err();
+    assert!(err.to_string().contains("connection refused"), "{err}");
+    assert_eq!(
+        targets.lock().unwrap().len(),
+        before,
+        "the proxy was not used"
+    );
 }

@@ -20,7 +20,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
 
 use super::coord::Artifact;
-use super::settings::{self, Mirror, Server, Settings, XmlElement};
+use super::settings::{self, Mirror, ProxySettings, Server, Settings, XmlElement};
 
 /// Maven Central, as the super POM declares it.
 pub const CENTRAL_URL: &str = "https://repo.maven.apache.org/maven2";
@@ -257,18 +257,51 @@ impl std::error::Error for RepositoryError {}
 /// the repositories found unreachable in this run (not asked again).
 struct Session {
     agent: ureq::Agent,
+    /// settings.xml's active proxy: its agent, and the settings deciding which hosts bypass it.
+    proxied: Option<(ureq::Agent, ProxySettings)>,
     unreachable: Mutex<HashMap<String, String>>,
 }
 
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Session").finish_non_exhaustive()
+        f.debug_struct("Session")
+            .field("proxy", &self.proxied.as_ref().map(|(_, p)| p))
+            .finish_non_exhaustive()
     }
 }
 
 impl Session {
     fn new() -> Self {
-        let config = ureq::Agent::config_builder()
+        Session {
+            agent: Session::agent(None),
+            proxied: None,
+            unreachable: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn with_proxy(proxy: Option<ProxySettings>) -> anyhow::Result<Self> {
+        let proxied = match proxy {
+            None => None,
+            Some(settings) => {
+                let proxy = ureq::Proxy::new(&settings.url()).map_err(|e| {
+                    anyhow::anyhow!(
+                        "settings.xml <proxy> `{}` ({}:{}) is not usable: {e}",
+                        settings.id,
+                        settings.host,
+                        settings.port
+                    )
+                })?;
+                Some((Session::agent(Some(proxy)), settings))
+            }
+        };
+        Ok(Session {
+            proxied,
+            ..Session::new()
+        })
+    }
+
+    fn agent(proxy: Option<ureq::Proxy>) -> ureq::Agent {
+        let mut config = ureq::Agent::config_builder()
             .timeout_connect(Some(CONNECT_TIMEOUT))
             .timeout_per_read(Some(READ_TIMEOUT))
             .timeout_recv_response(Some(READ_TIMEOUT))
@@ -280,13 +313,32 @@ impl Session {
                     .root_certs(ureq::tls::RootCerts::PlatformVerifier)
                     .build(),
             )
-            .user_agent(concat!("stormpack/", env!("CARGO_PKG_VERSION")))
-            .build();
-        Session {
-            agent: config.into(),
-            unreachable: Mutex::new(HashMap::new()),
+            .user_agent(concat!("stormpack/", env!("CARGO_PKG_VERSION")));
+        if proxy.is_some() {
+            config = config.proxy(proxy);
+        }
+        config.build().into()
+    }
+
+    /// The agent for `url`: through settings.xml's proxy unless its host is a non-proxy host
+    /// (the default agent follows HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment).
+    fn agent_for(&self, url: &str) -> &ureq::Agent {
+        match &self.proxied {
+            Some((agent, settings)) if !settings.bypasses(url_host(url)) => agent,
+            _ => &self.agent,
         }
     }
+}
+
+/// The host of an `http(s)://` URL.
+fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if let Some(v6) = host_port.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or(v6);
+    }
+    host_port.split(':').next().unwrap_or(host_port)
 }
 
 /// Where artifacts come from and go to.
@@ -382,6 +434,7 @@ impl RepositorySystem {
         let mut system = RepositorySystem::new(local, vec![central], offline || settings.offline);
         system.mirrors = settings.mirrors;
         system.servers = settings.servers;
+        system.session = Arc::new(Session::with_proxy(settings.proxy)?);
         Ok(system)
     }
 
@@ -969,7 +1022,7 @@ impl RepositorySystem {
                 ),
             });
         }
-        let mut request = self.session.agent.get(url);
+        let mut request = self.session.agent_for(url).get(url);
         if let Some(auth) = auth {
             request = request.header("Authorization", auth);
         }

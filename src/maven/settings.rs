@@ -92,6 +92,82 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// The active `<proxy>`: every request goes through it except to `non_proxy_hosts`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProxySettings {
+    pub id: String,
+    /// `http` or `https`: how stormpack talks to the proxy.
+    pub protocol: String,
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// `|`-separated host patterns with `*` wildcards (`localhost|*.corp.example`).
+    pub non_proxy_hosts: Vec<String>,
+}
+
+impl ProxySettings {
+    /// The proxy URL ureq takes (`http://user:pass@host:port`).
+    pub fn url(&self) -> String {
+        let credentials = match (&self.username, &self.password) {
+            (Some(u), Some(p)) => format!("{}:{}@", percent_encode(u), percent_encode(p)),
+            (Some(u), None) => format!("{}@", percent_encode(u)),
+            _ => String::new(),
+        };
+        format!(
+            "{}://{credentials}{}:{}",
+            self.protocol, self.host, self.port
+        )
+    }
+
+    /// Whether requests to `host` bypass the proxy.
+    pub fn bypasses(&self, host: &str) -> bool {
+        self.non_proxy_hosts.iter().any(|pattern| {
+            wildcard_match(&pattern.to_ascii_lowercase(), &host.to_ascii_lowercase())
+        })
+    }
+}
+
+impl std::fmt::Debug for ProxySettings {
+    /// Never prints the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProxySettings")
+            .field("id", &self.id)
+            .field("protocol", &self.protocol)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("username", &self.username)
+            .field("non_proxy_hosts", &self.non_proxy_hosts)
+            .finish_non_exhaustive()
+    }
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `*` matches any run of characters; everything else literally.
+fn wildcard_match(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((prefix, rest)) => {
+            let Some(after) = text.strip_prefix(prefix) else {
+                return false;
+            };
+            (0..=after.len())
+                .filter(|&i| after.is_char_boundary(i))
+                .any(|i| wildcard_match(rest, &after[i..]))
+        }
+    }
+}
+
 /// What stormpack reads from settings.xml.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Settings {
@@ -101,6 +177,8 @@ pub struct Settings {
     pub offline: bool,
     pub mirrors: Vec<Mirror>,
     pub servers: Vec<Server>,
+    /// The first active `<proxy>`.
+    pub proxy: Option<ProxySettings>,
 }
 
 impl Settings {
@@ -199,6 +277,59 @@ impl Settings {
                 });
             }
         }
+        if let Some(proxies) = root.child("proxies") {
+            for proxy in proxies.children.iter().filter(|c| c.name == "proxy") {
+                let field =
+                    |name: &str| proxy.child_text(name).map(interpolate).unwrap_or_default();
+                if field("active") == "false" || settings.proxy.is_some() {
+                    continue;
+                }
+                let host = field("host");
+                let port_text = field("port");
+                let port = if port_text.is_empty() {
+                    8080
+                } else {
+                    port_text.parse().map_err(|_| {
+                        anyhow::anyhow!(
+                            "{}:{}: <proxy> <port> `{port_text}` is not a port number",
+                            path.display(),
+                            proxy.line
+                        )
+                    })?
+                };
+                if host.is_empty() {
+                    anyhow::bail!(
+                        "{}:{}: an active <proxy> needs a <host>\n  fix: add it, or set <active>false</active>",
+                        path.display(),
+                        proxy.line
+                    );
+                }
+                let protocol = match field("protocol").to_ascii_lowercase().as_str() {
+                    "" | "http" => "http".to_string(),
+                    "https" => "https".to_string(),
+                    other => anyhow::bail!(
+                        "{}:{}: <proxy> <protocol> `{other}` is not supported (http or https)",
+                        path.display(),
+                        proxy.line
+                    ),
+                };
+                let optional = |name: &str| Some(field(name)).filter(|v| !v.is_empty());
+                settings.proxy = Some(ProxySettings {
+                    id: field("id"),
+                    protocol,
+                    host,
+                    port,
+                    username: optional("username"),
+                    password: optional("password"),
+                    non_proxy_hosts: field("nonProxyHosts")
+                        .split(['|', ','])
+                        .map(str::trim)
+                        .filter(|h| !h.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                });
+            }
+        }
         Ok(settings)
     }
 }
@@ -238,6 +369,9 @@ impl Settings {
             if !self.mirrors.iter().any(|u| u.id == m.id) {
                 self.mirrors.push(m);
             }
+        }
+        if self.proxy.is_none() {
+            self.proxy = global.proxy;
         }
         for server in global.servers {
             if !self.servers.iter().any(|u| u.id == server.id) {
@@ -573,6 +707,32 @@ mod tests {
             password: "{COQLCE6DU6GtcS5P=}".into(),
         };
         assert!(encrypted.password_is_encrypted());
+    }
+
+    #[test]
+    fn first_active_proxy_is_read() {
+        let xml = "<settings><proxies>\
+            <proxy><id>off</id><active>false</active><host>unused</host></proxy>\
+            <proxy><id>corp</id><host>proxy.corp</host><port>3128</port><username>me</username>\
+            <password>p@ss</password><nonProxyHosts>localhost|*.corp.example</nonProxyHosts></proxy>\
+            </proxies></settings>";
+        let s = Settings::parse(xml, Path::new("s.xml")).unwrap();
+        let p = s.proxy.unwrap();
+        assert_eq!(p.id, "corp");
+        assert_eq!(p.url(), "http://me:p%40ss@proxy.corp:3128");
+        assert!(p.bypasses("localhost"));
+        assert!(p.bypasses("nexus.corp.example"));
+        assert!(!p.bypasses("repo.maven.apache.org"));
+        assert!(!format!("{p:?}").contains("p@ss"));
+        let err = Settings::parse(
+            "<settings><proxies><proxy><host>h</host><port>x</port></proxy></proxies></settings>",
+            Path::new("s.xml"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("not a port number"), "{err}");
+        assert!(wildcard_match("*", "anything"));
+        assert!(wildcard_match("a*c*e", "abcde"));
+        assert!(!wildcard_match("a*c", "abd"));
     }
 
     #[test]
