@@ -55,10 +55,11 @@ impl Env {
     fn new() -> Env {
         let dir = tempfile::tempdir().unwrap();
         write_zip(&dir.path().join("WordCount-1.0-SNAPSHOT.jar"), JAR_ENTRIES);
-        let client = dir.path().join("repo/org/apache/storm/storm-client/2.8.8");
+        let version = stormpack::plan::DEFAULT_STORM_VERSION;
+        let client = dir.path().join(format!("repo/org/apache/storm/storm-client/{version}"));
         std::fs::create_dir_all(&client).unwrap();
         write_zip(
-            &client.join("storm-client-2.8.8.jar"),
+            &client.join(format!("storm-client-{version}.jar")),
             &[
                 ("org/apache/storm/testing/TestWordSpout.class", ""),
                 ("defaults.yaml", ""),
@@ -202,7 +203,7 @@ fn without_a_jar_class_and_resource_checks_are_skipped() {
         .unwrap();
     let text = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains("note: no jar in"), "{text}");
+    assert!(text.contains("note: no jar at"), "{text}");
     assert!(
         text.contains("class and resources/ checks skipped"),
         "{text}"

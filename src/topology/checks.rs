@@ -72,7 +72,7 @@ pub fn run(
         shell::check(bean, ctx, diags);
         wrong_kind(bean, diags);
     }
-    if ctx.jar_known {
+    if ctx.jar_known() {
         classes(merged, ctx, diags);
     }
 }
@@ -578,7 +578,7 @@ fn classes(merged: &Merged, ctx: &CheckContext<'_>, diags: &mut Vec<Diagnostic>)
         let Some(class) = &object.class_name else {
             continue;
         };
-        if class.unsubstituted() || (ctx.class_exists)(&class.value) {
+        if class.unsubstituted() || ctx.class_present(&class.value) {
             continue;
         }
         let simple = class.value.rsplit('.').next().unwrap_or(&class.value);
@@ -604,7 +604,7 @@ mod tests {
     use std::collections::BTreeSet;
     use std::path::Path;
 
-    use super::super::{check, CheckContext, Resource};
+    use super::super::{check, CheckContext};
 
     const SPOUT: &str = "org.apache.storm.flux.wrappers.spouts.FluxShellSpout";
     const BOLT: &str = "org.apache.storm.flux.wrappers.bolts.FluxShellBolt";
@@ -622,7 +622,7 @@ mod tests {
     }
 
     fn run(yaml: &str) -> Vec<String> {
-        run_with(yaml, &CheckContext::bare())
+        run_with(yaml, &CheckContext::without_jar())
     }
 
     fn base(extra_bolts: &str, streams: &str) -> String {
@@ -723,8 +723,7 @@ mod tests {
         .map(|s| s.to_string())
         .collect();
         let exists = |_: &str| true;
-        let read = |_: &str| -> Option<Resource> { None };
-        let ctx = CheckContext::with_jar(&paths, &exists, &read);
+        let ctx = CheckContext::with_jar(&paths, &exists);
         let yaml = base(
             &format!("  - id: sh\n    className: {BOLT}\n    constructorArgs: [[sh, -e, launch.sh]]\n  - id: inline\n    className: {BOLT}\n    constructorArgs: [[bash, -c, 'exec ./tool']]\n  - id: direct\n    className: {BOLT}\n    constructorArgs: [[tool]]\n  - id: abs\n    className: {BOLT}\n    constructorArgs: [[python3, /opt/x.py]]\n  - id: host\n    className: {BOLT}\n    constructorArgs: [[myprog, arg]]\n  - id: env\n    className: {BOLT}\n    constructorArgs: [[/usr/bin/env, python3, missing.py]]\n"),
             "  - {from: b, to: sh, grouping: {type: SHUFFLE}}\n  - {from: b, to: inline, grouping: {type: SHUFFLE}}\n  - {from: b, to: direct, grouping: {type: SHUFFLE}}\n  - {from: b, to: abs, grouping: {type: SHUFFLE}}\n  - {from: b, to: host, grouping: {type: SHUFFLE}}\n  - {from: b, to: env, grouping: {type: SHUFFLE}}\n",
@@ -822,7 +821,7 @@ mod tests {
             "name: main\nincludes:\n  - file: extra.yaml\n    override: OVERRIDE\nspouts:\n  - id: s\n    className: {SPOUT}\n    constructorArgs: [[python3, s.py], [line]]\nbolts:\n  - id: b\n    className: {BOLT}\n    constructorArgs: [[python3, b.py], [word]]\nstreams:\n  - {{from: s, to: b, grouping: {{type: SHUFFLE}}}}\n  - {{from: b, to: c, grouping: {{type: FIELDS, args: [word]}}}}\n"
         );
         let path = dir.path().join("topology.yaml");
-        let ctx = CheckContext::bare();
+        let ctx = CheckContext::without_jar();
         std::fs::write(&path, main.replace("OVERRIDE", "false")).unwrap();
         let diags = check(&path, &ctx).unwrap();
         // The main file's `b` (declaring `word`) is kept; the nested include is ignored, with a warning.

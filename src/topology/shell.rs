@@ -152,7 +152,7 @@ fn check_command(id: &str, command: &[Text], ctx: &CheckContext<'_>, diags: &mut
         ));
         return;
     }
-    if ctx.jar_known {
+    if ctx.jar_known() {
         let entry = format!("resources/{path}");
         if !ctx.jar_paths.contains(&entry) {
             let shipped = ctx
