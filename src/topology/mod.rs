@@ -93,6 +93,12 @@ impl fmt::Display for Diagnostic {
 /// A jar entry read for a `resource: true` include: the path to show in messages and the text.
 pub type Resource = (PathBuf, String);
 
+/// Reads a jar entry by path (no leading `/`).
+pub type ReadResource<'a> = &'a dyn Fn(&str) -> Option<Resource>;
+
+/// Reads an environment variable.
+pub type EnvVar<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 fn no_class(_: &str) -> bool {
     false
 }
@@ -159,9 +165,9 @@ impl<'a> CheckContext<'a> {
 #[derive(Default)]
 pub struct Sources<'a> {
     /// Reads a jar entry by path (no leading `/`), e.g. from the built jar.
-    pub read_resource: Option<&'a dyn Fn(&str) -> Option<Resource>>,
+    pub read_resource: Option<ReadResource<'a>>,
     /// Reads an environment variable for `--env-filter`.
-    pub env_var: Option<&'a dyn Fn(&str) -> Option<String>>,
+    pub env_var: Option<EnvVar<'a>>,
 }
 
 fn process_env(name: &str) -> Option<String> {
