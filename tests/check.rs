@@ -56,7 +56,9 @@ impl Env {
         let dir = tempfile::tempdir().unwrap();
         write_zip(&dir.path().join("WordCount-1.0-SNAPSHOT.jar"), JAR_ENTRIES);
         let version = stormpack::plan::DEFAULT_STORM_VERSION;
-        let client = dir.path().join(format!("repo/org/apache/storm/storm-client/{version}"));
+        let client = dir
+            .path()
+            .join(format!("repo/org/apache/storm/storm-client/{version}"));
         std::fs::create_dir_all(&client).unwrap();
         write_zip(
             &client.join(format!("storm-client-{version}.jar")),
