@@ -115,6 +115,7 @@ const BROKEN: &[Case] = &[
     Case { file: "unreached-bolt", at: "21:9: warning", message: "bolt `audit-bolt` receives no stream: Flux leaves it out", fix: "to: \"audit-bolt\"" },
     Case { file: "lonely-spout", at: "9:9: warning", message: "spout `tick-spout` has no outgoing stream", fix: "from: \"tick-spout\"" },
     Case { file: "missing-class", at: "17:16: error", message: "class `org.apache.storm.flux.wrappers.bolts.FluxShelBolt` (bolt) is neither in the jar nor in Storm's runtime", fix: "did you mean `org.apache.storm.flux.wrappers.bolts.FluxShellBolt`?" },
+    Case { file: "storm-class-typo", at: "5:16: error", message: "class `org.apache.storm.testing.TestWordSpot` (spout) is neither in the jar nor in Storm's runtime", fix: "did you mean `org.apache.storm.testing.TestWordSpout`?" },
     Case { file: "missing-script", at: "19:21: error", message: "`count-bolt` runs `countbolts.py`, but the jar has no `resources/countbolts.py`", fix: "did you mean `countbolt.py`?" },
     Case { file: "native-binary", at: "13:10: error", message: "`split-bolt` starts `./x86_64/split` (a native binary in resources/) directly", fix: "[\"sh\", \"<launcher>.sh\"]" },
     Case { file: "python2", at: "19:10: warning", message: "`python` starts `count-bolt`: Storm 2.x hosts often have only `python3`", fix: "use `python3`" },

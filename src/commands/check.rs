@@ -79,6 +79,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             let sources = Sources {
                 read_resource: Some(&read),
                 env_var: None,
+                class_names: Some(&lookup.classes),
             };
             run_checks(&topology, &ctx, &sources, args.dot)?
         }
@@ -141,6 +142,7 @@ pub fn check_jar(
     let sources = Sources {
         read_resource: Some(&read),
         env_var: None,
+        class_names: Some(&lookup.classes),
     };
     topology::check_with(topology, &ctx, &sources)
 }

@@ -8,7 +8,7 @@ use super::include::Merged;
 use super::model::{BeanDef, BeanKind, ObjectDef, StreamDef, Text, TopologyDef};
 use super::streams::{self, Declared, FLUX_SHELL_BOLT, FLUX_SHELL_SPOUT, LOG_INFO_BOLT};
 use super::suggest::closest;
-use super::{shell, CheckContext, Diagnostic, Severity};
+use super::{shell, CheckContext, Diagnostic, Severity, Sources};
 
 const GROUPINGS: &[&str] = &[
     "ALL",
@@ -37,6 +37,7 @@ pub fn run(
     files: &[TopologyDef],
     merged: &Merged,
     ctx: &CheckContext<'_>,
+    sources: &Sources<'_>,
     diags: &mut Vec<Diagnostic>,
 ) {
     for file in files {
@@ -73,7 +74,7 @@ pub fn run(
         wrong_kind(bean, diags);
     }
     if ctx.jar_known() {
-        classes(merged, ctx, diags);
+        classes(merged, ctx, sources, diags);
     }
 }
 
@@ -546,7 +547,12 @@ fn wrong_kind(bean: &BeanDef, diags: &mut Vec<Diagnostic>) {
     err(diags, class, format!("`{}` is {wrong}: Flux fails (\"Class does not appear to be a bolt\" / ClassCastException)", class.value), format!("use `{right}`, or move the definition to the other list"));
 }
 
-fn classes(merged: &Merged, ctx: &CheckContext<'_>, diags: &mut Vec<Diagnostic>) {
+fn classes(
+    merged: &Merged,
+    ctx: &CheckContext<'_>,
+    sources: &Sources<'_>,
+    diags: &mut Vec<Diagnostic>,
+) {
     let mut objects: Vec<(&ObjectDef, &str)> = Vec::new();
     for bean in merged
         .components
@@ -569,11 +575,14 @@ fn classes(merged: &Merged, ctx: &CheckContext<'_>, diags: &mut Vec<Diagnostic>)
             objects.push((custom, "customClass"));
         }
     }
-    let jar_classes: Vec<String> = ctx
+    let mut jar_classes: Vec<String> = ctx
         .jar_paths
         .iter()
         .filter_map(|p| super::classpath::class_name(p))
         .collect();
+    jar_classes.extend(sources.class_names.into_iter().flatten().cloned());
+    jar_classes.sort();
+    jar_classes.dedup();
     for (object, what) in objects {
         let Some(class) = &object.class_name else {
             continue;
@@ -725,10 +734,16 @@ mod tests {
         let exists = |_: &str| true;
         let ctx = CheckContext::with_jar(&paths, &exists);
         let yaml = base(
-            &format!("  - id: sh\n    className: {BOLT}\n    constructorArgs: [[sh, -e, launch.sh]]\n  - id: inline\n    className: {BOLT}\n    constructorArgs: [[bash, -c, 'exec ./tool']]\n  - id: direct\n    className: {BOLT}\n    constructorArgs: [[tool]]\n  - id: abs\n    className: {BOLT}\n    constructorArgs: [[python3, /opt/x.py]]\n  - id: host\n    className: {BOLT}\n    constructorArgs: [[myprog, arg]]\n  - id: env\n    className: {BOLT}\n    constructorArgs: [[/usr/bin/env, python3, missing.py]]\n"),
-            "  - {from: b, to: sh, grouping: {type: SHUFFLE}}\n  - {from: b, to: inline, grouping: {type: SHUFFLE}}\n  - {from: b, to: direct, grouping: {type: SHUFFLE}}\n  - {from: b, to: abs, grouping: {type: SHUFFLE}}\n  - {from: b, to: host, grouping: {type: SHUFFLE}}\n  - {from: b, to: env, grouping: {type: SHUFFLE}}\n",
+            &format!("  - id: sh\n    className: {BOLT}\n    constructorArgs: [[sh, -e, launch.sh]]\n  - id: inline\n    className: {BOLT}\n    constructorArgs: [[bash, -c, 'exec ./tool']]\n  - id: direct\n    className: {BOLT}\n    constructorArgs: [[tool]]\n  - id: abs\n    className: {BOLT}\n    constructorArgs: [[python3, /opt/x.py]]\n  - id: host\n    className: {BOLT}\n    constructorArgs: [[myprog, arg]]\n  - id: env\n    className: {BOLT}\n    constructorArgs: [[/usr/bin/env, python3, missing.py]]\n  - id: gone\n    className: {BOLT}\n    constructorArgs: [[./bin/missing]]\n"),
+            "  - {from: b, to: sh, grouping: {type: SHUFFLE}}\n  - {from: b, to: inline, grouping: {type: SHUFFLE}}\n  - {from: b, to: direct, grouping: {type: SHUFFLE}}\n  - {from: b, to: abs, grouping: {type: SHUFFLE}}\n  - {from: b, to: host, grouping: {type: SHUFFLE}}\n  - {from: b, to: env, grouping: {type: SHUFFLE}}\n  - {from: b, to: gone, grouping: {type: SHUFFLE}}\n",
         );
         let diags = run_with(&yaml, &ctx);
+        assert!(
+            diags.iter().any(|d| d.contains(
+                "Error: `gone` starts `./bin/missing`, but the jar has no `resources/bin/missing`"
+            )),
+            "{diags:#?}"
+        );
         // `sh -e launch.sh` is fine (-e is not inline code for sh); `bash -c` has no file to check.
         assert!(
             !diags

@@ -168,6 +168,8 @@ pub struct Sources<'a> {
     pub read_resource: Option<ReadResource<'a>>,
     /// Reads an environment variable for `--env-filter`.
     pub env_var: Option<EnvVar<'a>>,
+    /// Every class name known beyond the jar (e.g. storm-client's), for "did you mean".
+    pub class_names: Option<&'a BTreeSet<String>>,
 }
 
 fn process_env(name: &str) -> Option<String> {
@@ -221,7 +223,7 @@ pub fn check_with(
     let mut diags = Vec::new();
     let loaded = load(path, ctx, sources, &mut diags)?;
     if let Some(merged) = &loaded.merged {
-        checks::run(&loaded.files, merged, ctx, &mut diags);
+        checks::run(&loaded.files, merged, ctx, sources, &mut diags);
     }
     diags.sort_by(|a, b| {
         (a.file != path, &a.file, a.line, a.column, &a.message).cmp(&(
