@@ -798,6 +798,27 @@ mod tests {
     }
 
     #[test]
+    fn empty_lists_that_flux_loops_over() {
+        let diags = run("name: t\nspouts:\n  - id: s\n    className: com.x.S\n    constructorArgs:\nbolts:\nstreams: []\n");
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.starts_with("5:5 Error: `constructorArgs` is empty (null)")),
+            "{diags:#?}"
+        );
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.starts_with("6:1 Error: `bolts` is empty (null)")),
+            "{diags:#?}"
+        );
+        assert!(
+            !diags.iter().any(|d| d.contains("`streams` is empty")),
+            "{diags:#?}"
+        );
+    }
+
+    #[test]
     fn topology_source_with_spouts_and_missing_name() {
         let diags = run("topologySource:\n  className: com.x.Source\nspouts:\n  - id: s\n    className: com.x.S\n");
         assert!(
