@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::{BuildArgs, CheckArgs};
 use crate::plan::{BuildPlan, DEFAULT_STORM_VERSION};
 use crate::topology::classpath::{self, ClassLookup, JarIndex};
-use crate::topology::{self, CheckContext, Diagnostic, Resource, Sources};
+use crate::topology::{self, CheckContext, Diagnostic, Resource};
 
 /// Where a project keeps its topology, in the order they are tried.
 const TOPOLOGY_CANDIDATES: &[&str] = &[
@@ -74,18 +74,14 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             let lookup = ClassLookup::new(index, runtime.as_ref());
             let exists = |name: &str| lookup.exists(name);
             let read = |entry: &str| jar_resource(index, entry);
-            let ctx = CheckContext::with_jar(&index.entries, &exists)
-                .with_filter(args.filter.clone(), args.env_filter);
-            let sources = Sources {
-                read_resource: Some(&read),
-                env_var: None,
-                class_names: Some(&lookup.classes),
-            };
-            run_checks(&topology, &ctx, &sources, args.dot)?
+            let ctx = CheckContext::with_jar(&index.entries, &exists, &read)
+                .with_filter(args.filter.clone(), args.env_filter)
+                .with_class_names(&lookup.classes);
+            run_checks(&topology, &ctx, args.dot)?
         }
         None => {
-            let ctx = CheckContext::without_jar().with_filter(args.filter.clone(), args.env_filter);
-            run_checks(&topology, &ctx, &Sources::default(), args.dot)?
+            let ctx = CheckContext::bare().with_filter(args.filter.clone(), args.env_filter);
+            run_checks(&topology, &ctx, args.dot)?
         }
     };
     let stderr = std::io::stderr();
@@ -104,12 +100,11 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
 fn run_checks(
     topology: &Path,
     ctx: &CheckContext<'_>,
-    sources: &Sources<'_>,
     dot: bool,
 ) -> anyhow::Result<Vec<Diagnostic>> {
-    let diags = topology::check_with(topology, ctx, sources)?;
+    let diags = topology::check(topology, ctx)?;
     if dot {
-        let graph = topology::to_dot_with(topology, ctx, sources)?;
+        let graph = topology::to_dot(topology, ctx)?;
         std::io::stdout().lock().write_all(graph.as_bytes())?;
     }
     Ok(diags)
@@ -138,13 +133,10 @@ pub fn check_jar(
     let lookup = ClassLookup::new(&index, runtime.as_ref());
     let exists = |name: &str| lookup.exists(name);
     let read = |entry: &str| jar_resource(&index, entry);
-    let ctx = CheckContext::with_jar(&index.entries, &exists).with_filter(filter, env_filter);
-    let sources = Sources {
-        read_resource: Some(&read),
-        env_var: None,
-        class_names: Some(&lookup.classes),
-    };
-    topology::check_with(topology, &ctx, &sources)
+    let ctx = CheckContext::with_jar(&index.entries, &exists, &read)
+        .with_filter(filter, env_filter)
+        .with_class_names(&lookup.classes);
+    topology::check(topology, &ctx)
 }
 
 /// Print each diagnostic; returns (errors, warnings).

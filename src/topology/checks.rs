@@ -8,7 +8,7 @@ use super::include::Merged;
 use super::model::{BeanDef, BeanKind, ObjectDef, StreamDef, Text, TopologyDef};
 use super::streams::{self, Declared, FLUX_SHELL_BOLT, FLUX_SHELL_SPOUT, LOG_INFO_BOLT};
 use super::suggest::closest;
-use super::{shell, CheckContext, Diagnostic, Severity, Sources};
+use super::{shell, CheckContext, Diagnostic, Severity};
 
 const GROUPINGS: &[&str] = &[
     "ALL",
@@ -37,7 +37,6 @@ pub fn run(
     files: &[TopologyDef],
     merged: &Merged,
     ctx: &CheckContext<'_>,
-    sources: &Sources<'_>,
     diags: &mut Vec<Diagnostic>,
 ) {
     for file in files {
@@ -73,8 +72,8 @@ pub fn run(
         shell::check(bean, ctx, diags);
         wrong_kind(bean, diags);
     }
-    if ctx.jar_known() {
-        classes(merged, ctx, sources, diags);
+    if ctx.jar_known {
+        classes(merged, ctx, diags);
     }
 }
 
@@ -547,12 +546,7 @@ fn wrong_kind(bean: &BeanDef, diags: &mut Vec<Diagnostic>) {
     err(diags, class, format!("`{}` is {wrong}: Flux fails (\"Class does not appear to be a bolt\" / ClassCastException)", class.value), format!("use `{right}`, or move the definition to the other list"));
 }
 
-fn classes(
-    merged: &Merged,
-    ctx: &CheckContext<'_>,
-    sources: &Sources<'_>,
-    diags: &mut Vec<Diagnostic>,
-) {
+fn classes(merged: &Merged, ctx: &CheckContext<'_>, diags: &mut Vec<Diagnostic>) {
     let mut objects: Vec<(&ObjectDef, &str)> = Vec::new();
     for bean in merged
         .components
@@ -580,7 +574,7 @@ fn classes(
         .iter()
         .filter_map(|p| super::classpath::class_name(p))
         .collect();
-    jar_classes.extend(sources.class_names.into_iter().flatten().cloned());
+    jar_classes.extend(ctx.class_names.into_iter().flatten().cloned());
     jar_classes.sort();
     jar_classes.dedup();
     for (object, what) in objects {
@@ -631,7 +625,7 @@ mod tests {
     }
 
     fn run(yaml: &str) -> Vec<String> {
-        run_with(yaml, &CheckContext::without_jar())
+        run_with(yaml, &CheckContext::bare())
     }
 
     fn base(extra_bolts: &str, streams: &str) -> String {
@@ -732,7 +726,7 @@ mod tests {
         .map(|s| s.to_string())
         .collect();
         let exists = |_: &str| true;
-        let ctx = CheckContext::with_jar(&paths, &exists);
+        let ctx = CheckContext::with_jar(&paths, &exists, &|_| None);
         let yaml = base(
             &format!("  - id: sh\n    className: {BOLT}\n    constructorArgs: [[sh, -e, launch.sh]]\n  - id: inline\n    className: {BOLT}\n    constructorArgs: [[bash, -c, 'exec ./tool']]\n  - id: direct\n    className: {BOLT}\n    constructorArgs: [[tool]]\n  - id: abs\n    className: {BOLT}\n    constructorArgs: [[python3, /opt/x.py]]\n  - id: host\n    className: {BOLT}\n    constructorArgs: [[myprog, arg]]\n  - id: env\n    className: {BOLT}\n    constructorArgs: [[/usr/bin/env, python3, missing.py]]\n  - id: gone\n    className: {BOLT}\n    constructorArgs: [[./bin/missing]]\n"),
             "  - {from: b, to: sh, grouping: {type: SHUFFLE}}\n  - {from: b, to: inline, grouping: {type: SHUFFLE}}\n  - {from: b, to: direct, grouping: {type: SHUFFLE}}\n  - {from: b, to: abs, grouping: {type: SHUFFLE}}\n  - {from: b, to: host, grouping: {type: SHUFFLE}}\n  - {from: b, to: env, grouping: {type: SHUFFLE}}\n  - {from: b, to: gone, grouping: {type: SHUFFLE}}\n",
@@ -857,7 +851,7 @@ mod tests {
             "name: main\nincludes:\n  - file: extra.yaml\n    override: OVERRIDE\nspouts:\n  - id: s\n    className: {SPOUT}\n    constructorArgs: [[python3, s.py], [line]]\nbolts:\n  - id: b\n    className: {BOLT}\n    constructorArgs: [[python3, b.py], [word]]\nstreams:\n  - {{from: s, to: b, grouping: {{type: SHUFFLE}}}}\n  - {{from: b, to: c, grouping: {{type: FIELDS, args: [word]}}}}\n"
         );
         let path = dir.path().join("topology.yaml");
-        let ctx = CheckContext::without_jar();
+        let ctx = CheckContext::bare();
         std::fs::write(&path, main.replace("OVERRIDE", "false")).unwrap();
         let diags = check(&path, &ctx).unwrap();
         // The main file's `b` (declaring `word`) is kept; the nested include is ignored, with a warning.

@@ -12,7 +12,7 @@ use std::path::Path;
 use super::filter::Filter;
 use super::model::{BeanDef, ObjectDef, Reader, StreamDef, Text, TopologyDef};
 use super::yaml::{self, Kind, Node, Pos};
-use super::{CheckContext, Diagnostic, Resource, Severity, Sources};
+use super::{CheckContext, Diagnostic, Resource, Severity};
 
 /// The topology after includes, as Flux hands it to `FluxBuilder`.
 #[derive(Debug, Clone, Default)]
@@ -106,7 +106,6 @@ pub fn load(
     main: &Path,
     main_text: &str,
     ctx: &CheckContext<'_>,
-    sources: &Sources<'_>,
     filter: &Filter<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> Loaded {
@@ -132,8 +131,7 @@ pub fn load(
         if file.unsubstituted() {
             continue;
         }
-        let Some((path, text)) = read_include(main, include.resource, file, ctx, sources, diags)
-        else {
+        let Some((path, text)) = read_include(main, include.resource, file, ctx, diags) else {
             continue;
         };
         let Some(def) = load_text(&path, &text, filter, filter_active, diags) else {
@@ -201,7 +199,6 @@ fn read_include(
     resource: bool,
     file: &Text,
     ctx: &CheckContext<'_>,
-    sources: &Sources<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Resource> {
     let name = file.value.as_str();
@@ -209,9 +206,14 @@ fn read_include(
         let path = main.parent().unwrap_or(Path::new(".")).join(entry);
         std::fs::read_to_string(&path).ok().map(|text| (path, text))
     };
-    let read = |entry: &str| match sources.read_resource {
-        Some(reader) => reader(entry),
-        None => beside_main(entry),
+    let read = |entry: &str| {
+        (ctx.read_resource)(entry).or_else(|| {
+            if ctx.jar_known {
+                None
+            } else {
+                beside_main(entry)
+            }
+        })
     };
     if resource {
         let Some(absolute) = name.strip_prefix('/') else {
@@ -229,7 +231,7 @@ fn read_include(
             ));
             return None;
         };
-        if ctx.jar_known() && !ctx.jar_paths.contains(absolute) {
+        if ctx.jar_known && !ctx.jar_paths.contains(absolute) {
             diags.push(Diagnostic::at(
                 Severity::Error,
                 &file.loc,
@@ -241,7 +243,7 @@ fn read_include(
         if let Some(found) = read(absolute) {
             return Some(found);
         }
-        let (message, fix) = if ctx.jar_known() {
+        let (message, fix) = if ctx.jar_known {
             (
                 format!("resource include `{name}` is in the jar but could not be read here, so its content is not checked"),
                 "check it with `stormpack check`, which reads the built jar".to_string(),

@@ -103,10 +103,18 @@ fn no_class(_: &str) -> bool {
     false
 }
 
+fn no_resource(_: &str) -> Option<Resource> {
+    None
+}
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
 static NO_PATHS: BTreeSet<String> = BTreeSet::new();
 
-/// What the topology is checked against. An empty `jar_paths` means there is no jar yet: the
-/// class and `resources/` checks are then skipped.
+/// What the topology is checked against. Build it with [`CheckContext::with_jar`],
+/// [`CheckContext::without_jar`] or [`CheckContext::bare`], then `with_filter`.
 pub struct CheckContext<'a> {
     /// Every file path in the jar (project and shaded entries), `/`-separated.
     pub jar_paths: &'a BTreeSet<String>,
@@ -117,30 +125,57 @@ pub struct CheckContext<'a> {
     pub filter: Option<PathBuf>,
     /// `--env-filter`.
     pub env_filter: bool,
+    /// True when `jar_paths`/`class_exists` describe a built jar. False skips the class and
+    /// `resources/` checks (there is nothing to check against yet).
+    pub jar_known: bool,
+    /// Reads a jar entry by path (no leading `/`), for `includes` with `resource: true`. When it
+    /// finds nothing and there is no jar, the file beside the topology is read instead (the
+    /// topology's directory is a resource root: topology.yaml lands at the jar root).
+    pub read_resource: ReadResource<'a>,
+    /// Reads an environment variable, for `--env-filter` (the process environment by default).
+    pub env_var: EnvVar<'a>,
+    /// Class names known beyond the jar (e.g. storm-client's), for "did you mean".
+    pub class_names: Option<&'a BTreeSet<String>>,
 }
 
 impl<'a> CheckContext<'a> {
-    /// Check against a built jar: its entry paths and a class lookup (jar + Storm runtime).
+    /// Check against a built jar: its entry paths, a class lookup (jar + Storm runtime), and a
+    /// reader for its entries.
     pub fn with_jar(
         jar_paths: &'a BTreeSet<String>,
         class_exists: &'a dyn Fn(&str) -> bool,
+        read_resource: ReadResource<'a>,
     ) -> CheckContext<'a> {
         CheckContext {
             jar_paths,
             class_exists,
             filter: None,
             env_filter: false,
+            jar_known: true,
+            read_resource,
+            env_var: &process_env,
+            class_names: None,
         }
     }
 
-    /// Check the topology alone: class and `resources/` checks are skipped.
-    pub fn without_jar() -> CheckContext<'static> {
+    /// Check the topology alone: class and `resources/` checks are skipped. `read_resource`
+    /// stands in for the jar for `resource: true` includes.
+    pub fn without_jar(read_resource: ReadResource<'a>) -> CheckContext<'a> {
         CheckContext {
             jar_paths: &NO_PATHS,
             class_exists: &no_class,
             filter: None,
             env_filter: false,
+            jar_known: false,
+            read_resource,
+            env_var: &process_env,
+            class_names: None,
         }
+    }
+
+    /// Neither a jar nor a resource reader (resource includes are read beside the topology).
+    pub fn bare() -> CheckContext<'static> {
+        CheckContext::without_jar(&no_resource)
     }
 
     pub fn with_filter(mut self, filter: Option<PathBuf>, env_filter: bool) -> Self {
@@ -149,9 +184,10 @@ impl<'a> CheckContext<'a> {
         self
     }
 
-    /// True when `jar_paths` describes a built jar.
-    pub fn jar_known(&self) -> bool {
-        !self.jar_paths.is_empty()
+    /// More class names to suggest from when a class is missing.
+    pub fn with_class_names(mut self, names: &'a BTreeSet<String>) -> Self {
+        self.class_names = Some(names);
+        self
     }
 
     fn class_present(&self, name: &str) -> bool {
@@ -159,28 +195,10 @@ impl<'a> CheckContext<'a> {
     }
 }
 
-/// Where `check_with` reads what is not on the topology's own path. Both default to the
-/// obvious source: a `resource: true` include is read beside the topology (its directory is a
-/// resource root, since topology.yaml lands at the jar root), the environment from the process.
-#[derive(Default)]
-pub struct Sources<'a> {
-    /// Reads a jar entry by path (no leading `/`), e.g. from the built jar.
-    pub read_resource: Option<ReadResource<'a>>,
-    /// Reads an environment variable for `--env-filter`.
-    pub env_var: Option<EnvVar<'a>>,
-    /// Every class name known beyond the jar (e.g. storm-client's), for "did you mean".
-    pub class_names: Option<&'a BTreeSet<String>>,
-}
-
-fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok()
-}
-
 /// Load, substitute, parse and merge; shared by `check` and `to_dot`.
 fn load(
     path: &Path,
     ctx: &CheckContext<'_>,
-    sources: &Sources<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> anyhow::Result<include::Loaded> {
     let text = fs_err::read_to_string(path).with_context(|| {
@@ -204,26 +222,17 @@ fn load(
     let filter = filter::Filter {
         properties: ctx.filter.as_deref().zip(props.as_ref()),
         env_filter: ctx.env_filter,
-        env_var: sources.env_var.unwrap_or(&process_env),
+        env_var: ctx.env_var,
     };
-    Ok(include::load(path, &text, ctx, sources, &filter, diags))
+    Ok(include::load(path, &text, ctx, &filter, diags))
 }
 
 /// Check the topology at `path`. Diagnostics come sorted by file, line and column.
 pub fn check(path: &Path, ctx: &CheckContext<'_>) -> anyhow::Result<Vec<Diagnostic>> {
-    check_with(path, ctx, &Sources::default())
-}
-
-/// [`check`], reading resource includes and the environment through `sources`.
-pub fn check_with(
-    path: &Path,
-    ctx: &CheckContext<'_>,
-    sources: &Sources<'_>,
-) -> anyhow::Result<Vec<Diagnostic>> {
     let mut diags = Vec::new();
-    let loaded = load(path, ctx, sources, &mut diags)?;
+    let loaded = load(path, ctx, &mut diags)?;
     if let Some(merged) = &loaded.merged {
-        checks::run(&loaded.files, merged, ctx, sources, &mut diags);
+        checks::run(&loaded.files, merged, ctx, &mut diags);
     }
     diags.sort_by(|a, b| {
         (a.file != path, &a.file, a.line, a.column, &a.message).cmp(&(
@@ -241,17 +250,8 @@ pub fn check_with(
 /// The topology graph in Graphviz DOT: spouts and bolts as nodes, streams as edges labelled with
 /// their grouping. Fails only when the file cannot be read or parsed.
 pub fn to_dot(path: &Path, ctx: &CheckContext<'_>) -> anyhow::Result<String> {
-    to_dot_with(path, ctx, &Sources::default())
-}
-
-/// [`to_dot`], reading resource includes and the environment through `sources`.
-pub fn to_dot_with(
-    path: &Path,
-    ctx: &CheckContext<'_>,
-    sources: &Sources<'_>,
-) -> anyhow::Result<String> {
     let mut diags = Vec::new();
-    let loaded = load(path, ctx, sources, &mut diags)?;
+    let loaded = load(path, ctx, &mut diags)?;
     match &loaded.merged {
         Some(merged) => Ok(dot::render(merged)),
         None => {

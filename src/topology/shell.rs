@@ -152,7 +152,7 @@ fn check_command(id: &str, command: &[Text], ctx: &CheckContext<'_>, diags: &mut
         ));
         return;
     }
-    if ctx.jar_known() {
+    if ctx.jar_known {
         let entry = format!("resources/{path}");
         if !ctx.jar_paths.contains(&entry) {
             let shipped = ctx
@@ -217,7 +217,7 @@ fn check_direct(id: &str, program: &Text, ctx: &CheckContext<'_>, diags: &mut Ve
         } else {
             "a native binary"
         };
-        if ctx.jar_known() && !in_jar {
+        if ctx.jar_known && !in_jar {
             diags.push(Diagnostic::at(
                 Severity::Error,
                 &program.loc,
