@@ -329,3 +329,54 @@ fn missing_topology_names_the_paths_tried() {
     assert!(text.contains("src/main/resources/topology.yaml"), "{text}");
     assert!(text.contains("--topology FILE"), "{text}");
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "target" {
+                copy_dir(&entry.path(), &target);
+            }
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_maven_project_is_checked_against_its_jar_from_the_build_plan() {
+    let env = Env::new();
+    let project = env.dir.path().join("wordcount");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/wordcount-maven"),
+        &project,
+    );
+    std::fs::create_dir_all(project.join("target")).unwrap();
+    // The jar the pom names (finalName = artifactId-version), missing the split bolt's script.
+    let entries: Vec<(&str, &str)> = JAR_ENTRIES
+        .iter()
+        .copied()
+        .chain([
+            ("resources/sentence_spout.py", "import storm\n"),
+            ("resources/count_bolt.py", "import storm\n"),
+        ])
+        .collect();
+    write_zip(&project.join("target/WordCount-1.0-SNAPSHOT.jar"), &entries);
+    let out = Command::new(env!("CARGO_BIN_EXE_stormpack"))
+        .args(["check", "--offline", "--project"])
+        .arg(&project)
+        .arg("--maven-repo-local")
+        .arg(env.dir.path().join("repo"))
+        .output()
+        .unwrap();
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let expected = format!(
+        "{}:21:21: error: `split-bolt` runs `split_bolt.py`, but the jar has no `resources/split_bolt.py`",
+        project.join("resources/topology.yaml").display()
+    );
+    assert!(text.contains(&expected), "expected {expected}\n{text}");
+    assert!(text.contains("1 error, 0 warnings"), "{text}");
+}
