@@ -110,19 +110,6 @@ pub fn parse_xml(file: &Path, bytes: &[u8]) -> Result<Element, PomError> {
     Ok(root)
 }
 
-/// The versions a `maven-metadata*.xml` lists.
-pub fn parse_metadata(file: &Path) -> Result<Vec<String>, PomError> {
-    let bytes = std::fs::read(file).map_err(|source| PomError::Io {
-        file: file.to_path_buf(),
-        source,
-    })?;
-    let root = parse_element(file, &bytes)?;
-    Ok(root
-        .at(&["versioning", "versions"])
-        .map(|v| v.children_named("version").map(|e| e.text.clone()).collect())
-        .unwrap_or_default())
-}
-
 /// Parse XML bytes into an element tree.
 pub fn parse_element(file: &Path, bytes: &[u8]) -> Result<Element, PomError> {
     let malformed = |offset: usize, message: String, text: &str| {

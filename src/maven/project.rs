@@ -214,11 +214,7 @@ mod tests {
     use super::*;
 
     fn repos(dir: &Path) -> RepositorySystem {
-        RepositorySystem {
-            local: dir.join("m2"),
-            remotes: Vec::new(),
-            offline: true,
-        }
+        RepositorySystem::new(dir.join("m2"), Vec::new(), true)
     }
 
     fn write(dir: &Path, rel: &str, text: &str) {

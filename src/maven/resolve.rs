@@ -563,26 +563,28 @@ pub fn derive_scope(parent: Scope, child: Scope) -> Scope {
     }
 }
 
-/// A pom from the repositories, `None` when none of them has it.
+/// A pom from the repositories, `None` when every repository says it does not have it.
 fn fetch_pom_optional(
     repos: &RepositorySystem,
     pom: &Artifact,
     extra: &[RemoteRepository],
 ) -> anyhow::Result<Option<PathBuf>> {
-    match fetch_file(repos, pom, extra) {
-        Ok(p) => Ok(Some(p)),
-        Err(_) => Ok(None),
-    }
+    repos.fetch_optional(pom, extra)
 }
 
+/// Every file, downloaded in parallel; on failure, each request's own result (to name the
+/// failing one's dependency path).
 fn fetch_all(
     repos: &RepositorySystem,
     requests: &[(Artifact, Vec<RemoteRepository>)],
 ) -> anyhow::Result<Vec<anyhow::Result<PathBuf>>> {
-    Ok(requests
-        .iter()
-        .map(|(a, extra)| fetch_file(repos, a, extra))
-        .collect())
+    match repos.fetch_many(requests) {
+        Ok(paths) => Ok(paths.into_iter().map(Ok).collect()),
+        Err(_) => Ok(requests
+            .iter()
+            .map(|(a, extra)| fetch_file(repos, a, extra))
+            .collect()),
+    }
 }
 
 /// Every version the repositories list for `group:artifact`.
@@ -592,27 +594,9 @@ fn available_versions(
     artifact: &str,
     extra: &[RemoteRepository],
 ) -> anyhow::Result<Vec<String>> {
-    let _ = extra;
-    let dir = repos
-        .local
-        .join(group.replace('.', "/"))
-        .join(artifact);
-    let mut out: Vec<String> = Vec::new();
-    let entries = std::fs::read_dir(&dir)
-        .with_context(|| format!("listing versions of {group}:{artifact} in {}", dir.display()))?;
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with("maven-metadata") && name.ends_with(".xml") {
-            if let Ok(root) = super::pom::parse_metadata(&e.path()) {
-                for v in root {
-                    if !out.contains(&v) {
-                        out.push(v);
-                    }
-                }
-            }
-        }
-    }
-    Ok(out)
+    repos
+        .metadata_versions(group, artifact, extra)
+        .with_context(|| format!("listing the versions of {group}:{artifact}"))
 }
 
 #[cfg(test)]
