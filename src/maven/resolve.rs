@@ -470,7 +470,7 @@ impl Resolver<'_> {
             });
             parents.push(n.parent.and_then(|p| position.get(&p).copied()));
         }
-        self.warnings.extend(self.builder.warnings.drain(..));
+        self.warnings.append(&mut self.builder.warnings);
         Ok(Resolution {
             artifacts,
             parents,

@@ -39,7 +39,11 @@ fn qualifier(s: &str, followed_by_digit: bool) -> Item {
         "sp" => 6,
         _ => 7,
     };
-    let text = if rank == 7 { s.to_string() } else { String::new() };
+    let text = if rank == 7 {
+        s.to_string()
+    } else {
+        String::new()
+    };
     Item::Qualifier(rank, text)
 }
 
@@ -248,7 +252,10 @@ impl VersionRange {
                 },
             };
             restrictions.push(r);
-            rest = rest[end + 1..].trim_start().trim_start_matches(',').trim_start();
+            rest = rest[end + 1..]
+                .trim_start()
+                .trim_start_matches(',')
+                .trim_start();
         }
         if restrictions.is_empty() {
             return Err("empty range".to_string());
