@@ -381,7 +381,7 @@ mod tests {
         let order: Vec<String> = entry_order(&build)
             .unwrap()
             .into_iter()
-            .map(|(p, _)| p)
+            .map(|(p, _)| p.into_owned())
             .collect();
         assert_eq!(
             order,
