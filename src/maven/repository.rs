@@ -834,7 +834,7 @@ impl RepositorySystem {
                     .collect()
             };
             let mut attempt = 1;
-            let (temp, digests) = loop {
+            let (temp, sha1) = loop {
                 match self.download_once(url, dest, auth) {
                     Ok(Ok(done)) => break done,
                     Ok(Err(why)) => return Ok(Transfer::NotFound(why)),
@@ -870,7 +870,7 @@ impl RepositorySystem {
                     published.push(text);
                 }
             }
-            let verified = verify_checksums(url, &digests, &published)?;
+            let verified = verify_checksums(url, temp.path(), &sha1, &published)?;
             if !verified {
                 eprintln!(
                     "warning: {url}: the repository publishes no checksum (.sha1, .sha256, .sha512); stored unverified"
@@ -893,7 +893,7 @@ impl RepositorySystem {
         url: &str,
         dest: &Path,
         auth: Option<&str>,
-    ) -> Result<Result<(tempfile::NamedTempFile, Digests), String>, Result<TransferError, Fatal>>
+    ) -> Result<Result<(tempfile::NamedTempFile, String), String>, Result<TransferError, Fatal>>
     {
         let (mut reader, length) = match self.open(url, auth).map_err(Ok)? {
             Opened::NotFound(why) => return Ok(Err(why)),
@@ -914,7 +914,7 @@ impl RepositorySystem {
         let mut temp = shared_temp_file(&format!(".{name}."), ".stormpack-part")
             .tempfile_in(dir)
             .map_err(|e| local_error(dir, e))?;
-        let mut digests = Digests::default();
+        let mut sha1 = Sha1::new();
         let mut progress = Progress::new(url, length);
         let mut buf = vec![0u8; 64 * 1024];
         let mut received: u64 = 0;
@@ -935,7 +935,7 @@ impl RepositorySystem {
                     }));
                 }
             };
-            digests.update(&buf[..n]);
+            sha1.update(&buf[..n]);
             temp.write_all(&buf[..n])
                 .map_err(|e| local_error(temp.path(), e))?;
             received += n as u64;
@@ -955,7 +955,7 @@ impl RepositorySystem {
         temp.as_file()
             .sync_all()
             .map_err(|e| local_error(temp.path(), e))?;
-        Ok(Ok((temp, digests)))
+        Ok(Ok((temp, hex::encode(sha1.finalize()))))
     }
 
     /// A small text file (a checksum), retrying transient failures; `None` when not published.
@@ -1072,21 +1072,32 @@ impl RepositorySystem {
     }
 }
 
-/// Checks the downloaded file's digests against the published checksum files (`published[i]`
-/// is the text for `CHECKSUMS[i]`, `None` when not published); `Ok(false)` if none is. A
-/// mismatch is fatal.
+/// Checks the downloaded `file` against the published checksum files (`published[i]` is the
+/// text for `CHECKSUMS[i]`, `None` when not published); `Ok(false)` if none is. SHA-1 was
+/// computed while the file streamed (`sha1`); SHA-256/512, which few artifacts publish, are
+/// computed from the file only when published. A mismatch is fatal.
 fn verify_checksums(
     url: &str,
-    digests: &Digests,
+    file: &Path,
+    sha1: &str,
     published: &[Option<String>],
 ) -> Result<bool, Result<TransferError, Fatal>> {
     let mut any = false;
-    for (((algorithm, extension), actual), text) in
-        CHECKSUMS.iter().zip(digests.hex()).zip(published)
-    {
+    for ((algorithm, extension), text) in CHECKSUMS.iter().zip(published) {
         let Some(text) = text else {
             continue;
         };
+        let actual = match *extension {
+            "sha512" => digest_file::<Sha512>(file),
+            "sha256" => digest_file::<Sha256>(file),
+            _ => Ok(sha1.to_string()),
+        }
+        .map_err(|source| {
+            Err(Fatal::Repository(RepositoryError::Local {
+                path: file.to_path_buf(),
+                source,
+            }))
+        })?;
         let expected = parse_checksum(text, actual.len()).unwrap_or_else(|| {
             format!("unreadable ({url}.{extension} holds no {algorithm} digest)")
         });
@@ -1101,6 +1112,21 @@ fn verify_checksums(
         any = true;
     }
     Ok(any)
+}
+
+/// A file's digest, lower-case hex, streaming.
+fn digest_file<D: Digest>(path: &Path) -> io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = D::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
 }
 
 /// The local path of a `file:` URL (`file:///abs`, `file:/abs`, `file://localhost/abs`).
@@ -1186,31 +1212,6 @@ fn parse_checksum(text: &str, hex_len: usize) -> Option<String> {
     text.split(|c: char| c.is_whitespace() || c == '=')
         .find(|t| t.len() == hex_len && t.chars().all(|c| c.is_ascii_hexdigit()))
         .map(str::to_ascii_lowercase)
-}
-
-/// The digests of a download, computed while it streams.
-#[derive(Default)]
-struct Digests {
-    sha1: Sha1,
-    sha256: Sha256,
-    sha512: Sha512,
-}
-
-impl Digests {
-    fn update(&mut self, bytes: &[u8]) {
-        self.sha1.update(bytes);
-        self.sha256.update(bytes);
-        self.sha512.update(bytes);
-    }
-
-    /// The hex digests, in the order of [`CHECKSUMS`].
-    fn hex(&self) -> [String; 3] {
-        [
-            hex::encode(self.sha512.clone().finalize()),
-            hex::encode(self.sha256.clone().finalize()),
-            hex::encode(self.sha1.clone().finalize()),
-        ]
-    }
 }
 
 /// Whether a progress line is being redrawn on the terminal (one at a time: parallel
