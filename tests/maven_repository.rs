@@ -660,6 +660,9 @@ fn fetch_many_downloads_in_parallel_and_keeps_request_order() {
     let other_local = dir.path().join("local2");
     let repos = system(&other_local, vec![RemoteRepository::file("test", &remote)]);
     requests.insert(3, (Artifact::new("org.example", "absent", "1.0"), vec![]));
+    let each = repos.fetch_each(&requests);
+    assert_eq!(each.len(), 21);
+    assert!(each[3].is_err() && each[2].is_ok() && each[4].is_ok());
     let err = repos.fetch_many(&requests).unwrap_err();
     assert!(
         err.to_string().contains("org.example:absent:jar:1.0"),

@@ -619,6 +619,16 @@ impl RepositorySystem {
         &self,
         requests: &[(Artifact, Vec<RemoteRepository>)],
     ) -> anyhow::Result<Vec<PathBuf>> {
+        self.fetch_each(requests).into_iter().collect()
+    }
+
+    /// Like [`RepositorySystem::fetch_many`], with every request's own result (in request
+    /// order). A resolver can prefetch a whole level of poms with it (failures are not
+    /// remembered: a later `fetch` of a missing one asks the repositories again).
+    pub fn fetch_each(
+        &self,
+        requests: &[(Artifact, Vec<RemoteRepository>)],
+    ) -> Vec<anyhow::Result<PathBuf>> {
         let next = AtomicUsize::new(0);
         let results: Vec<Mutex<Option<anyhow::Result<PathBuf>>>> =
             requests.iter().map(|_| Mutex::new(None)).collect();
