@@ -42,6 +42,9 @@ const CHECKSUMS: [(&str, &str); 3] = [
     ("SHA-1", "sha1"),
 ];
 
+/// How a repository that failed at the connection level is reported afterwards.
+const UNREACHABLE_EARLIER: &str = "unreachable earlier in this run";
+
 /// Downloads `fetch_many` runs at once.
 const PARALLEL_DOWNLOADS: usize = 6;
 /// Maven's default update policy for metadata: daily.
@@ -647,7 +650,11 @@ impl RepositorySystem {
             }
             .into());
         }
-        for f in &failures {
+        // A repository already reported unreachable in this run is not reported again.
+        for f in failures
+            .iter()
+            .filter(|f| !f.to_string().contains(UNREACHABLE_EARLIER))
+        {
             eprintln!("warning: version list of {coordinate}: {f}");
         }
         Ok(versions)
@@ -684,9 +691,7 @@ impl RepositorySystem {
             .ok()
             .and_then(|dead| dead.get(&repo.repo.url).cloned());
         if let Some(reason) = known_dead {
-            note(Outcome::Failed(format!(
-                "unreachable earlier in this run: {reason}"
-            )));
+            note(Outcome::Failed(format!("{UNREACHABLE_EARLIER}: {reason}")));
             return Ok(false);
         }
         let server = self.servers.iter().find(|s| s.id == repo.repo.id);
