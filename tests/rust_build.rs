@@ -49,7 +49,18 @@ fn copy_tree(src: &Path, dest: &Path) {
         if entry.file_type().unwrap().is_dir() {
             copy_tree(&from, &to);
         } else {
-            let bytes = fs::read(&from).unwrap();
+            let mut bytes = fs::read(&from).unwrap();
+            if entry.file_name() == "Cargo.toml" {
+                // The copy lives elsewhere: point the multilang path dependency at this checkout.
+                let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/multilang");
+                bytes = String::from_utf8(bytes)
+                    .unwrap()
+                    .replace(
+                        "path = \"../../crates/multilang\"",
+                        &format!("path = {:?}", crate_dir.display().to_string()),
+                    )
+                    .into_bytes();
+            }
             if fs::read(&to).ok().as_deref() != Some(&bytes[..]) {
                 fs::write(&to, bytes).unwrap();
             }
@@ -157,7 +168,7 @@ fn build_two_targets() -> (PathBuf, Vec<BuiltBinary>) {
         .get_or_init(|| {
             let dir = fixture("rust-first", "shared");
             let m = manifest(&dir);
-            assert_eq!(m.components, ["probe-spout", "probe-bolt"]);
+            assert_eq!(m.components, ["probe-spout", "probe-bolt", "upper-bolt"]);
             assert_eq!(m.targets, [X86, ARM]);
             let built = cargo_build::build(&m, &[], &dir.join("target")).unwrap();
             (dir, built)
@@ -207,8 +218,10 @@ fn two_target_build_stages_launchers_that_survive_lost_exec_bits() {
         [
             ("probe-spout", X86, "ELF64 LE x86_64 static"),
             ("probe-bolt", X86, "ELF64 LE x86_64 static"),
+            ("upper-bolt", X86, "ELF64 LE x86_64 static"),
             ("probe-spout", ARM, "ELF64 LE aarch64 static"),
             ("probe-bolt", ARM, "ELF64 LE aarch64 static"),
+            ("upper-bolt", ARM, "ELF64 LE aarch64 static"),
         ]
         .map(|(c, t, e)| (c.to_string(), t.to_string(), e.to_string()))
     );
@@ -232,10 +245,13 @@ fn two_target_build_stages_launchers_that_survive_lost_exec_bits() {
         [
             "0755 resources/bin/aarch64/probe-bolt",
             "0755 resources/bin/aarch64/probe-spout",
+            "0755 resources/bin/aarch64/upper-bolt",
             "0755 resources/bin/x86_64/probe-bolt",
             "0755 resources/bin/x86_64/probe-spout",
+            "0755 resources/bin/x86_64/upper-bolt",
             "0755 resources/probe-bolt.sh",
             "0755 resources/probe-spout.sh",
+            "0755 resources/upper-bolt.sh",
         ]
     );
 
@@ -320,6 +336,105 @@ fn two_target_build_stages_launchers_that_survive_lost_exec_bits() {
         "{stderr}"
     );
     assert!(stderr.contains("stormpack build --target"), "{stderr}");
+}
+
+/// Start `upper-bolt` (written with stormpack-multilang) the way Storm does — `sh upper-bolt.sh`
+/// in the extracted 0644 `resources/` — and hold a protocol conversation with it: handshake
+/// (pid file, pid reply equal to the process Storm started, proving the launcher `exec`s), a
+/// tuple (anchored emit + ack), a heartbeat (sync). Returns the messages the bolt sent.
+fn converse(resources: &Path, envs: &[(&str, String)]) -> Vec<serde_json::Value> {
+    use std::io::Write;
+    let pid_dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new("sh");
+    cmd.arg("upper-bolt.sh")
+        .current_dir(resources)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let handshake = serde_json::json!({
+        "pidDir": pid_dir.path(),
+        "conf": {"topology.name": "probe-topology"},
+        "context": {
+            "taskid": 3,
+            "componentid": "upper-bolt",
+            "task->component": {"1": "probe-spout", "2": "probe-bolt", "3": "upper-bolt", "-1": "__system"},
+            "streams": ["default"],
+            "stream->outputfields": {"default": ["upper"]},
+            "source->stream->fields": {"probe-bolt": {"default": ["word"]}}
+        }
+    });
+    let tuple = serde_json::json!({"id": "t-1", "comp": "probe-bolt", "stream": "default", "task": 2, "tuple": ["hello"]});
+    let heartbeat = serde_json::json!({"id": "-1", "comp": null, "stream": "__heartbeat", "task": -1, "tuple": []});
+    let mut stdin = child.stdin.take().unwrap();
+    for m in [handshake, tuple, heartbeat] {
+        write!(stdin, "{m}\nend\n").unwrap();
+    }
+    drop(stdin);
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    println!(
+        "upper-bolt via sh upper-bolt.sh {envs:?}: exit {}\n--- stdout ---\n{stdout}--- stderr ---\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let messages: Vec<serde_json::Value> = stdout
+        .split("\nend\n")
+        .filter(|m| !m.trim().is_empty())
+        .map(|m| serde_json::from_str(m).unwrap())
+        .collect();
+    assert_eq!(
+        messages[0],
+        serde_json::json!({"pid": pid}),
+        "the pid Storm sees is the bolt's own"
+    );
+    assert!(pid_dir.path().join(pid.to_string()).is_file(), "pid file");
+    messages
+}
+
+#[test]
+fn multilang_bolt_speaks_the_protocol_through_its_launcher() {
+    let (_dir, built) = build_two_targets();
+    let mut staging = Staging::new();
+    launcher::stage(&built, &mut staging).unwrap();
+    let run = tempfile::tempdir().unwrap();
+    let resources = extract_resources(&staging, run.path());
+    let mut runs = vec![("x86_64", Vec::new())];
+    match qemu() {
+        Some(qemu) => runs.push((
+            "aarch64",
+            vec![
+                ("PATH", with_path(&uname_shim(run.path(), "aarch64"))),
+                ("STORMPACK_LAUNCH_WRAPPER", qemu.display().to_string()),
+            ],
+        )),
+        None => println!("SKIPPED the aarch64 conversation: qemu-aarch64-static not found"),
+    }
+    for (arch, envs) in runs {
+        let messages = converse(&resources, &envs);
+        let rest: Vec<serde_json::Value> = messages[1..]
+            .iter()
+            .filter(|m| m["command"] != "log")
+            .cloned()
+            .collect();
+        assert_eq!(
+            rest,
+            [
+                serde_json::json!({"command": "emit", "anchors": ["t-1"], "tuple": ["HELLO"], "need_task_ids": false}),
+                serde_json::json!({"command": "ack", "id": "t-1"}),
+                serde_json::json!({"command": "sync"}),
+            ],
+            "{arch}"
+        );
+        assert_eq!(
+            mode(&resources.join(format!("bin/{arch}/upper-bolt"))) & 0o100,
+            0o100
+        );
+    }
 }
 
 /// The launcher needs nothing beyond busybox (an Alpine-like node): busybox `sh` with a PATH that
