@@ -185,22 +185,63 @@ fn sha256(path: &Path) -> String {
         .to_string()
 }
 
-/// The same sources built in another directory with another cargo target directory give
-/// byte-identical binaries (what `stormpack verify` relies on).
+/// The real binary, end to end: `stormpack build` on a copy of the fixture in another directory
+/// (another cargo target directory too) writes a jar whose component binaries are byte-identical
+/// to the library build's (what `stormpack verify` relies on), staged 0755 with their launchers;
+/// `resources/` extracted from the jar as a supervisor does (no modes) runs.
 #[test]
-fn binaries_are_identical_when_built_from_another_directory() {
+fn stormpack_build_writes_a_two_target_jar_whose_resources_run() {
     let (_dir, built) = build_two_targets();
     let other = fixture("rust-first", "elsewhere");
-    let mut m = manifest(&other);
-    m.target_directory = tmp_root().join("cargo-target-elsewhere");
-    let again = cargo_build::build(&m, &[], &other.join("target")).unwrap();
-    assert_eq!(built.len(), again.len());
-    for (a, b) in built.iter().zip(&again) {
-        assert_eq!((&a.component, &a.target), (&b.component, &b.target));
-        let (da, db) = (sha256(&a.path), sha256(&b.path));
-        println!("{} {}: {da} / {db}", a.component, a.target);
-        assert_eq!(da, db, "{} and {}", a.path.display(), b.path.display());
+    let out = Command::new(env!("CARGO_BIN_EXE_stormpack"))
+        .args(["build", "--project"])
+        .arg(&other)
+        .env(
+            "CARGO_TARGET_DIR",
+            tmp_root().join("cargo-target-elsewhere"),
+        )
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stormpack build failed:\n{stderr}");
+    let jar = other.join("target/ProbeTopology-1.0-SNAPSHOT.jar");
+    let mut archive = zip::ZipArchive::new(fs::File::open(&jar).unwrap()).unwrap();
+    let run = tempfile::tempdir().unwrap();
+    let mut listing = Vec::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        if !name.starts_with("resources/") || name.ends_with('/') {
+            continue;
+        }
+        let mode = entry.unix_mode().unwrap_or(0) & 0o777;
+        listing.push(format!("{mode:o} {name}"));
+        let to = run.path().join(&name);
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        let mut file = fs::File::create(&to).unwrap();
+        std::io::copy(&mut entry, &mut file).unwrap();
+        fs::set_permissions(&to, fs::Permissions::from_mode(0o644)).unwrap();
     }
+    println!("{}:\n  {}", jar.display(), listing.join("\n  "));
+    for b in &built {
+        let arch = stormpack::target::spec(&b.target).unwrap().arch;
+        let name = format!("resources/bin/{arch}/{}", b.component);
+        assert!(
+            listing.contains(&format!("755 {name}")),
+            "{name} in {listing:?}"
+        );
+        assert!(listing.contains(&format!("755 resources/{}.sh", b.component)));
+        let (ours, theirs) = (sha256(&b.path), sha256(&run.path().join(&name)));
+        println!("{name}: library build {ours}, jar built elsewhere {theirs}");
+        assert_eq!(ours, theirs, "{name}");
+    }
+    let resources = run.path().join("resources");
+    let out = run_launcher("sh", &resources, "probe-spout", &[]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "probe-spout arch=x86_64 args=[first,second arg]\n"
+    );
+    converse(&resources, &[]);
 }
 
 #[test]
