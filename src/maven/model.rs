@@ -155,8 +155,8 @@ pub enum Mode {
 /// A pom that could not be turned into a model; callers branch on cycles.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
-    #[error("pom cycle: {chain}\n  fix: a pom cannot be its own ancestor (or import itself); correct the <parent> or the import of the last pom named")]
-    Cycle { chain: String },
+    #[error("pom cycle: {chain}{at}\n  fix: a pom cannot be its own ancestor (or import itself); correct the <parent> or the import of the last pom named")]
+    Cycle { chain: String, at: String },
 }
 
 /// Builds effective models, caching repository poms by coordinate.
@@ -222,6 +222,7 @@ impl<'a> ModelBuilder<'a> {
             chain.push(key);
             return Err(ModelError::Cycle {
                 chain: chain.join(" -> "),
+                at: String::new(),
             }
             .into());
         }
@@ -567,6 +568,12 @@ impl<'a> ModelBuilder<'a> {
                 seen.push(key);
                 return Err(ModelError::Cycle {
                     chain: seen.join(" -> "),
+                    at: format!(
+                        "\n  the last <parent> is at {}:{}:{}",
+                        current.file.display(),
+                        p.line,
+                        p.column
+                    ),
                 }
                 .into());
             }

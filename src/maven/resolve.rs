@@ -25,6 +25,7 @@ use anyhow::Context;
 
 use super::coord::{Artifact, Dependency, Exclusion, Scope};
 use super::model::{fetch_file, EffectiveModel, ModelBuilder, ModelError};
+use super::pom::PomError;
 use super::repository::{RemoteRepository, RepositorySystem};
 use super::version::{Version, VersionRange};
 
@@ -368,6 +369,13 @@ impl Resolver<'_> {
                 let trail = self.trail_text(node, artifact);
                 if e.downcast_ref::<ModelError>().is_some() {
                     return Err(e.context(format!("resolving {trail}")));
+                }
+                if let Some(PomError::Malformed { file, .. }) = e.downcast_ref::<PomError>() {
+                    let file = file.clone();
+                    return Err(e.context(format!(
+                        "the pom of {pom} (reached by {trail}) is malformed\n  fix: if the copy in the local repository is damaged, delete {} so it is downloaded again; otherwise exclude this dependency (<exclusions>) or manage it to another version",
+                        file.display()
+                    )));
                 }
                 return Err(e.context(format!("reading the pom of {pom} (reached by {trail})")));
             }
