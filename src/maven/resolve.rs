@@ -611,6 +611,134 @@ fn available_versions(
 mod tests {
     use super::*;
 
+    /// A local repository (offline) holding `g:name:version` poms with the given dependencies
+    /// (`name:version[:scope[:optional]]`) and empty jars.
+    fn repo(dir: &std::path::Path, poms: &[(&str, &[&str])]) -> RepositorySystem {
+        for (coord, deps) in poms {
+            let (name, version) = coord.split_once(':').unwrap();
+            let deps: String = deps
+                .iter()
+                .map(|d| {
+                    let parts: Vec<&str> = d.split(':').collect();
+                    let scope = parts.get(2).map_or(String::new(), |s| format!("<scope>{s}</scope>"));
+                    let optional = if parts.get(3) == Some(&"optional") { "<optional>true</optional>" } else { "" };
+                    format!(
+                        "<dependency><groupId>g</groupId><artifactId>{}</artifactId><version>{}</version>{scope}{optional}</dependency>",
+                        parts[0], parts[1]
+                    )
+                })
+                .collect();
+            let base = dir.join(format!("g/{name}/{version}"));
+            std::fs::create_dir_all(&base).unwrap();
+            std::fs::write(
+                base.join(format!("{name}-{version}.pom")),
+                format!("<project><groupId>g</groupId><artifactId>{name}</artifactId><version>{version}</version><dependencies>{deps}</dependencies></project>"),
+            )
+            .unwrap();
+            std::fs::write(base.join(format!("{name}-{version}.jar")), b"").unwrap();
+        }
+        RepositorySystem::new(dir.to_path_buf(), Vec::new(), true)
+    }
+
+    fn dep(name: &str, version: &str, scope: Scope) -> Dependency {
+        Dependency {
+            scope: Some(scope),
+            ..Dependency::compile(Artifact::new("g", name, version))
+        }
+    }
+
+    fn listing(r: &Resolution) -> Vec<String> {
+        r.artifacts
+            .iter()
+            .map(|a| {
+                format!(
+                    "{}:{}:{}",
+                    a.artifact.artifact_id, a.artifact.version, a.scope
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn nearest_wins_scopes_widen_and_order_is_preorder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repos = repo(
+            tmp.path(),
+            &[
+                (
+                    "a:1",
+                    &["b:1", "c:1:runtime", "d:1:compile:optional", "e:1:test"],
+                ),
+                ("b:1", &["c:2", "x:1"]),
+                ("c:1", &["y:1"]),
+                ("c:2", &["z:1"]),
+                ("x:1", &["a:1"]),
+                ("y:1", &[]),
+                ("y:2", &[]),
+                ("f:1", &["y:2"]),
+            ],
+        );
+        let request = ResolveRequest {
+            root: Artifact::new("g", "root", "1"),
+            dependencies: vec![dep("a", "1", Scope::Compile), dep("f", "1", Scope::Test)],
+            dependency_management: Vec::new(),
+            repositories: Vec::new(),
+        };
+        let r = resolve(&request, &repos).unwrap();
+        assert_eq!(
+            listing(&r),
+            [
+                "a:1:compile",
+                "b:1:compile",
+                "x:1:compile",
+                "c:1:compile",
+                "f:1:test",
+                "y:2:compile"
+            ]
+        );
+        let x = &r.artifacts[2];
+        assert_eq!(
+            x.trail
+                .iter()
+                .map(|a| a.artifact_id.as_str())
+                .collect::<Vec<_>>(),
+            ["a", "b", "x"]
+        );
+        assert_eq!(r.parents, [None, Some(0), Some(1), Some(0), None, Some(4)]);
+    }
+
+    #[test]
+    fn root_management_and_exclusions_shape_transitives() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repos = repo(
+            tmp.path(),
+            &[
+                ("a:1", &["b:1", "c:1"]),
+                ("b:1", &["d:1"]),
+                ("b:2", &["e:1"]),
+                ("c:1", &["d:1"]),
+                ("d:1", &[]),
+                ("e:1", &[]),
+            ],
+        );
+        let mut a = dep("a", "1", Scope::Compile);
+        a.exclusions.push(Exclusion {
+            group_id: "*".into(),
+            artifact_id: "c".into(),
+        });
+        let request = ResolveRequest {
+            root: Artifact::new("g", "root", "1"),
+            dependencies: vec![a],
+            dependency_management: vec![Dependency {
+                scope: Some(Scope::Provided),
+                ..Dependency::compile(Artifact::new("g", "b", "2"))
+            }],
+            repositories: Vec::new(),
+        };
+        let r = resolve(&request, &repos).unwrap();
+        assert_eq!(listing(&r), ["a:1:compile", "b:2:provided", "e:1:provided"]);
+    }
+
     #[test]
     fn scope_derivation_follows_maven() {
         use Scope::*;
