@@ -90,6 +90,8 @@ struct Node {
     exclusions: Rc<Vec<Exclusion>>,
     key: String,
     system_path: Option<String>,
+    /// The range this node's version was picked from, if it was declared as one.
+    range: Option<String>,
     /// Winner children, in declaration order.
     children: Vec<usize>,
 }
@@ -116,6 +118,7 @@ pub fn resolve(request: &ResolveRequest, repos: &RepositorySystem) -> anyhow::Re
         key_order: Vec::new(),
         warnings: Vec::new(),
         managed: HashMap::new(),
+        pinned: HashMap::new(),
     };
     for m in &request.dependency_management {
         resolver
@@ -129,8 +132,25 @@ pub fn resolve(request: &ResolveRequest, repos: &RepositorySystem) -> anyhow::Re
                 system_path: m.system_path.clone(),
             });
     }
-    resolver.collect(request)?;
-    resolver.finish()
+    // A range that the nearest version violates makes Maven pick another version (its
+    // NearestVersionSelector backtracks); pin that version and collect again.
+    for _ in 0..32 {
+        resolver.collect(request)?;
+        match resolver.range_conflict()? {
+            None => return resolver.finish(),
+            Some((key, version)) => {
+                resolver.pinned.insert(key, version);
+                resolver.nodes.clear();
+                resolver.winners.clear();
+                resolver.items.clear();
+                resolver.key_order.clear();
+            }
+        }
+    }
+    anyhow::bail!(
+        "version ranges of {} keep conflicting; pin the versions in <dependencyManagement>",
+        request.root
+    )
 }
 
 struct Resolver<'a> {
@@ -147,6 +167,8 @@ struct Resolver<'a> {
     key_order: Vec<String>,
     warnings: Vec<String>,
     managed: HashMap<String, Managed>,
+    /// Versions chosen to satisfy ranges (conflict key -> version).
+    pinned: HashMap<String, String>,
 }
 
 impl Resolver<'_> {
@@ -215,7 +237,9 @@ impl Resolver<'_> {
                 }
             }
         }
+        let mut range = None;
         if VersionRange::is_range(&dep.artifact.version) {
+            range = Some(dep.artifact.version.clone());
             dep.artifact.version = self.select_from_range(&dep.artifact, parent)?;
         }
         let scope = dep.scope.unwrap_or(Scope::Compile);
@@ -230,6 +254,12 @@ impl Resolver<'_> {
             Rc::new(all)
         };
         let key = conflict_key(&dep.artifact);
+        let pin = self.pinned.get(&key).cloned();
+        if let (Some(pin), Some(spec)) = (&pin, &range) {
+            if VersionRange::parse(spec).is_ok_and(|r| r.contains(&Version::parse(pin))) {
+                dep.artifact.version.clone_from(pin);
+            }
+        }
         let index = self.nodes.len();
         self.nodes.push(Node {
             artifact: dep.artifact,
@@ -240,10 +270,12 @@ impl Resolver<'_> {
             exclusions,
             key: key.clone(),
             system_path: dep.system_path,
+            range,
             children: Vec::new(),
         });
         self.items.entry(key.clone()).or_default().push(index);
-        if self.winners.contains_key(&key) {
+        let pinned_out = pin.is_some_and(|p| p != self.nodes[index].artifact.version);
+        if self.winners.contains_key(&key) || pinned_out {
             return Ok(None);
         }
         self.winners.insert(key.clone(), index);
@@ -252,6 +284,72 @@ impl Resolver<'_> {
             self.nodes[p].children.push(index);
         }
         Ok(Some(index))
+    }
+
+    /// The first key whose winner lies outside a range another path declares, and the version
+    /// Maven would take instead: the nearest one every range accepts.
+    fn range_conflict(&mut self) -> anyhow::Result<Option<(String, String)>> {
+        for key in self.key_order.clone() {
+            let items = self.items[&key].clone();
+            let ranges: Vec<(usize, VersionRange)> = items
+                .iter()
+                .filter_map(|&i| {
+                    let spec = self.nodes[i].range.as_ref()?;
+                    VersionRange::parse(spec).ok().map(|r| (i, r))
+                })
+                .collect();
+            if ranges.is_empty() {
+                continue;
+            }
+            let accepts = |v: &str| {
+                let v = Version::parse(v);
+                ranges.iter().all(|(_, r)| r.contains(&v))
+            };
+            let winner = &self.nodes[self.winners[&key]];
+            if accepts(&winner.artifact.version) {
+                continue;
+            }
+            for &i in &items {
+                let n = &self.nodes[i];
+                if n.range.is_none() {
+                    if accepts(&n.artifact.version) {
+                        return Ok(Some((key, n.artifact.version.clone())));
+                    }
+                    continue;
+                }
+                let artifact = n.artifact.clone();
+                let versions = available_versions(
+                    self.repos,
+                    &artifact.group_id,
+                    &artifact.artifact_id,
+                    &self.repositories,
+                )?;
+                if let Some(best) = versions
+                    .iter()
+                    .filter(|v| accepts(v))
+                    .map(|v| Version::parse(v))
+                    .max()
+                {
+                    return Ok(Some((key, best.as_str().to_string())));
+                }
+            }
+            let wanted: Vec<String> = items
+                .iter()
+                .map(|&i| {
+                    let n = &self.nodes[i];
+                    format!(
+                        "{} ({})",
+                        n.range.as_deref().unwrap_or(&n.artifact.version),
+                        self.trail_text(n.parent, &n.artifact)
+                    )
+                })
+                .collect();
+            anyhow::bail!(
+                "could not resolve the version conflict for {key}: no version satisfies every range:\n  {}\n  fix: pin a version every path accepts in <dependencyManagement>",
+                wanted.join("\n  ")
+            );
+        }
+        Ok(None)
     }
 
     /// The trail from the root's direct dependency to `node`, for messages.
@@ -737,6 +835,45 @@ mod tests {
         };
         let r = resolve(&request, &repos).unwrap();
         assert_eq!(listing(&r), ["a:1:compile", "b:2:provided", "e:1:provided"]);
+    }
+
+    #[test]
+    fn a_range_overrides_a_nearer_version_outside_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repos = repo(
+            tmp.path(),
+            &[
+                ("x:1", &["c:3"]),
+                ("y:1", &["z:1"]),
+                ("z:1", &["c:[1,2)"]),
+                ("c:1.0", &[]),
+                ("c:1.5", &[]),
+                ("c:3", &[]),
+            ],
+        );
+        std::fs::write(
+            tmp.path().join("g/c/maven-metadata-local.xml"),
+            "<metadata><groupId>g</groupId><artifactId>c</artifactId><versioning><versions><version>1.0</version><version>1.5</version><version>3</version></versions></versioning></metadata>",
+        )
+        .unwrap();
+        let request = ResolveRequest {
+            root: Artifact::new("g", "root", "1"),
+            dependencies: vec![dep("x", "1", Scope::Compile), dep("y", "1", Scope::Compile)],
+            dependency_management: Vec::new(),
+            repositories: Vec::new(),
+        };
+        let r = resolve(&request, &repos).unwrap();
+        assert_eq!(
+            listing(&r),
+            ["x:1:compile", "y:1:compile", "z:1:compile", "c:1.5:compile"]
+        );
+        // Without the conflicting soft version, the range takes the highest version in it.
+        let request = ResolveRequest {
+            dependencies: vec![dep("y", "1", Scope::Compile)],
+            ..request
+        };
+        let r = resolve(&request, &repos).unwrap();
+        assert_eq!(listing(&r), ["y:1:compile", "z:1:compile", "c:1.5:compile"]);
     }
 
     #[test]
