@@ -88,6 +88,9 @@ pub fn build_plan(plan: &BuildPlan) -> anyhow::Result<BuildOutcome> {
     }
 
     let resolution = resolve_dependencies(plan)?;
+    for warning in &resolution.warnings {
+        eprintln!("warning: {warning}");
+    }
     let lock = lockfile_for(plan, &resolution)?;
     if let (Some(lock), true) = (&lock, plan.locked) {
         // Under --locked a changed resolution fails before anything is written.
