@@ -85,7 +85,12 @@ fn parse_output_timestamp(raw: &str) -> anyhow::Result<i64> {
         || anyhow::anyhow!("project.build.outputTimestamp `{raw}` is not a valid timestamp\n{fix}");
     let (date, rest) = raw.split_once('T').ok_or_else(bad)?;
     let mut d = date.split('-');
-    let (y, m, day) = (num(d.next()), num(d.next()), num(d.next()));
+    // Four-digit years (what ISO-8601 and Maven accept) keep the arithmetic below in range.
+    let (y, m, day) = (
+        num(d.next()).filter(|y| *y <= 9999),
+        num(d.next()),
+        num(d.next()),
+    );
     let (time, offset) = match rest.find(['Z', '+', '-']) {
         Some(i) => rest.split_at(i),
         None => bail!(bad()),
@@ -101,10 +106,13 @@ fn parse_output_timestamp(raw: &str) -> anyhow::Result<i64> {
         "Z" => 0,
         o => {
             let sign = if o.starts_with('-') { -1 } else { 1 };
-            let mut parts = o[1..].split(':');
+            let mut parts = o.get(1..).unwrap_or("").split(':');
             let (oh, om) = (
-                num(parts.next()).ok_or_else(bad)?,
-                num(parts.next()).unwrap_or(0),
+                num(parts.next()).filter(|h| *h <= 18).ok_or_else(bad)?,
+                match parts.next() {
+                    None => 0,
+                    minutes => num(minutes).filter(|m| *m < 60).ok_or_else(bad)?,
+                },
             );
             sign * (oh * 3600 + om * 60)
         }
@@ -197,5 +205,10 @@ mod tests {
         assert!(Timestamp::decide(Some("yesterday"), None).is_err());
         assert!(Timestamp::decide(None, Some("2024-13-01T00:00:00Z")).is_err());
         assert!(Timestamp::decide(None, Some("2024-01-01")).is_err());
+        // Out-of-range numbers are errors, not arithmetic overflows.
+        assert!(Timestamp::decide(None, Some("99999999999999999-01-01T00:00:00Z")).is_err());
+        assert!(Timestamp::decide(None, Some("2024-01-01T00:00:00+99999999999999999")).is_err());
+        assert!(Timestamp::decide(None, Some("2024-01-01T00:00:00+")).is_err());
+        assert!(Timestamp::decide(None, Some("99999999999999999999999")).is_err());
     }
 }
