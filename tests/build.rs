@@ -622,3 +622,56 @@ fn a_failed_build_leaves_the_previous_jar_and_writes_nothing_else() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// A Maven-filtered topology is checked as the jar holds it, by `build` and by `check` alike.
+#[test]
+fn a_filtered_topology_is_checked_as_filtered_by_build_and_check() {
+    let topology = |to: &str| {
+        format!(
+            r#"name: "wc-${{project.artifactId}}"
+spouts:
+  - id: "words"
+    className: "org.apache.storm.testing.TestWordSpout"
+bolts:
+  - id: "${{project.artifactId}}"
+    className: "org.apache.storm.testing.TestWordCounter"
+streams:
+  - from: "words"
+    to: "{to}"
+    grouping:
+      type: SHUFFLE
+"#
+        )
+    };
+    let resources = "<resources><resource><directory>resources</directory><filtering>true</filtering></resource></resources>";
+    let good = Project::new()
+        .file("pom.xml", &pom(resources))
+        .file("resources/topology.yaml", &topology("tiny"));
+    let out = good.build(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("error:"), "{}", stderr(&out));
+    let check = stormpack()
+        .arg("check")
+        .arg("--project")
+        .arg(&good.dir)
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{}", stderr(&check));
+
+    // After filtering, the stream goes to a bolt that does not exist (it is named `tiny`).
+    let bad = Project::new()
+        .file("pom.xml", &pom(resources))
+        .file("resources/topology.yaml", &topology("counter"));
+    let out = bad.build(&[]);
+    let source = bad.dir.join("resources/topology.yaml");
+    let source = fs::canonicalize(&source).unwrap();
+    assert_failed_with(
+        &out,
+        &[
+            &format!("{}:", source.display()),
+            "`counter`",
+            "was not changed",
+        ],
+        &bad.dir,
+    );
+}

@@ -3,7 +3,6 @@
 //! to a temporary file beside the target, check the topology against it, then rename it into
 //! place and write `<jar>.sha256`. A failure at any step leaves the previous jar untouched.
 
-use std::collections::BTreeSet;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -19,7 +18,7 @@ use crate::maven::resolve::Resolution;
 use crate::plan::BuildPlan;
 use crate::shade::ShadeInput;
 use crate::staging::{EntrySource, StagedEntry, Staging};
-use crate::topology::{CheckContext, Diagnostic, Severity};
+use crate::topology::{Diagnostic, Severity};
 
 /// Flux's entry point, the jar's Main-Class when Flux is shaded in.
 pub const FLUX_MAIN_CLASS: &str = "org.apache.storm.flux.Flux";
@@ -144,13 +143,13 @@ pub fn build_plan(plan: &BuildPlan) -> anyhow::Result<BuildOutcome> {
 
     let mut warnings = Vec::new();
     if let Some(topology) = &plan.topology {
-        let diagnostics = check_topology(plan, topology, &staging, &summary.entries, &resolution)?;
+        let diagnostics = check_topology(plan, topology, &staging, &tmp, &resolution)?;
         let errors = diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error)
             .count();
         for d in &diagnostics {
-            let text = render_diagnostic(d);
+            let text = d.to_string();
             eprintln!("{text}");
             if d.severity == Severity::Warning {
                 warnings.push(text);
@@ -268,11 +267,14 @@ fn pom_properties(plan: &BuildPlan) -> Vec<u8> {
     .into_bytes()
 }
 
+/// The topology checks `stormpack check` runs, against the jar just written (`jar`): the same
+/// class lookup (the jar, storm-client, the JDK), resources read from the jar, and a
+/// Maven-filtered topology checked as filtered.
 fn check_topology(
     plan: &BuildPlan,
     topology: &str,
     staging: &Staging,
-    entries: &[EntryInfo],
+    jar: &Path,
     resolution: &Resolution,
 ) -> anyhow::Result<Vec<Diagnostic>> {
     let Some(entry) = staging.get(topology) else {
@@ -284,59 +286,36 @@ fn check_topology(
         eprintln!("note: no /{topology} in the jar, so no topology was checked");
         return Ok(Vec::new());
     };
-    let EntrySource::File(path) = &entry.source else {
-        // A filtered topology: check what will be in the jar.
-        return Ok(Vec::new());
+    let (source, text) = match &entry.source {
+        EntrySource::File(path) => (path.clone(), None),
+        EntrySource::Bytes(bytes) => {
+            let source = crate::commands::check::plan_topology(plan)
+                .map_or_else(|| plan.project_dir.join(topology), |(file, _)| file);
+            let text = String::from_utf8(bytes.clone()).with_context(|| {
+                format!(
+                    "the filtered topology {} is not UTF-8\nfix: save it as UTF-8",
+                    source.display()
+                )
+            })?;
+            (source, Some(text))
+        }
     };
-    let jar_paths: BTreeSet<String> = entries
-        .iter()
-        .filter(|e| !e.path.ends_with('/'))
-        .map(|e| e.path.clone())
-        .collect();
-    let mut provided = BTreeSet::new();
-    for a in resolution
+    // storm-client as resolved, else where the local repository keeps the plan's version.
+    let storm_client = resolution
         .artifacts
         .iter()
-        .filter(|a| !a.scope.is_packaged())
-    {
-        if a.file.extension().is_some_and(|e| e == "jar") {
-            provided.extend(crate::jar::list_entries(&a.file)?);
-        }
-    }
-    let class_exists = |class: &str| {
-        let p = format!("{}.class", class.replace('.', "/"));
-        jar_paths.contains(&p) || provided.contains(&p)
-    };
-    let read_resource = |entry: &str| -> Option<crate::topology::Resource> {
-        let staged = staging.get(entry)?;
-        let bytes = match &staged.source {
-            EntrySource::File(p) => std::fs::read(p).ok()?,
-            EntrySource::Bytes(b) => b.clone(),
-        };
-        Some((
-            PathBuf::from(&staged.origin),
-            String::from_utf8(bytes).ok()?,
-        ))
-    };
-    crate::topology::check(
-        path,
-        &CheckContext::with_jar(&jar_paths, &class_exists, &read_resource),
-    )
-}
-
-pub fn render_diagnostic(d: &Diagnostic) -> String {
-    let sev = match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
-    format!(
-        "{}:{}:{}: {sev}: {}\n  fix: {}",
-        d.file.display(),
-        d.line,
-        d.column,
-        d.message,
-        d.fix
-    )
+        .find(|a| {
+            a.artifact.group_id == "org.apache.storm"
+                && a.artifact.artifact_id == "storm-client"
+                && a.artifact.classifier.is_none()
+                && a.file.is_file()
+        })
+        .map(|a| a.file.clone())
+        .or_else(|| {
+            crate::commands::check::storm_runtime_jar(&plan.local_repository, &plan.storm_version)
+                .ok()
+        });
+    crate::commands::check::check_jar(&source, text.as_deref(), jar, storm_client.as_deref())
 }
 
 /// `<jar>.sha256` in `sha256sum -c` format, written atomically.

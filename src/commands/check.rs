@@ -24,7 +24,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     let topology = match (&args.topology, &plan) {
         (Some(file), _) => find_topology(project, Some(file))?,
         (None, Some(plan)) => match plan_topology(plan) {
-            Some(file) => file,
+            Some((file, _)) => file,
             None => find_topology(project, None)?,
         },
         (None, None) => find_topology(project, None)?,
@@ -47,15 +47,15 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
                 (None, Some(plan)) => plan.local_repository.clone(),
                 (None, None) => default_local_repository(),
             };
-            let client = classpath::storm_client_jar(&repo, &storm_version);
-            if client.is_file() {
-                Some(JarIndex::read(&client)?)
-            } else {
-                notes.push(format!(
-                    "note: {} is not in the local repository: classes of Storm's runtime (org.apache.storm.*) are assumed present",
-                    client.display()
-                ));
-                None
+            match storm_runtime_jar(&repo, &storm_version) {
+                Ok(client) => Some(JarIndex::read(&client)?),
+                Err(missing) => {
+                    notes.push(format!(
+                        "note: {} is not in the local repository: classes of Storm's runtime (org.apache.storm.*) are assumed present",
+                        missing.display()
+                    ));
+                    None
+                }
             }
         }
         None => {
@@ -69,19 +69,28 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             None
         }
     };
+    // A topology the project Maven-filters into the jar is checked as the jar holds it (as
+    // `build` checks it), with diagnostics naming its source file.
+    let jar_text = match (&args.topology, &plan, &index) {
+        (None, Some(plan), Some(index)) => plan_topology(plan)
+            .filter(|(file, filtered)| *filtered && *file == topology)
+            .and_then(|_| index.read_text(plan.topology.as_deref()?)),
+        _ => None,
+    };
+    let text = jar_text.as_deref();
     let diags = match &index {
-        Some(index) => {
-            let lookup = ClassLookup::new(index, runtime.as_ref());
-            let exists = |name: &str| lookup.exists(name);
-            let read = |entry: &str| jar_resource(index, entry);
-            let ctx = CheckContext::with_jar(&index.entries, &exists, &read)
-                .with_filter(args.filter.clone(), args.env_filter)
-                .with_class_names(&lookup.classes);
-            run_checks(&topology, &ctx, args.dot)?
-        }
+        Some(index) => check_against_jar(
+            &topology,
+            text,
+            index,
+            runtime.as_ref(),
+            args.filter.clone(),
+            args.env_filter,
+            args.dot,
+        )?,
         None => {
             let ctx = CheckContext::bare().with_filter(args.filter.clone(), args.env_filter);
-            run_checks(&topology, &ctx, args.dot)?
+            run_checks(&topology, text, &ctx, args.dot)?
         }
     };
     let stderr = std::io::stderr();
@@ -96,18 +105,49 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     Ok(if errors > 0 { 1 } else { 0 })
 }
 
-/// Check, and with `dot` print the graph on stdout.
+/// Check (the file's own text unless `text` is given), and with `dot` print the graph on stdout.
 fn run_checks(
     topology: &Path,
+    text: Option<&str>,
     ctx: &CheckContext<'_>,
     dot: bool,
 ) -> anyhow::Result<Vec<Diagnostic>> {
-    let diags = topology::check(topology, ctx)?;
+    let diags = topology::check_text(topology, text, ctx)?;
     if dot {
-        let graph = topology::to_dot(topology, ctx)?;
+        let graph = topology::to_dot_text(topology, text, ctx)?;
         std::io::stdout().lock().write_all(graph.as_bytes())?;
     }
     Ok(diags)
+}
+
+/// The checks `check` and `build` share: `topology` against the jar's entries, with Storm's
+/// provided runtime (storm-client's classes) when known and the JDK's classes.
+fn check_against_jar(
+    topology: &Path,
+    text: Option<&str>,
+    index: &JarIndex,
+    runtime: Option<&JarIndex>,
+    filter: Option<PathBuf>,
+    env_filter: bool,
+    dot: bool,
+) -> anyhow::Result<Vec<Diagnostic>> {
+    let lookup = ClassLookup::new(index, runtime);
+    let exists = |name: &str| lookup.exists(name);
+    let read = |entry: &str| jar_resource(index, entry);
+    let ctx = CheckContext::with_jar(&index.entries, &exists, &read)
+        .with_filter(filter, env_filter)
+        .with_class_names(&lookup.classes);
+    run_checks(topology, text, &ctx, dot)
+}
+
+/// storm-client's jar in the local repository, or the path where it was expected.
+pub fn storm_runtime_jar(local_repository: &Path, storm_version: &str) -> Result<PathBuf, PathBuf> {
+    let client = classpath::storm_client_jar(local_repository, storm_version);
+    if client.is_file() {
+        Ok(client)
+    } else {
+        Err(client)
+    }
 }
 
 fn jar_resource(index: &JarIndex, entry: &str) -> Option<Resource> {
@@ -118,25 +158,18 @@ fn jar_resource(index: &JarIndex, entry: &str) -> Option<Resource> {
     ))
 }
 
-/// For `build`: check `topology` against the jar just written, with storm-client's classes as
-/// the provided runtime when its jar is given. Print the result with [`report`]; errors fail
-/// the build.
+/// For `build`: check `topology` (or its filtered `text`) against the jar just written, with
+/// storm-client's classes as the provided runtime when its jar is given — the same checks
+/// `stormpack check` runs afterwards. Errors fail the build.
 pub fn check_jar(
     topology: &Path,
+    text: Option<&str>,
     jar: &Path,
     storm_client: Option<&Path>,
-    filter: Option<PathBuf>,
-    env_filter: bool,
 ) -> anyhow::Result<Vec<Diagnostic>> {
     let index = JarIndex::read(jar)?;
     let runtime = storm_client.map(JarIndex::read).transpose()?;
-    let lookup = ClassLookup::new(&index, runtime.as_ref());
-    let exists = |name: &str| lookup.exists(name);
-    let read = |entry: &str| jar_resource(&index, entry);
-    let ctx = CheckContext::with_jar(&index.entries, &exists, &read)
-        .with_filter(filter, env_filter)
-        .with_class_names(&lookup.classes);
-    topology::check(topology, &ctx)
+    check_against_jar(topology, text, &index, runtime.as_ref(), None, false, false)
 }
 
 /// Print each diagnostic; returns (errors, warnings).
@@ -256,8 +289,9 @@ fn project_plan(args: &CheckArgs, notes: &mut Vec<String>) -> Option<BuildPlan> 
     }
 }
 
-/// The source file of the plan's topology: the resource set that puts it at its jar path.
-fn plan_topology(plan: &BuildPlan) -> Option<PathBuf> {
+/// The source file of the plan's topology (the resource set that puts it at its jar path), and
+/// whether that set filters it.
+pub fn plan_topology(plan: &BuildPlan) -> Option<(PathBuf, bool)> {
     let jar_path = plan.topology.as_deref()?;
     plan.resources.iter().find_map(|set| {
         let prefix = set.target_path.trim_matches('/');
@@ -267,6 +301,6 @@ fn plan_topology(plan: &BuildPlan) -> Option<PathBuf> {
             jar_path.strip_prefix(prefix)?.strip_prefix('/')
         }?;
         let file = set.directory.join(relative);
-        file.is_file().then_some(file)
+        file.is_file().then_some((file, set.filtering))
     })
 }

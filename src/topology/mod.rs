@@ -198,15 +198,23 @@ impl<'a> CheckContext<'a> {
 /// Load, substitute, parse and merge; shared by `check` and `to_dot`.
 fn load(
     path: &Path,
+    text: Option<&str>,
     ctx: &CheckContext<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> anyhow::Result<include::Loaded> {
-    let text = fs_err::read_to_string(path).with_context(|| {
-        format!(
-            "cannot read the topology {}; pass the right file with --topology FILE",
-            path.display()
-        )
-    })?;
+    let read;
+    let text = match text {
+        Some(text) => text,
+        None => {
+            read = fs_err::read_to_string(path).with_context(|| {
+                format!(
+                    "cannot read the topology {}; pass the right file with --topology FILE",
+                    path.display()
+                )
+            })?;
+            read.as_str()
+        }
+    };
     let props = match &ctx.filter {
         Some(file) => {
             let text = fs_err::read_to_string(file).with_context(|| {
@@ -224,13 +232,24 @@ fn load(
         env_filter: ctx.env_filter,
         env_var: ctx.env_var,
     };
-    Ok(include::load(path, &text, ctx, &filter, diags))
+    Ok(include::load(path, text, ctx, &filter, diags))
 }
 
 /// Check the topology at `path`. Diagnostics come sorted by file, line and column.
 pub fn check(path: &Path, ctx: &CheckContext<'_>) -> anyhow::Result<Vec<Diagnostic>> {
+    check_text(path, None, ctx)
+}
+
+/// Like [`check`], with the topology's `text` given instead of read from `path` (a topology
+/// Maven-filtered into the jar: the jar's text is checked, diagnostics name `path`, and
+/// includes resolve next to it).
+pub fn check_text(
+    path: &Path,
+    text: Option<&str>,
+    ctx: &CheckContext<'_>,
+) -> anyhow::Result<Vec<Diagnostic>> {
     let mut diags = Vec::new();
-    let loaded = load(path, ctx, &mut diags)?;
+    let loaded = load(path, text, ctx, &mut diags)?;
     if let Some(merged) = &loaded.merged {
         checks::run(&loaded.files, merged, ctx, &mut diags);
     }
@@ -250,8 +269,17 @@ pub fn check(path: &Path, ctx: &CheckContext<'_>) -> anyhow::Result<Vec<Diagnost
 /// The topology graph in Graphviz DOT: spouts and bolts as nodes, streams as edges labelled with
 /// their grouping. Fails only when the file cannot be read or parsed.
 pub fn to_dot(path: &Path, ctx: &CheckContext<'_>) -> anyhow::Result<String> {
+    to_dot_text(path, None, ctx)
+}
+
+/// Like [`to_dot`], with the topology's `text` given (see [`check_text`]).
+pub fn to_dot_text(
+    path: &Path,
+    text: Option<&str>,
+    ctx: &CheckContext<'_>,
+) -> anyhow::Result<String> {
     let mut diags = Vec::new();
-    let loaded = load(path, ctx, &mut diags)?;
+    let loaded = load(path, text, ctx, &mut diags)?;
     match &loaded.merged {
         Some(merged) => Ok(dot::render(merged)),
         None => {
