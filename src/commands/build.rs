@@ -343,15 +343,31 @@ fn readable() -> std::fs::Permissions {
     std::fs::Permissions::from_mode(0o666)
 }
 
-/// Temporary files an interrupted build left behind.
+/// How old a temporary file must be before a build takes it for an interrupted build's leftover.
+const STALE_TEMPORARY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Temporary files an interrupted build left behind. Recent ones may belong to a build running
+/// at the same time into the same directory (removing them would fail its rename), so only
+/// files older than [`STALE_TEMPORARY`] go.
 fn remove_stale_temporaries(dir: &Path) {
-    if let Ok(read) = fs_err::read_dir(dir) {
-        for entry in read.flatten() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with(".stormpack-") && name.ends_with(".tmp") {
-                let _ = fs_err::remove_file(entry.path());
-            }
+    let Ok(read) = fs_err::read_dir(dir) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    for entry in read.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(".stormpack-") && name.ends_with(".tmp")) {
+            continue;
+        }
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|modified| now.duration_since(modified).ok())
+            .is_some_and(|age| age > STALE_TEMPORARY);
+        if stale {
+            let _ = fs_err::remove_file(entry.path());
         }
     }
 }
@@ -359,6 +375,30 @@ fn remove_stale_temporaries(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_stale_temporaries_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join(".stormpack-old.jar.tmp");
+        let fresh = dir.path().join(".stormpack-fresh.jar.tmp");
+        let other = dir.path().join("keep.tmp");
+        for p in [&old, &fresh, &other] {
+            std::fs::write(p, b"x").unwrap();
+        }
+        let two_hours_ago = std::time::SystemTime::now() - 2 * STALE_TEMPORARY;
+        for p in [&old, &other] {
+            std::fs::File::options()
+                .write(true)
+                .open(p)
+                .unwrap()
+                .set_modified(two_hours_ago)
+                .unwrap();
+        }
+        remove_stale_temporaries(dir.path());
+        assert!(!old.exists());
+        assert!(fresh.exists(), "a concurrent build's temporary was removed");
+        assert!(other.exists());
+    }
 
     #[test]
     fn manifest_is_host_free_and_wrapped() {
