@@ -965,11 +965,10 @@ impl SnapshotBuild {
     }
 }
 
-/// The newest build of `artifact` (matching its extension and classifier) that a version's
-/// maven-metadata.xml lists: `<snapshotVersions>` (Maven 3), else `<snapshot>` (Maven 2).
-fn read_snapshot_build(path: &Path, artifact: &Artifact) -> anyhow::Result<Option<SnapshotBuild>> {
+/// A cached maven-metadata.xml, parsed; a malformed one names its line and how to recover.
+fn read_metadata(path: &Path) -> anyhow::Result<XmlElement> {
     let text = fs_err::read_to_string(path)?;
-    let root = XmlElement::parse(&text).map_err(|e| {
+    XmlElement::parse(&text).map_err(|e| {
         anyhow::anyhow!(
             "{}:{}:{}: malformed maven-metadata.xml: {}\n  fix: delete the file; stormpack downloads it again",
             path.display(),
@@ -977,7 +976,13 @@ fn read_snapshot_build(path: &Path, artifact: &Artifact) -> anyhow::Result<Optio
             e.column,
             e.message
         )
-    })?;
+    })
+}
+
+/// The newest build of `artifact` (matching its extension and classifier) that a version's
+/// maven-metadata.xml lists: `<snapshotVersions>` (Maven 3), else `<snapshot>` (Maven 2).
+fn read_snapshot_build(path: &Path, artifact: &Artifact) -> anyhow::Result<Option<SnapshotBuild>> {
+    let root = read_metadata(path)?;
     let Some(versioning) = root.child("versioning") else {
         return Ok(None);
     };
@@ -1045,16 +1050,7 @@ fn copy_atomically(from: &Path, to: &Path) -> anyhow::Result<()> {
 
 /// The `<versioning><versions><version>` list of a maven-metadata.xml file.
 fn read_metadata_versions(path: &Path) -> anyhow::Result<Vec<String>> {
-    let text = fs_err::read_to_string(path)?;
-    let root = XmlElement::parse(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{}:{}:{}: malformed maven-metadata.xml: {}\n  fix: delete the file; stormpack downloads it again",
-            path.display(),
-            e.line,
-            e.column,
-            e.message
-        )
-    })?;
+    let root = read_metadata(path)?;
     let mut versions = Vec::new();
     if let Some(list) = root.child("versioning").and_then(|v| v.child("versions")) {
         for v in list.children.iter().filter(|c| c.name == "version") {
