@@ -175,6 +175,7 @@ impl Resolver<'_> {
     fn collect(&mut self, request: &ResolveRequest) -> anyhow::Result<()> {
         let mut queue: VecDeque<usize> = VecDeque::new();
         let none: Rc<Vec<Exclusion>> = Rc::new(Vec::new());
+        self.prefetch_poms(&request.dependencies, 1);
         for dep in &request.dependencies {
             if dep.scope == Some(Scope::Import) {
                 continue;
@@ -185,23 +186,65 @@ impl Resolver<'_> {
             }
         }
         while let Some(i) = queue.pop_front() {
-            let children = self.dependencies_of(i)?;
             let exclusions = self.nodes[i].exclusions.clone();
+            let children: Vec<Dependency> = self
+                .dependencies_of(i)?
+                .into_iter()
+                .filter(|dep| {
+                    // Selection sees the declaration as written, before management.
+                    let declared = dep.scope.unwrap_or(Scope::Compile);
+                    !(matches!(declared, Scope::Test | Scope::Provided)
+                        || dep.optional
+                        || exclusions.iter().any(|e| e.matches(&dep.artifact)))
+                })
+                .collect();
+            self.prefetch_poms(&children, self.nodes[i].depth + 1);
             for dep in children {
-                // Selection sees the declaration as written, before management.
-                let declared = dep.scope.unwrap_or(Scope::Compile);
-                if matches!(declared, Scope::Test | Scope::Provided) || dep.optional {
-                    continue;
-                }
-                if exclusions.iter().any(|e| e.matches(&dep.artifact)) {
-                    continue;
-                }
                 if let Some(c) = self.add_node(dep, Some(i), &exclusions)? {
                     queue.push_back(c);
                 }
             }
         }
         Ok(())
+    }
+
+    /// Download the poms of `deps` (declared at `depth`, managed as [`Resolver::add_node`]
+    /// will manage them) in parallel, ahead of the walk that reads them one by one. Only poms
+    /// missing from the local repository with a plain version are fetched; a failure is left
+    /// for the walk to report (it asks again).
+    fn prefetch_poms(&self, deps: &[Dependency], depth: usize) {
+        if self.repos.offline {
+            return;
+        }
+        let mut seen = BTreeSet::new();
+        let requests: Vec<(Artifact, Vec<RemoteRepository>)> = deps
+            .iter()
+            .filter_map(|dep| {
+                let mut artifact = dep.artifact.clone();
+                let mut scope = dep.scope;
+                if depth >= 2 {
+                    if let Some(m) = self.managed.get(&conflict_key(&artifact)) {
+                        if let Some(v) = &m.version {
+                            artifact.version.clone_from(v);
+                        }
+                        scope = m.scope.or(scope);
+                    }
+                }
+                if scope == Some(Scope::System)
+                    || artifact.version.is_empty()
+                    || VersionRange::is_range(&artifact.version)
+                {
+                    return None;
+                }
+                let pom = artifact.pom();
+                let path = self.repos.local_path(&pom);
+                (!path.is_file() && seen.insert(path)).then(|| (pom, self.repositories.clone()))
+            })
+            .collect();
+        if requests.len() > 1 {
+            // Results are not needed: the walk's own fetch finds the files in place.
+            let _ = self.repos.fetch_each(&requests);
+        }
     }
 
     /// Manage, resolve ranges and relocations, and record a node; `Some` when it wins (and so
@@ -755,6 +798,64 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// With the poms in a remote repository and an empty local one, the level prefetch
+    /// downloads them in parallel and the walk resolves exactly as from a warm local repository.
+    #[test]
+    fn prefetching_from_a_remote_resolves_as_a_warm_local_repository() {
+        use sha1::Digest as _;
+        let poms: &[(&str, &[&str])] = &[
+            ("a:1", &["b:1", "c:1", "d:1:test", "e:1:compile:optional"]),
+            ("b:1", &["x:1", "y:1"]),
+            ("c:1", &["x:2", "z:1:runtime"]),
+            ("d:1", &[]),
+            ("e:1", &[]),
+            ("x:1", &[]),
+            ("x:2", &[]),
+            ("y:1", &["z:1"]),
+            ("z:1", &[]),
+        ];
+        let remote_dir = tempfile::tempdir().unwrap();
+        let warm = repo(remote_dir.path(), poms);
+        for entry in walkdir::WalkDir::new(remote_dir.path()) {
+            let path = entry.unwrap().into_path();
+            if path.is_file() {
+                let digest = hex::encode(sha1::Sha1::digest(std::fs::read(&path).unwrap()));
+                let mut name = path.file_name().unwrap().to_os_string();
+                name.push(".sha1");
+                std::fs::write(path.with_file_name(name), digest).unwrap();
+            }
+        }
+        let request = ResolveRequest {
+            root: Artifact::new("g", "root", "1"),
+            dependencies: vec![dep("a", "1", Scope::Compile), dep("y", "1", Scope::Compile)],
+            dependency_management: Vec::new(),
+            repositories: Vec::new(),
+        };
+        let expected = listing(&resolve(&request, &warm).unwrap());
+        let local = tempfile::tempdir().unwrap();
+        let cold = RepositorySystem::new(
+            local.path().to_path_buf(),
+            vec![RemoteRepository::file("files", remote_dir.path())],
+            false,
+        );
+        assert_eq!(listing(&resolve(&request, &cold).unwrap()), expected);
+        assert_eq!(
+            expected,
+            [
+                "a:1:compile",
+                "b:1:compile",
+                "x:1:compile",
+                "c:1:compile",
+                "y:1:compile",
+                "z:1:compile"
+            ]
+        );
+        // Poms of dependencies the walk skips (test, optional) were not downloaded.
+        assert!(!local.path().join("g/d/1/d-1.pom").exists());
+        assert!(!local.path().join("g/e/1/e-1.pom").exists());
+        assert!(local.path().join("g/x/1/x-1.pom").is_file());
     }
 
     #[test]
