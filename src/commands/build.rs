@@ -193,7 +193,8 @@ pub fn build_plan(plan: &BuildPlan) -> anyhow::Result<BuildOutcome> {
     })
 }
 
-fn resolve_dependencies(plan: &BuildPlan) -> anyhow::Result<Resolution> {
+/// The plan's dependencies resolved (nothing to do without any); errors name the project.
+pub fn resolve_dependencies(plan: &BuildPlan) -> anyhow::Result<Resolution> {
     if plan.request.dependencies.is_empty() {
         return Ok(Resolution::default());
     }

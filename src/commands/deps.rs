@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::cli::{BuildArgs, DepsArgs};
 use crate::maven::coord::Artifact;
-use crate::maven::resolve::{resolve, Resolution, ResolvedArtifact};
+use crate::maven::resolve::{Resolution, ResolvedArtifact};
 use crate::plan::BuildPlan;
 
 pub fn run(args: &DepsArgs) -> anyhow::Result<i32> {
@@ -18,7 +18,7 @@ pub fn run(args: &DepsArgs) -> anyhow::Result<i32> {
         out_dir: None,
     };
     let plan = BuildPlan::resolve(&build_args)?;
-    let resolution = resolve(&plan.request, &plan.repos)?;
+    let resolution = crate::commands::build::resolve_dependencies(&plan)?;
     for w in &resolution.warnings {
         eprintln!("warning: {w}");
     }
