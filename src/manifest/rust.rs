@@ -197,12 +197,7 @@ fn from_table(
         ("version", &version),
         ("storm-version", &storm_version),
     ] {
-        if value.trim().is_empty() || value.contains(|c: char| c == ':' || c.is_whitespace()) {
-            bail!(
-                "{loc}: `{key}` = {value:?} is not a valid Maven coordinate part\n\
-                 fix: use a non-empty value without spaces or `:`"
-            );
-        }
+        check_coordinate_part(key, value, loc)?;
     }
 
     let topology_explicit = t.string("topology")?;
@@ -357,6 +352,22 @@ fn check_relative(path: &Path, key: &str, loc: &str) -> anyhow::Result<()> {
 }
 
 /// `group:artifact:version[:scope]`, every part non-empty, scope one that can reach a jar build.
+/// A coordinate part names files (`target/<artifact-id>-<version>.jar`, the local repository
+/// path of storm-client): no `:`, whitespace or path separator, so nothing lands outside
+/// `target/`.
+fn check_coordinate_part(key: &str, value: &str, loc: &str) -> anyhow::Result<()> {
+    if value.trim().is_empty()
+        || value.contains(|c: char| matches!(c, ':' | '/' | '\\') || c.is_whitespace())
+        || value == ".."
+    {
+        bail!(
+            "{loc}: `{key}` = {value:?} is not a valid Maven coordinate part\n\
+             fix: use a non-empty value without spaces, `:`, `/` or `\\`"
+        );
+    }
+    Ok(())
+}
+
 pub fn check_dependency(coord: &str) -> anyhow::Result<()> {
     let parts: Vec<&str> = coord.split(':').collect();
     let well_formed = (3..=4).contains(&parts.len())
@@ -399,6 +410,15 @@ mod tests {
             "a: b:1",
         ] {
             assert!(check_dependency(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn coordinate_parts_cannot_name_other_directories() {
+        check_coordinate_part("version", "1.0-SNAPSHOT", "Cargo.toml").unwrap();
+        for bad in ["../../evil", "a/b", "a\\b", "..", "a:b", "a b", " "] {
+            let err = check_coordinate_part("artifact-id", bad, "Cargo.toml:7");
+            assert!(err.is_err(), "{bad}");
         }
     }
 
