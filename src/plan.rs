@@ -139,6 +139,9 @@ impl BuildPlan {
         let resources = pom
             .resources
             .iter()
+            // Maven skips its default src/main/resources when the project has none; only a
+            // declared directory that does not exist is an error.
+            .filter(|r| r.location.is_some() || r.directory.is_dir())
             .map(|r| ResourceSet {
                 directory: r.directory.clone(),
                 includes: r.includes.clone(),

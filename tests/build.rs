@@ -430,6 +430,24 @@ fn no_resources_declared_means_src_main_resources() {
 }
 
 #[test]
+fn a_project_without_src_main_resources_builds() {
+    let p = Project::new().file("pom.xml", &pom(""));
+    let s = json(&p.build(&["--json"]));
+    let paths: Vec<String> = entry_paths(&s)
+        .into_iter()
+        .filter(|p| !p.ends_with('/'))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "META-INF/MANIFEST.MF",
+            "META-INF/maven/com.example/tiny/pom.xml",
+            "META-INF/maven/com.example/tiny/pom.properties",
+        ]
+    );
+}
+
+#[test]
 fn dry_run_prints_the_plan_and_writes_nothing() {
     let p = Project::new()
         .file(
