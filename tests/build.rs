@@ -665,16 +665,22 @@ streams:
     let good = Project::new()
         .file("pom.xml", &pom(resources))
         .file("resources/topology.yaml", &topology("tiny"));
+    let check = || {
+        let out = stormpack()
+            .arg("check")
+            .arg("--project")
+            .arg(&good.dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(!stderr(&out).contains("warning:"), "{}", stderr(&out));
+    };
+    // Before the build (no jar) and after it.
+    check();
     let out = good.build(&[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("error:"), "{}", stderr(&out));
-    let check = stormpack()
-        .arg("check")
-        .arg("--project")
-        .arg(&good.dir)
-        .output()
-        .unwrap();
-    assert!(check.status.success(), "{}", stderr(&check));
+    check();
 
     // After filtering, the stream goes to a bolt that does not exist (it is named `tiny`).
     let bad = Project::new()

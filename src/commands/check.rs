@@ -5,6 +5,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use anyhow::Context as _;
+
 use crate::cli::{BuildArgs, CheckArgs};
 use crate::plan::{BuildPlan, DEFAULT_STORM_VERSION};
 use crate::topology::classpath::{self, ClassLookup, JarIndex};
@@ -69,15 +71,25 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             None
         }
     };
-    // A topology the project Maven-filters into the jar is checked as the jar holds it (as
-    // `build` checks it), with diagnostics naming its source file.
-    let jar_text = match (&args.topology, &plan, &index) {
-        (None, Some(plan), Some(index)) => plan_topology(plan)
-            .filter(|(file, filtered)| *filtered && *file == topology)
-            .and_then(|_| index.read_text(plan.topology.as_deref()?)),
+    // A topology the project Maven-filters is checked filtered, as `build` stages and checks
+    // it, with diagnostics naming its source file.
+    let filtered = match (&args.topology, &plan) {
+        (None, Some(plan)) => match plan_topology(plan) {
+            Some((file, true)) if file == topology => {
+                let bytes = fs_err::read(&file)?;
+                let bytes = crate::resources::filter(&bytes, &plan.filter_properties);
+                Some(String::from_utf8(bytes).with_context(|| {
+                    format!(
+                        "the topology {} is not UTF-8\nfix: save it as UTF-8",
+                        file.display()
+                    )
+                })?)
+            }
+            _ => None,
+        },
         _ => None,
     };
-    let text = jar_text.as_deref();
+    let text = filtered.as_deref();
     let diags = match &index {
         Some(index) => check_against_jar(
             &topology,
