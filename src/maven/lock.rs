@@ -311,7 +311,20 @@ pub enum LockStatus {
 /// The lockfile step of a build: with `locked`, the file must exist and match `new`;
 /// otherwise it is written when it differs (and left untouched when it does not).
 pub fn sync_lockfile(path: &Path, new: &Lockfile, locked: bool) -> anyhow::Result<LockStatus> {
-    let existing = Lockfile::read_optional(path)?;
+    let existing = match Lockfile::read_optional(path) {
+        Ok(existing) => existing,
+        // Without --locked the lockfile is only an output: a damaged one (a merge conflict, a
+        // hand edit) is replaced rather than failing a build whose jar is already in place.
+        Err(err) if !locked => {
+            new.write(path)?;
+            let reason = err.to_string();
+            let reason = reason.lines().next().unwrap_or_default();
+            return Ok(LockStatus::Written(vec![format!(
+                "replaced: the old file could not be read ({reason})"
+            )]));
+        }
+        Err(err) => return Err(err),
+    };
     match (existing, locked) {
         (None, true) => anyhow::bail!(
             "--locked needs {}, which does not exist\n  fix: run once without --locked to create it, and commit it",
@@ -486,6 +499,16 @@ mod tests {
         assert!(err.contains("out of date"), "{err}");
         assert_eq!(Lockfile::read(&path).unwrap(), v1, "--locked never writes");
         sync_lockfile(&path, &v2, false).unwrap();
+        assert_eq!(Lockfile::read(&path).unwrap(), v2);
+
+        // A damaged lockfile fails --locked, and is replaced without it.
+        std::fs::write(&path, "<<<<<<< HEAD\n").unwrap();
+        let err = format!("{:#}", sync_lockfile(&path, &v2, true).unwrap_err());
+        assert!(err.contains("fix:"), "{err}");
+        let LockStatus::Written(changes) = sync_lockfile(&path, &v2, false).unwrap() else {
+            panic!("not rewritten");
+        };
+        assert!(changes[0].starts_with("replaced: "), "{changes:?}");
         assert_eq!(Lockfile::read(&path).unwrap(), v2);
     }
 }
