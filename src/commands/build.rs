@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::cli::BuildArgs;
 use crate::jar::{EntryInfo, JarBuild};
@@ -164,10 +163,9 @@ pub fn build_plan(plan: &BuildPlan) -> anyhow::Result<BuildOutcome> {
         }
     }
 
-    let bytes = fs_err::read(&tmp)?;
-    let sha256 = hex::encode(Sha256::digest(&bytes));
-    let size = bytes.len() as u64;
-    drop(bytes);
+    // Streamed: an uber jar need not fit in memory.
+    let sha256 = crate::maven::lock::sha256_file(&tmp)?;
+    let size = fs_err::metadata(&tmp)?.len();
     tmp.persist(&plan.jar)
         .with_context(|| format!("cannot move the new jar to {}", plan.jar.display()))?;
     write_checksum(&plan.jar, &sha256)?;
