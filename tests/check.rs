@@ -330,6 +330,23 @@ fn missing_topology_names_the_paths_tried() {
     assert!(text.contains("--topology FILE"), "{text}");
 }
 
+#[test]
+fn a_missing_jar_is_named_with_the_fix() {
+    let env = Env::new();
+    std::fs::remove_file(env.jar()).unwrap();
+    let out = env.check("good/topology.yaml", &[]);
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text.contains(&format!("cannot open the jar {}", env.jar().display())),
+        "{text}"
+    );
+    assert!(
+        text.contains("fix: build it with `stormpack build`"),
+        "{text}"
+    );
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
