@@ -1108,6 +1108,10 @@ fn range_contains(range: &str, version: &str) -> bool {
     lo_ok && hi_ok
 }
 
+/// How deep `${a}` -> `${b}` -> ... may nest (resolution recurses; a hostile pom must not
+/// overflow the stack). Real poms stay in single digits.
+const MAX_PROPERTY_DEPTH: usize = 64;
+
 /// A problem with one `${...}` expression.
 #[derive(Debug, Clone)]
 enum InterpProblem {
@@ -1120,6 +1124,12 @@ impl InterpProblem {
         match self {
             InterpProblem::Unknown(name) => format!(
                 "{at}: unknown property `${{{name}}}` in {what}\n  fix: define it in <properties> (<{name}>...</{name}>), or correct the name"
+            ),
+            // A chain that does not end where it started hit the depth limit.
+            InterpProblem::Cycle(chain) if chain.first() != chain.last() => format!(
+                "{at}: property references in {what} nest deeper than {MAX_PROPERTY_DEPTH} levels (${{{}}} -> ... -> ${{{}}})\n  fix: make one of these properties a literal value",
+                chain.first().map_or("", String::as_str),
+                chain.last().map_or("", String::as_str)
             ),
             InterpProblem::Cycle(chain) => format!(
                 "{at}: recursive property definition in {what}: {}\n  fix: make one of these properties a literal value",
@@ -1180,6 +1190,11 @@ impl Interpolator<'_> {
             let stack = self.stack.borrow();
             if let Some(pos) = stack.iter().position(|n| n == name) {
                 let mut chain: Vec<String> = stack[pos..].to_vec();
+                chain.push(name.to_string());
+                return Err(chain);
+            }
+            if stack.len() >= MAX_PROPERTY_DEPTH {
+                let mut chain = stack.clone();
                 chain.push(name.to_string());
                 return Err(chain);
             }

@@ -98,6 +98,10 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// Deeper XML is refused (no pom comes close): the element tree is built, walked and dropped
+/// recursively, and a hostile file must not overflow the stack.
+pub const MAX_XML_DEPTH: usize = 256;
+
 /// Parse pom bytes into an element tree rooted at `<project>`.
 pub fn parse_xml(file: &Path, bytes: &[u8]) -> Result<Element, PomError> {
     let root = parse_element(file, bytes)?;
@@ -153,6 +157,13 @@ pub fn parse_element(file: &Path, bytes: &[u8]) -> Result<Element, PomError> {
                 return Err(malformed(
                     start,
                     "content after the root element".to_string(),
+                    text,
+                ));
+            }
+            Event::Start(_) if stack.len() >= MAX_XML_DEPTH => {
+                return Err(malformed(
+                    start,
+                    format!("elements nested deeper than {MAX_XML_DEPTH} levels"),
                     text,
                 ));
             }

@@ -336,6 +336,39 @@ mod tests {
     }
 
     #[test]
+    fn deep_property_chains_and_nesting_are_errors_not_stack_overflows() {
+        let tmp = tempfile::tempdir().unwrap();
+        let chain: String = (0..5000)
+            .map(|i| format!("<p{i}>${{p{}}}</p{i}>", i + 1))
+            .collect();
+        write(
+            tmp.path(),
+            "pom.xml",
+            &format!("<project><groupId>g</groupId><artifactId>a</artifactId><version>${{p0}}</version>\n<properties>{chain}<p5000>1</p5000></properties></project>"),
+        );
+        let err = format!(
+            "{:#}",
+            load_project(tmp.path(), &repos(tmp.path())).unwrap_err()
+        );
+        assert!(err.contains("pom.xml:1:"), "{err}");
+        assert!(err.contains("nest deeper than 64 levels"), "{err}");
+        assert!(err.contains("fix:"), "{err}");
+
+        let nested = format!("{}{}", "<x>".repeat(100_000), "</x>".repeat(100_000));
+        write(
+            tmp.path(),
+            "pom.xml",
+            &format!("<project><groupId>g</groupId><artifactId>a</artifactId><version>1</version>\n<properties>{nested}</properties></project>"),
+        );
+        let err = format!(
+            "{:#}",
+            load_project(tmp.path(), &repos(tmp.path())).unwrap_err()
+        );
+        assert!(err.contains("pom.xml:2:"), "{err}");
+        assert!(err.contains("nested deeper than 256 levels"), "{err}");
+    }
+
+    #[test]
     fn missing_pom_says_where_it_looked() {
         let tmp = tempfile::tempdir().unwrap();
         let err = format!(

@@ -561,6 +561,15 @@ impl XmlElement {
                     let _ = s;
                     return Err(error(start, "content after the root element".to_string()));
                 }
+                Event::Start(_) if stack.len() >= super::pom::MAX_XML_DEPTH => {
+                    return Err(error(
+                        start,
+                        format!(
+                            "elements nested deeper than {} levels",
+                            super::pom::MAX_XML_DEPTH
+                        ),
+                    ));
+                }
                 Event::Start(s) => {
                     let name = s.local_name().as_ref().to_string();
                     stack.push(XmlElement {
