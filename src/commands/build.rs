@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::cli::BuildArgs;
 use crate::jar::{EntryInfo, JarBuild};
+use crate::maven::lock::{sync_lockfile, LockStatus, Lockfile};
 use crate::maven::resolve::Resolution;
 use crate::plan::BuildPlan;
 use crate::shade::ShadeInput;
@@ -86,6 +87,11 @@ pub fn build_plan(plan: &BuildPlan) -> anyhow::Result<BuildOutcome> {
     }
 
     let resolution = resolve_dependencies(plan)?;
+    let lock = lockfile_for(plan, &resolution)?;
+    if let (Some(lock), true) = (&lock, plan.locked) {
+        // Under --locked a changed resolution fails before anything is written.
+        sync_lockfile(&plan.lockfile, lock, true)?;
+    }
     let main_class = plan.configured_main_class.clone().or_else(|| {
         resolution
             .packaged()
@@ -161,7 +167,13 @@ pub fn build_plan(plan: &BuildPlan) -> anyhow::Result<BuildOutcome> {
     tmp.persist(&plan.jar)
         .with_context(|| format!("cannot move the new jar to {}", plan.jar.display()))?;
     write_checksum(&plan.jar, &sha256)?;
-    update_lockfile(plan, &resolution)?;
+    if let (Some(lock), false) = (&lock, plan.locked) {
+        if let LockStatus::Written(changes) = sync_lockfile(&plan.lockfile, lock, false)? {
+            for change in changes {
+                eprintln!("    stormpack.lock: {change}");
+            }
+        }
+    }
 
     Ok(BuildOutcome {
         jar: plan.jar.clone(),
@@ -189,10 +201,12 @@ fn resolve_dependencies(plan: &BuildPlan) -> anyhow::Result<Resolution> {
     })
 }
 
-/// Record the resolution in the project's `stormpack.lock` (checked first under `--locked`).
-fn update_lockfile(plan: &BuildPlan, resolution: &Resolution) -> anyhow::Result<()> {
-    let _ = (plan, resolution);
-    Ok(())
+/// The lockfile for `resolution`; `None` for a project without dependencies (nothing to lock).
+fn lockfile_for(plan: &BuildPlan, resolution: &Resolution) -> anyhow::Result<Option<Lockfile>> {
+    if plan.request.dependencies.is_empty() {
+        return Ok(None);
+    }
+    Lockfile::from_resolution(resolution).map(Some)
 }
 
 fn stage_generated(staging: &mut Staging, path: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
@@ -288,14 +302,20 @@ fn check_topology(
         let p = format!("{}.class", class.replace('.', "/"));
         jar_paths.contains(&p) || provided.contains(&p)
     };
+    let read_resource = |entry: &str| -> Option<crate::topology::Resource> {
+        let staged = staging.get(entry)?;
+        let bytes = match &staged.source {
+            EntrySource::File(p) => std::fs::read(p).ok()?,
+            EntrySource::Bytes(b) => b.clone(),
+        };
+        Some((
+            PathBuf::from(&staged.origin),
+            String::from_utf8(bytes).ok()?,
+        ))
+    };
     crate::topology::check(
         path,
-        &CheckContext {
-            jar_paths: &jar_paths,
-            class_exists: &class_exists,
-            filter: None,
-            env_filter: false,
-        },
+        &CheckContext::with_jar(&jar_paths, &class_exists, &read_resource),
     )
 }
 

@@ -8,6 +8,7 @@
 
 pub mod coord;
 pub mod lock;
+pub mod model;
 pub mod pom;
 pub mod project;
 pub mod repository;
