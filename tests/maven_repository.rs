@@ -146,6 +146,17 @@ fn good_artifact_is_downloaded_verified_and_reused() {
         vec!["org/example/good/1.0/good-1.0.jar".to_string()]
     );
 
+    // Readable by others sharing the cache (0666 less the umask, like any file written with
+    // std::fs::write), not tempfile's private 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let reference = dir.path().join("reference");
+        std::fs::write(&reference, b"").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), mode(&reference));
+    }
+
     // Present locally: used as is, even with the remote gone.
     std::fs::remove_dir_all(&remote).unwrap();
     assert_eq!(repos.fetch(&a, &[]).unwrap(), path);
@@ -317,8 +328,11 @@ fn unreachable_repository_is_named_with_the_network_error_and_a_hint() {
 
 #[test]
 fn truncated_download_is_retried_then_reported_and_caches_nothing() {
-    let (url, count) = serve(|path, _| {
+    let jar_requests = Arc::new(AtomicUsize::new(0));
+    let counter = jar_requests.clone();
+    let (url, _) = serve(move |path, _| {
         if path.ends_with(".jar") {
+            counter.fetch_add(1, Ordering::SeqCst);
             (
                 "200 OK".into(),
                 vec![("Content-Length".into(), "1000".into())],
@@ -338,10 +352,10 @@ fn truncated_download_is_retried_then_reported_and_caches_nothing() {
     let msg = err.to_string();
     assert!(msg.contains("flaky ("), "{msg}");
     assert!(
-        msg.contains("truncated") || msg.contains("closed early"),
+        msg.contains("download truncated: received 400 of 1000 bytes"),
         "{msg}"
     );
-    assert_eq!(count.load(Ordering::SeqCst), 3, "three attempts");
+    assert_eq!(jar_requests.load(Ordering::SeqCst), 3, "three attempts");
     assert_eq!(files_below(&local), Vec::<String>::new());
 }
 
@@ -350,9 +364,11 @@ fn server_errors_are_retried_and_a_later_success_is_kept() {
     let content = b"served on the third try".to_vec();
     let sha1 = sha1_hex(&content);
     let body = content.clone();
-    let (url, _count) = serve(move |path, n| {
+    let jar_requests = Arc::new(AtomicUsize::new(0));
+    let counter = jar_requests.clone();
+    let (url, _) = serve(move |path, _| {
         if path.ends_with(".jar") {
-            if n < 2 {
+            if counter.fetch_add(1, Ordering::SeqCst) < 2 {
                 ("503 Service Unavailable".into(), vec![], b"busy".to_vec())
             } else {
                 ok(body.clone())
@@ -372,6 +388,7 @@ fn server_errors_are_retried_and_a_later_success_is_kept() {
         .fetch(&Artifact::new("org.example", "retry", "1.0"), &[])
         .unwrap();
     assert_eq!(std::fs::read(path).unwrap(), content);
+    assert_eq!(jar_requests.load(Ordering::SeqCst), 3);
 }
 
 #[test]
@@ -662,5 +679,169 @@ fn unique_snapshots_resolve_to_the_newest_timestamped_build() {
             "org/example/snap/1.0-SNAPSHOT/snap-1.0-20250101.120000-2.jar".to_string(),
             "org/example/snap/1.0-SNAPSHOT/snap-1.0-SNAPSHOT.jar".to_string(),
         ]
+    );
+}
+
+#[test]
+fn unverifiable_download_is_stored_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = dir.path().join("remote");
+    let local = dir.path().join("local");
+    let a = Artifact::new("org.example", "nochecksum", "1.0");
+    publish(&remote, &a, b"unsigned", None);
+    let repos = system(&local, vec![RemoteRepository::file("bare", &remote)]);
+    assert_eq!(
+        std::fs::read(repos.fetch(&a, &[]).unwrap()).unwrap(),
+        b"unsigned"
+    );
+}
+
+#[test]
+fn repository_order_and_mirror_merging_follow_maven() {
+    use stormpack::maven::repository::aggregate_repositories;
+    use stormpack::maven::settings::Mirror;
+
+    let r = |id: &str| RemoteRepository::new(id, &format!("https://{id}.example/m2/"));
+    // Descending into a dependency: the repositories in use first, then the pom's new ones.
+    let merged = aggregate_repositories(&[r("a"), r("central")], &[r("b"), r("a")]);
+    let ids: Vec<&str> = merged.iter().map(|x| x.id.as_str()).collect();
+    assert_eq!(ids, ["a", "central", "b"]);
+    assert_eq!(merged[0].url, "https://a.example/m2", "no trailing slash");
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut repos = system(dir.path(), vec![RemoteRepository::central()]);
+    repos.mirrors = vec![Mirror {
+        id: "internal".into(),
+        url: "https://nexus.example/all".into(),
+        mirror_of: "central,b".into(),
+        blocked: false,
+    }];
+    // A pom repository with the id `central` replaces the super POM's.
+    let effective = repos.repositories(&[r("b"), r("a")]);
+    let shown: Vec<String> = effective.iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        shown,
+        [
+            "internal (https://nexus.example/all, mirror of b, central)",
+            "a (https://a.example/m2)",
+        ]
+    );
+    let own_central = repos.repositories(&[r("central")]);
+    assert_eq!(own_central.len(), 1);
+    assert_eq!(own_central[0].mirror_of, ["central"]);
+}
+
+/// The real binary: a project whose parent pom lives only in a `file://` repository its pom
+/// declares, built with `--maven-repo-local`, `--settings` and `--offline`.
+#[test]
+fn binary_build_fetches_through_the_repository_system() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = dir.path().join("remote");
+    let empty_central = dir.path().join("central");
+    let local = dir.path().join("local");
+    let project = dir.path().join("project");
+    std::fs::create_dir_all(&empty_central).unwrap();
+    std::fs::create_dir_all(project.join("src/main/resources")).unwrap();
+    std::fs::write(project.join("src/main/resources/hello.txt"), "hi\n").unwrap();
+    let settings = dir.path().join("settings.xml");
+    std::fs::write(&settings, "<settings/>").unwrap();
+    let parent = Artifact::new("org.example", "parent", "1.0").pom();
+    let parent_pom = b"<project><modelVersion>4.0.0</modelVersion><groupId>org.example</groupId>\
+        <artifactId>parent</artifactId><version>1.0</version><packaging>pom</packaging></project>";
+    publish(
+        &remote,
+        &parent,
+        parent_pom,
+        Some(&sha1_hex(b"not the pom")),
+    );
+    let write_pom = |parent_artifact: &str| {
+        std::fs::write(
+            project.join("pom.xml"),
+            format!(
+                "<project><modelVersion>4.0.0</modelVersion>\n\
+                 <parent><groupId>org.example</groupId><artifactId>{parent_artifact}</artifactId>\
+                 <version>1.0</version><relativePath/></parent>\n\
+                 <artifactId>child</artifactId>\n\
+                 <repositories><repository><id>testrepo</id><url>file://{}</url></repository></repositories>\n\
+                 </project>\n",
+                remote.display()
+            ),
+        )
+        .unwrap();
+    };
+    let build = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stormpack"))
+            .arg("build")
+            .arg("--project")
+            .arg(&project)
+            .arg("--maven-repo-local")
+            .arg(&local)
+            .arg("--settings")
+            .arg(&settings)
+            .args(extra)
+            .env(
+                "STORMPACK_MAVEN_CENTRAL",
+                format!("file://{}", empty_central.display()),
+            )
+            .env("STORMPACK_MAVEN_GLOBAL_SETTINGS", "")
+            .env_remove("STORMPACK_MAVEN_REPO_LOCAL")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let jar = project.join("target/child-1.0.jar");
+    write_pom("parent");
+
+    let (ok, stderr) = build(&["--offline"]);
+    assert!(!ok);
+    assert!(stderr.contains("org.example:parent:pom:1.0 is not in the local repository, and offline mode forbids downloading it"), "{stderr}");
+    assert!(
+        stderr.contains(&local.join(parent.repository_path()).display().to_string()),
+        "{stderr}"
+    );
+
+    let (ok, stderr) = build(&[]);
+    assert!(!ok);
+    assert!(
+        stderr.contains(&format!(
+            "checksum mismatch for file://{}",
+            remote.join(parent.repository_path()).display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(
+        files_below(&local),
+        Vec::<String>::new(),
+        "nothing corrupt cached"
+    );
+    assert!(!jar.exists(), "no jar");
+
+    publish(&remote, &parent, parent_pom, Some(&sha1_hex(parent_pom)));
+    let (ok, stderr) = build(&[]);
+    assert!(ok, "{stderr}");
+    assert!(jar.is_file());
+    assert_eq!(files_below(&local), vec![parent.repository_path()]);
+    // And now offline works from the local repository.
+    let (ok, stderr) = build(&["--offline"]);
+    assert!(ok, "{stderr}");
+
+    write_pom("unknown");
+    let (ok, stderr) = build(&[]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("org.example:unknown:pom:1.0 was not found in any repository"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("testrepo (file://{})", remote.display())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("central (file://{})", empty_central.display())),
+        "{stderr}"
     );
 }

@@ -18,6 +18,7 @@ use anyhow::Context;
 use sha2::{Digest, Sha256};
 
 use super::coord::{Artifact, Scope};
+use super::repository::shared_temp_file;
 use super::resolve::Resolution;
 
 /// The lockfile's name, beside the project's manifest.
@@ -205,9 +206,7 @@ impl Lockfile {
             _ => Path::new("."),
         };
         let write = || -> std::io::Result<()> {
-            let mut temp = tempfile::Builder::new()
-                .prefix(".stormpack.lock.")
-                .tempfile_in(dir)?;
+            let mut temp = shared_temp_file(".stormpack.lock.", "").tempfile_in(dir)?;
             temp.write_all(self.render().as_bytes())?;
             temp.as_file().sync_all()?;
             temp.persist(path).map_err(|e| e.error)?;

@@ -33,6 +33,13 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// Attempts per file for transient failures (5xx, resets, timeouts, truncated bodies).
 const ATTEMPTS: u32 = 3;
+/// The checksum files checked when published: `(algorithm, file extension)`, strongest first.
+const CHECKSUMS: [(&str, &str); 3] = [
+    ("SHA-512", "sha512"),
+    ("SHA-256", "sha256"),
+    ("SHA-1", "sha1"),
+];
+
 /// Downloads `fetch_many` runs at once.
 const PARALLEL_DOWNLOADS: usize = 6;
 const PROGRESS_THRESHOLD: u64 = 1024 * 1024;
@@ -740,39 +747,71 @@ impl RepositorySystem {
     /// Downloads `url` to a temp file beside `dest`, retrying transient failures, verifies the
     /// published checksums, and renames it into place.
     fn transfer(&self, url: &str, dest: &Path) -> Result<Transfer, Result<TransferError, Fatal>> {
-        let mut attempt = 1;
-        let (temp, digests) = loop {
-            match self.download_once(url, dest) {
-                Ok(Ok(done)) => break done,
-                Ok(Err(why)) => return Ok(Transfer::NotFound(why)),
-                Err(Err(fatal)) => return Err(Err(fatal)),
-                Err(Ok(e)) if e.transient && attempt < ATTEMPTS => {
-                    let wait = Duration::from_millis(500 * 3u64.pow(attempt - 1));
-                    eprintln!(
-                        "warning: {url}: {}; retrying in {:.1}s (attempt {} of {ATTEMPTS})",
-                        e.message,
-                        wait.as_secs_f64(),
-                        attempt + 1
-                    );
-                    std::thread::sleep(wait);
-                    attempt += 1;
+        std::thread::scope(|scope| {
+            // Over HTTP every request costs a round trip, and most repositories answer 404 for
+            // .sha256/.sha512: the checksum files are asked for while the artifact downloads.
+            let prefetch: Vec<_> = if url.starts_with("file:") {
+                Vec::new()
+            } else {
+                CHECKSUMS
+                    .iter()
+                    .map(|(_, ext)| {
+                        let checksum_url = format!("{url}.{ext}");
+                        scope.spawn(move || self.get_small(&checksum_url))
+                    })
+                    .collect()
+            };
+            let mut attempt = 1;
+            let (temp, digests) = loop {
+                match self.download_once(url, dest) {
+                    Ok(Ok(done)) => break done,
+                    Ok(Err(why)) => return Ok(Transfer::NotFound(why)),
+                    Err(Err(fatal)) => return Err(Err(fatal)),
+                    Err(Ok(e)) if e.transient && attempt < ATTEMPTS => {
+                        let wait = Duration::from_millis(500 * 3u64.pow(attempt - 1));
+                        eprintln!(
+                            "warning: {url}: {}; retrying in {:.1}s (attempt {} of {ATTEMPTS})",
+                            e.message,
+                            wait.as_secs_f64(),
+                            attempt + 1
+                        );
+                        std::thread::sleep(wait);
+                        attempt += 1;
+                    }
+                    Err(Ok(e)) => return Err(Ok(e)),
                 }
-                Err(Ok(e)) => return Err(Ok(e)),
+            };
+            let mut published = Vec::with_capacity(CHECKSUMS.len());
+            if prefetch.is_empty() {
+                for (_, ext) in CHECKSUMS {
+                    published.push(self.get_small(&format!("{url}.{ext}"))?);
+                }
+            } else {
+                for handle in prefetch {
+                    let text = handle.join().unwrap_or_else(|_| {
+                        Err(Ok(TransferError {
+                            transient: false,
+                            connection: false,
+                            message: "the checksum download thread panicked".to_string(),
+                        }))
+                    })?;
+                    published.push(text);
+                }
             }
-        };
-        let verified = self.verify_checksums(url, &digests)?;
-        if !verified {
-            eprintln!(
-                "warning: {url}: the repository publishes no checksum (.sha1, .sha256, .sha512); stored unverified"
-            );
-        }
-        temp.persist(dest).map_err(|e| {
-            Err(Fatal::Repository(RepositoryError::Local {
-                path: dest.to_path_buf(),
-                source: e.error,
-            }))
-        })?;
-        Ok(Transfer::Stored)
+            let verified = verify_checksums(url, &digests, &published)?;
+            if !verified {
+                eprintln!(
+                    "warning: {url}: the repository publishes no checksum (.sha1, .sha256, .sha512); stored unverified"
+                );
+            }
+            temp.persist(dest).map_err(|e| {
+                Err(Fatal::Repository(RepositoryError::Local {
+                    path: dest.to_path_buf(),
+                    source: e.error,
+                }))
+            })?;
+            Ok(Transfer::Stored)
+        })
     }
 
     /// One download attempt: `Ok(Err(why))` when the repository does not have it.
@@ -799,9 +838,7 @@ impl RepositorySystem {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let mut temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".stormpack-part")
+        let mut temp = shared_temp_file(&format!(".{name}."), ".stormpack-part")
             .tempfile_in(dir)
             .map_err(|e| local_error(dir, e))?;
         let mut digests = Digests::default();
@@ -846,40 +883,6 @@ impl RepositorySystem {
             .sync_all()
             .map_err(|e| local_error(temp.path(), e))?;
         Ok(Ok((temp, digests)))
-    }
-
-    /// Checks every checksum the repository publishes for `url`; `Ok(false)` if it publishes
-    /// none. A mismatch is fatal.
-    fn verify_checksums(
-        &self,
-        url: &str,
-        digests: &Digests,
-    ) -> Result<bool, Result<TransferError, Fatal>> {
-        let mut any = false;
-        for (algorithm, extension, actual) in digests.hex() {
-            let checksum_url = format!("{url}.{extension}");
-            let Some(text) = self.get_small(&checksum_url)? else {
-                continue;
-            };
-            let Some(expected) = parse_checksum(&text, actual.len()) else {
-                return Err(Err(Fatal::Repository(RepositoryError::ChecksumMismatch {
-                    url: url.to_string(),
-                    algorithm,
-                    expected: format!("unreadable ({checksum_url} holds no {algorithm} digest)"),
-                    actual,
-                })));
-            };
-            if expected != actual {
-                return Err(Err(Fatal::Repository(RepositoryError::ChecksumMismatch {
-                    url: url.to_string(),
-                    algorithm,
-                    expected,
-                    actual,
-                })));
-            }
-            any = true;
-        }
-        Ok(any)
     }
 
     /// A small text file (a checksum), retrying transient failures; `None` when not published.
@@ -986,6 +989,37 @@ impl RepositorySystem {
     }
 }
 
+/// Checks the downloaded file's digests against the published checksum files (`published[i]`
+/// is the text for `CHECKSUMS[i]`, `None` when not published); `Ok(false)` if none is. A
+/// mismatch is fatal.
+fn verify_checksums(
+    url: &str,
+    digests: &Digests,
+    published: &[Option<String>],
+) -> Result<bool, Result<TransferError, Fatal>> {
+    let mut any = false;
+    for (((algorithm, extension), actual), text) in
+        CHECKSUMS.iter().zip(digests.hex()).zip(published)
+    {
+        let Some(text) = text else {
+            continue;
+        };
+        let expected = parse_checksum(text, actual.len()).unwrap_or_else(|| {
+            format!("unreadable ({url}.{extension} holds no {algorithm} digest)")
+        });
+        if expected != actual {
+            return Err(Err(Fatal::Repository(RepositoryError::ChecksumMismatch {
+                url: url.to_string(),
+                algorithm,
+                expected,
+                actual,
+            })));
+        }
+        any = true;
+    }
+    Ok(any)
+}
+
 /// The local path of a `file:` URL (`file:///abs`, `file:/abs`, `file://localhost/abs`).
 fn file_url_path(url: &str) -> Option<PathBuf> {
     let rest = url.strip_prefix("file:")?;
@@ -1086,20 +1120,12 @@ impl Digests {
         self.sha512.update(bytes);
     }
 
-    /// `(name, file extension, hex digest)`, strongest first.
-    fn hex(&self) -> [(&'static str, &'static str, String); 3] {
+    /// The hex digests, in the order of [`CHECKSUMS`].
+    fn hex(&self) -> [String; 3] {
         [
-            (
-                "SHA-512",
-                "sha512",
-                hex::encode(self.sha512.clone().finalize()),
-            ),
-            (
-                "SHA-256",
-                "sha256",
-                hex::encode(self.sha256.clone().finalize()),
-            ),
-            ("SHA-1", "sha1", hex::encode(self.sha1.clone().finalize())),
+            hex::encode(self.sha512.clone().finalize()),
+            hex::encode(self.sha256.clone().finalize()),
+            hex::encode(self.sha1.clone().finalize()),
         ]
     }
 }
@@ -1115,6 +1141,7 @@ struct Progress {
     total: Option<u64>,
     state: ProgressState,
     last_draw: Instant,
+    received: u64,
 }
 
 #[derive(PartialEq, Eq)]
@@ -1133,10 +1160,12 @@ impl Progress {
             total,
             state: ProgressState::Hidden,
             last_draw: Instant::now(),
+            received: 0,
         }
     }
 
     fn update(&mut self, received: u64) {
+        self.received = received;
         match self.state {
             ProgressState::Line => {}
             ProgressState::Hidden => {
@@ -1180,6 +1209,9 @@ impl Progress {
     /// Ends the line (`done` after a complete download).
     fn finish(&mut self, done: bool) {
         if self.state == ProgressState::Redraw {
+            if done {
+                self.draw(self.received);
+            }
             eprintln!("{}", if done { " done" } else { " failed" });
             PROGRESS_LINE_BUSY.store(false, Ordering::Release);
             self.state = ProgressState::Line;
@@ -1271,13 +1303,25 @@ fn read_snapshot_build(path: &Path, artifact: &Artifact) -> anyhow::Result<Optio
     Ok(None)
 }
 
+/// A temp-file builder for files that end up shared (the local repository, the lockfile):
+/// created with mode 0666 less the umask, as Maven's and every other tool's files are, not
+/// tempfile's private 0600.
+pub(crate) fn shared_temp_file<'a>(prefix: &'a str, suffix: &'a str) -> tempfile::Builder<'a, 'a> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix).suffix(suffix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder
+}
+
 /// Copies `from` to `to` through a temp file beside `to` and a rename.
 fn copy_atomically(from: &Path, to: &Path) -> anyhow::Result<()> {
     let dir = to.parent().unwrap_or(Path::new("."));
     let copy = || -> io::Result<()> {
-        let mut temp = tempfile::Builder::new()
-            .prefix(".stormpack-copy.")
-            .tempfile_in(dir)?;
+        let mut temp = shared_temp_file(".stormpack-copy.", "").tempfile_in(dir)?;
         io::copy(&mut std::fs::File::open(from)?, temp.as_file_mut())?;
         temp.as_file().sync_all()?;
         temp.persist(to).map_err(|e| e.error)?;
