@@ -14,5 +14,6 @@ pub mod project;
 pub mod repository;
 pub mod resolve;
 pub mod settings;
+pub mod version;
 
 pub use coord::{Artifact, Dependency, Exclusion, Scope};

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::OnceLock;
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{bail, Context};
 
 use super::coord::{Artifact, Dependency, Exclusion, Scope};
 use super::pom::{
@@ -632,23 +632,13 @@ fn raw_file(lineage: &[Lineage]) -> PathBuf {
     lineage[0].raw.file.clone()
 }
 
-/// The local file of `artifact`: the repository system's, or (while it cannot download) the
-/// local repository's copy.
+/// The local file of `artifact`, downloaded into the local repository if needed.
 pub(crate) fn fetch_file(
     repos: &RepositorySystem,
     artifact: &Artifact,
     extra: &[RemoteRepository],
 ) -> anyhow::Result<PathBuf> {
-    let local = repos.local.join(artifact.repository_path());
-    if local.is_file() {
-        return Ok(local);
-    }
-    repos.fetch(artifact, extra).map_err(|e| {
-        anyhow!(
-            "{artifact}: not in the local repository ({}) and not downloadable: {e:#}",
-            local.display()
-        )
-    })
+    repos.fetch(artifact, extra)
 }
 
 /// `groupId:artifactId:type:classifier`, the key dependencyManagement matches on.

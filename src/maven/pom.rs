@@ -100,6 +100,18 @@ impl<'a> LineIndex<'a> {
 
 /// Parse pom bytes into an element tree rooted at `<project>`.
 pub fn parse_xml(file: &Path, bytes: &[u8]) -> Result<Element, PomError> {
+    let root = parse_element(file, bytes)?;
+    if root.name != "project" {
+        return Err(PomError::NotAProject {
+            file: file.to_path_buf(),
+            found: root.name,
+        });
+    }
+    Ok(root)
+}
+
+/// Parse XML bytes into an element tree.
+pub fn parse_element(file: &Path, bytes: &[u8]) -> Result<Element, PomError> {
     let malformed = |offset: usize, message: String, text: &str| {
         let (line, column) = LineIndex::new(text).position(offset);
         PomError::Malformed {
@@ -235,12 +247,6 @@ pub fn parse_xml(file: &Path, bytes: &[u8]) -> Result<Element, PomError> {
             message: "no root element".to_string(),
         });
     };
-    if root.name != "project" {
-        return Err(PomError::NotAProject {
-            file: file.to_path_buf(),
-            found: root.name,
-        });
-    }
     Ok(root)
 }
 
