@@ -51,17 +51,11 @@ pub fn resolve_storm_runtime(
 
 /// The names of a jar's entries.
 pub fn jar_entry_names(jar: &Path) -> anyhow::Result<BTreeSet<String>> {
-    let file =
-        std::fs::File::open(jar).with_context(|| format!("cannot open {}", jar.display()))?;
-    let archive = zip::ZipArchive::new(file).with_context(|| {
-        format!(
-            "{} is not a readable jar\nfix: rebuild it with `stormpack build`",
-            jar.display()
-        )
-    })?;
-    Ok(archive
-        .file_names_raw()
-        .map(|raw| String::from_utf8_lossy(raw).into_owned())
+    let inspection = crate::jar::inspect::inspect(jar)?;
+    Ok(inspection
+        .entries
+        .into_iter()
+        .map(|e| e.info.path)
         .collect())
 }
 

@@ -20,6 +20,8 @@ use super::logscan::LogScan;
 const TICK: Duration = Duration::from_millis(100);
 /// How long the JVM gets to exit after SIGTERM before the whole group is killed.
 const TERM_GRACE: Duration = Duration::from_secs(10);
+/// How long component processes get to exit by themselves once the JVM is gone.
+const EOF_GRACE: Duration = Duration::from_secs(2);
 /// How long leftover component processes get after SIGTERM before SIGKILL.
 const LEFTOVER_GRACE: Duration = Duration::from_secs(5);
 
@@ -159,6 +161,11 @@ fn pump(from: impl Read, to: &mut impl Write, scan: &Mutex<LogScan>) {
 /// Stop whatever is left of the process group once the JVM is gone: SIGTERM, a grace period,
 /// then SIGKILL. Returns what was found alive.
 fn stop_group(pgid: i32) -> Vec<String> {
+    // Components see EOF on stdin when the JVM is gone and exit by themselves; give them a moment.
+    let until = Instant::now() + EOF_GRACE;
+    while Instant::now() < until && !group_members(pgid).is_empty() {
+        std::thread::sleep(TICK);
+    }
     let found = group_members(pgid);
     if found.is_empty() {
         return found;
