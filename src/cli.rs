@@ -130,9 +130,10 @@ pub struct CheckArgs {
     /// The jar to check against (default: the one jar in the project's target/).
     #[arg(long, value_name = "FILE")]
     pub jar: Option<PathBuf>,
-    /// The Storm version whose storm-client provides the runtime classes.
-    #[arg(long, default_value = "2.8.8")]
-    pub storm_version: String,
+    /// The Storm version whose storm-client provides the runtime classes (default: the
+    /// project's).
+    #[arg(long)]
+    pub storm_version: Option<String>,
     /// A properties file for `${key}` substitution, as Flux's --filter.
     #[arg(long, value_name = "FILE")]
     pub filter: Option<PathBuf>,

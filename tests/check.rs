@@ -55,10 +55,13 @@ impl Env {
     fn new() -> Env {
         let dir = tempfile::tempdir().unwrap();
         write_zip(&dir.path().join("WordCount-1.0-SNAPSHOT.jar"), JAR_ENTRIES);
-        let client = dir.path().join("repo/org/apache/storm/storm-client/2.8.8");
+        let version = stormpack::plan::DEFAULT_STORM_VERSION;
+        let client = dir
+            .path()
+            .join(format!("repo/org/apache/storm/storm-client/{version}"));
         std::fs::create_dir_all(&client).unwrap();
         write_zip(
-            &client.join("storm-client-2.8.8.jar"),
+            &client.join(format!("storm-client-{version}.jar")),
             &[
                 ("org/apache/storm/testing/TestWordSpout.class", ""),
                 ("defaults.yaml", ""),
@@ -112,6 +115,7 @@ const BROKEN: &[Case] = &[
     Case { file: "unreached-bolt", at: "21:9: warning", message: "bolt `audit-bolt` receives no stream: Flux leaves it out", fix: "to: \"audit-bolt\"" },
     Case { file: "lonely-spout", at: "9:9: warning", message: "spout `tick-spout` has no outgoing stream", fix: "from: \"tick-spout\"" },
     Case { file: "missing-class", at: "17:16: error", message: "class `org.apache.storm.flux.wrappers.bolts.FluxShelBolt` (bolt) is neither in the jar nor in Storm's runtime", fix: "did you mean `org.apache.storm.flux.wrappers.bolts.FluxShellBolt`?" },
+    Case { file: "storm-class-typo", at: "5:16: error", message: "class `org.apache.storm.testing.TestWordSpot` (spout) is neither in the jar nor in Storm's runtime", fix: "did you mean `org.apache.storm.testing.TestWordSpout`?" },
     Case { file: "missing-script", at: "19:21: error", message: "`count-bolt` runs `countbolts.py`, but the jar has no `resources/countbolts.py`", fix: "did you mean `countbolt.py`?" },
     Case { file: "native-binary", at: "13:10: error", message: "`split-bolt` starts `./x86_64/split` (a native binary in resources/) directly", fix: "[\"sh\", \"<launcher>.sh\"]" },
     Case { file: "python2", at: "19:10: warning", message: "`python` starts `count-bolt`: Storm 2.x hosts often have only `python3`", fix: "use `python3`" },
@@ -202,7 +206,7 @@ fn without_a_jar_class_and_resource_checks_are_skipped() {
         .unwrap();
     let text = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains("note: no jar in"), "{text}");
+    assert!(text.contains("note: no jar at"), "{text}");
     assert!(
         text.contains("class and resources/ checks skipped"),
         "{text}"
@@ -324,4 +328,55 @@ fn missing_topology_names_the_paths_tried() {
     assert!(text.contains("no topology found (tried"), "{text}");
     assert!(text.contains("src/main/resources/topology.yaml"), "{text}");
     assert!(text.contains("--topology FILE"), "{text}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "target" {
+                copy_dir(&entry.path(), &target);
+            }
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_maven_project_is_checked_against_its_jar_from_the_build_plan() {
+    let env = Env::new();
+    let project = env.dir.path().join("wordcount");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/wordcount-maven"),
+        &project,
+    );
+    std::fs::create_dir_all(project.join("target")).unwrap();
+    // The jar the pom names (finalName = artifactId-version), missing the split bolt's script.
+    let entries: Vec<(&str, &str)> = JAR_ENTRIES
+        .iter()
+        .copied()
+        .chain([
+            ("resources/sentence_spout.py", "import storm\n"),
+            ("resources/count_bolt.py", "import storm\n"),
+        ])
+        .collect();
+    write_zip(&project.join("target/WordCount-1.0-SNAPSHOT.jar"), &entries);
+    let out = Command::new(env!("CARGO_BIN_EXE_stormpack"))
+        .args(["check", "--offline", "--project"])
+        .arg(&project)
+        .arg("--maven-repo-local")
+        .arg(env.dir.path().join("repo"))
+        .output()
+        .unwrap();
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let expected = format!(
+        "{}:21:21: error: `split-bolt` runs `split_bolt.py`, but the jar has no `resources/split_bolt.py`",
+        project.join("resources/topology.yaml").display()
+    );
+    assert!(text.contains(&expected), "expected {expected}\n{text}");
+    assert!(text.contains("1 error, 0 warnings"), "{text}");
 }

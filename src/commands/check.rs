@@ -5,7 +5,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::cli::CheckArgs;
+use crate::cli::{BuildArgs, CheckArgs};
+use crate::plan::{BuildPlan, DEFAULT_STORM_VERSION};
 use crate::topology::classpath::{self, ClassLookup, JarIndex};
 use crate::topology::{self, CheckContext, Diagnostic, Resource};
 
@@ -18,17 +19,35 @@ const TOPOLOGY_CANDIDATES: &[&str] = &[
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     let project = &args.project.project;
-    let topology = find_topology(project, args.topology.as_deref())?;
-    let jar = match &args.jar {
-        Some(jar) => Some(jar.clone()),
-        None => find_jar(project)?,
-    };
     let mut notes = Vec::new();
+    let plan = project_plan(args, &mut notes);
+    let topology = match (&args.topology, &plan) {
+        (Some(file), _) => find_topology(project, Some(file))?,
+        (None, Some(plan)) => match plan_topology(plan) {
+            Some(file) => file,
+            None => find_topology(project, None)?,
+        },
+        (None, None) => find_topology(project, None)?,
+    };
+    let jar = match (&args.jar, &plan) {
+        (Some(jar), _) => Some(jar.clone()),
+        (None, Some(plan)) => plan.jar.is_file().then(|| plan.jar.clone()),
+        (None, None) => find_jar(project)?,
+    };
     let index = jar.as_deref().map(JarIndex::read).transpose()?;
     let runtime = match &index {
         Some(_) => {
-            let repo = local_repository(args.project.maven_repo_local.as_deref());
-            let client = classpath::storm_client_jar(&repo, &args.storm_version);
+            let storm_version = args
+                .storm_version
+                .clone()
+                .or_else(|| plan.as_ref().map(|p| p.storm_version.clone()))
+                .unwrap_or_else(|| DEFAULT_STORM_VERSION.to_string());
+            let repo = match (&args.project.maven_repo_local, &plan) {
+                (Some(repo), _) => repo.clone(),
+                (None, Some(plan)) => plan.local_repository.clone(),
+                (None, None) => default_local_repository(),
+            };
+            let client = classpath::storm_client_jar(&repo, &storm_version);
             if client.is_file() {
                 Some(JarIndex::read(&client)?)
             } else {
@@ -40,17 +59,15 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             }
         }
         None => {
+            let expected = plan
+                .as_ref()
+                .map_or_else(|| project.join("target"), |p| p.jar.clone());
             notes.push(format!(
-                "note: no jar in {}: class and resources/ checks skipped; run `stormpack build` first (or pass --jar FILE)",
-                project.join("target").display()
+                "note: no jar at {}: class and resources/ checks skipped; run `stormpack build` first (or pass --jar FILE)",
+                expected.display()
             ));
             None
         }
-    };
-    let topology_dir = topology.parent().map(Path::to_path_buf).unwrap_or_default();
-    let from_dir = move |entry: &str| -> Option<Resource> {
-        let path = topology_dir.join(entry);
-        std::fs::read_to_string(&path).ok().map(|text| (path, text))
     };
     let diags = match &index {
         Some(index) => {
@@ -58,12 +75,12 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             let exists = |name: &str| lookup.exists(name);
             let read = |entry: &str| jar_resource(index, entry);
             let ctx = CheckContext::with_jar(&index.entries, &exists, &read)
-                .with_filter(args.filter.clone(), args.env_filter);
+                .with_filter(args.filter.clone(), args.env_filter)
+                .with_class_names(&lookup.classes);
             run_checks(&topology, &ctx, args.dot)?
         }
         None => {
-            let ctx = CheckContext::without_jar(&from_dir)
-                .with_filter(args.filter.clone(), args.env_filter);
+            let ctx = CheckContext::bare().with_filter(args.filter.clone(), args.env_filter);
             run_checks(&topology, &ctx, args.dot)?
         }
     };
@@ -116,8 +133,9 @@ pub fn check_jar(
     let lookup = ClassLookup::new(&index, runtime.as_ref());
     let exists = |name: &str| lookup.exists(name);
     let read = |entry: &str| jar_resource(&index, entry);
-    let ctx =
-        CheckContext::with_jar(&index.entries, &exists, &read).with_filter(filter, env_filter);
+    let ctx = CheckContext::with_jar(&index.entries, &exists, &read)
+        .with_filter(filter, env_filter)
+        .with_class_names(&lookup.classes);
     topology::check(topology, &ctx)
 }
 
@@ -142,7 +160,7 @@ fn summary(topology: &Path, diags: &[Diagnostic]) -> String {
     )
 }
 
-fn find_topology(project: &Path, explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+pub fn find_topology(project: &Path, explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
     if let Some(file) = explicit {
         if !file.is_file() {
             anyhow::bail!(
@@ -203,12 +221,52 @@ fn find_jar(project: &Path) -> anyhow::Result<Option<PathBuf>> {
     }
 }
 
-fn local_repository(explicit: Option<&Path>) -> PathBuf {
-    if let Some(repo) = explicit {
-        return repo.to_path_buf();
-    }
+fn default_local_repository() -> PathBuf {
     let home = std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_default();
     home.join(".m2/repository")
+}
+
+/// The project's build plan (jar path, Storm version, local repository, resource sets), when
+/// the project has a manifest stormpack can read. A manifest that does not load is a note, not
+/// a failure: the topology can still be checked.
+fn project_plan(args: &CheckArgs, notes: &mut Vec<String>) -> Option<BuildPlan> {
+    let dir = &args.project.project;
+    if !dir.join("pom.xml").is_file() && !dir.join("Cargo.toml").is_file() {
+        return None;
+    }
+    let build = BuildArgs {
+        project: args.project.clone(),
+        targets: Vec::new(),
+        json: false,
+        dry_run: true,
+        out_dir: None,
+    };
+    match BuildPlan::resolve(&build) {
+        Ok(plan) => Some(plan),
+        Err(err) => {
+            notes.push(format!(
+                "note: the project manifest could not be read ({}); looking for the jar in {}",
+                err.to_string().lines().next().unwrap_or(""),
+                dir.join("target").display()
+            ));
+            None
+        }
+    }
+}
+
+/// The source file of the plan's topology: the resource set that puts it at its jar path.
+fn plan_topology(plan: &BuildPlan) -> Option<PathBuf> {
+    let jar_path = plan.topology.as_deref()?;
+    plan.resources.iter().find_map(|set| {
+        let prefix = set.target_path.trim_matches('/');
+        let relative = if prefix.is_empty() {
+            Some(jar_path)
+        } else {
+            jar_path.strip_prefix(prefix)?.strip_prefix('/')
+        }?;
+        let file = set.directory.join(relative);
+        file.is_file().then_some(file)
+    })
 }

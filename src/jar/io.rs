@@ -20,6 +20,8 @@ pub(crate) struct JarSource {
 
 /// Large enough to hold a local header and the start of its entry in one read.
 const READ_BUFFER: usize = 16 * 1024;
+/// Reads at least this large go straight into the caller's buffer.
+const DIRECT_READ: usize = 8 * 1024;
 
 impl JarSource {
     pub(crate) fn new(file: File) -> io::Result<Self> {
@@ -53,7 +55,9 @@ impl Read for JarSource {
         }
         let buffered = self.buf_start..self.buf_start + self.buf.len() as u64;
         if !buffered.contains(&self.pos) {
-            if out.len() >= READ_BUFFER {
+            // Large reads (the zip crate copies entry data in 8 KiB chunks) skip the buffer: one
+            // copy less per byte.
+            if out.len() >= DIRECT_READ {
                 let n = read_at(&self.file, out, self.pos)?;
                 self.pos += n as u64;
                 return Ok(n);

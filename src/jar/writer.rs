@@ -5,7 +5,8 @@
 //! entries are deflated at a fixed level by the pinned backend; dependency entries are copied
 //! with their compressed bytes untouched. Zip64 appears only when an entry or the jar needs it.
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, Read, Seek, Write};
 use std::path::Path;
@@ -14,7 +15,7 @@ use anyhow::{bail, Context};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipArchive, ZipWriter, ZIP64_BYTES_THR};
 
-use super::io::{read_at, write_all_at, JarSink, JarSource};
+use super::io::{read_at, write_all_at, JarSink};
 use super::{EntryInfo, JarBuild, JarSummary};
 use crate::shade::{copy_error, ShadePlan, ShadedEntry};
 use crate::staging::{EntrySource, StagedEntry};
@@ -60,7 +61,7 @@ pub fn write_jar(build: &JarBuild<'_>, out: &Path) -> anyhow::Result<JarSummary>
                     .last_modified_time(time)
                     .system(System::Unix)
                     .unix_permissions(0o755);
-                zip.add_directory(path.as_str(), options)
+                zip.add_directory(path.as_ref(), options)
                     .map_err(anyhow::Error::from)
             }
             Item::Project(entry) => write_project(&mut zip, path, entry, time),
@@ -73,15 +74,14 @@ pub fn write_jar(build: &JarBuild<'_>, out: &Path) -> anyhow::Result<JarSummary>
         .finish_into_readable()
         .with_context(|| format!("finishing {}", out.display()))?;
     let (central_start, count) = (archive.central_directory_start(), archive.len());
+    let summary = summarize(&archive)?;
     let file = archive
         .into_inner()
         .into_file()
         .with_context(|| format!("writing {}", out.display()))?;
     mark_made_on_unix(&file, central_start, count)
         .with_context(|| format!("finishing {}", out.display()))?;
-    let written = ZipArchive::new(JarSource::new(file)?)
-        .with_context(|| format!("reading back {}", out.display()))?;
-    summarize(&written)
+    Ok(summary)
 }
 
 /// A raw copy keeps its source's "made by" host: DOS for every jar the JDK or Maven wrote. Readers
@@ -129,15 +129,16 @@ fn mark_made_on_unix(file: &File, central_start: u64, count: usize) -> anyhow::R
 }
 
 /// The full entry order, checked: no path twice, no path both a file and a directory.
-fn entry_order<'a>(build: &'a JarBuild<'a>) -> anyhow::Result<Vec<(String, Item<'a>)>> {
+fn entry_order<'a>(build: &'a JarBuild<'a>) -> anyhow::Result<Vec<(Cow<'a, str>, Item<'a>)>> {
     let project = build.project;
     let plan = build.shaded;
-    let mut order: Vec<(String, Item<'a>)> = Vec::new();
-    let mut done: BTreeSet<String> = BTreeSet::new();
+    let mut order: Vec<(Cow<'a, str>, Item<'a>)> = Vec::new();
+    // Directories already written, without their trailing `/`.
+    let mut written_dirs: HashSet<&'a str> = HashSet::new();
+    let mut head: Vec<&'a str> = Vec::new();
 
-    order.push(("META-INF/".to_string(), Item::Dir));
-    done.insert("META-INF/".to_string());
-    let mut head: Vec<&str> = Vec::new();
+    order.push((Cow::Borrowed("META-INF/"), Item::Dir));
+    written_dirs.insert("META-INF");
     if project.contains(MANIFEST) {
         head.push(MANIFEST);
     }
@@ -146,72 +147,63 @@ fn entry_order<'a>(build: &'a JarBuild<'a>) -> anyhow::Result<Vec<(String, Item<
             head.push(path);
         }
     }
-    for path in head {
+    for (i, path) in head.iter().enumerate() {
         let Some(entry) = project.get(path) else {
             bail!("internal error: leading jar entry `{path}` was not staged");
         };
-        if !done.insert(path.to_string()) {
+        if head[..i].contains(path) {
             bail!("internal error: leading jar entry `{path}` listed twice");
         }
-        for dir in parents(path) {
-            if done.insert(dir.to_string()) {
-                order.push((dir.to_string(), Item::Dir));
+        for dir in parents(&entry.path) {
+            let name = &dir[..dir.len() - 1];
+            if written_dirs.insert(name) {
+                order.push((Cow::Borrowed(dir), Item::Dir));
             }
         }
-        let item = match plan.services.get(path) {
-            Some(bytes) => Item::Generated(bytes),
-            None => Item::Project(entry),
-        };
-        order.push((path.to_string(), item));
+        order.push((Cow::Borrowed(entry.path.as_str()), item_for(entry, plan)));
     }
 
-    let mut rest: Vec<(String, Item<'a>)> = Vec::new();
+    let mut rest: Vec<(Cow<'a, str>, Item<'a>)> =
+        Vec::with_capacity(project.len() + plan.entries.len());
     for entry in project.entries() {
-        if done.contains(&entry.path) {
-            continue;
+        if !head.contains(&entry.path.as_str()) {
+            rest.push((Cow::Borrowed(entry.path.as_str()), item_for(entry, plan)));
         }
-        let item = match plan.services.get(&entry.path) {
-            Some(bytes) => Item::Generated(bytes),
-            None => Item::Project(entry),
-        };
-        rest.push((entry.path.clone(), item));
     }
     for (path, bytes) in &plan.services {
         if !project.contains(path) {
-            rest.push((path.clone(), Item::Generated(bytes)));
+            rest.push((Cow::Borrowed(path.as_str()), Item::Generated(bytes)));
         }
     }
     for entry in &plan.entries {
-        rest.push((entry.path.clone(), Item::Shaded(entry)));
+        rest.push((Cow::Borrowed(entry.path.as_str()), Item::Shaded(entry)));
     }
-    let mut dirs: BTreeSet<&str> = BTreeSet::new();
+    // Every parent directory, each once. Walking up from the deepest parent stops at the first
+    // one already known, so this is linear in the number of entries.
+    let mut all_dirs: HashSet<&'a str> = written_dirs.clone();
+    let mut new_dirs: Vec<&'a str> = Vec::new();
     for (path, _) in &rest {
-        for dir in parents(path) {
-            if !done.contains(dir) {
-                dirs.insert(dir);
+        let Cow::Borrowed(path) = *path else { continue };
+        let mut end = path.len();
+        while let Some(slash) = path[..end].rfind('/') {
+            let dir = &path[..=slash];
+            if !all_dirs.insert(&dir[..slash]) {
+                break;
             }
+            new_dirs.push(dir);
+            end = slash;
         }
     }
-    let dirs: Vec<String> = dirs.into_iter().map(str::to_string).collect();
-    rest.extend(dirs.into_iter().map(|d| (d, Item::Dir)));
-    rest.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    rest.extend(new_dirs.into_iter().map(|d| (Cow::Borrowed(d), Item::Dir)));
+    rest.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
 
     for pair in rest.windows(2) {
         if pair[0].0 == pair[1].0 {
             bail!("internal error: jar entry `{}` planned twice", pair[0].0);
         }
     }
-    let all_dirs: BTreeSet<&str> = order
-        .iter()
-        .chain(rest.iter())
-        .filter(|(_, i)| matches!(i, Item::Dir))
-        .map(|(p, _)| p.as_str())
-        .collect();
     for (path, item) in order.iter().chain(rest.iter()) {
-        if matches!(item, Item::Dir) {
-            continue;
-        }
-        if all_dirs.contains(format!("{path}/").as_str()) {
+        if !matches!(item, Item::Dir) && all_dirs.contains(path.as_ref()) {
             bail!(
                 "`{path}` would be both a file and a directory in the jar ({})\n\
                  fix: rename the file, or exclude it",
@@ -221,6 +213,14 @@ fn entry_order<'a>(build: &'a JarBuild<'a>) -> anyhow::Result<Vec<(String, Item<
     }
     order.extend(rest);
     Ok(order)
+}
+
+/// A project entry, or the merged service file that replaces it.
+fn item_for<'a>(entry: &'a StagedEntry, plan: &'a ShadePlan) -> Item<'a> {
+    match plan.services.get(&entry.path) {
+        Some(bytes) => Item::Generated(bytes),
+        None => Item::Project(entry),
+    }
 }
 
 fn describe(item: &Item<'_>, plan: &ShadePlan) -> String {
@@ -320,7 +320,8 @@ fn summarize<R: Read + Seek>(archive: &ZipArchive<R>) -> anyhow::Result<JarSumma
             compressed_size: data.compressed_size(),
             method: method_name(data.compression()),
             crc32: data.crc32(),
-            mode: data.unix_mode().unwrap_or(0),
+            // What a reader sees once `mark_made_on_unix` has marked every entry as made on Unix.
+            mode: data.external_attributes() >> 16,
         });
     }
     Ok(JarSummary { entries })
@@ -332,5 +333,101 @@ pub(crate) fn method_name(method: CompressionMethod) -> String {
         CompressionMethod::Stored => "stored".to_string(),
         CompressionMethod::Deflated => "deflated".to_string(),
         other => format!("{other:?}").to_lowercase(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::staging::Staging;
+    use crate::timestamp::Timestamp;
+
+    #[test]
+    fn parents_of_a_path() {
+        assert_eq!(parents("a/b/c.txt").collect::<Vec<_>>(), ["a/", "a/b/"]);
+        assert_eq!(parents("top").count(), 0);
+    }
+
+    fn staging(paths: &[&str]) -> Staging {
+        let mut s = Staging::new();
+        for p in paths {
+            s.add(StagedEntry {
+                path: p.to_string(),
+                source: EntrySource::Bytes(p.as_bytes().to_vec()),
+                executable: false,
+                origin: format!("test {p}"),
+            })
+            .unwrap();
+        }
+        s
+    }
+
+    #[test]
+    fn order_puts_manifest_and_leading_first_then_sorts_by_bytes() {
+        let project = staging(&[
+            "META-INF/MANIFEST.MF",
+            "a-b",
+            "a/x",
+            "META-INF/maven/g/a/pom.xml",
+            "Z",
+        ]);
+        let plan = ShadePlan::default();
+        let build = JarBuild {
+            project: &project,
+            leading: vec!["META-INF/maven/g/a/pom.xml".to_string()],
+            shaded: &plan,
+            timestamp: Timestamp::decide(None, None).unwrap(),
+        };
+        let order: Vec<String> = entry_order(&build)
+            .unwrap()
+            .into_iter()
+            .map(|(p, _)| p.into_owned())
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "META-INF/",
+                "META-INF/MANIFEST.MF",
+                "META-INF/maven/",
+                "META-INF/maven/g/",
+                "META-INF/maven/g/a/",
+                "META-INF/maven/g/a/pom.xml",
+                "Z",
+                "a-b",
+                "a/",
+                "a/x",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_path_cannot_be_file_and_directory() {
+        let project = staging(&["conf", "conf/storm.yaml"]);
+        let plan = ShadePlan::default();
+        let build = JarBuild {
+            project: &project,
+            leading: vec![],
+            shaded: &plan,
+            timestamp: Timestamp::decide(None, None).unwrap(),
+        };
+        let err = entry_order(&build).err().unwrap().to_string();
+        assert!(
+            err.contains("`conf` would be both a file and a directory")
+                && err.contains("test conf"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_leading_path_must_be_staged() {
+        let project = staging(&["META-INF/MANIFEST.MF"]);
+        let plan = ShadePlan::default();
+        let build = JarBuild {
+            project: &project,
+            leading: vec!["META-INF/maven/g/a/pom.xml".to_string()],
+            shaded: &plan,
+            timestamp: Timestamp::decide(None, None).unwrap(),
+        };
+        assert!(entry_order(&build).is_err());
     }
 }

@@ -9,7 +9,7 @@ mod guard;
 mod rules;
 mod services;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
 use std::io::Read;
@@ -131,34 +131,31 @@ pub fn plan_with(
         guard(&inputs, &archives)?;
     }
 
-    let mut entries: Vec<ShadedEntry> = Vec::new();
-    let mut kept: HashMap<String, usize> = HashMap::new();
-    let mut contributions: BTreeMap<String, Vec<Contribution>> = BTreeMap::new();
+    // Every candidate from every jar, in classpath order; a stable sort by path then puts the
+    // copies of one path next to each other with the first in classpath order first.
+    let mut candidates: Vec<ShadedEntry> = Vec::new();
     let mut service_sources: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
     let mut multi_release = Vec::new();
     let mut skipped = Vec::new();
 
     for (input_index, (input, archive)) in inputs.iter().zip(archives.iter_mut()).enumerate() {
-        let who = short(&input.artifact);
         let mut manifest_index = None;
         let dir_start = archive.central_directory_start();
         for index in 0..archive.len() {
             let data = archive
                 .by_index_data(index)
                 .map_err(|e| bad_jar(input, &e.to_string()))?;
-            let path = std::str::from_utf8(data.name_raw())
-                .map_err(|_| {
-                    bad_jar(
-                        input,
-                        &format!(
-                            "entry name {:?} is not UTF-8",
-                            data.name_raw().escape_ascii().to_string()
-                        ),
-                    )
-                })?
-                .to_string();
-            check_entry_path(&path, input)?;
-            match dropped(&path) {
+            let path = std::str::from_utf8(data.name_raw()).map_err(|_| {
+                bad_jar(
+                    input,
+                    &format!(
+                        "entry name {:?} is not UTF-8",
+                        data.name_raw().escape_ascii().to_string()
+                    ),
+                )
+            })?;
+            check_entry_path(path, input)?;
+            match dropped(path) {
                 Some(Dropped::Manifest) if path == "META-INF/MANIFEST.MF" => {
                     manifest_index = Some(index);
                     continue;
@@ -167,7 +164,10 @@ pub fn plan_with(
                 None => {}
             }
             if data.is_symlink() {
-                skipped.push(format!("{path} (a symbolic link, from {who})"));
+                skipped.push(format!(
+                    "{path} (a symbolic link, from {})",
+                    short(&input.artifact)
+                ));
                 continue;
             }
             if data.encrypted() {
@@ -195,47 +195,17 @@ pub fn plan_with(
                     &format!("entry `{path}` runs past the central directory; the file is damaged"),
                 ));
             }
-            if is_service_file(&path) {
+            if is_service_file(path) {
                 service_sources
-                    .entry(path)
+                    .entry(path.to_string())
                     .or_default()
                     .push((input_index, index));
                 continue;
             }
-            let contribution = Contribution {
-                who: who.clone(),
-                crc_size: Some((data.crc32(), data.size())),
-            };
-            if staging.contains(&path) {
-                contributions
-                    .entry(path)
-                    .or_insert_with(|| {
-                        vec![Contribution {
-                            who: "the project".to_string(),
-                            crc_size: None,
-                        }]
-                    })
-                    .push(contribution);
-                continue;
-            }
-            if let Some(&first) = kept.get(&path) {
-                let kept_entry: &ShadedEntry = &entries[first];
-                contributions
-                    .entry(path)
-                    .or_insert_with(|| {
-                        vec![Contribution {
-                            who: short(&inputs[kept_entry.input].artifact),
-                            crc_size: Some((kept_entry.crc32, kept_entry.size)),
-                        }]
-                    })
-                    .push(contribution);
-                continue;
-            }
             let executable = data.system() == zip::System::Unix
                 && data.unix_mode().is_some_and(|m| m & 0o111 != 0);
-            kept.insert(path.clone(), entries.len());
-            entries.push(ShadedEntry {
-                path,
+            candidates.push(ShadedEntry {
+                path: path.to_string(),
                 input: input_index,
                 index,
                 size: data.size(),
@@ -247,12 +217,46 @@ pub fn plan_with(
         if let Some(index) = manifest_index {
             let manifest = read_small(archive, index, input, "META-INF/MANIFEST.MF")?;
             if declares_multi_release(&manifest) {
-                multi_release.push(who.clone());
+                multi_release.push(short(&input.artifact));
             }
         }
     }
-    drop(kept);
-    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    candidates.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let mut entries: Vec<ShadedEntry> = Vec::with_capacity(candidates.len());
+    let mut contributions: BTreeMap<String, Vec<Contribution>> = BTreeMap::new();
+    let mut candidates = candidates.into_iter().peekable();
+    while let Some(first) = candidates.next() {
+        let mut group = Vec::new();
+        while candidates
+            .peek()
+            .is_some_and(|next| next.path == first.path)
+        {
+            group.extend(candidates.next());
+        }
+        let by_project = staging.contains(&first.path);
+        if group.is_empty() && !by_project {
+            entries.push(first);
+            continue;
+        }
+        let contribution = |e: &ShadedEntry| Contribution {
+            who: short(&inputs[e.input].artifact),
+            crc_size: Some((e.crc32, e.size)),
+        };
+        let mut list = Vec::with_capacity(group.len() + 2);
+        if by_project {
+            list.push(Contribution {
+                who: "the project".to_string(),
+                crc_size: None,
+            });
+        }
+        list.push(contribution(&first));
+        list.extend(group.iter().map(contribution));
+        contributions.insert(first.path.clone(), list);
+        if !by_project {
+            entries.push(first);
+        }
+    }
 
     let mut services = BTreeMap::new();
     for (path, sources) in service_sources {

@@ -21,11 +21,11 @@ pub fn dropped(path: &str) -> Option<Dropped> {
     if path == "module-info.class" || is_versioned_module_info(path) {
         return Some(Dropped::ModuleInfo);
     }
-    let upper = path.to_ascii_uppercase();
-    let name = upper.strip_prefix("META-INF/")?;
-    if name.contains('/') {
+    let prefix = path.get(..9)?;
+    if !prefix.eq_ignore_ascii_case("META-INF/") || path[9..].contains('/') {
         return None;
     }
+    let name = path[9..].to_ascii_uppercase();
     if name == "MANIFEST.MF" {
         return Some(Dropped::Manifest);
     }

@@ -569,16 +569,19 @@ fn classes(merged: &Merged, ctx: &CheckContext<'_>, diags: &mut Vec<Diagnostic>)
             objects.push((custom, "customClass"));
         }
     }
-    let jar_classes: Vec<String> = ctx
+    let mut jar_classes: Vec<String> = ctx
         .jar_paths
         .iter()
         .filter_map(|p| super::classpath::class_name(p))
         .collect();
+    jar_classes.extend(ctx.class_names.into_iter().flatten().cloned());
+    jar_classes.sort();
+    jar_classes.dedup();
     for (object, what) in objects {
         let Some(class) = &object.class_name else {
             continue;
         };
-        if class.unsubstituted() || (ctx.class_exists)(&class.value) {
+        if class.unsubstituted() || ctx.class_present(&class.value) {
             continue;
         }
         let simple = class.value.rsplit('.').next().unwrap_or(&class.value);
@@ -604,7 +607,7 @@ mod tests {
     use std::collections::BTreeSet;
     use std::path::Path;
 
-    use super::super::{check, CheckContext, Resource};
+    use super::super::{check, CheckContext};
 
     const SPOUT: &str = "org.apache.storm.flux.wrappers.spouts.FluxShellSpout";
     const BOLT: &str = "org.apache.storm.flux.wrappers.bolts.FluxShellBolt";
@@ -723,13 +726,18 @@ mod tests {
         .map(|s| s.to_string())
         .collect();
         let exists = |_: &str| true;
-        let read = |_: &str| -> Option<Resource> { None };
-        let ctx = CheckContext::with_jar(&paths, &exists, &read);
+        let ctx = CheckContext::with_jar(&paths, &exists, &|_| None);
         let yaml = base(
-            &format!("  - id: sh\n    className: {BOLT}\n    constructorArgs: [[sh, -e, launch.sh]]\n  - id: inline\n    className: {BOLT}\n    constructorArgs: [[bash, -c, 'exec ./tool']]\n  - id: direct\n    className: {BOLT}\n    constructorArgs: [[tool]]\n  - id: abs\n    className: {BOLT}\n    constructorArgs: [[python3, /opt/x.py]]\n  - id: host\n    className: {BOLT}\n    constructorArgs: [[myprog, arg]]\n  - id: env\n    className: {BOLT}\n    constructorArgs: [[/usr/bin/env, python3, missing.py]]\n"),
-            "  - {from: b, to: sh, grouping: {type: SHUFFLE}}\n  - {from: b, to: inline, grouping: {type: SHUFFLE}}\n  - {from: b, to: direct, grouping: {type: SHUFFLE}}\n  - {from: b, to: abs, grouping: {type: SHUFFLE}}\n  - {from: b, to: host, grouping: {type: SHUFFLE}}\n  - {from: b, to: env, grouping: {type: SHUFFLE}}\n",
+            &format!("  - id: sh\n    className: {BOLT}\n    constructorArgs: [[sh, -e, launch.sh]]\n  - id: inline\n    className: {BOLT}\n    constructorArgs: [[bash, -c, 'exec ./tool']]\n  - id: direct\n    className: {BOLT}\n    constructorArgs: [[tool]]\n  - id: abs\n    className: {BOLT}\n    constructorArgs: [[python3, /opt/x.py]]\n  - id: host\n    className: {BOLT}\n    constructorArgs: [[myprog, arg]]\n  - id: env\n    className: {BOLT}\n    constructorArgs: [[/usr/bin/env, python3, missing.py]]\n  - id: gone\n    className: {BOLT}\n    constructorArgs: [[./bin/missing]]\n"),
+            "  - {from: b, to: sh, grouping: {type: SHUFFLE}}\n  - {from: b, to: inline, grouping: {type: SHUFFLE}}\n  - {from: b, to: direct, grouping: {type: SHUFFLE}}\n  - {from: b, to: abs, grouping: {type: SHUFFLE}}\n  - {from: b, to: host, grouping: {type: SHUFFLE}}\n  - {from: b, to: env, grouping: {type: SHUFFLE}}\n  - {from: b, to: gone, grouping: {type: SHUFFLE}}\n",
         );
         let diags = run_with(&yaml, &ctx);
+        assert!(
+            diags.iter().any(|d| d.contains(
+                "Error: `gone` starts `./bin/missing`, but the jar has no `resources/bin/missing`"
+            )),
+            "{diags:#?}"
+        );
         // `sh -e launch.sh` is fine (-e is not inline code for sh); `bash -c` has no file to check.
         assert!(
             !diags
@@ -779,6 +787,27 @@ mod tests {
             diags
                 .iter()
                 .any(|d| d.starts_with("8:10 Error: `streams` must be a list, found a mapping")),
+            "{diags:#?}"
+        );
+    }
+
+    #[test]
+    fn empty_lists_that_flux_loops_over() {
+        let diags = run("name: t\nspouts:\n  - id: s\n    className: com.x.S\n    constructorArgs:\nbolts:\nstreams: []\n");
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.starts_with("5:5 Error: `constructorArgs` is empty (null)")),
+            "{diags:#?}"
+        );
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.starts_with("6:1 Error: `bolts` is empty (null)")),
+            "{diags:#?}"
+        );
+        assert!(
+            !diags.iter().any(|d| d.contains("`streams` is empty")),
             "{diags:#?}"
         );
     }

@@ -7,12 +7,12 @@
 //! components/spouts/bolts/worker hooks are added by id (replacing an existing one only with
 //! `override: true`), streams are always appended.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::filter::Filter;
 use super::model::{BeanDef, ObjectDef, Reader, StreamDef, Text, TopologyDef};
 use super::yaml::{self, Kind, Node, Pos};
-use super::{CheckContext, Diagnostic, Severity};
+use super::{CheckContext, Diagnostic, Resource, Severity};
 
 /// The topology after includes, as Flux hands it to `FluxBuilder`.
 #[derive(Debug, Clone, Default)]
@@ -200,39 +200,61 @@ fn read_include(
     file: &Text,
     ctx: &CheckContext<'_>,
     diags: &mut Vec<Diagnostic>,
-) -> Option<(PathBuf, String)> {
+) -> Option<Resource> {
     let name = file.value.as_str();
+    let beside_main = |entry: &str| -> Option<Resource> {
+        let path = main.parent().unwrap_or(Path::new(".")).join(entry);
+        std::fs::read_to_string(&path).ok().map(|text| (path, text))
+    };
+    let read = |entry: &str| {
+        (ctx.read_resource)(entry).or_else(|| {
+            if ctx.jar_known {
+                None
+            } else {
+                beside_main(entry)
+            }
+        })
+    };
     if resource {
         let Some(absolute) = name.strip_prefix('/') else {
             let looked = format!("org/apache/storm/flux/parser/{name}");
-            if let Some(found) = (ctx.read_resource)(&looked) {
-                return Some(found);
+            if ctx.jar_paths.contains(&looked) {
+                return read(&looked);
             }
             diags.push(Diagnostic::at(
                 Severity::Error,
                 &file.loc,
-                format!("resource include `{name}` has no leading `/`: Flux looks it up next to its own classes, as `{looked}`, and exits with \"Unable to load input stream\""),
+                format!(
+                    "resource include `{name}` has no leading `/`: Flux looks it up next to its own classes, as `{looked}`, and exits with \"Unable to load input stream\""
+                ),
                 format!("write `file: \"/{name}\"` (a path from the jar root)"),
             ));
             return None;
         };
-        if let Some(found) = (ctx.read_resource)(absolute) {
-            return Some(found);
-        }
-        let (severity, message, fix) = if ctx.jar_known {
-            (
+        if ctx.jar_known && !ctx.jar_paths.contains(absolute) {
+            diags.push(Diagnostic::at(
                 Severity::Error,
+                &file.loc,
                 format!("resource include `{name}` is not in the jar: Flux exits with \"Unable to load input stream\""),
                 format!("add `{absolute}` to a resource directory that lands at the jar root (next to topology.yaml), or fix the path"),
+            ));
+            return None;
+        }
+        if let Some(found) = read(absolute) {
+            return Some(found);
+        }
+        let (message, fix) = if ctx.jar_known {
+            (
+                format!("resource include `{name}` is in the jar but could not be read here, so its content is not checked"),
+                "check it with `stormpack check`, which reads the built jar".to_string(),
             )
         } else {
             (
-                Severity::Warning,
                 format!("resource include `{name}` was not found next to the topology, and there is no jar to look in"),
                 "run `stormpack build`, then check again".to_string(),
             )
         };
-        diags.push(Diagnostic::at(severity, &file.loc, message, fix));
+        diags.push(Diagnostic::at(Severity::Warning, &file.loc, message, fix));
         return None;
     }
     let path = Path::new(name);

@@ -93,6 +93,12 @@ impl fmt::Display for Diagnostic {
 /// A jar entry read for a `resource: true` include: the path to show in messages and the text.
 pub type Resource = (PathBuf, String);
 
+/// Reads a jar entry by path (no leading `/`).
+pub type ReadResource<'a> = &'a dyn Fn(&str) -> Option<Resource>;
+
+/// Reads an environment variable.
+pub type EnvVar<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 fn no_class(_: &str) -> bool {
     false
 }
@@ -107,11 +113,13 @@ fn process_env(name: &str) -> Option<String> {
 
 static NO_PATHS: BTreeSet<String> = BTreeSet::new();
 
-/// What the topology is checked against.
+/// What the topology is checked against. Build it with [`CheckContext::with_jar`],
+/// [`CheckContext::without_jar`] or [`CheckContext::bare`], then `with_filter`.
 pub struct CheckContext<'a> {
     /// Every file path in the jar (project and shaded entries), `/`-separated.
     pub jar_paths: &'a BTreeSet<String>,
-    /// True for a class name found in the jar or in Storm's provided runtime.
+    /// True for a class name found in the jar or in Storm's provided runtime. JDK classes
+    /// (`java.*`, `javax.*`, ...) always count as present.
     pub class_exists: &'a dyn Fn(&str) -> bool,
     /// `--filter` properties file.
     pub filter: Option<PathBuf>,
@@ -120,10 +128,14 @@ pub struct CheckContext<'a> {
     /// True when `jar_paths`/`class_exists` describe a built jar. False skips the class and
     /// `resources/` checks (there is nothing to check against yet).
     pub jar_known: bool,
-    /// Reads a jar entry by path (no leading `/`), for `includes` with `resource: true`.
-    pub read_resource: &'a dyn Fn(&str) -> Option<Resource>,
+    /// Reads a jar entry by path (no leading `/`), for `includes` with `resource: true`. When it
+    /// finds nothing and there is no jar, the file beside the topology is read instead (the
+    /// topology's directory is a resource root: topology.yaml lands at the jar root).
+    pub read_resource: ReadResource<'a>,
     /// Reads an environment variable, for `--env-filter` (the process environment by default).
-    pub env_var: &'a dyn Fn(&str) -> Option<String>,
+    pub env_var: EnvVar<'a>,
+    /// Class names known beyond the jar (e.g. storm-client's), for "did you mean".
+    pub class_names: Option<&'a BTreeSet<String>>,
 }
 
 impl<'a> CheckContext<'a> {
@@ -132,7 +144,7 @@ impl<'a> CheckContext<'a> {
     pub fn with_jar(
         jar_paths: &'a BTreeSet<String>,
         class_exists: &'a dyn Fn(&str) -> bool,
-        read_resource: &'a dyn Fn(&str) -> Option<Resource>,
+        read_resource: ReadResource<'a>,
     ) -> CheckContext<'a> {
         CheckContext {
             jar_paths,
@@ -142,12 +154,13 @@ impl<'a> CheckContext<'a> {
             jar_known: true,
             read_resource,
             env_var: &process_env,
+            class_names: None,
         }
     }
 
     /// Check the topology alone: class and `resources/` checks are skipped. `read_resource`
-    /// stands in for the jar for `resource: true` includes (e.g. the topology's resource directory).
-    pub fn without_jar(read_resource: &'a dyn Fn(&str) -> Option<Resource>) -> CheckContext<'a> {
+    /// stands in for the jar for `resource: true` includes.
+    pub fn without_jar(read_resource: ReadResource<'a>) -> CheckContext<'a> {
         CheckContext {
             jar_paths: &NO_PATHS,
             class_exists: &no_class,
@@ -156,10 +169,11 @@ impl<'a> CheckContext<'a> {
             jar_known: false,
             read_resource,
             env_var: &process_env,
+            class_names: None,
         }
     }
 
-    /// Neither a jar nor resources.
+    /// Neither a jar nor a resource reader (resource includes are read beside the topology).
     pub fn bare() -> CheckContext<'static> {
         CheckContext::without_jar(&no_resource)
     }
@@ -168,6 +182,16 @@ impl<'a> CheckContext<'a> {
         self.filter = filter;
         self.env_filter = env_filter;
         self
+    }
+
+    /// More class names to suggest from when a class is missing.
+    pub fn with_class_names(mut self, names: &'a BTreeSet<String>) -> Self {
+        self.class_names = Some(names);
+        self
+    }
+
+    fn class_present(&self, name: &str) -> bool {
+        (self.class_exists)(name) || classpath::is_jdk_class(name)
     }
 }
 

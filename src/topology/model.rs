@@ -322,6 +322,20 @@ impl Reader<'_> {
         }
     }
 
+    /// A list whose Flux setter loops over it: an empty value (`key:` with nothing after it)
+    /// makes Flux fail with a NullPointerException.
+    fn list_non_null<'n>(&mut self, node: &'n Node, key: &str) -> &'n [Node] {
+        if node.is_null() {
+            self.error(
+                node,
+                format!("`{key}` is empty (null): Flux fails with a NullPointerException while reading it"),
+                format!("give `{key}` at least one item, write `{key}: []`, or remove the key"),
+            );
+            return &[];
+        }
+        self.list(node, key)
+    }
+
     fn list<'n>(&mut self, node: &'n Node, key: &str) -> &'n [Node] {
         if node.is_null() {
             return &[];
@@ -377,7 +391,7 @@ impl Reader<'_> {
                 "workerHooks" => def.worker_hooks = self.beans(value, key, BeanKind::WorkerHook),
                 "streams" => {
                     def.streams = self
-                        .list(value, key)
+                        .list_non_null(value, key)
                         .iter()
                         .map(|n| self.stream(n))
                         .collect()
@@ -402,7 +416,7 @@ impl Reader<'_> {
     }
 
     fn beans(&mut self, node: &Node, key: &str, kind: BeanKind) -> Vec<BeanDef> {
-        let items = self.list(node, key);
+        let items = self.list_non_null(node, key);
         items.iter().map(|n| self.bean(n, kind)).collect()
     }
 
@@ -468,7 +482,7 @@ impl Reader<'_> {
                 "factory" => object.factory = self.text(value, key),
                 "constructorArgs" => {
                     let items: Vec<Value> = self
-                        .list(value, key)
+                        .list_non_null(value, key)
                         .iter()
                         .map(|n| Value {
                             node: n.clone(),
@@ -481,7 +495,7 @@ impl Reader<'_> {
                     object.constructor_args = Some(items);
                 }
                 "factoryArgs" => {
-                    for n in self.list(value, key) {
+                    for n in self.list_non_null(value, key) {
                         self.collect_refs(n, &mut object.refs);
                     }
                 }
@@ -566,7 +580,7 @@ impl Reader<'_> {
             match key {
                 "name" => method.name = self.text(value, key),
                 "args" => {
-                    for n in self.list(value, key) {
+                    for n in self.list_non_null(value, key) {
                         self.collect_refs(n, refs);
                         method.args.push(Value {
                             node: n.clone(),

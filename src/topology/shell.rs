@@ -209,7 +209,7 @@ fn check_direct(id: &str, program: &Text, ctx: &CheckContext<'_>, diags: &mut Ve
             .iter()
             .find(|(ext, _)| path.ends_with(ext));
         let fix = match script {
-            Some((_, interp)) => format!("start it through its interpreter: `[\"{interp}\", \"{path}\"]`"),
+            Some((_, interp)) => format!("start it through its interpreter, e.g. `[\"{interp}\", \"{path}\"]`"),
             None => format!("start a launcher through sh: `[\"sh\", \"<launcher>.sh\"]`, e.g. the launcher stormpack stages for Rust components, which restores the bit on its own copy and execs `{path}`"),
         };
         let what = if script.is_some() {
@@ -217,6 +217,15 @@ fn check_direct(id: &str, program: &Text, ctx: &CheckContext<'_>, diags: &mut Ve
         } else {
             "a native binary"
         };
+        if ctx.jar_known && !in_jar {
+            diags.push(Diagnostic::at(
+                Severity::Error,
+                &program.loc,
+                format!("`{id}` starts `{}`, but the jar has no `resources/{path}` (and started directly it would lack its execute bit anyway)", program.value),
+                format!("ship it under resources/ and {fix}"),
+            ));
+            return;
+        }
         diags.push(Diagnostic::at(
             Severity::Error,
             &program.loc,

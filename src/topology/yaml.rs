@@ -273,7 +273,15 @@ impl Builder {
                     }
                     *key = Some(node);
                 }
-                Some(k) => pairs.push((k, node)),
+                Some(k) => {
+                    // An empty value (`key:` and nothing) is marked at the next token; point at its key.
+                    let mut node = node;
+                    if matches!(&node.kind, Kind::Scalar { text, quoted: false } if text.is_empty())
+                    {
+                        node.pos = k.pos;
+                    }
+                    pairs.push((k, node))
+                }
             },
         }
     }
