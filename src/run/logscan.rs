@@ -32,6 +32,12 @@ const PROBLEMS: &[(&str, &str)] = &[
         "Storm itself is shaded into the jar; give storm-client/storm-core <scope>provided</scope>",
     ),
     (
+        "because \"properties\" is null",
+        "the topology has a ${...} placeholder (comments count too: Flux substitutes the whole \
+         file) but Flux got no --filter file, and Flux stops with a NullPointerException; pass \
+         --filter FILE with the values, or remove the placeholder",
+    ),
+    (
         "Cannot run program",
         "a component's command could not be started (is the interpreter installed? is the \
          script or launcher under resources/?)",
