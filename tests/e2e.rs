@@ -86,11 +86,11 @@ fn copy_tree(src: &Path, dest: &Path) {
     }
 }
 
-/// Set `key: "value"` in the topology's `config:` section: replace the key's line if the section
+/// Set `key: <yaml_value>` in the topology's `config:` section: replace the key's line if the section
 /// has one (e.g. a `${...}` placeholder), else add it (creating the section if missing).
-fn inject_config(topology: &Path, key: &str, value: &str) {
+fn inject_config(topology: &Path, key: &str, yaml_value: &str) {
     let text = fs::read_to_string(topology).unwrap();
-    let setting = format!("  {key}: \"{value}\"\n");
+    let setting = format!("  {key}: {yaml_value}\n");
     let mut out = String::new();
     let mut in_config = false;
     let mut done = false;
@@ -614,7 +614,7 @@ fn maven_wordcount_runs_on_storm() {
     inject_config(
         &project.join("resources/topology.yaml"),
         "wordcount.marker",
-        &marker,
+        &format!("\"{marker}\""),
     );
 
     let project_arg = project.to_string_lossy().into_owned();
@@ -819,7 +819,11 @@ fn rust_wordcount_runs_on_storm() {
         &root.join("crates/multilang"),
     );
     let marker = fresh_marker("rustmark");
-    inject_config(&project.join("topology.yaml"), "wordcount.marker", &marker);
+    inject_config(
+        &project.join("topology.yaml"),
+        "wordcount.marker",
+        &format!("\"{marker}\""),
+    );
 
     let project_arg = project.to_string_lossy().into_owned();
     let run = run_watched(
@@ -880,20 +884,103 @@ fn config_injection_replaces_placeholders_and_adds_missing_keys() {
         "name: \"x\"\n# c\nconfig:\n  topology.workers: 1\n  m.k: \"${marker}\"\n\nspouts: []\n",
     )
     .unwrap();
-    inject_config(&file, "m.k", "abc");
+    inject_config(&file, "m.k", "\"abc\"");
     assert_eq!(
         fs::read_to_string(&file).unwrap(),
         "name: \"x\"\n# c\nconfig:\n  topology.workers: 1\n  m.k: \"abc\"\n\nspouts: []\n"
     );
-    inject_config(&file, "other", "v");
+    inject_config(&file, "other", "\"v\"");
     assert_eq!(
         fs::read_to_string(&file).unwrap(),
         "name: \"x\"\n# c\nconfig:\n  topology.workers: 1\n  m.k: \"abc\"\n\n  other: \"v\"\nspouts: []\n"
     );
     fs::write(&file, "name: \"x\"\n").unwrap();
-    inject_config(&file, "k", "v");
+    inject_config(&file, "k", "\"v\"");
     assert_eq!(
         fs::read_to_string(&file).unwrap(),
         "name: \"x\"\n\nconfig:\n  k: \"v\"\n"
+    );
+}
+
+#[test]
+fn a_hung_component_fails_the_run_and_nothing_is_left_behind() {
+    let _turn = storm_turn();
+    let evidence = evidence_dir("hung_component");
+    let scratch = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let project = scratch.path().join("e2e-heldback");
+    copy_tree(&repo().join("fixtures/e2e-heldback"), &project);
+    let resources = project.join("src/main/resources");
+    inject_config(
+        &resources.join("topology.yaml"),
+        "topology.subprocess.timeout.secs",
+        "5",
+    );
+    // After a few tuples the tally stops answering anything, heartbeats included, and would
+    // sleep on after Storm gives up on it.
+    fs::write(
+        resources.join("resources/pair_tally.py"),
+        "import time\nimport storm\n\n\nclass Hung(storm.BasicBolt):\n    def initialize(self, conf, context):\n        self.seen = 0\n\n    def process(self, tup):\n        self.seen += 1\n        if self.seen == 20:\n            time.sleep(3600)\n        storm.emit([tup.values[0], tup.values[1], self.seen])\n\n\nHung().run()\n",
+    )
+    .unwrap();
+    let filter = scratch.path().join("audit.properties");
+    fs::write(&filter, "audit.extra.sku=sku-x\n").unwrap();
+
+    let project_arg = project.to_string_lossy().into_owned();
+    let filter_arg = filter.to_string_lossy().into_owned();
+    let run = run_watched(
+        &[
+            "run",
+            "--project",
+            &project_arg,
+            "--duration",
+            "2m",
+            "--filter",
+            &filter_arg,
+        ],
+        &project,
+        None,
+    );
+    run.save(&evidence);
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "a worker death ends the LocalCluster with status 1\n{}",
+        tail(&run.stderr, 20)
+    );
+    assert!(
+        run.elapsed < Duration::from_secs(110),
+        "the failed run should end well before its 2m duration: {:?}",
+        run.elapsed
+    );
+    let log = run.log();
+    assert!(
+        !log.lines_with("subprocess heartbeat timeout").is_empty(),
+        "Storm did not report the heartbeat timeout"
+    );
+    assert!(
+        run.stderr
+            .contains("meaning: a component stopped answering Storm's heartbeats"),
+        "stormpack did not explain the failure:\n{}",
+        tail(&run.stderr, 20)
+    );
+    assert!(
+        run.stderr.contains("process(es) Storm left behind")
+            && run.stderr.contains("pair_tally.py"),
+        "the sleeping tally process should have been found and stopped:\n{}",
+        tail(&run.stderr, 20)
+    );
+    summary(
+        "hung_component",
+        &run,
+        &evidence,
+        &tail(
+            &run.stderr
+                .lines()
+                .filter(|l| l.starts_with("stormpack") || l.starts_with("  "))
+                .filter(|l| !l.contains("stormpack.lock"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            12,
+        ),
     );
 }

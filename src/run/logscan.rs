@@ -17,11 +17,11 @@ const PROBLEMS: &[(&str, &str)] = &[
     ),
     (
         "Halting process: ShellBolt died",
-        "a bolt's process died; its command, pid and exit code are in the line above",
+        "a bolt's process died (its command, pid and exit code are in this line)",
     ),
     (
         "Halting process: ShellSpout died",
-        "a spout's process died; its command, pid and exit code are in the line above",
+        "a spout's process died (its command, pid and exit code are in this line)",
     ),
     (
         "Halting process: Worker died",
