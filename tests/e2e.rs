@@ -984,3 +984,54 @@ fn a_hung_component_fails_the_run_and_nothing_is_left_behind() {
         ),
     );
 }
+
+/// A jar with the given (empty) entries.
+fn jar_with(dir: &Path, entries: &[&str]) -> PathBuf {
+    let path = dir.join("topology.jar");
+    let mut zip = zip::ZipWriter::new(fs::File::create(&path).unwrap());
+    for name in entries {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, b"x").unwrap();
+    }
+    zip.finish().unwrap();
+    path
+}
+
+#[test]
+fn run_explains_jars_storm_could_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 3] = [
+        (&["resources/x.py"], "has no topology.yaml at its root"),
+        (&["topology.yaml"], "does not contain Flux"),
+        (
+            &[
+                "topology.yaml",
+                "org/apache/storm/flux/Flux.class",
+                "defaults.yaml",
+            ],
+            "give storm-client/storm-core <scope>provided</scope>",
+        ),
+    ];
+    for (entries, expected) in cases {
+        let jar = jar_with(dir.path(), entries);
+        let out = stormpack()
+            .args(["run", "--jar"])
+            .arg(&jar)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{entries:?}: {stderr}");
+        assert!(stderr.contains(expected), "{entries:?}: {stderr}");
+    }
+    let out = stormpack()
+        .args(["run", "--jar"])
+        .arg(dir.path().join("missing.jar"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("does not exist") && stderr.contains("stormpack build"),
+        "{stderr}"
+    );
+}
