@@ -332,14 +332,15 @@ fn processes_under(dir: &Path) -> Vec<SeenProcess> {
                     .to_string()
             })
             .unwrap_or_default();
-        // stormpack itself (and this test's cargo) mention the project in their arguments.
-        if cmdline.contains("stormpack") && !cmdline.contains("java") {
+        let exe = fs::read_link(entry.path().join("exe")).unwrap_or_default();
+        // stormpack itself mentions the project in its arguments (and is waited for).
+        if exe == Path::new(env!("CARGO_BIN_EXE_stormpack")) {
             continue;
         }
         if cwd.starts_with(dir) || cmdline.contains(&dir_text) {
             found.push(SeenProcess {
                 pid,
-                exe: fs::read_link(entry.path().join("exe")).unwrap_or_default(),
+                exe,
                 cmdline,
                 cwd,
             });
