@@ -911,11 +911,6 @@ fn a_hung_component_fails_the_run_and_nothing_is_left_behind() {
     let project = scratch.path().join("e2e-heldback");
     copy_tree(&repo().join("fixtures/e2e-heldback"), &project);
     let resources = project.join("src/main/resources");
-    inject_config(
-        &resources.join("topology.yaml"),
-        "topology.subprocess.timeout.secs",
-        "5",
-    );
     // After a few tuples the tally stops answering anything, heartbeats included, and would
     // sleep on after Storm gives up on it.
     fs::write(
@@ -937,11 +932,22 @@ fn a_hung_component_fails_the_run_and_nothing_is_left_behind() {
             "2m",
             "--filter",
             &filter_arg,
+            // Through storm.options, as `storm jar -c`; the number must arrive as a number.
+            "-c",
+            "topology.subprocess.timeout.secs=5",
         ],
         &project,
         None,
     );
     run.save(&evidence);
+    let log = run.log();
+    let submitted = log.lines_with("Submitting topology shipment-audit");
+    assert!(
+        submitted
+            .iter()
+            .any(|l| l.contains("\"topology.subprocess.timeout.secs\":5")),
+        "-c did not reach the topology's configuration: {submitted:?}"
+    );
     assert_eq!(
         run.status.code(),
         Some(1),
@@ -953,7 +959,6 @@ fn a_hung_component_fails_the_run_and_nothing_is_left_behind() {
         "the failed run should end well before its 2m duration: {:?}",
         run.elapsed
     );
-    let log = run.log();
     assert!(
         !log.lines_with("subprocess heartbeat timeout").is_empty(),
         "Storm did not report the heartbeat timeout"
