@@ -814,7 +814,13 @@ fn rust_wordcount_runs_on_storm() {
     // path to the multilang crate.
     let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-rust");
     let project = root.join("examples/wordcount");
-    copy_tree(&repo().join("examples/wordcount"), &project);
+    let example = repo().join("examples/wordcount");
+    assert!(
+        example.join("Cargo.toml").is_file(),
+        "the Rust-first example {} is missing",
+        example.display()
+    );
+    copy_tree(&example, &project);
     copy_tree(
         &repo().join("crates/multilang"),
         &root.join("crates/multilang"),
