@@ -320,7 +320,8 @@ fn check_topology(
     };
     crate::topology::check(
         path,
-        &CheckContext::with_jar(&jar_paths, &class_exists, &read_resource),
+        &CheckContext::with_jar(&jar_paths, &class_exists, &read_resource)
+            .with_filter(plan.flux_filter.clone(), plan.flux_env_filter),
     )
 }
 

@@ -106,7 +106,10 @@ struct Target {
 }
 
 fn build(args: &RunArgs) -> anyhow::Result<Target> {
-    let plan = BuildPlan::resolve(&args.build)?;
+    let mut plan = BuildPlan::resolve(&args.build)?;
+    // The build's topology check substitutes `${...}` as this run's Flux will.
+    plan.flux_filter = args.filter.clone();
+    plan.flux_env_filter = args.env_filter;
     let jar = if args.build.dry_run {
         plan.jar.clone()
     } else {
