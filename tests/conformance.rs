@@ -383,3 +383,152 @@ conformance!(
     stdout_banner_before_the_run_loop_is_detected_like_storm,
     stdout_print_inside_execute,
 );
+
+/// Rust split bolt vs storm.py split bolt under the same driver: tuples per second and the
+/// ratio, from one run. Not a timed test; run it with `bash benches/multilang/run.sh`.
+/// Pipelined like a Storm executor: up to `BENCH_WINDOW` (default 500) tuples in flight, each
+/// ack lets the next tuple in, a heartbeat every second; emits needing task ids are answered.
+#[test]
+#[ignore = "benchmark: bash benches/multilang/run.sh"]
+fn bench_split_bolt_throughput() {
+    use std::time::{Duration, Instant};
+    let env = |k: &str, default: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let tuples = env("BENCH_TUPLES", 50_000);
+    let window = env("BENCH_WINDOW", 500).min(tuples);
+    let sentence = "the cow jumped over the moon";
+    let words = sentence.split_whitespace().count();
+    let frame = |n: usize| {
+        format!("{{\"id\":\"{n}\",\"comp\":\"sentences\",\"stream\":\"default\",\"task\":2,\"tuple\":[\"{sentence}\"]}}\nend\n")
+    };
+    let mut rates = Vec::new();
+    for peer in [Peer::Rust, Peer::StormPy] {
+        let d = start(peer, "split", true);
+        d.recv_command("log");
+        let (mut sent, mut acked, mut emits, mut syncs, mut heartbeats) = (0, 0, 0, 0, 0);
+        let started = Instant::now();
+        let mut last_heartbeat = started;
+        while sent < window {
+            d.send_raw(&frame(sent));
+            sent += 1;
+        }
+        while acked < tuples {
+            let m = d.recv();
+            match m["command"].as_str() {
+                Some("ack") => {
+                    acked += 1;
+                    if sent < tuples {
+                        d.send_raw(&frame(sent));
+                        sent += 1;
+                    }
+                }
+                Some("emit") => emits += 1,
+                Some("sync") => syncs += 1,
+                _ => panic!("{}: unexpected message {m}", d.label()),
+            }
+            if last_heartbeat.elapsed() >= Duration::from_secs(1) {
+                d.heartbeat(&format!("hb-{heartbeats}"));
+                heartbeats += 1;
+                last_heartbeat = Instant::now();
+            }
+        }
+        let secs = started.elapsed().as_secs_f64();
+        assert_eq!(emits, tuples * words, "{}: every word emitted", d.label());
+        let rate = tuples as f64 / secs;
+        println!(
+            "{:<22} {tuples} tuples ({emits} emits, {acked} acks, {syncs}/{heartbeats} heartbeats synced) in {secs:.2} s = {rate:.0} tuples/s",
+            format!("{}:", d.label()),
+        );
+        rates.push(rate);
+    }
+    println!(
+        "ratio rust/storm.py: {:.1}x (target >= 10x)",
+        rates[0] / rates[1]
+    );
+}
+
+/// The examples/wordcount components chained through the driver: spout -> split -> count, with
+/// the e2e marker from the conf.
+#[test]
+fn wordcount_example_components_chain_through_the_protocol() {
+    let bins = peers::wordcount_bins();
+    let spawn = |name: &str, component: &str, task: i64| {
+        let mut d = Driver::spawn(name, &bins.join(name), &[], bins, true);
+        let mut conf = storm_conf();
+        conf["wordcount.marker"] = json!("zebra-42");
+        conf["wordcount.pause.ms"] = json!(0);
+        d.handshake(conf, storm_context(component, task)).unwrap();
+        d
+    };
+    let spout = spawn("sentence-spout", "sentences", 2);
+    assert_eq!(spout.recv()["msg"], "sentence-spout: marker zebra-42");
+    assert_eq!(
+        spout.recv()["msg"],
+        "sentence-spout task 2 opened with 6 sentences"
+    );
+    spout.spout("activate", json!(""));
+    spout.recv_command("sync");
+    let mut sentences = Vec::new();
+    for _ in 0..12 {
+        spout.spout("next", json!(""));
+        let e = spout.recv_command("emit");
+        sentences.push((e["id"].clone(), e["tuple"].clone()));
+        spout.recv_command("sync");
+    }
+    assert_eq!(sentences[5].1, json!(["marker zebra-42"]));
+    // A failed sentence comes back with its id before new ones.
+    spout.spout("fail", sentences[0].0.clone());
+    assert!(spout.recv()["msg"]
+        .as_str()
+        .unwrap()
+        .contains("failed, emitting it again"));
+    spout.recv_command("sync");
+    spout.spout("next", json!(""));
+    let replay = spout.recv_command("emit");
+    assert_eq!(
+        (replay["id"].clone(), replay["tuple"].clone()),
+        sentences[0]
+    );
+
+    let split = spawn("split-bolt", "split", 5);
+    let mut words = Vec::new();
+    for (n, (_, tuple)) in sentences.iter().enumerate() {
+        let id = format!("s{n}");
+        split.tuple(&id, tuple.clone());
+        loop {
+            let m = split.recv();
+            if m["command"] == "ack" {
+                assert_eq!(m["id"], id.as_str());
+                break;
+            }
+            assert_eq!(m["anchors"], json!([id.as_str()]), "{m}");
+            words.push(m["tuple"].clone());
+        }
+    }
+    assert_eq!(
+        words.len(),
+        2 * (6 + 8 + 6 + 6 + 6 + 2),
+        "two rounds of the five sentences and the marker"
+    );
+
+    let count = spawn("count-bolt", "count", 3);
+    let mut logs = Vec::new();
+    for (n, word) in words.iter().enumerate() {
+        count.tuple(&format!("w{n}"), word.clone());
+        let emit = count.recv_command("emit");
+        assert_eq!(emit["tuple"][0], word[0]);
+        logs.push(
+            count.recv_command("log")["msg"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+        count.recv_command("ack");
+    }
+    assert!(logs.contains(&"count: zebra-42 2".to_string()), "{logs:?}");
+    assert!(logs.contains(&"count: the 8".to_string()), "{logs:?}");
+}

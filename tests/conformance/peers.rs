@@ -140,3 +140,35 @@ fn multilang_python_jar(version: &str) -> PathBuf {
     }
     jar
 }
+
+/// Builds the examples/wordcount bins (its own workspace) once; returns their directory.
+pub fn wordcount_bins() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/wordcount/Cargo.toml");
+        let out = Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "--quiet",
+                "--bins",
+                "--message-format=json",
+                "--manifest-path",
+            ])
+            .arg(&manifest)
+            .output()
+            .expect("run cargo");
+        assert!(
+            out.status.success(),
+            "building examples/wordcount failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let exe = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "count-bolt")
+            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+            .expect("cargo reported no count-bolt executable");
+        exe.parent().unwrap().to_path_buf()
+    })
+}
