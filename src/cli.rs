@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "stormpack", version, about = "Build Apache Storm topology jars without Maven")]
+#[command(
+    name = "stormpack",
+    version,
+    about = "Build Apache Storm topology jars without Maven"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -26,6 +30,34 @@ pub enum Command {
     Check(CheckArgs),
     /// Build if needed, then run the topology on a real Storm LocalCluster.
     Run(RunArgs),
+    /// Benchmark entry point: shade the given jars into one jar through the same plan and writer
+    /// as `build` (used by benches/shade/run.sh).
+    #[command(hide = true)]
+    ShadeBench(ShadeBenchArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ShadeBenchArgs {
+    /// The jar to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Let Storm's own runtime (storm-client/-server, defaults.yaml) through the Storm guard.
+    #[arg(long)]
+    pub allow_storm_runtime: bool,
+    /// A project file to add: `PATH_IN_JAR=FILE` (repeatable).
+    #[arg(long = "file", value_name = "PATH_IN_JAR=FILE")]
+    pub files: Vec<String>,
+    /// Like --file, stored with mode 0755.
+    #[arg(long = "exec-file", value_name = "PATH_IN_JAR=FILE")]
+    pub exec_files: Vec<String>,
+    /// A project path written right after the manifest (repeatable, in order).
+    #[arg(long = "leading", value_name = "PATH_IN_JAR")]
+    pub leading: Vec<String>,
+    /// `Main-Class` for the generated manifest.
+    #[arg(long)]
+    pub main_class: Option<String>,
+    /// Dependency jars, in classpath order.
+    pub jars: Vec<PathBuf>,
 }
 
 /// Where the project is and how its dependencies are found; shared by every project command.
@@ -61,6 +93,9 @@ pub struct BuildArgs {
     /// Print the resolved build plan and stop without building.
     #[arg(long)]
     pub dry_run: bool,
+    /// Write the jar into DIR instead of the project's build directory (target/).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -88,6 +123,17 @@ pub struct CheckArgs {
     /// Print the topology graph in Graphviz DOT and nothing else.
     #[arg(long)]
     pub dot: bool,
+    /// The topology file (default: topology.yaml in the project, its resources/ or
+    /// src/main/resources/).
+    #[arg(long, value_name = "FILE")]
+    pub topology: Option<PathBuf>,
+    /// The jar to check against (default: the one jar in the project's target/).
+    #[arg(long, value_name = "FILE")]
+    pub jar: Option<PathBuf>,
+    /// The Storm version whose storm-client provides the runtime classes (default: the
+    /// project's).
+    #[arg(long)]
+    pub storm_version: Option<String>,
     /// A properties file for `${key}` substitution, as Flux's --filter.
     #[arg(long, value_name = "FILE")]
     pub filter: Option<PathBuf>,

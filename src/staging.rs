@@ -114,7 +114,8 @@ mod tests {
     #[test]
     fn duplicates_name_both_sources() {
         let mut s = Staging::new();
-        s.add(entry("topology.yaml", "resources/topology.yaml")).unwrap();
+        s.add(entry("topology.yaml", "resources/topology.yaml"))
+            .unwrap();
         let err = s
             .add(entry("topology.yaml", "conf/topology.yaml"))
             .unwrap_err()

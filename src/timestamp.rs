@@ -23,12 +23,18 @@ pub struct Timestamp {
 impl Timestamp {
     /// Decide the build's timestamp from the environment's `SOURCE_DATE_EPOCH` and the pom's
     /// `outputTimestamp`.
-    pub fn decide(source_date_epoch: Option<&str>, output_timestamp: Option<&str>) -> anyhow::Result<Self> {
+    pub fn decide(
+        source_date_epoch: Option<&str>,
+        output_timestamp: Option<&str>,
+    ) -> anyhow::Result<Self> {
         if let Some(raw) = source_date_epoch.filter(|s| !s.trim().is_empty()) {
             let secs: i64 = raw.trim().parse().with_context(|| {
                 format!("SOURCE_DATE_EPOCH=`{raw}` is not a whole number of seconds\nfix: export SOURCE_DATE_EPOCH=$(git log -1 --format=%ct), or unset it")
             })?;
-            return Ok(Timestamp { epoch_seconds: clamp(secs), origin: "SOURCE_DATE_EPOCH" });
+            return Ok(Timestamp {
+                epoch_seconds: clamp(secs),
+                origin: "SOURCE_DATE_EPOCH",
+            });
         }
         if let Some(raw) = output_timestamp.map(str::trim).filter(|s| !s.is_empty()) {
             // Maven: a single character (e.g. `a`) disables reproducible timestamps; we stay
@@ -41,7 +47,10 @@ impl Timestamp {
                 });
             }
         }
-        Ok(Timestamp { epoch_seconds: DEFAULT_EPOCH, origin: "default" })
+        Ok(Timestamp {
+            epoch_seconds: DEFAULT_EPOCH,
+            origin: "default",
+        })
     }
 
     /// (year, month, day, hour, minute, second) in UTC.
@@ -72,7 +81,8 @@ fn parse_output_timestamp(raw: &str) -> anyhow::Result<i64> {
         return raw.parse().context("outputTimestamp is too large");
     }
     let fix = "fix: write project.build.outputTimestamp as an ISO-8601 instant such as 2024-01-01T00:00:00Z, or as epoch seconds";
-    let bad = || anyhow::anyhow!("project.build.outputTimestamp `{raw}` is not a valid timestamp\n{fix}");
+    let bad =
+        || anyhow::anyhow!("project.build.outputTimestamp `{raw}` is not a valid timestamp\n{fix}");
     let (date, rest) = raw.split_once('T').ok_or_else(bad)?;
     let mut d = date.split('-');
     let (y, m, day) = (num(d.next()), num(d.next()), num(d.next()));
@@ -82,13 +92,20 @@ fn parse_output_timestamp(raw: &str) -> anyhow::Result<i64> {
     };
     let time = time.split('.').next().unwrap_or(time);
     let mut t = time.split(':');
-    let (h, mi, s) = (num(t.next()), num(t.next()), Some(num(t.next()).unwrap_or(0)));
+    let (h, mi, s) = (
+        num(t.next()),
+        num(t.next()),
+        Some(num(t.next()).unwrap_or(0)),
+    );
     let offset_secs = match offset {
         "Z" => 0,
         o => {
             let sign = if o.starts_with('-') { -1 } else { 1 };
             let mut parts = o[1..].split(':');
-            let (oh, om) = (num(parts.next()).ok_or_else(bad)?, num(parts.next()).unwrap_or(0));
+            let (oh, om) = (
+                num(parts.next()).ok_or_else(bad)?,
+                num(parts.next()).unwrap_or(0),
+            );
             sign * (oh * 3600 + om * 60)
         }
     };
@@ -103,7 +120,9 @@ fn parse_output_timestamp(raw: &str) -> anyhow::Result<i64> {
 }
 
 fn num(part: Option<&str>) -> Option<i64> {
-    part.filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))?.parse().ok()
+    part.filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))?
+        .parse()
+        .ok()
 }
 
 /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -126,7 +145,15 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 #[cfg(test)]
@@ -151,9 +178,18 @@ mod tests {
 
     #[test]
     fn default_and_clamping() {
-        assert_eq!(Timestamp::decide(None, None).unwrap().rfc3339(), "1980-02-01T00:00:00Z");
-        assert_eq!(Timestamp::decide(Some("0"), None).unwrap().rfc3339(), "1980-01-01T00:00:00Z");
-        assert_eq!(Timestamp::decide(None, Some("a")).unwrap().origin, "default");
+        assert_eq!(
+            Timestamp::decide(None, None).unwrap().rfc3339(),
+            "1980-02-01T00:00:00Z"
+        );
+        assert_eq!(
+            Timestamp::decide(Some("0"), None).unwrap().rfc3339(),
+            "1980-01-01T00:00:00Z"
+        );
+        assert_eq!(
+            Timestamp::decide(None, Some("a")).unwrap().origin,
+            "default"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod check;
 pub mod deps;
 pub mod inspect;
 pub mod run;
+pub mod shade_bench;
 pub mod verify;
 
 use crate::cli::{Cli, Command};
@@ -18,5 +19,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Deps(args) => deps::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::ShadeBench(args) => shade_bench::run(&args),
     }
 }

@@ -4,11 +4,15 @@
 //! timestamp; modes 0644/0755; dependency entries copied raw (never recompressed).
 //! `inspect` reads a jar back for `stormpack inspect`.
 
-use std::path::Path;
+pub mod inspect;
+pub(crate) mod io;
+mod writer;
 
 use crate::shade::ShadePlan;
 use crate::staging::Staging;
 use crate::timestamp::Timestamp;
+
+pub use writer::{write_jar, DEFLATE_LEVEL};
 
 /// Everything the writer needs.
 pub struct JarBuild<'a> {
@@ -23,23 +27,40 @@ pub struct JarBuild<'a> {
 }
 
 /// One entry as written, for `--json` and the build summary.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EntryInfo {
     pub path: String,
     pub size: u64,
     pub compressed_size: u64,
+    /// `deflated` or `stored`.
     pub method: String,
     pub crc32: u32,
+    /// The Unix mode with its file-type bits (0o100644, 0o100755, 0o40755).
     pub mode: u32,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct JarSummary {
+    /// In the order they are stored in the jar.
     pub entries: Vec<EntryInfo>,
 }
-
-/// Write the jar to `out` (a new file; the caller renames it into place).
-pub fn write_jar(build: &JarBuild<'_>, out: &Path) -> anyhow::Result<JarSummary> {
-    let _ = (build, out);
-    anyhow::bail!("the jar writer is not implemented yet")
+/// The file paths (not directories) inside the jar or zip at `path`.
+pub fn list_entries(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    use anyhow::Context;
+    let file = fs_err::File::open(path)?;
+    let archive = zip::ZipArchive::new(std::io::BufReader::new(file)).with_context(|| {
+        format!(
+            "{} is not a readable jar/zip\nfix: delete it so it is downloaded or built again",
+            path.display()
+        )
+    })?;
+    let mut names = Vec::with_capacity(archive.len());
+    for name in archive.file_names() {
+        let name =
+            name.with_context(|| format!("{} has an unreadable entry name", path.display()))?;
+        if !name.ends_with('/') {
+            names.push(name.into_owned());
+        }
+    }
+    Ok(names)
 }

@@ -8,10 +8,13 @@
 
 pub mod coord;
 pub mod lock;
+pub mod model;
 pub mod pom;
 pub mod project;
 pub mod repository;
 pub mod resolve;
 pub mod settings;
+mod transport;
+pub mod version;
 
 pub use coord::{Artifact, Dependency, Exclusion, Scope};

@@ -1,0 +1,281 @@
+//! Positioned file I/O for the jar writer and the shader. The zip crate asks its reader and
+//! writer for their position and seeks for every entry; over `BufReader`/`BufWriter` each of those
+//! calls throws the buffer away and costs a system call. These two types keep their own position
+//! and use positioned reads and writes (`pread`/`pwrite`), so copying tens of thousands of small
+//! entries stays close to the speed of copying the files' bytes, with a fixed, small buffer.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::sync::Arc;
+
+/// Reads a jar through a small buffer; clones share the open file, not the buffer.
+#[derive(Debug)]
+pub(crate) struct JarSource {
+    file: Arc<File>,
+    len: u64,
+    pos: u64,
+    buf: Vec<u8>,
+    buf_start: u64,
+}
+
+/// Large enough to hold a local header and the start of its entry in one read.
+const READ_BUFFER: usize = 16 * 1024;
+/// Reads at least this large go straight into the caller's buffer.
+const DIRECT_READ: usize = 8 * 1024;
+
+impl JarSource {
+    pub(crate) fn new(file: File) -> io::Result<Self> {
+        let len = file.metadata()?.len();
+        Ok(JarSource {
+            file: Arc::new(file),
+            len,
+            pos: 0,
+            buf: Vec::new(),
+            buf_start: 0,
+        })
+    }
+}
+
+impl Clone for JarSource {
+    fn clone(&self) -> Self {
+        JarSource {
+            file: Arc::clone(&self.file),
+            len: self.len,
+            pos: 0,
+            buf: Vec::new(),
+            buf_start: 0,
+        }
+    }
+}
+
+impl Read for JarSource {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        let buffered = self.buf_start..self.buf_start + self.buf.len() as u64;
+        if !buffered.contains(&self.pos) {
+            // Large reads (the zip crate copies entry data in 8 KiB chunks) skip the buffer: one
+            // copy less per byte.
+            if out.len() >= DIRECT_READ {
+                let n = read_at(&self.file, out, self.pos)?;
+                self.pos += n as u64;
+                return Ok(n);
+            }
+            self.buf.resize(READ_BUFFER, 0);
+            let n = read_at(&self.file, &mut self.buf, self.pos)?;
+            self.buf.truncate(n);
+            self.buf_start = self.pos;
+            if n == 0 {
+                return Ok(0);
+            }
+        }
+        let offset = (self.pos - self.buf_start) as usize;
+        let available = &self.buf[offset..];
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for JarSource {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        self.pos = resolve_seek(to, self.pos, self.len)?;
+        Ok(self.pos)
+    }
+}
+
+/// Writes the jar through a buffer that also absorbs the zip writer's seeks back to a header it
+/// has just written (patching sizes and CRC), so those cost no system call.
+#[derive(Debug)]
+pub(crate) struct JarSink {
+    file: File,
+    buf: Vec<u8>,
+    /// File offset of `buf[0]`.
+    buf_start: u64,
+    /// Write position inside `buf` (may be below `buf.len()` after a seek back).
+    cursor: usize,
+}
+
+const WRITE_BUFFER: usize = 1024 * 1024;
+
+impl JarSink {
+    pub(crate) fn new(file: File) -> Self {
+        JarSink {
+            file,
+            buf: Vec::with_capacity(WRITE_BUFFER),
+            buf_start: 0,
+            cursor: 0,
+        }
+    }
+
+    fn position(&self) -> u64 {
+        self.buf_start + self.cursor as u64
+    }
+
+    fn flush_buffer(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            write_all_at(&self.file, &self.buf, self.buf_start)?;
+        }
+        self.buf_start = self.position();
+        self.buf.clear();
+        self.cursor = 0;
+        Ok(())
+    }
+
+    /// Flush everything and hand back the file.
+    pub(crate) fn into_file(mut self) -> io::Result<File> {
+        self.flush_buffer()?;
+        Ok(self.file)
+    }
+}
+
+impl Write for JarSink {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.cursor == self.buf.len() && self.buf.len() + data.len() > WRITE_BUFFER {
+            self.flush_buffer()?;
+            if data.len() >= WRITE_BUFFER {
+                write_all_at(&self.file, data, self.buf_start)?;
+                self.buf_start += data.len() as u64;
+                return Ok(data.len());
+            }
+        }
+        let end = self.cursor + data.len();
+        if end > self.buf.len() {
+            self.buf.resize(end, 0);
+        }
+        self.buf[self.cursor..end].copy_from_slice(data);
+        self.cursor = end;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.flush_buffer()
+    }
+}
+
+/// The zip writer hands its output back as a readable archive (so the summary is read from what
+/// was written, not recomputed); reads see everything written so far.
+impl Read for JarSink {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        self.flush_buffer()?;
+        let n = read_at(&self.file, out, self.buf_start)?;
+        self.buf_start += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for JarSink {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let end = self.buf_start + self.buf.len() as u64;
+        let target = resolve_seek(to, self.position(), end)?;
+        if (self.buf_start..=end).contains(&target) {
+            self.cursor = (target - self.buf_start) as usize;
+        } else {
+            self.flush_buffer()?;
+            self.buf_start = target;
+        }
+        Ok(target)
+    }
+}
+
+/// `SeekFrom::End` is only used by readers; for the sink, "end" is the end of what was written.
+fn resolve_seek(to: SeekFrom, current: u64, end: u64) -> io::Result<u64> {
+    let target = match to {
+        SeekFrom::Start(p) => Some(p),
+        SeekFrom::Current(d) => current.checked_add_signed(d),
+        SeekFrom::End(d) => end.checked_add_signed(d),
+    };
+    target.ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "seek before the start of the file",
+        )
+    })
+}
+
+#[cfg(unix)]
+pub(crate) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    use std::os::unix::fs::FileExt;
+    loop {
+        match file.read_at(buf, offset) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+#[cfg(unix)]
+pub(crate) fn write_all_at(file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.write_all_at(buf, offset)
+}
+
+#[cfg(windows)]
+pub(crate) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    use std::os::windows::fs::FileExt;
+    file.seek_read(buf, offset)
+}
+
+#[cfg(windows)]
+pub(crate) fn write_all_at(file: &File, mut buf: &[u8], mut offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        let n = file.seek_write(buf, offset)?;
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        buf = &buf[n..];
+        offset += n as u64;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sink_patches_inside_and_outside_its_buffer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out");
+        let mut sink = JarSink::new(File::create(&path).unwrap());
+        sink.write_all(b"hello world").unwrap();
+        assert_eq!(sink.stream_position().unwrap(), 11);
+        sink.seek(SeekFrom::Start(0)).unwrap();
+        sink.write_all(b"J").unwrap();
+        sink.seek(SeekFrom::Start(11)).unwrap();
+        sink.write_all(&vec![b'x'; WRITE_BUFFER + 5]).unwrap();
+        let end = sink.stream_position().unwrap();
+        sink.seek(SeekFrom::Start(6)).unwrap();
+        sink.write_all(b"W").unwrap();
+        sink.seek(SeekFrom::Start(end)).unwrap();
+        sink.write_all(b"!").unwrap();
+        sink.into_file().unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(&bytes[..11], b"Jello World");
+        assert_eq!(bytes.len(), 11 + WRITE_BUFFER + 5 + 1);
+        assert_eq!(bytes.last(), Some(&b'!'));
+    }
+
+    #[test]
+    fn source_reads_after_seeks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in");
+        let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        let mut src = JarSource::new(File::open(&path).unwrap()).unwrap();
+        let mut out = [0u8; 10];
+        src.seek(SeekFrom::End(-10)).unwrap();
+        src.read_exact(&mut out).unwrap();
+        assert_eq!(&out, &data[data.len() - 10..]);
+        src.seek(SeekFrom::Start(5)).unwrap();
+        let mut all = Vec::new();
+        src.clone().read_to_end(&mut all).unwrap(); // a clone starts at 0
+        assert_eq!(all, data);
+        let mut rest = Vec::new();
+        src.read_to_end(&mut rest).unwrap();
+        assert_eq!(rest, &data[5..]);
+    }
+}

@@ -1,0 +1,435 @@
+//! Shading by raw copy: decides which entry of which dependency jar goes into the topology jar
+//! (project wins, then first in classpath order), drops manifests, signatures, INDEX.LIST,
+//! module-info.class and directory entries, merges `META-INF/services/*`, reports overlaps, and
+//! guards against Storm's own runtime (storm-client/-core/-server, `defaults.yaml`) landing in the
+//! jar. Only central directories are read here (and the few small service files and manifests);
+//! the entries' bytes are copied later, still compressed, by `jar::write_jar`.
+
+mod guard;
+mod rules;
+mod services;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::File;
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use zip::{CompressionMethod, ZipArchive};
+
+pub use guard::{is_storm_runtime, short, trail_text, Offender, StormGuardError};
+pub use rules::{dropped, is_service_file, Dropped};
+
+use crate::jar::io::JarSource;
+use crate::maven::Artifact;
+use crate::staging::{EntrySource, Staging};
+use services::ServiceMerge;
+
+/// A dependency jar to shade, in classpath order.
+#[derive(Debug, Clone)]
+pub struct ShadeInput {
+    pub artifact: Artifact,
+    pub file: PathBuf,
+    /// The dependency path from the project down to this artifact (for the Storm guard): the
+    /// project first; the artifact itself last (added in messages if missing).
+    pub trail: Vec<Artifact>,
+}
+
+/// Knobs for [`plan_with`]; [`plan`] uses the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct ShadeOptions {
+    /// Let Storm's own runtime through the guard. Only the shading benchmark sets this: it shades
+    /// storm-server's closure on purpose. A topology jar built this way fails on a cluster.
+    pub allow_storm_runtime: bool,
+}
+
+/// One dependency entry to copy raw.
+#[derive(Debug, Clone)]
+pub struct ShadedEntry {
+    pub path: String,
+    /// Index into [`ShadePlan::inputs`].
+    pub input: usize,
+    /// Index of the entry in that jar's central directory.
+    pub(crate) index: usize,
+    pub size: u64,
+    pub compressed_size: u64,
+    pub crc32: u32,
+    /// The source entry has a Unix mode with an executable bit.
+    pub executable: bool,
+}
+
+/// The decided merge: which raw entries to copy, merged service files, and what was dropped.
+#[derive(Default)]
+pub struct ShadePlan {
+    pub inputs: Vec<ShadeInput>,
+    /// Dependency entries to copy, sorted by path; none of them is staged by the project.
+    pub entries: Vec<ShadedEntry>,
+    /// Generated `META-INF/services/*` files (project lines first, then classpath order). A path
+    /// here replaces the project's staged entry of the same path.
+    pub services: BTreeMap<String, Vec<u8>>,
+    /// Human-readable overlap report lines, sorted: `path: kept from A, dropped from B, C`.
+    pub overlaps: Vec<String>,
+    /// Duplicates with the same CRC and size as the kept entry, sorted: `path: kept from A, identical in B`.
+    pub identical: Vec<String>,
+    /// Dependencies whose manifest says `Multi-Release: true` (their `META-INF/versions/` classes
+    /// only load if the topology jar's manifest says so too).
+    pub multi_release: Vec<String>,
+    /// Entries that are neither files nor directories (symlinks), left out: `path (from A)`.
+    pub skipped: Vec<String>,
+    /// The open jars, one per input; cheap to clone (they share the parsed central directory).
+    pub(crate) archives: Vec<ZipArchive<JarSource>>,
+}
+
+impl fmt::Debug for ShadePlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShadePlan")
+            .field("inputs", &self.inputs)
+            .field("entries", &self.entries.len())
+            .field("services", &self.services.keys().collect::<Vec<_>>())
+            .field("overlaps", &self.overlaps)
+            .field("identical", &self.identical.len())
+            .field("multi_release", &self.multi_release)
+            .field("skipped", &self.skipped)
+            .finish()
+    }
+}
+
+/// Plan the merge of `inputs` under the project's `staging`.
+pub fn plan(staging: &Staging, inputs: Vec<ShadeInput>) -> anyhow::Result<ShadePlan> {
+    plan_with(staging, inputs, &ShadeOptions::default())
+}
+
+/// Who contributed one path, for the overlap report.
+struct Contribution {
+    who: String,
+    /// `None` for the project (its CRC is not known before writing).
+    crc_size: Option<(u32, u64)>,
+}
+
+/// [`plan`] with explicit options.
+pub fn plan_with(
+    staging: &Staging,
+    inputs: Vec<ShadeInput>,
+    options: &ShadeOptions,
+) -> anyhow::Result<ShadePlan> {
+    if !options.allow_storm_runtime {
+        if let Some(entry) = staging.get("defaults.yaml") {
+            bail!(
+                "the project puts defaults.yaml at the jar root (from {}); Storm reads its own defaults.yaml from \
+                 the classpath and fails with \"Found multiple defaults.yaml resources\"\n\
+                 fix: rename the file, or give its resource a targetPath so it lands elsewhere",
+                entry.origin
+            );
+        }
+    }
+    let mut archives = Vec::with_capacity(inputs.len());
+    for input in &inputs {
+        archives.push(open_jar(input)?);
+    }
+    if !options.allow_storm_runtime {
+        guard(&inputs, &archives)?;
+    }
+
+    // Every candidate from every jar, in classpath order; a stable sort by path then puts the
+    // copies of one path next to each other with the first in classpath order first.
+    let mut candidates: Vec<ShadedEntry> = Vec::new();
+    let mut service_sources: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+    let mut multi_release = Vec::new();
+    let mut skipped = Vec::new();
+
+    for (input_index, (input, archive)) in inputs.iter().zip(archives.iter_mut()).enumerate() {
+        let mut manifest_index = None;
+        let dir_start = archive.central_directory_start();
+        for index in 0..archive.len() {
+            let data = archive
+                .by_index_data(index)
+                .map_err(|e| bad_jar(input, &e.to_string()))?;
+            let path = std::str::from_utf8(data.name_raw()).map_err(|_| {
+                bad_jar(
+                    input,
+                    &format!(
+                        "entry name {:?} is not UTF-8",
+                        data.name_raw().escape_ascii().to_string()
+                    ),
+                )
+            })?;
+            check_entry_path(path, input)?;
+            match dropped(path) {
+                Some(Dropped::Manifest) if path == "META-INF/MANIFEST.MF" => {
+                    manifest_index = Some(index);
+                    continue;
+                }
+                Some(_) => continue,
+                None => {}
+            }
+            if data.is_symlink() {
+                skipped.push(format!(
+                    "{path} (a symbolic link, from {})",
+                    short(&input.artifact)
+                ));
+                continue;
+            }
+            if data.encrypted() {
+                return Err(bad_jar(
+                    input,
+                    &format!("entry `{path}` is encrypted; a jar cannot hold encrypted entries"),
+                ));
+            }
+            if !matches!(
+                data.compression(),
+                CompressionMethod::Stored | CompressionMethod::Deflated
+            ) {
+                return Err(bad_jar(
+                    input,
+                    &format!("entry `{path}` uses compression {:?}; the JDK reads only stored and deflated entries", data.compression()),
+                ));
+            }
+            // A damaged jar can list entries whose data runs past the central directory; a raw
+            // copy would then write a broken entry without noticing.
+            let data_end =
+                data.header_start() + 30 + data.name_raw().len() as u64 + data.compressed_size();
+            if data_end > dir_start {
+                return Err(bad_jar(
+                    input,
+                    &format!("entry `{path}` runs past the central directory; the file is damaged"),
+                ));
+            }
+            if is_service_file(path) {
+                service_sources
+                    .entry(path.to_string())
+                    .or_default()
+                    .push((input_index, index));
+                continue;
+            }
+            let executable = data.system() == zip::System::Unix
+                && data.unix_mode().is_some_and(|m| m & 0o111 != 0);
+            candidates.push(ShadedEntry {
+                path: path.to_string(),
+                input: input_index,
+                index,
+                size: data.size(),
+                compressed_size: data.compressed_size(),
+                crc32: data.crc32(),
+                executable,
+            });
+        }
+        if let Some(index) = manifest_index {
+            let manifest = read_small(archive, index, input, "META-INF/MANIFEST.MF")?;
+            if declares_multi_release(&manifest) {
+                multi_release.push(short(&input.artifact));
+            }
+        }
+    }
+    candidates.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let mut entries: Vec<ShadedEntry> = Vec::with_capacity(candidates.len());
+    let mut contributions: BTreeMap<String, Vec<Contribution>> = BTreeMap::new();
+    let mut candidates = candidates.into_iter().peekable();
+    while let Some(first) = candidates.next() {
+        let mut group = Vec::new();
+        while candidates
+            .peek()
+            .is_some_and(|next| next.path == first.path)
+        {
+            group.extend(candidates.next());
+        }
+        let by_project = staging.contains(&first.path);
+        if group.is_empty() && !by_project {
+            entries.push(first);
+            continue;
+        }
+        let contribution = |e: &ShadedEntry| Contribution {
+            who: short(&inputs[e.input].artifact),
+            crc_size: Some((e.crc32, e.size)),
+        };
+        let mut list = Vec::with_capacity(group.len() + 2);
+        if by_project {
+            list.push(Contribution {
+                who: "the project".to_string(),
+                crc_size: None,
+            });
+        }
+        list.push(contribution(&first));
+        list.extend(group.iter().map(contribution));
+        contributions.insert(first.path.clone(), list);
+        if !by_project {
+            entries.push(first);
+        }
+    }
+
+    let mut services = BTreeMap::new();
+    for (path, sources) in service_sources {
+        let mut merge = ServiceMerge::default();
+        if let Some(entry) = staging.get(&path) {
+            let content = match &entry.source {
+                EntrySource::Bytes(bytes) => bytes.clone(),
+                EntrySource::File(file) => fs_err::read(file).with_context(|| {
+                    format!("reading the service file {path} (from {})", entry.origin)
+                })?,
+            };
+            merge.add("the project", &content);
+        }
+        for (input_index, index) in sources {
+            let input = &inputs[input_index];
+            let content = read_small(&mut archives[input_index], index, input, &path)?;
+            merge.add(&short(&input.artifact), &content);
+        }
+        services.insert(path, merge.render());
+    }
+
+    let (overlaps, identical) = overlap_report(contributions);
+    Ok(ShadePlan {
+        inputs,
+        entries,
+        services,
+        overlaps,
+        identical,
+        multi_release,
+        skipped,
+        archives,
+    })
+}
+
+fn open_jar(input: &ShadeInput) -> anyhow::Result<ZipArchive<JarSource>> {
+    let file = File::open(&input.file).map_err(|e| bad_jar(input, &e.to_string()))?;
+    let source = JarSource::new(file).map_err(|e| bad_jar(input, &e.to_string()))?;
+    ZipArchive::new(source).map_err(|e| {
+        bad_jar(
+            input,
+            &format!("not a valid zip file ({e}); the download may be truncated"),
+        )
+    })
+}
+
+/// One clear error for a jar that cannot be read, with the fix.
+fn bad_jar(input: &ShadeInput, reason: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "cannot read the jar of {} at {}: {reason}\n\
+         fix: delete it from the local repository (rm '{}') so it is downloaded again, then rebuild",
+        short(&input.artifact),
+        input.file.display(),
+        input.file.display()
+    )
+}
+
+/// Dependency entry names must stay inside the jar (the supervisor extracts `resources/`).
+fn check_entry_path(path: &str, input: &ShadeInput) -> anyhow::Result<()> {
+    let trimmed = path.strip_suffix('/').unwrap_or(path);
+    let bad = trimmed.is_empty()
+        || path.starts_with('/')
+        || path.contains('\\')
+        || path.contains('\0')
+        || trimmed
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..");
+    if bad {
+        return Err(bad_jar(
+            input,
+            &format!(
+                "entry name `{}` escapes the jar or is malformed",
+                path.escape_debug()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Service files and manifests are small; anything above this is not one.
+const SMALL_ENTRY_LIMIT: u64 = 4 * 1024 * 1024;
+
+fn read_small(
+    archive: &mut ZipArchive<JarSource>,
+    index: usize,
+    input: &ShadeInput,
+    path: &str,
+) -> anyhow::Result<Vec<u8>> {
+    let mut file = archive
+        .by_index(index)
+        .map_err(|e| bad_jar(input, &format!("entry `{path}`: {e}")))?;
+    if file.size() > SMALL_ENTRY_LIMIT {
+        return Err(bad_jar(
+            input,
+            &format!(
+                "entry `{path}` is {} bytes, too large for a {path}",
+                file.size()
+            ),
+        ));
+    }
+    let mut content = Vec::with_capacity(file.size() as usize);
+    file.read_to_end(&mut content)
+        .map_err(|e| bad_jar(input, &format!("entry `{path}`: {e}")))?;
+    Ok(content)
+}
+
+fn declares_multi_release(manifest: &[u8]) -> bool {
+    String::from_utf8_lossy(manifest).lines().any(|line| {
+        line.split_once(':').is_some_and(|(k, v)| {
+            k.trim().eq_ignore_ascii_case("Multi-Release") && v.trim().eq_ignore_ascii_case("true")
+        })
+    })
+}
+
+fn guard(inputs: &[ShadeInput], archives: &[ZipArchive<JarSource>]) -> Result<(), StormGuardError> {
+    let offenders: Vec<Offender> = inputs
+        .iter()
+        .zip(archives)
+        .filter_map(|(input, archive)| {
+            let storm_runtime = is_storm_runtime(&input.artifact);
+            let has_defaults_yaml = archive.index_for_name("defaults.yaml").is_some();
+            (storm_runtime || has_defaults_yaml).then(|| Offender {
+                artifact: input.artifact.clone(),
+                file: input.file.clone(),
+                trail: input.trail.clone(),
+                storm_runtime,
+                has_defaults_yaml,
+            })
+        })
+        .collect();
+    if offenders.is_empty() {
+        Ok(())
+    } else {
+        Err(StormGuardError { offenders })
+    }
+}
+
+fn overlap_report(
+    contributions: BTreeMap<String, Vec<Contribution>>,
+) -> (Vec<String>, Vec<String>) {
+    let mut overlaps = Vec::new();
+    let mut identical = Vec::new();
+    for (path, list) in contributions {
+        let Some((first, rest)) = list.split_first() else {
+            continue;
+        };
+        let dropped: Vec<&str> = rest.iter().map(|c| c.who.as_str()).collect();
+        let same = first.crc_size.is_some() && rest.iter().all(|c| c.crc_size == first.crc_size);
+        if same {
+            identical.push(format!(
+                "{path}: kept from {}, identical in {}",
+                first.who,
+                dropped.join(", ")
+            ));
+        } else {
+            overlaps.push(format!(
+                "{path}: kept from {}, dropped from {}",
+                first.who,
+                dropped.join(", ")
+            ));
+        }
+    }
+    (overlaps, identical)
+}
+
+/// The error for an entry that cannot be copied from its jar (used by the writer).
+pub(crate) fn copy_error(
+    plan: &ShadePlan,
+    input: usize,
+    path: &str,
+    reason: &str,
+) -> anyhow::Error {
+    bad_jar(
+        &plan.inputs[input],
+        &format!("copying entry `{path}`: {reason}"),
+    )
+}
