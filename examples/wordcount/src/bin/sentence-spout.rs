@@ -1,9 +1,10 @@
 //! Reliable sentence spout: cycles through a list of sentences, one per `next_tuple`, each with a
 //! message id; failed sentences are emitted again.
 //!
-//! Inject hook for end-to-end tests: when the topology configuration has a `wordcount.marker`
-//! (topology.yaml sets it from Flux's `--filter` property `marker`), the spout also emits the
-//! sentence "marker <value>", so the marker word shows up in the counts of that run only.
+//! Inject hook for end-to-end tests: when the topology configuration has a non-empty
+//! `wordcount.marker` (topology.yaml's `config:`, written in place at build time or filled in by
+//! Flux's `--filter`), the spout also emits the sentence "marker <value>", so the marker word shows
+//! up in the counts of that run only. A reference Flux left unresolved is ignored.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::process::ExitCode;
