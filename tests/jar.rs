@@ -871,3 +871,50 @@ fn inspect_lists_entries_and_manifest() {
         "{err}"
     );
 }
+
+#[test]
+fn a_failed_write_leaves_no_jar_and_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut staging = project();
+    let missing = dir.path().join("multilang/resources/gone.py");
+    staging
+        .add(StagedEntry {
+            path: "resources/gone.py".to_string(),
+            source: EntrySource::File(missing.clone()),
+            executable: false,
+            origin: "multilang/resources/gone.py".to_string(),
+        })
+        .unwrap();
+    let first_plan = plan(&staging, two_deps(dir.path())).unwrap();
+    let out = dir.path().join("out.jar");
+    let build = JarBuild {
+        project: &staging,
+        leading: leading(),
+        shaded: &first_plan,
+        timestamp: Timestamp::decide(None, None).unwrap(),
+    };
+    let err = format!("{:#}", write_jar(&build, &out).unwrap_err());
+    assert!(
+        err.contains("resources/gone.py") && err.contains(&missing.display().to_string()),
+        "{err}"
+    );
+    assert!(!out.exists(), "a partial jar was left behind");
+
+    // A dependency file where the project has a directory: both named, no jar.
+    let clash = dir.path().join("clash.jar");
+    make_jar(&clash, &[Src("resources", b"a file", None)]);
+    let clash_plan = plan(&project(), vec![input("org.clash", "clash", &clash)]).unwrap();
+    let build = JarBuild {
+        project: &project(),
+        leading: leading(),
+        shaded: &clash_plan,
+        timestamp: Timestamp::decide(None, None).unwrap(),
+    };
+    let err = write_jar(&build, &out).unwrap_err().to_string();
+    assert!(
+        err.contains("`resources` would be both a file and a directory")
+            && err.contains("org.clash:clash:1.0"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
