@@ -10,12 +10,16 @@ for t in "${targets[@]}"; do
 done
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy rustfmt
 
-# qemu-user runs the aarch64 binaries in tests (the launcher's architecture choice).
-if ! command -v qemu-aarch64-static >/dev/null 2>&1 && ! command -v qemu-aarch64 >/dev/null 2>&1; then
+# qemu-user runs the aarch64 binaries in tests (the launcher's architecture choice); busybox
+# checks that the component launchers need nothing beyond it (Alpine-like nodes).
+need=()
+command -v qemu-aarch64-static >/dev/null 2>&1 || command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user-static)
+command -v busybox >/dev/null 2>&1 || need+=(busybox)
+if [ "${#need[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user-static >/dev/null) \
-            || echo "setup: could not install qemu-user-static; aarch64 run tests will be skipped" >&2
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null) \
+            || echo "setup: could not install ${need[*]}; the tests that need them will be skipped" >&2
     else
-        echo "setup: qemu-user-static missing (apt-get install qemu-user-static); aarch64 run tests will be skipped" >&2
+        echo "setup: missing ${need[*]} (apt-get install ${need[*]}); the tests that need them will be skipped" >&2
     fi
 fi

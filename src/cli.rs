@@ -93,6 +93,9 @@ pub struct BuildArgs {
     /// Print the resolved build plan and stop without building.
     #[arg(long)]
     pub dry_run: bool,
+    /// Write the jar into DIR instead of the project's build directory (target/).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -120,6 +123,17 @@ pub struct CheckArgs {
     /// Print the topology graph in Graphviz DOT and nothing else.
     #[arg(long)]
     pub dot: bool,
+    /// The topology file (default: topology.yaml in the project, its resources/ or
+    /// src/main/resources/).
+    #[arg(long, value_name = "FILE")]
+    pub topology: Option<PathBuf>,
+    /// The jar to check against (default: the one jar in the project's target/).
+    #[arg(long, value_name = "FILE")]
+    pub jar: Option<PathBuf>,
+    /// The Storm version whose storm-client provides the runtime classes (default: the
+    /// project's).
+    #[arg(long)]
+    pub storm_version: Option<String>,
     /// A properties file for `${key}` substitution, as Flux's --filter.
     #[arg(long, value_name = "FILE")]
     pub filter: Option<PathBuf>,

@@ -20,5 +20,6 @@ pub mod resources;
 pub mod run;
 pub mod shade;
 pub mod staging;
+pub mod target;
 pub mod timestamp;
 pub mod topology;

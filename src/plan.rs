@@ -1,2 +1,481 @@
 //! The build plan: the command line, the manifest and the environment resolved once, up front,
-//! into one immutable description of the build. `--dry-run`/`--json` print it.
+//! into one immutable description of the build. Nothing is built or downloaded here except what
+//! reading the manifest needs (a parent pom); `--dry-run` prints the plan and stops.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde::Serialize;
+
+use crate::cli::BuildArgs;
+use crate::manifest::rust::RustManifest;
+use crate::maven::project::MavenProject;
+use crate::maven::repository::RepositorySystem;
+use crate::maven::resolve::ResolveRequest;
+use crate::maven::{Artifact, Dependency, Scope};
+use crate::resources::ResourceSet;
+use crate::timestamp::Timestamp;
+
+/// The Storm version assumed when the project names none.
+pub const DEFAULT_STORM_VERSION: &str = "2.8.3";
+/// The default Rust target: static, runs on any x86_64 node whatever its glibc.
+pub const DEFAULT_TARGET: &str = "x86_64-unknown-linux-musl";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProjectKind {
+    /// pom.xml only.
+    Maven,
+    /// Cargo.toml with `[package.metadata.stormpack]` (a pom.xml may add to it).
+    Rust,
+}
+
+/// The Rust half of a plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct RustPlan {
+    pub manifest: RustManifest,
+    pub targets: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildPlan {
+    pub kind: ProjectKind,
+    pub project_dir: PathBuf,
+    pub group_id: String,
+    pub artifact_id: String,
+    pub version: String,
+    pub output_dir: PathBuf,
+    pub jar: PathBuf,
+    pub timestamp: String,
+    pub timestamp_origin: &'static str,
+    pub resources: Vec<ResourceSet>,
+    /// The jar path Flux reads the topology from (`-R /<this>`), when the project has one.
+    pub topology: Option<String>,
+    pub storm_version: String,
+    pub rust: Option<RustPlan>,
+    /// Declared dependencies, `g:a:type:version:scope`.
+    pub dependencies: Vec<String>,
+    pub local_repository: PathBuf,
+    pub remote_repositories: Vec<String>,
+    pub offline: bool,
+    pub locked: bool,
+    pub lockfile: PathBuf,
+    /// Main-Class configured by the project (shade ManifestResourceTransformer); when unset,
+    /// Flux's main class is used if flux-core is resolved into the jar.
+    pub configured_main_class: Option<String>,
+    #[serde(skip)]
+    pub epoch: Timestamp,
+    #[serde(skip)]
+    pub filter_properties: BTreeMap<String, String>,
+    #[serde(skip)]
+    pub pom_bytes: Vec<u8>,
+    #[serde(skip)]
+    pub request: ResolveRequest,
+    #[serde(skip)]
+    pub repos: RepositorySystem,
+}
+
+impl BuildPlan {
+    /// Resolve `args`, the manifest in the project directory and the environment into a plan.
+    pub fn resolve(args: &BuildArgs) -> anyhow::Result<BuildPlan> {
+        let p = &args.project;
+        let project_dir = fs_err::canonicalize(&p.project).with_context(|| {
+            format!(
+                "project directory {} not found\nfix: pass --project <dir> pointing at a directory with pom.xml or Cargo.toml",
+                p.project.display()
+            )
+        })?;
+        let repos = RepositorySystem::from_environment(
+            p.maven_repo_local.as_deref(),
+            p.settings.as_deref(),
+            p.offline,
+        )?;
+        let rust = crate::manifest::rust::load(&project_dir)?;
+        let has_pom = project_dir.join("pom.xml").is_file();
+        let sde = std::env::var("SOURCE_DATE_EPOCH").ok();
+
+        let mut plan = match (rust, has_pom) {
+            (rust, true) => {
+                let pom = crate::maven::project::load_project(&project_dir, &repos)?;
+                Self::from_pom(&project_dir, pom, rust, sde.as_deref(), &repos)?
+            }
+            (Some(rust), false) => Self::from_cargo(&project_dir, rust, sde.as_deref(), &repos)?,
+            (None, false) => bail!(
+                "no pom.xml in {dir}, and no Cargo.toml with [package.metadata.stormpack]\n\
+                 fix: run stormpack in a Maven project (pom.xml), or add [package.metadata.stormpack] \
+                 to Cargo.toml (see examples/wordcount)",
+                dir = project_dir.display()
+            ),
+        };
+        if let Some(rust) = plan.rust.as_mut() {
+            if !args.targets.is_empty() {
+                rust.targets = dedup(args.targets.clone());
+            }
+        }
+        if let Some(out) = &args.out_dir {
+            let out = if out.is_absolute() {
+                out.clone()
+            } else {
+                std::env::current_dir()?.join(out)
+            };
+            plan.jar = out.join(plan.jar.file_name().context("jar path has no file name")?);
+            plan.output_dir = out;
+        }
+        plan.offline = p.offline;
+        plan.locked = p.locked;
+        Ok(plan)
+    }
+
+    fn from_pom(
+        dir: &Path,
+        pom: MavenProject,
+        rust: Option<RustManifest>,
+        sde: Option<&str>,
+        repos: &RepositorySystem,
+    ) -> anyhow::Result<BuildPlan> {
+        let epoch = Timestamp::decide(sde, pom.output_timestamp.as_deref())
+            .with_context(|| format!("in {}", pom.pom_path.display()))?;
+        let resources = pom
+            .resources
+            .iter()
+            .map(|r| ResourceSet {
+                directory: r.directory.clone(),
+                includes: r.includes.clone(),
+                excludes: r.excludes.clone(),
+                target_path: r.target_path.clone().unwrap_or_default(),
+                filtering: r.filtering,
+                declared_at: match &r.location {
+                    Some(loc) => format!("<resource> at {loc}"),
+                    None => format!(
+                        "Maven's default resource directory {} (no <resources> in {})",
+                        r.declared_directory,
+                        pom.pom_path.display()
+                    ),
+                },
+            })
+            .collect();
+        // The Storm the cluster runs: the version of Storm's own API the project compiles
+        // against (storm-client/-core/-server), else Flux's.
+        let storm_version = ["storm-client", "storm-core", "storm-server", "flux-core"]
+            .iter()
+            .find_map(|name| {
+                pom.dependencies
+                    .iter()
+                    .chain(&pom.dependency_management)
+                    .find(|d| {
+                        d.artifact.group_id == "org.apache.storm" && d.artifact.artifact_id == *name
+                    })
+            })
+            .map(|d| d.artifact.version.clone())
+            .or_else(|| rust.as_ref().map(|r| r.storm_version.clone()))
+            .unwrap_or_else(|| DEFAULT_STORM_VERSION.to_string());
+        let request = ResolveRequest {
+            root: Artifact::new(&pom.group_id, &pom.artifact_id, &pom.version),
+            dependencies: pom.dependencies.clone(),
+            dependency_management: pom.dependency_management.clone(),
+            repositories: pom.repositories.clone(),
+        };
+        let jar = pom.build_directory.join(format!("{}.jar", pom.final_name));
+        let topology = rust.as_ref().map(|r| topology_jar_path(&r.topology));
+        Ok(BuildPlan {
+            kind: if rust.is_some() {
+                ProjectKind::Rust
+            } else {
+                ProjectKind::Maven
+            },
+            project_dir: dir.to_path_buf(),
+            group_id: pom.group_id.clone(),
+            artifact_id: pom.artifact_id.clone(),
+            version: pom.version.clone(),
+            output_dir: pom.build_directory.clone(),
+            jar,
+            timestamp: epoch.rfc3339(),
+            timestamp_origin: epoch.origin,
+            resources,
+            topology: topology.or_else(|| Some("topology.yaml".to_string())),
+            storm_version,
+            rust: rust.map(rust_plan),
+            dependencies: describe(&request.dependencies),
+            local_repository: repos.local.clone(),
+            remote_repositories: remotes(repos, &request),
+            offline: false,
+            locked: false,
+            lockfile: dir.join("stormpack.lock"),
+            configured_main_class: pom.shade_main_class.clone(),
+            epoch,
+            filter_properties: pom.properties.clone(),
+            pom_bytes: pom.pom_bytes.clone(),
+            request,
+            repos: repos.clone(),
+        })
+    }
+
+    fn from_cargo(
+        dir: &Path,
+        rust: RustManifest,
+        sde: Option<&str>,
+        repos: &RepositorySystem,
+    ) -> anyhow::Result<BuildPlan> {
+        let epoch = Timestamp::decide(sde, None)?;
+        let declared_at = format!(
+            "{} [package.metadata.stormpack]",
+            rust.manifest_path.display()
+        );
+        let topology_file = dir.join(&rust.topology);
+        let topology_dir = topology_file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| dir.to_path_buf());
+        let topology_name = topology_jar_path(&rust.topology);
+        let mut resources = vec![ResourceSet {
+            directory: topology_dir,
+            includes: vec![topology_name.clone()],
+            excludes: Vec::new(),
+            target_path: String::new(),
+            filtering: false,
+            declared_at: format!("{declared_at} topology"),
+        }];
+        if !rust.resources.is_empty() {
+            resources.push(ResourceSet {
+                directory: dir.to_path_buf(),
+                includes: rust.resources.clone(),
+                excludes: vec!["target/**".to_string()],
+                target_path: String::new(),
+                filtering: false,
+                declared_at: format!("{declared_at} resources"),
+            });
+        }
+        let dependencies = rust_dependencies(&rust, &declared_at)?;
+        let request = ResolveRequest {
+            root: Artifact::new(&rust.group_id, &rust.artifact_id, &rust.version),
+            dependencies,
+            dependency_management: Vec::new(),
+            repositories: Vec::new(),
+        };
+        let pom_bytes = generated_pom(&request.root, &request.dependencies).into_bytes();
+        let output_dir = dir.join("target");
+        let jar = output_dir.join(format!("{}-{}.jar", rust.artifact_id, rust.version));
+        let mut filter_properties = BTreeMap::new();
+        filter_properties.insert("project.version".to_string(), rust.version.clone());
+        Ok(BuildPlan {
+            kind: ProjectKind::Rust,
+            project_dir: dir.to_path_buf(),
+            group_id: rust.group_id.clone(),
+            artifact_id: rust.artifact_id.clone(),
+            version: rust.version.clone(),
+            output_dir,
+            jar,
+            timestamp: epoch.rfc3339(),
+            timestamp_origin: epoch.origin,
+            resources,
+            topology: Some(topology_name),
+            storm_version: rust.storm_version.clone(),
+            dependencies: describe(&request.dependencies),
+            local_repository: repos.local.clone(),
+            remote_repositories: remotes(repos, &request),
+            offline: false,
+            locked: false,
+            lockfile: dir.join("stormpack.lock"),
+            configured_main_class: None,
+            rust: Some(rust_plan(rust)),
+            epoch,
+            filter_properties,
+            pom_bytes,
+            request,
+            repos: repos.clone(),
+        })
+    }
+
+    /// The jar paths of the project's Maven metadata, written right after the manifest.
+    pub fn maven_metadata_paths(&self) -> (String, String) {
+        let base = format!("META-INF/maven/{}/{}", self.group_id, self.artifact_id);
+        (format!("{base}/pom.xml"), format!("{base}/pom.properties"))
+    }
+
+    /// A human-readable rendering for `--dry-run`.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let mut line = |k: &str, v: String| out.push_str(&format!("{k:<14} {v}\n"));
+        line(
+            "project",
+            format!("{} ({:?})", self.project_dir.display(), self.kind),
+        );
+        line(
+            "coordinates",
+            format!("{}:{}:{}", self.group_id, self.artifact_id, self.version),
+        );
+        line("jar", self.jar.display().to_string());
+        line(
+            "timestamp",
+            format!("{} (from {})", self.timestamp, self.timestamp_origin),
+        );
+        line("storm", self.storm_version.clone());
+        if let Some(t) = &self.topology {
+            line("topology", format!("/{t}"));
+        }
+        for r in &self.resources {
+            line(
+                "resources",
+                format!(
+                    "{} -> /{} includes={:?} excludes={:?} filtering={} ({})",
+                    r.directory.display(),
+                    r.target_path,
+                    r.includes,
+                    r.excludes,
+                    r.filtering,
+                    r.declared_at
+                ),
+            );
+        }
+        if let Some(rust) = &self.rust {
+            line(
+                "components",
+                format!(
+                    "{} for {}",
+                    rust.manifest.components.join(", "),
+                    rust.targets.join(", ")
+                ),
+            );
+        }
+        for d in &self.dependencies {
+            line("dependency", d.clone());
+        }
+        line("local repo", self.local_repository.display().to_string());
+        for r in &self.remote_repositories {
+            line("repository", r.clone());
+        }
+        line(
+            "mode",
+            format!("offline={} locked={}", self.offline, self.locked),
+        );
+        out
+    }
+}
+
+fn rust_plan(manifest: RustManifest) -> RustPlan {
+    let targets = if manifest.targets.is_empty() {
+        vec![DEFAULT_TARGET.to_string()]
+    } else {
+        dedup(manifest.targets.clone())
+    };
+    RustPlan { manifest, targets }
+}
+
+fn dedup(mut v: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    v.retain(|t| seen.insert(t.clone()));
+    v
+}
+
+fn topology_jar_path(topology: &Path) -> String {
+    topology
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "topology.yaml".to_string())
+}
+
+fn describe(deps: &[Dependency]) -> Vec<String> {
+    deps.iter()
+        .map(|d| {
+            format!(
+                "{}:{}{}",
+                d.artifact,
+                d.scope.unwrap_or(Scope::Compile),
+                if d.optional { " (optional)" } else { "" }
+            )
+        })
+        .collect()
+}
+
+fn remotes(repos: &RepositorySystem, request: &ResolveRequest) -> Vec<String> {
+    request
+        .repositories
+        .iter()
+        .chain(&repos.remotes)
+        .map(|r| format!("{} {}", r.id, r.url))
+        .collect()
+}
+
+/// A Rust-first project's Maven dependencies: as declared, else Flux and its wrappers at the
+/// project's Storm version; Storm's client API is always there as `provided` (it is on the
+/// cluster), so the topology check can see its classes.
+fn rust_dependencies(rust: &RustManifest, declared_at: &str) -> anyhow::Result<Vec<Dependency>> {
+    let mut deps = Vec::new();
+    let declared: Vec<String> = if rust.dependencies.is_empty() {
+        ["flux-core", "flux-wrappers"]
+            .iter()
+            .map(|a| format!("org.apache.storm:{a}:{}", rust.storm_version))
+            .collect()
+    } else {
+        rust.dependencies.clone()
+    };
+    for coord in &declared {
+        let parts: Vec<&str> = coord.split(':').collect();
+        let (g, a, v, scope) = match parts.as_slice() {
+            [g, a, v] => (*g, *a, *v, Scope::Compile),
+            [g, a, v, s] => (
+                *g,
+                *a,
+                *v,
+                Scope::parse(s).with_context(|| {
+                    format!("unknown scope `{s}` in dependency `{coord}` ({declared_at})\nfix: use compile, runtime or provided")
+                })?,
+            ),
+            _ => bail!(
+                "dependency `{coord}` is not `groupId:artifactId:version[:scope]` ({declared_at})\n\
+                 fix: write it like \"org.apache.storm:flux-core:2.8.3\""
+            ),
+        };
+        if [g, a, v].iter().any(|s| s.trim().is_empty()) {
+            bail!("dependency `{coord}` has an empty part ({declared_at})\nfix: write it like \"org.apache.storm:flux-core:2.8.3\"");
+        }
+        let mut d = Dependency::compile(Artifact::new(g, a, v));
+        d.scope = Some(scope);
+        deps.push(d);
+    }
+    if !deps.iter().any(|d| {
+        d.artifact.group_id == "org.apache.storm" && d.artifact.artifact_id == "storm-client"
+    }) {
+        let mut client = Dependency::compile(Artifact::new(
+            "org.apache.storm",
+            "storm-client",
+            &rust.storm_version,
+        ));
+        client.scope = Some(Scope::Provided);
+        deps.push(client);
+    }
+    Ok(deps)
+}
+
+/// The pom.xml shipped in a Rust-first project's jar (META-INF/maven/...): its coordinates and
+/// dependencies, so tools that read jar metadata see what it is.
+fn generated_pom(root: &Artifact, deps: &[Dependency]) -> String {
+    let mut s = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- Generated by stormpack from Cargo.toml [package.metadata.stormpack]. -->\n\
+         <project xmlns=\"http://maven.apache.org/POM/4.0.0\">\n  <modelVersion>4.0.0</modelVersion>\n",
+    );
+    s.push_str(&format!(
+        "  <groupId>{}</groupId>\n  <artifactId>{}</artifactId>\n  <version>{}</version>\n  <packaging>jar</packaging>\n  <dependencies>\n",
+        xml_escape(&root.group_id),
+        xml_escape(&root.artifact_id),
+        xml_escape(&root.version)
+    ));
+    for d in deps {
+        s.push_str(&format!(
+            "    <dependency>\n      <groupId>{}</groupId>\n      <artifactId>{}</artifactId>\n      <version>{}</version>\n      <scope>{}</scope>\n    </dependency>\n",
+            xml_escape(&d.artifact.group_id),
+            xml_escape(&d.artifact.artifact_id),
+            xml_escape(&d.artifact.version),
+            d.scope.unwrap_or(Scope::Compile)
+        ));
+    }
+    s.push_str("  </dependencies>\n</project>\n");
+    s
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

@@ -1,8 +1,386 @@
-//! `stormpack build`.
+//! `stormpack build`: plan, stage the project's entries (manifest, Maven metadata, resources,
+//! Rust components and their launchers), resolve and plan the shaded dependencies, write the jar
+//! to a temporary file beside the target, check the topology against it, then rename it into
+//! place and write `<jar>.sha256`. A failure at any step leaves the previous jar untouched.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::cli::BuildArgs;
+use crate::jar::{EntryInfo, JarBuild};
+use crate::maven::lock::{sync_lockfile, LockStatus, Lockfile};
+use crate::maven::resolve::Resolution;
+use crate::plan::BuildPlan;
+use crate::shade::ShadeInput;
+use crate::staging::{EntrySource, StagedEntry, Staging};
+use crate::topology::{CheckContext, Diagnostic, Severity};
+
+/// Flux's entry point, the jar's Main-Class when Flux is shaded in.
+pub const FLUX_MAIN_CLASS: &str = "org.apache.storm.flux.Flux";
+
+/// What a finished build produced (`--json` prints it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BuildOutcome {
+    pub jar: PathBuf,
+    pub sha256: String,
+    pub size: u64,
+    pub timestamp: String,
+    pub main_class: Option<String>,
+    /// The jar path Flux reads (`-R /<topology>`).
+    pub topology: Option<String>,
+    pub storm_version: String,
+    pub warnings: Vec<String>,
+    pub overlaps: Vec<String>,
+    pub entries: Vec<EntryInfo>,
+}
 
 pub fn run(args: &BuildArgs) -> anyhow::Result<i32> {
-    let _ = args;
-    anyhow::bail!("`stormpack build` is not implemented yet")
+    if args.dry_run {
+        let plan = BuildPlan::resolve(args)?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&plan)?);
+        } else {
+            print!("{}", plan.render());
+        }
+        return Ok(0);
+    }
+    let outcome = build_project(args)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&outcome)?);
+    } else {
+        eprintln!(
+            "    Finished {} ({} entries, {} bytes)\n      sha256 {}",
+            outcome.jar.display(),
+            outcome.entries.len(),
+            outcome.size,
+            outcome.sha256
+        );
+    }
+    Ok(0)
+}
+
+/// Build the project `args` names; the jar is in place when this returns `Ok`.
+pub fn build_project(args: &BuildArgs) -> anyhow::Result<BuildOutcome> {
+    let plan = BuildPlan::resolve(args)?;
+    build_plan(&plan)
+}
+
+/// Carry out a resolved plan.
+pub fn build_plan(plan: &BuildPlan) -> anyhow::Result<BuildOutcome> {
+    let mut staging = Staging::new();
+    for set in &plan.resources {
+        crate::resources::stage(
+            set,
+            &plan.project_dir,
+            &plan.filter_properties,
+            &mut staging,
+        )?;
+    }
+    if let Some(rust) = &plan.rust {
+        let binaries = crate::cargo_build::build(&rust.manifest, &rust.targets, &plan.output_dir)?;
+        crate::launcher::stage(&binaries, &mut staging)?;
+    }
+
+    let resolution = resolve_dependencies(plan)?;
+    let lock = lockfile_for(plan, &resolution)?;
+    if let (Some(lock), true) = (&lock, plan.locked) {
+        // Under --locked a changed resolution fails before anything is written.
+        sync_lockfile(&plan.lockfile, lock, true)?;
+    }
+    let main_class = plan.configured_main_class.clone().or_else(|| {
+        resolution
+            .packaged()
+            .any(|a| {
+                a.artifact.group_id == "org.apache.storm" && a.artifact.artifact_id == "flux-core"
+            })
+            .then(|| FLUX_MAIN_CLASS.to_string())
+    });
+    let (pom_path, props_path) = plan.maven_metadata_paths();
+    stage_generated(
+        &mut staging,
+        "META-INF/MANIFEST.MF",
+        manifest(main_class.as_deref()),
+    )?;
+    stage_generated(&mut staging, &pom_path, plan.pom_bytes.clone())?;
+    stage_generated(&mut staging, &props_path, pom_properties(plan))?;
+
+    let inputs: Vec<ShadeInput> = resolution
+        .packaged()
+        .map(|a| ShadeInput {
+            artifact: a.artifact.clone(),
+            file: a.file.clone(),
+            trail: a.trail.clone(),
+        })
+        .collect();
+    let shaded = crate::shade::plan(&staging, inputs)?;
+
+    fs_err::create_dir_all(&plan.output_dir)?;
+    remove_stale_temporaries(&plan.output_dir);
+    let tmp = tempfile::Builder::new()
+        .prefix(".stormpack-")
+        .suffix(".jar.tmp")
+        .tempfile_in(&plan.output_dir)
+        .with_context(|| format!("cannot create a file in {}", plan.output_dir.display()))?
+        .into_temp_path();
+    let summary = crate::jar::write_jar(
+        &JarBuild {
+            project: &staging,
+            leading: vec![pom_path, props_path],
+            shaded: &shaded,
+            timestamp: plan.epoch,
+        },
+        &tmp,
+    )?;
+
+    let mut warnings = Vec::new();
+    if let Some(topology) = &plan.topology {
+        let diagnostics = check_topology(plan, topology, &staging, &summary.entries, &resolution)?;
+        let errors = diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        for d in &diagnostics {
+            let text = render_diagnostic(d);
+            eprintln!("{text}");
+            if d.severity == Severity::Warning {
+                warnings.push(text);
+            }
+        }
+        if errors > 0 {
+            anyhow::bail!(
+                "the topology has {errors} error(s) (listed above); {} was not changed\n\
+                 fix: correct the topology, or run `stormpack check` to see the findings again",
+                plan.jar.display()
+            );
+        }
+    }
+
+    let bytes = fs_err::read(&tmp)?;
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let size = bytes.len() as u64;
+    drop(bytes);
+    tmp.persist(&plan.jar)
+        .with_context(|| format!("cannot move the new jar to {}", plan.jar.display()))?;
+    write_checksum(&plan.jar, &sha256)?;
+    if let (Some(lock), false) = (&lock, plan.locked) {
+        if let LockStatus::Written(changes) = sync_lockfile(&plan.lockfile, lock, false)? {
+            for change in changes {
+                eprintln!("    stormpack.lock: {change}");
+            }
+        }
+    }
+
+    Ok(BuildOutcome {
+        jar: plan.jar.clone(),
+        sha256,
+        size,
+        timestamp: plan.timestamp.clone(),
+        main_class,
+        topology: plan.topology.clone(),
+        storm_version: plan.storm_version.clone(),
+        warnings,
+        overlaps: shaded.overlaps.clone(),
+        entries: summary.entries,
+    })
+}
+
+fn resolve_dependencies(plan: &BuildPlan) -> anyhow::Result<Resolution> {
+    if plan.request.dependencies.is_empty() {
+        return Ok(Resolution::default());
+    }
+    crate::maven::resolve::resolve(&plan.request, &plan.repos).with_context(|| {
+        format!(
+            "cannot resolve the dependencies of {}:{}:{}",
+            plan.group_id, plan.artifact_id, plan.version
+        )
+    })
+}
+
+/// The lockfile for `resolution`; `None` for a project without dependencies (nothing to lock).
+fn lockfile_for(plan: &BuildPlan, resolution: &Resolution) -> anyhow::Result<Option<Lockfile>> {
+    if plan.request.dependencies.is_empty() {
+        return Ok(None);
+    }
+    Lockfile::from_resolution(resolution).map(Some)
+}
+
+fn stage_generated(staging: &mut Staging, path: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
+    staging.add(StagedEntry {
+        path: path.to_string(),
+        source: EntrySource::Bytes(bytes),
+        executable: false,
+        origin: format!("{path} (generated by stormpack)"),
+    })
+}
+
+/// MANIFEST.MF: nothing from the build host, 72-byte lines with continuations, CRLF.
+pub fn manifest(main_class: Option<&str>) -> Vec<u8> {
+    let mut attrs = vec![
+        ("Manifest-Version", "1.0".to_string()),
+        (
+            "Created-By",
+            format!("stormpack {}", env!("CARGO_PKG_VERSION")),
+        ),
+    ];
+    if let Some(main) = main_class {
+        attrs.push(("Main-Class", main.to_string()));
+    }
+    let mut out = Vec::new();
+    for (k, v) in attrs {
+        let line = format!("{k}: {v}");
+        let bytes = line.as_bytes();
+        let mut start = 0;
+        let mut width = 72;
+        while start < bytes.len() {
+            let mut end = (start + width).min(bytes.len());
+            while !line.is_char_boundary(end) {
+                end -= 1;
+            }
+            if start > 0 {
+                out.push(b' ');
+            }
+            out.extend_from_slice(&bytes[start..end]);
+            out.extend_from_slice(b"\r\n");
+            start = end;
+            width = 71;
+        }
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// pom.properties as Maven writes it, minus the date comment.
+fn pom_properties(plan: &BuildPlan) -> Vec<u8> {
+    format!(
+        "artifactId={}\ngroupId={}\nversion={}\n",
+        plan.artifact_id, plan.group_id, plan.version
+    )
+    .into_bytes()
+}
+
+fn check_topology(
+    plan: &BuildPlan,
+    topology: &str,
+    staging: &Staging,
+    entries: &[EntryInfo],
+    resolution: &Resolution,
+) -> anyhow::Result<Vec<Diagnostic>> {
+    let Some(entry) = staging.get(topology) else {
+        if plan.rust.is_some() {
+            anyhow::bail!(
+                "the topology `{topology}` named in Cargo.toml is not in the jar\nfix: check `topology` in [package.metadata.stormpack]"
+            );
+        }
+        eprintln!("note: no /{topology} in the jar, so no topology was checked");
+        return Ok(Vec::new());
+    };
+    let EntrySource::File(path) = &entry.source else {
+        // A filtered topology: check what will be in the jar.
+        return Ok(Vec::new());
+    };
+    let jar_paths: BTreeSet<String> = entries
+        .iter()
+        .filter(|e| !e.path.ends_with('/'))
+        .map(|e| e.path.clone())
+        .collect();
+    let mut provided = BTreeSet::new();
+    for a in resolution
+        .artifacts
+        .iter()
+        .filter(|a| !a.scope.is_packaged())
+    {
+        if a.file.extension().is_some_and(|e| e == "jar") {
+            provided.extend(crate::jar::list_entries(&a.file)?);
+        }
+    }
+    let class_exists = |class: &str| {
+        let p = format!("{}.class", class.replace('.', "/"));
+        jar_paths.contains(&p) || provided.contains(&p)
+    };
+    let read_resource = |entry: &str| -> Option<crate::topology::Resource> {
+        let staged = staging.get(entry)?;
+        let bytes = match &staged.source {
+            EntrySource::File(p) => std::fs::read(p).ok()?,
+            EntrySource::Bytes(b) => b.clone(),
+        };
+        Some((
+            PathBuf::from(&staged.origin),
+            String::from_utf8(bytes).ok()?,
+        ))
+    };
+    crate::topology::check(
+        path,
+        &CheckContext::with_jar(&jar_paths, &class_exists, &read_resource),
+    )
+}
+
+pub fn render_diagnostic(d: &Diagnostic) -> String {
+    let sev = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    format!(
+        "{}:{}:{}: {sev}: {}\n  fix: {}",
+        d.file.display(),
+        d.line,
+        d.column,
+        d.message,
+        d.fix
+    )
+}
+
+/// `<jar>.sha256` in `sha256sum -c` format, written atomically.
+fn write_checksum(jar: &Path, sha256: &str) -> anyhow::Result<()> {
+    let name = jar
+        .file_name()
+        .context("jar path has no file name")?
+        .to_string_lossy();
+    let dir = jar.parent().context("jar path has no directory")?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".stormpack-")
+        .suffix(".sha256.tmp")
+        .tempfile_in(dir)?;
+    writeln!(tmp, "{sha256}  {name}")?;
+    let target = dir.join(format!("{name}.sha256"));
+    tmp.persist(&target)
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    Ok(())
+}
+
+/// Temporary files an interrupted build left behind.
+fn remove_stale_temporaries(dir: &Path) {
+    if let Ok(read) = fs_err::read_dir(dir) {
+        for entry in read.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(".stormpack-") && name.ends_with(".tmp") {
+                let _ = fs_err::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_is_host_free_and_wrapped() {
+        let m = String::from_utf8(manifest(Some(FLUX_MAIN_CLASS))).unwrap();
+        assert!(m.starts_with("Manifest-Version: 1.0\r\nCreated-By: stormpack "));
+        assert!(m.contains("Main-Class: org.apache.storm.flux.Flux\r\n"));
+        assert!(m.ends_with("\r\n\r\n"));
+        let long = "a.".repeat(60) + "Main";
+        let m = String::from_utf8(manifest(Some(&long))).unwrap();
+        for line in m.split("\r\n") {
+            assert!(line.len() <= 72, "{line}");
+        }
+        let joined = m.replace("\r\n ", "");
+        assert!(joined.contains(&format!("Main-Class: {long}\r\n")));
+    }
 }

@@ -2,23 +2,53 @@
 //!
 //! ```toml
 //! [package.metadata.stormpack]
-//! group-id = "com.example"
+//! group-id = "com.example"             # required unless a pom.xml beside Cargo.toml supplies it
 //! artifact-id = "WordCount"            # default: the package name
 //! version = "1.0-SNAPSHOT"             # default: the package version
-//! topology = "topology.yaml"           # stored at the jar root
+//! topology = "topology.yaml"           # default: topology.yaml; stored at the jar root
 //! resources = ["log4j2.xml"]           # files or globs, stored at the jar root (relative path kept)
-//! storm-version = "2.8.8"
+//! storm-version = "2.8.3"              # default: plan::DEFAULT_STORM_VERSION
 //! components = ["sentence-spout", "split-bolt", "count-bolt"]   # bins; default: every bin
-//! targets = ["x86_64-unknown-linux-musl"]
-//! dependencies = ["org.apache.storm:flux-core:2.8.8"]           # default: flux-core + flux-wrappers
+//! targets = ["x86_64-unknown-linux-musl"]                       # default: x86_64 musl
+//! dependencies = ["org.apache.storm:flux-core:2.8.3"]           # default (empty): the build plan's
 //! ```
+//!
+//! Every key is checked: an unknown key, a component that is not a bin target, an unsupported
+//! target triple or a malformed coordinate is an error naming Cargo.toml and the fix.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{bail, Context};
+use cargo_metadata::{MetadataCommand, Package, TargetKind};
+use serde_json::{Map, Value};
+
+use crate::maven::coord::Scope;
+use crate::target;
+
+use crate::plan::DEFAULT_STORM_VERSION;
+
+/// The keys `[package.metadata.stormpack]` accepts.
+pub const KEYS: &[&str] = &[
+    "group-id",
+    "artifact-id",
+    "version",
+    "topology",
+    "resources",
+    "storm-version",
+    "components",
+    "targets",
+    "dependencies",
+];
 
 /// The Rust side of a project.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RustManifest {
     pub manifest_path: PathBuf,
+    /// The directory holding Cargo.toml (cargo runs here).
+    pub project_dir: PathBuf,
+    /// Cargo's target directory for this package, as `cargo metadata` reports it (honours
+    /// `CARGO_TARGET_DIR` and `build.target-dir`). `cargo_build` builds there.
+    pub target_directory: PathBuf,
     pub package_name: String,
     pub package_version: String,
     pub group_id: String,
@@ -32,14 +62,353 @@ pub struct RustManifest {
     /// Binary target names that are Storm components.
     pub components: Vec<String>,
     pub targets: Vec<String>,
-    /// `group:artifact:version[:scope]` coordinates to shade.
+    /// `group:artifact:version[:scope]` coordinates as declared; empty when the key is absent
+    /// (the build plan then uses Flux and its wrappers at `storm_version`).
     pub dependencies: Vec<String>,
 }
 
 /// `Ok(None)` when `dir` has no Cargo.toml or it has no `[package.metadata.stormpack]`.
 pub fn load(dir: &Path) -> anyhow::Result<Option<RustManifest>> {
-    if !dir.join("Cargo.toml").is_file() {
+    let manifest_path = dir.join("Cargo.toml");
+    if !manifest_path.is_file() {
         return Ok(None);
     }
-    anyhow::bail!("Rust-first projects are not implemented yet")
+    let metadata = MetadataCommand::new()
+        .manifest_path(&manifest_path)
+        .current_dir(dir)
+        .no_deps()
+        .exec()
+        .with_context(|| {
+            format!(
+                "cannot read {} with `cargo metadata --no-deps --format-version 1`\n\
+                 fix: make `cargo metadata` succeed in {} (cargo's message follows)",
+                manifest_path.display(),
+                dir.display()
+            )
+        })?;
+    let wanted = fs_err::canonicalize(&manifest_path)?;
+    let package = metadata
+        .packages
+        .iter()
+        .find(|p| std::fs::canonicalize(p.manifest_path.as_std_path()).is_ok_and(|p| p == wanted));
+    let Some(package) = package else {
+        // A virtual workspace manifest: point at the member that has the table, if any.
+        if let Some(member) = metadata
+            .workspace_packages()
+            .into_iter()
+            .find(|p| p.metadata.get("stormpack").is_some())
+        {
+            bail!(
+                "{} is a workspace manifest; the stormpack project is the member {}\n\
+                 fix: run stormpack with --project {}",
+                manifest_path.display(),
+                member.manifest_path,
+                member
+                    .manifest_path
+                    .parent()
+                    .map_or("".into(), |p| p.to_string())
+            );
+        }
+        return Ok(None);
+    };
+    let Some(table) = package.metadata.get("stormpack") else {
+        return Ok(None);
+    };
+    let loc = location(&manifest_path);
+    let has_pom = dir.join("pom.xml").is_file();
+    from_table(
+        package,
+        table,
+        &loc,
+        has_pom,
+        dir,
+        &manifest_path,
+        metadata.target_directory.as_std_path(),
+    )
+    .map(Some)
+}
+
+/// `path/Cargo.toml:LINE` of the `[package.metadata.stormpack]` header when it can be found.
+fn location(manifest_path: &Path) -> String {
+    let line = std::fs::read_to_string(manifest_path)
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .position(|l| {
+                    let l = l.trim_start();
+                    !l.starts_with('#') && l.contains("metadata.stormpack")
+                })
+                .map(|i| i + 1)
+        });
+    match line {
+        Some(n) => format!("{}:{n}", manifest_path.display()),
+        None => manifest_path.display().to_string(),
+    }
+}
+
+fn from_table(
+    package: &Package,
+    table: &Value,
+    loc: &str,
+    has_pom: bool,
+    dir: &Path,
+    manifest_path: &Path,
+    target_directory: &Path,
+) -> anyhow::Result<RustManifest> {
+    let Some(table) = table.as_object() else {
+        bail!("{loc}: `package.metadata.stormpack` must be a table\nfix: write it as [package.metadata.stormpack] with keys: {}", KEYS.join(", "));
+    };
+    for key in table.keys() {
+        if !KEYS.contains(&key.as_str()) {
+            let hint = KEYS
+                .iter()
+                .find(|k| **k == key.replace('_', "-").to_lowercase())
+                .map(|k| format!(" (did you mean `{k}`?)"))
+                .unwrap_or_default();
+            bail!(
+                "{loc}: unknown key `{key}` in [package.metadata.stormpack]{hint}\n\
+                 fix: use only these keys: {}",
+                KEYS.join(", ")
+            );
+        }
+    }
+    let t = Table { map: table, loc };
+
+    let group_id = match t.string("group-id")? {
+        Some(g) => g,
+        None if has_pom => package.name.to_string(),
+        None => bail!(
+            "{loc}: [package.metadata.stormpack] has no `group-id` (the Maven groupId of the jar)\n\
+             fix: add a line such as `group-id = \"com.example\"`"
+        ),
+    };
+    let artifact_id = t
+        .string("artifact-id")?
+        .unwrap_or_else(|| package.name.to_string());
+    let version = t
+        .string("version")?
+        .unwrap_or_else(|| package.version.to_string());
+    let storm_version = t
+        .string("storm-version")?
+        .unwrap_or_else(|| DEFAULT_STORM_VERSION.to_string());
+    for (key, value) in [
+        ("group-id", &group_id),
+        ("artifact-id", &artifact_id),
+        ("version", &version),
+        ("storm-version", &storm_version),
+    ] {
+        if value.trim().is_empty() || value.contains(|c: char| c == ':' || c.is_whitespace()) {
+            bail!(
+                "{loc}: `{key}` = {value:?} is not a valid Maven coordinate part\n\
+                 fix: use a non-empty value without spaces or `:`"
+            );
+        }
+    }
+
+    let topology_explicit = t.string("topology")?;
+    let topology = PathBuf::from(topology_explicit.as_deref().unwrap_or("topology.yaml"));
+    check_relative(&topology, "topology", loc)?;
+    if (topology_explicit.is_some() || !has_pom) && !dir.join(&topology).is_file() {
+        bail!(
+            "{loc}: the topology file {} does not exist\n\
+             fix: create it, or point `topology = \"...\"` at the Flux YAML file",
+            dir.join(&topology).display()
+        );
+    }
+
+    let resources = t.strings("resources")?.unwrap_or_default();
+    for r in &resources {
+        check_relative(Path::new(r), "resources", loc)?;
+    }
+
+    let bins: Vec<&str> = package
+        .targets
+        .iter()
+        .filter(|t| t.kind.contains(&TargetKind::Bin))
+        .map(|t| t.name.as_str())
+        .collect();
+    let components = match t.strings("components")? {
+        Some(list) => list,
+        None => bins.iter().map(|b| b.to_string()).collect(),
+    };
+    if components.is_empty() {
+        bail!(
+            "{loc}: package `{}` has no components (no bin targets)\n\
+             fix: add a binary per spout/bolt (src/bin/<name>.rs or a [[bin]] section), or list \
+             them in `components = [...]`",
+            package.name
+        );
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for c in &components {
+        if !seen.insert(c.as_str()) {
+            bail!("{loc}: component `{c}` is listed twice in `components`\nfix: list it once");
+        }
+        if !bins.contains(&c.as_str()) {
+            bail!(
+                "{loc}: component `{c}` is not a bin target of package `{}` (its bins: {})\n\
+                 fix: add src/bin/{c}.rs (or a [[bin]] with name = \"{c}\") to {}, or remove it \
+                 from `components`",
+                package.name,
+                if bins.is_empty() {
+                    "none".to_string()
+                } else {
+                    bins.join(", ")
+                },
+                manifest_path.display()
+            );
+        }
+        if !c
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        {
+            bail!(
+                "{loc}: component `{c}` has characters a launcher file name cannot carry\n\
+                 fix: rename the bin to letters, digits, `-` and `_` only"
+            );
+        }
+    }
+
+    let targets = t
+        .strings("targets")?
+        .unwrap_or_else(|| vec![target::DEFAULT_TARGET.to_string()]);
+    if targets.is_empty() {
+        bail!(
+            "{loc}: `targets` is empty\nfix: remove the key (default {}) or list target triples",
+            target::DEFAULT_TARGET
+        );
+    }
+    target::check_list(&targets).with_context(|| format!("{loc}: in `targets`"))?;
+
+    let dependencies = t.strings("dependencies")?.unwrap_or_default();
+    for d in &dependencies {
+        check_dependency(d).with_context(|| format!("{loc}: in `dependencies`"))?;
+    }
+
+    Ok(RustManifest {
+        manifest_path: manifest_path.to_path_buf(),
+        project_dir: dir.to_path_buf(),
+        target_directory: target_directory.to_path_buf(),
+        package_name: package.name.to_string(),
+        package_version: package.version.to_string(),
+        group_id,
+        artifact_id,
+        version,
+        topology,
+        resources,
+        storm_version,
+        components,
+        targets,
+        dependencies,
+    })
+}
+
+/// Typed access to the metadata table; a wrong type names the key.
+struct Table<'a> {
+    map: &'a Map<String, Value>,
+    loc: &'a str,
+}
+
+impl Table<'_> {
+    fn string(&self, key: &str) -> anyhow::Result<Option<String>> {
+        match self.map.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => bail!(
+                "{}: `{key}` must be a string, found {other}\nfix: write it as {key} = \"...\"",
+                self.loc
+            ),
+        }
+    }
+
+    fn strings(&self, key: &str) -> anyhow::Result<Option<Vec<String>>> {
+        let Some(value) = self.map.get(key) else {
+            return Ok(None);
+        };
+        let list = value.as_array().and_then(|a| {
+            a.iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+        });
+        match list {
+            Some(list) => Ok(Some(list)),
+            None => bail!(
+                "{}: `{key}` must be a list of strings, found {value}\nfix: write it as {key} = [\"...\"]",
+                self.loc
+            ),
+        }
+    }
+}
+
+/// A path from the manifest must stay inside the project.
+fn check_relative(path: &Path, key: &str, loc: &str) -> anyhow::Result<()> {
+    let escapes = path.as_os_str().is_empty()
+        || path
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
+    if escapes {
+        bail!(
+            "{loc}: `{key}` entry {:?} is not a relative path inside the project\n\
+             fix: use a path relative to the directory of Cargo.toml, without `..`",
+            path.display().to_string()
+        );
+    }
+    Ok(())
+}
+
+/// `group:artifact:version[:scope]`, every part non-empty, scope one that can reach a jar build.
+pub fn check_dependency(coord: &str) -> anyhow::Result<()> {
+    let parts: Vec<&str> = coord.split(':').collect();
+    let well_formed = (3..=4).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && !p.contains(char::is_whitespace));
+    if !well_formed {
+        bail!(
+            "`{coord}` is not a dependency coordinate\n\
+             fix: write it as \"groupId:artifactId:version\" or \"groupId:artifactId:version:scope\", \
+             e.g. \"org.apache.storm:flux-core:2.8.8\""
+        );
+    }
+    if let Some(scope) = parts.get(3) {
+        match Scope::parse(scope) {
+            Some(Scope::Compile | Scope::Runtime | Scope::Provided | Scope::Test) => {}
+            _ => bail!(
+                "`{coord}` has scope `{scope}`, which a dependency here cannot have\n\
+                 fix: use compile, runtime, provided or test"
+            ),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dependency_coordinates() {
+        check_dependency("org.apache.storm:flux-core:2.8.8").unwrap();
+        check_dependency("org.apache.storm:storm-client:2.8.8:provided").unwrap();
+        for bad in [
+            "flux-core",
+            "a:b",
+            "a::1",
+            "a:b:1:import",
+            "a:b:1:compile:x",
+            "a: b:1",
+        ] {
+            assert!(check_dependency(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn relative_paths_only() {
+        check_relative(Path::new("conf/log4j2.xml"), "resources", "Cargo.toml").unwrap();
+        check_relative(Path::new("./topology.yaml"), "topology", "Cargo.toml").unwrap();
+        for bad in ["../x.yaml", "/etc/passwd", "a/../../b", ""] {
+            let err = check_relative(Path::new(bad), "topology", "Cargo.toml:7");
+            assert!(err.is_err(), "{bad}");
+        }
+    }
 }

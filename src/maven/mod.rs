@@ -8,10 +8,12 @@
 
 pub mod coord;
 pub mod lock;
+pub mod model;
 pub mod pom;
 pub mod project;
 pub mod repository;
 pub mod resolve;
 pub mod settings;
+pub mod version;
 
 pub use coord::{Artifact, Dependency, Exclusion, Scope};

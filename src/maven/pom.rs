@@ -1,1 +1,694 @@
 //! pom.xml parsing (quick-xml) into a raw model that keeps each element's line and column.
+//!
+//! Two layers: [`Element`] is the XML tree itself (names, trimmed text, children, positions), and
+//! [`RawModel`] picks out what stormpack reads from a pom — coordinates, parent, properties,
+//! dependencies, dependency management, repositories, build settings, profiles, relocation — as
+//! uninterpolated strings with their locations. Inheritance and interpolation live in `model`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+use super::project::SourceLocation;
+
+/// A pom that could not be read as XML.
+#[derive(Debug, thiserror::Error)]
+pub enum PomError {
+    #[error("{file}:{line}:{column}: malformed XML: {message}\n  fix: correct the XML at that position (every element closed, names matching, `&` written as `&amp;`)")]
+    Malformed {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{file}: the root element is <{found}>, not <project>\n  fix: a pom.xml must have <project> as its root element")]
+    NotAProject { file: PathBuf, found: String },
+    #[error("{file}: cannot read the pom: {source}")]
+    Io {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// One XML element: its local name, its trimmed text, its children, and where it starts.
+#[derive(Debug, Clone, Default)]
+pub struct Element {
+    pub name: String,
+    pub text: String,
+    pub children: Vec<Element>,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Element {
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+
+    /// The element at `path` below this one (`["build", "finalName"]`).
+    pub fn at(&self, path: &[&str]) -> Option<&Element> {
+        path.iter().try_fold(self, |e, name| e.child(name))
+    }
+
+    /// The text of the child `name`, if present.
+    pub fn text_of(&self, name: &str) -> Option<&str> {
+        self.child(name).map(|c| c.text.as_str())
+    }
+
+    /// The items of a list element: `<excludes><exclude>a</exclude>...</excludes>`.
+    pub fn list(&self, container: &str, item: &str) -> Vec<String> {
+        self.child(container)
+            .map(|c| c.children_named(item).map(|e| e.text.clone()).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Maps byte offsets to 1-based line and column (columns count characters).
+struct LineIndex<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { text, line_starts }
+    }
+
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        (line + 1, column + 1)
+    }
+}
+
+/// Parse pom bytes into an element tree rooted at `<project>`.
+pub fn parse_xml(file: &Path, bytes: &[u8]) -> Result<Element, PomError> {
+    let root = parse_element(file, bytes)?;
+    if root.name != "project" {
+        return Err(PomError::NotAProject {
+            file: file.to_path_buf(),
+            found: root.name,
+        });
+    }
+    Ok(root)
+}
+
+/// Parse XML bytes into an element tree.
+pub fn parse_element(file: &Path, bytes: &[u8]) -> Result<Element, PomError> {
+    let malformed = |offset: usize, message: String, text: &str| {
+        let (line, column) = LineIndex::new(text).position(offset);
+        PomError::Malformed {
+            file: file.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    };
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("");
+            return Err(malformed(
+                e.valid_up_to(),
+                "the file is not valid UTF-8".to_string(),
+                valid,
+            ));
+        }
+    };
+    let text_body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let bom_len = text.len() - text_body.len();
+    let index = LineIndex::new(text);
+    let mut reader = Reader::from_str(text_body);
+    let mut stack: Vec<Element> = Vec::new();
+    let mut root: Option<Element> = None;
+    loop {
+        let start = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX) + bom_len;
+        let event = match reader.read_event() {
+            Ok(ev) => ev,
+            Err(e) => {
+                let at = usize::try_from(reader.error_position()).unwrap_or(0) + bom_len;
+                return Err(malformed(at, e.to_string(), text));
+            }
+        };
+        match event {
+            Event::Start(s) | Event::Empty(s) if root.is_some() && stack.is_empty() => {
+                let _ = s;
+                return Err(malformed(
+                    start,
+                    "content after the root element".to_string(),
+                    text,
+                ));
+            }
+            Event::Start(s) => {
+                let (line, column) = index.position(start);
+                stack.push(Element {
+                    name: local(s.name().as_ref()),
+                    line,
+                    column,
+                    ..Element::default()
+                });
+            }
+            Event::Empty(s) => {
+                let (line, column) = index.position(start);
+                let el = Element {
+                    name: local(s.name().as_ref()),
+                    line,
+                    column,
+                    ..Element::default()
+                };
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(el),
+                    None => root = Some(el),
+                }
+            }
+            Event::End(_) => {
+                let Some(mut el) = stack.pop() else {
+                    return Err(malformed(start, "unexpected end tag".to_string(), text));
+                };
+                el.text = el.text.trim().to_string();
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(el),
+                    None => root = Some(el),
+                }
+            }
+            Event::Text(t) => {
+                if let Some(el) = stack.last_mut() {
+                    el.text.push_str(&t.xml10_content());
+                } else if !t.xml10_content().trim().is_empty() {
+                    return Err(malformed(
+                        start,
+                        "text outside the root element".to_string(),
+                        text,
+                    ));
+                }
+            }
+            Event::CData(c) => {
+                if let Some(el) = stack.last_mut() {
+                    el.text.push_str(&c.xml10_content());
+                }
+            }
+            Event::GeneralRef(r) => {
+                let resolved = match r.resolve_char_ref() {
+                    Ok(Some(c)) => c.to_string(),
+                    Ok(None) => {
+                        let name = r.xml10_content();
+                        match quick_xml::escape::resolve_predefined_entity(&name) {
+                            Some(s) => s.to_string(),
+                            None => {
+                                return Err(malformed(
+                                    start,
+                                    format!("unknown entity `&{name};`"),
+                                    text,
+                                ))
+                            }
+                        }
+                    }
+                    Err(e) => return Err(malformed(start, e.to_string(), text)),
+                };
+                if let Some(el) = stack.last_mut() {
+                    el.text.push_str(&resolved);
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if let Some(open) = stack.last() {
+        return Err(PomError::Malformed {
+            file: file.to_path_buf(),
+            line: open.line,
+            column: open.column,
+            message: format!("<{}> is never closed", open.name),
+        });
+    }
+    let Some(root) = root else {
+        let (line, column) = index.position(text.len());
+        return Err(PomError::Malformed {
+            file: file.to_path_buf(),
+            line,
+            column,
+            message: "no root element".to_string(),
+        });
+    };
+    Ok(root)
+}
+
+fn local(qname: &str) -> String {
+    qname.rsplit(':').next().unwrap_or(qname).to_string()
+}
+
+/// A string value as written in the pom, with where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub value: String,
+    /// The pom file it was written in (a parent's, when inherited).
+    pub file: Arc<Path>,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Field {
+    fn of(el: &Element, file: &Arc<Path>) -> Field {
+        Field {
+            value: el.text.clone(),
+            file: file.clone(),
+            line: el.line,
+            column: el.column,
+        }
+    }
+
+    pub fn location(&self) -> SourceLocation {
+        SourceLocation {
+            file: self.file.to_path_buf(),
+            line: self.line,
+            column: self.column,
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.value)
+    }
+}
+
+fn field(el: &Element, name: &str, file: &Arc<Path>) -> Option<Field> {
+    el.child(name).map(|c| Field::of(c, file))
+}
+
+/// `<parent>`.
+#[derive(Debug, Clone)]
+pub struct RawParent {
+    pub group_id: Option<Field>,
+    pub artifact_id: Option<Field>,
+    pub version: Option<Field>,
+    /// `None` when absent (Maven's default `../pom.xml`); `Some("")` disables the lookup.
+    pub relative_path: Option<Field>,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// `<exclusion>`.
+#[derive(Debug, Clone)]
+pub struct RawExclusion {
+    pub group_id: String,
+    pub artifact_id: String,
+}
+
+/// A `<dependency>`, uninterpolated.
+#[derive(Debug, Clone)]
+pub struct RawDependency {
+    pub group_id: Option<Field>,
+    pub artifact_id: Option<Field>,
+    pub version: Option<Field>,
+    pub kind: Option<Field>,
+    pub classifier: Option<Field>,
+    pub scope: Option<Field>,
+    pub optional: Option<Field>,
+    pub system_path: Option<Field>,
+    /// `None` when the dependency has no `<exclusions>` element.
+    pub exclusions: Option<Vec<RawExclusion>>,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl RawDependency {
+    fn from_element(el: &Element, file: &Arc<Path>) -> RawDependency {
+        RawDependency {
+            group_id: field(el, "groupId", file),
+            artifact_id: field(el, "artifactId", file),
+            version: field(el, "version", file),
+            kind: field(el, "type", file),
+            classifier: field(el, "classifier", file),
+            scope: field(el, "scope", file),
+            optional: field(el, "optional", file),
+            system_path: field(el, "systemPath", file),
+            exclusions: el.child("exclusions").map(|ex| {
+                ex.children_named("exclusion")
+                    .map(|e| RawExclusion {
+                        group_id: e.text_of("groupId").unwrap_or("*").to_string(),
+                        artifact_id: e.text_of("artifactId").unwrap_or("*").to_string(),
+                    })
+                    .collect()
+            }),
+            line: el.line,
+            column: el.column,
+        }
+    }
+
+    /// Maven's management key before interpolation is resolved: `g:a:type:classifier`.
+    pub fn key_with(&self, interp: impl Fn(&str) -> String) -> String {
+        let get = |f: &Option<Field>, default: &str| {
+            f.as_ref()
+                .map(|f| interp(&f.value))
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| default.to_string())
+        };
+        format!(
+            "{}:{}:{}:{}",
+            get(&self.group_id, ""),
+            get(&self.artifact_id, ""),
+            get(&self.kind, "jar"),
+            get(&self.classifier, "")
+        )
+    }
+}
+
+/// `<resource>` under `<build><resources>`.
+#[derive(Debug, Clone)]
+pub struct RawResource {
+    pub directory: Option<Field>,
+    pub includes: Vec<String>,
+    pub excludes: Vec<String>,
+    pub target_path: Option<Field>,
+    pub filtering: Option<Field>,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// `<repository>`.
+#[derive(Debug, Clone)]
+pub struct RawRepository {
+    pub id: String,
+    pub url: Field,
+    /// `<releases><enabled>false</enabled>` makes a repository useless for release versions.
+    pub releases_enabled: bool,
+}
+
+/// `<profile>` with its activation and the parts it can inject.
+#[derive(Debug, Clone, Default)]
+pub struct RawProfile {
+    pub id: String,
+    pub active_by_default: bool,
+    pub jdk: Option<String>,
+    pub os: Option<RawOs>,
+    /// `(name, value)`: `!name` for absence, value `!v` for "not v".
+    pub property: Option<(String, Option<String>)>,
+    pub file_exists: Option<String>,
+    pub file_missing: Option<String>,
+    pub body: RawBody,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RawOs {
+    pub name: Option<String>,
+    pub family: Option<String>,
+    pub arch: Option<String>,
+    pub version: Option<String>,
+}
+
+/// What a pom and a profile both carry (the parts stormpack reads).
+#[derive(Debug, Clone, Default)]
+pub struct RawBody {
+    /// In document order; a later definition of the same name replaces an earlier one.
+    pub properties: Vec<(String, Field)>,
+    pub dependencies: Vec<RawDependency>,
+    pub dependency_management: Vec<RawDependency>,
+    pub repositories: Vec<RawRepository>,
+    pub final_name: Option<Field>,
+    pub directory: Option<Field>,
+    /// `None` when `<resources>` is not declared.
+    pub resources: Option<Vec<RawResource>>,
+    pub shade_main_class: Option<Field>,
+}
+
+impl RawBody {
+    fn from_element(el: &Element, file: &Arc<Path>) -> RawBody {
+        let deps = |e: Option<&Element>| -> Vec<RawDependency> {
+            e.map(|d| {
+                d.children_named("dependency")
+                    .map(|d| RawDependency::from_element(d, file))
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        let build = el.child("build");
+        RawBody {
+            properties: el
+                .child("properties")
+                .map(|p| {
+                    p.children
+                        .iter()
+                        .map(|c| (c.name.clone(), Field::of(c, file)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            dependencies: deps(el.child("dependencies")),
+            dependency_management: deps(el.at(&["dependencyManagement", "dependencies"])),
+            repositories: el
+                .child("repositories")
+                .map(|r| {
+                    r.children_named("repository")
+                        .filter_map(|repo| {
+                            Some(RawRepository {
+                                id: repo.text_of("id").unwrap_or("").to_string(),
+                                url: field(repo, "url", file)?,
+                                releases_enabled: repo
+                                    .at(&["releases", "enabled"])
+                                    .is_none_or(|e| e.text != "false"),
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            final_name: build.and_then(|b| field(b, "finalName", file)),
+            directory: build.and_then(|b| field(b, "directory", file)),
+            resources: build.and_then(|b| b.child("resources")).map(|r| {
+                r.children_named("resource")
+                    .map(|res| RawResource {
+                        directory: field(res, "directory", file),
+                        includes: res.list("includes", "include"),
+                        excludes: res.list("excludes", "exclude"),
+                        target_path: field(res, "targetPath", file),
+                        filtering: field(res, "filtering", file),
+                        line: res.line,
+                        column: res.column,
+                    })
+                    .collect()
+            }),
+            shade_main_class: build.and_then(|b| shade_main_class(b, file)),
+        }
+    }
+}
+
+/// `mainClass` of a maven-shade-plugin ManifestResourceTransformer (in any execution).
+fn shade_main_class(build: &Element, file: &Arc<Path>) -> Option<Field> {
+    let plugins = build.child("plugins")?;
+    let shade = plugins
+        .children_named("plugin")
+        .find(|p| p.text_of("artifactId") == Some("maven-shade-plugin"))?;
+    let mut configs: Vec<&Element> = shade.child("configuration").into_iter().collect();
+    if let Some(execs) = shade.child("executions") {
+        configs.extend(
+            execs
+                .children_named("execution")
+                .filter_map(|e| e.child("configuration")),
+        );
+    }
+    configs.iter().find_map(|c| {
+        c.child("transformers")?
+            .children_named("transformer")
+            .find_map(|t| field(t, "mainClass", file))
+    })
+}
+
+/// `<distributionManagement><relocation>`.
+#[derive(Debug, Clone, Default)]
+pub struct RawRelocation {
+    pub group_id: Option<String>,
+    pub artifact_id: Option<String>,
+    pub version: Option<String>,
+}
+
+/// The parts of one pom file stormpack reads, uninterpolated.
+#[derive(Debug, Clone)]
+pub struct RawModel {
+    pub file: PathBuf,
+    pub group_id: Option<Field>,
+    pub artifact_id: Option<Field>,
+    pub version: Option<Field>,
+    pub packaging: Option<Field>,
+    pub name: Option<Field>,
+    pub description: Option<Field>,
+    pub url: Option<Field>,
+    pub parent: Option<RawParent>,
+    pub body: RawBody,
+    pub profiles: Vec<RawProfile>,
+    pub relocation: Option<RawRelocation>,
+    /// The whole tree, for `${project.x.y}` expressions stormpack has no field for.
+    pub root: Element,
+}
+
+impl RawModel {
+    /// Parse a pom file's bytes.
+    pub fn parse(file: &Path, bytes: &[u8]) -> Result<RawModel, PomError> {
+        let root = parse_xml(file, bytes)?;
+        Ok(RawModel::from_root(file, root))
+    }
+
+    /// Read and parse a pom file.
+    pub fn read(file: &Path) -> Result<RawModel, PomError> {
+        let bytes = std::fs::read(file).map_err(|source| PomError::Io {
+            file: file.to_path_buf(),
+            source,
+        })?;
+        RawModel::parse(file, &bytes)
+    }
+
+    fn from_root(path: &Path, root: Element) -> RawModel {
+        let file: Arc<Path> = Arc::from(path);
+        let file = &file;
+        let parent = root.child("parent").map(|p| RawParent {
+            group_id: field(p, "groupId", file),
+            artifact_id: field(p, "artifactId", file),
+            version: field(p, "version", file),
+            relative_path: field(p, "relativePath", file),
+            line: p.line,
+            column: p.column,
+        });
+        let profiles = root
+            .child("profiles")
+            .map(|ps| {
+                ps.children_named("profile")
+                    .map(|p| parse_profile(p, file))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let relocation =
+            root.at(&["distributionManagement", "relocation"])
+                .map(|r| RawRelocation {
+                    group_id: r.text_of("groupId").map(str::to_string),
+                    artifact_id: r.text_of("artifactId").map(str::to_string),
+                    version: r.text_of("version").map(str::to_string),
+                });
+        RawModel {
+            file: path.to_path_buf(),
+            group_id: field(&root, "groupId", file),
+            artifact_id: field(&root, "artifactId", file),
+            version: field(&root, "version", file),
+            packaging: field(&root, "packaging", file),
+            name: field(&root, "name", file),
+            description: field(&root, "description", file),
+            url: field(&root, "url", file),
+            parent,
+            body: RawBody::from_element(&root, file),
+            profiles,
+            relocation,
+            root,
+        }
+    }
+
+    /// groupId, falling back to the parent's (as written).
+    pub fn declared_group_id(&self) -> Option<&str> {
+        self.group_id
+            .as_ref()
+            .or(self.parent.as_ref().and_then(|p| p.group_id.as_ref()))
+            .map(|f| f.value.as_str())
+    }
+
+    /// version, falling back to the parent's (as written).
+    pub fn declared_version(&self) -> Option<&str> {
+        self.version
+            .as_ref()
+            .or(self.parent.as_ref().and_then(|p| p.version.as_ref()))
+            .map(|f| f.value.as_str())
+    }
+}
+
+fn parse_profile(p: &Element, file: &Arc<Path>) -> RawProfile {
+    let act = p.child("activation");
+    let text = |path: &[&str]| act.and_then(|a| a.at(path)).map(|e| e.text.clone());
+    RawProfile {
+        id: p.text_of("id").unwrap_or("").to_string(),
+        active_by_default: text(&["activeByDefault"]).as_deref() == Some("true"),
+        jdk: text(&["jdk"]),
+        os: act.and_then(|a| a.child("os")).map(|os| RawOs {
+            name: os.text_of("name").map(str::to_string),
+            family: os.text_of("family").map(str::to_string),
+            arch: os.text_of("arch").map(str::to_string),
+            version: os.text_of("version").map(str::to_string),
+        }),
+        property: act.and_then(|a| a.child("property")).map(|prop| {
+            (
+                prop.text_of("name").unwrap_or("").to_string(),
+                prop.text_of("value").map(str::to_string),
+            )
+        }),
+        file_exists: text(&["file", "exists"]),
+        file_missing: text(&["file", "missing"]),
+        body: RawBody::from_element(p, file),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_line_and_column() {
+        let xml = "<?xml version=\"1.0\"?>\n<project>\n  <groupId>g</groupId>\n  <artifactId>a&amp;b</artifactId>\n</project>\n";
+        let m = RawModel::parse(Path::new("pom.xml"), xml.as_bytes()).unwrap();
+        let g = m.group_id.unwrap();
+        assert_eq!((g.value.as_str(), g.line, g.column), ("g", 3, 3));
+        assert_eq!(m.artifact_id.unwrap().value, "a&b");
+    }
+
+    #[test]
+    fn malformed_xml_names_line_and_column() {
+        let xml = "<project>\n  <groupId>g</groupId>\n  <version>1</versio>\n</project>\n";
+        let err = RawModel::parse(Path::new("/p/pom.xml"), xml.as_bytes()).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("/p/pom.xml:3:"), "{msg}");
+        assert!(msg.contains("malformed XML"), "{msg}");
+    }
+
+    #[test]
+    fn unclosed_element_is_reported_where_it_opens() {
+        let xml = "<project>\n  <dependencies>\n";
+        let err = RawModel::parse(Path::new("pom.xml"), xml.as_bytes()).unwrap_err();
+        assert!(err.to_string().starts_with("pom.xml:"), "{err}");
+    }
+
+    #[test]
+    fn reads_dependencies_profiles_and_shade_main_class() {
+        let xml = r#"<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <dependencies>
+    <dependency><groupId>g</groupId><artifactId>a</artifactId>
+      <exclusions><exclusion><groupId>*</groupId><artifactId>*</artifactId></exclusion></exclusions>
+    </dependency>
+  </dependencies>
+  <profiles><profile><id>j</id><activation><jdk>[11,)</jdk></activation>
+    <properties><x>1</x></properties></profile></profiles>
+  <build><plugins><plugin><artifactId>maven-shade-plugin</artifactId><executions><execution>
+    <configuration><transformers>
+      <transformer implementation="org.apache.maven.plugins.shade.resource.ManifestResourceTransformer">
+        <mainClass>org.apache.storm.flux.Flux</mainClass></transformer>
+    </transformers></configuration></execution></executions></plugin></plugins></build>
+</project>"#;
+        let m = RawModel::parse(Path::new("pom.xml"), xml.as_bytes()).unwrap();
+        assert_eq!(m.body.dependencies.len(), 1);
+        assert_eq!(m.body.dependencies[0].exclusions.as_ref().unwrap().len(), 1);
+        assert_eq!(m.profiles[0].jdk.as_deref(), Some("[11,)"));
+        assert_eq!(
+            m.body.shade_main_class.unwrap().value,
+            "org.apache.storm.flux.Flux"
+        );
+    }
+}

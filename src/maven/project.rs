@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::coord::Dependency;
+use super::model::{EffectiveModel, ModelBuilder};
 use super::repository::{RemoteRepository, RepositorySystem};
 
 /// Where something was declared, for error messages (`file:line:column`).
@@ -68,6 +69,300 @@ pub struct MavenProject {
 
 /// Read and resolve `<dir>/pom.xml`. Parents come from `relativePath` or the repository.
 pub fn load_project(dir: &Path, repos: &RepositorySystem) -> anyhow::Result<MavenProject> {
-    let _ = (dir, repos);
-    anyhow::bail!("pom.xml loading is not implemented yet")
+    let project_dir = std::fs::canonicalize(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: the project directory cannot be opened: {e}\n  fix: pass an existing directory with --project",
+            dir.display()
+        )
+    })?;
+    let pom_path = project_dir.join("pom.xml");
+    if !pom_path.is_file() {
+        anyhow::bail!(
+            "no pom.xml in {} (looked for {})\n  fix: run stormpack in a Maven project directory or pass --project <dir>; a Rust-first project needs [package.metadata.stormpack] in its Cargo.toml",
+            project_dir.display(),
+            pom_path.display()
+        );
+    }
+    let pom_bytes = fs_err::read(&pom_path)?;
+    let mut builder = ModelBuilder::new(repos);
+    let model = builder.project_model(&pom_path)?;
+    project_from_model(project_dir, pom_path, pom_bytes, model)
+}
+
+fn project_from_model(
+    project_dir: PathBuf,
+    pom_path: PathBuf,
+    pom_bytes: Vec<u8>,
+    model: EffectiveModel,
+) -> anyhow::Result<MavenProject> {
+    let absolute = |p: &str| {
+        let p = Path::new(p);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            project_dir.join(p)
+        }
+    };
+    if model.final_name.trim().is_empty() {
+        let at = model
+            .final_name_location
+            .as_ref()
+            .map_or_else(|| pom_path.display().to_string(), ToString::to_string);
+        anyhow::bail!("{at}: <finalName> is empty\n  fix: give it a value or remove it (the default is artifactId-version)");
+    }
+    if model.final_name.contains('/') || model.final_name.contains('\\') {
+        let at = model
+            .final_name_location
+            .as_ref()
+            .map_or_else(|| pom_path.display().to_string(), ToString::to_string);
+        anyhow::bail!(
+            "{at}: <finalName> `{}` contains a path separator\n  fix: use a plain file name; set <directory> to choose where the jar goes",
+            model.final_name
+        );
+    }
+    let build_directory = absolute(&model.build_directory);
+    let resources = match &model.resources {
+        None => vec![ResourceDecl {
+            directory: project_dir.join("src/main/resources"),
+            declared_directory: "src/main/resources".to_string(),
+            includes: Vec::new(),
+            excludes: Vec::new(),
+            target_path: None,
+            filtering: false,
+            location: None,
+        }],
+        Some(list) => list
+            .iter()
+            .map(|r| {
+                let declared = r.directory.clone().filter(|d| !d.trim().is_empty()).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "{}: <resource> has no <directory>\n  fix: add <directory>src/main/resources</directory> (or the directory holding these files)",
+                        r.location
+                    )
+                })?;
+                Ok(ResourceDecl {
+                    directory: absolute(&declared),
+                    declared_directory: declared,
+                    includes: r.includes.clone(),
+                    excludes: r.excludes.clone(),
+                    target_path: r.target_path.clone().filter(|t| !t.is_empty()),
+                    filtering: r.filtering,
+                    location: Some(r.location.clone()),
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?,
+    };
+    let output_timestamp = model
+        .properties
+        .get("project.build.outputTimestamp")
+        .cloned()
+        .filter(|t| !t.is_empty());
+    let mut properties = model.properties.clone();
+    let basedir = project_dir.to_string_lossy().into_owned();
+    let build_dir = build_directory.to_string_lossy().into_owned();
+    let mut project_props: Vec<(&str, String)> = vec![
+        ("groupId", model.group_id.clone()),
+        ("artifactId", model.artifact_id.clone()),
+        ("version", model.version.clone()),
+        ("packaging", model.packaging.clone()),
+        ("build.finalName", model.final_name.clone()),
+        ("build.directory", build_dir.clone()),
+        ("build.outputDirectory", format!("{build_dir}/classes")),
+        ("basedir", basedir.clone()),
+    ];
+    for (key, value) in [
+        ("name", &model.name),
+        ("description", &model.description),
+        ("url", &model.url),
+    ] {
+        if let Some(v) = value {
+            project_props.push((key, v.clone()));
+        }
+    }
+    if let Some((g, a, v)) = &model.parent {
+        project_props.push(("parent.groupId", g.clone()));
+        project_props.push(("parent.artifactId", a.clone()));
+        project_props.push(("parent.version", v.clone()));
+    }
+    for (key, value) in project_props {
+        properties.insert(format!("project.{key}"), value.clone());
+        properties.insert(format!("pom.{key}"), value);
+    }
+    properties.insert("basedir".to_string(), basedir);
+    Ok(MavenProject {
+        project_dir,
+        pom_path,
+        pom_bytes,
+        group_id: model.group_id,
+        artifact_id: model.artifact_id,
+        version: model.version,
+        packaging: model.packaging,
+        final_name: model.final_name,
+        build_directory,
+        output_timestamp,
+        resources,
+        properties,
+        dependencies: model.dependencies,
+        dependency_management: model.dependency_management,
+        repositories: model.repositories,
+        shade_main_class: model.shade_main_class,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repos(dir: &Path) -> RepositorySystem {
+        RepositorySystem::new(dir.join("m2"), Vec::new(), true)
+    }
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    const PARENT: &str = r#"<project>
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.example</groupId>
+  <artifactId>parent</artifactId>
+  <version>2.0</version>
+  <packaging>pom</packaging>
+  <properties>
+    <storm.version>2.8.3</storm.version>
+    <inherited>from-parent</inherited>
+  </properties>
+  <dependencyManagement>
+    <dependencies>
+      <dependency>
+        <groupId>org.apache.storm</groupId>
+        <artifactId>storm-client</artifactId>
+        <version>${storm.version}</version>
+        <scope>provided</scope>
+      </dependency>
+    </dependencies>
+  </dependencyManagement>
+</project>"#;
+
+    #[test]
+    fn inherits_and_interpolates_from_a_relative_parent() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "pom.xml", PARENT);
+        write(
+            tmp.path(),
+            "topo/pom.xml",
+            r#"<project>
+  <parent><groupId>com.example</groupId><artifactId>parent</artifactId><version>2.0</version></parent>
+  <artifactId>WordCount</artifactId>
+  <properties><greeting>hello ${project.artifactId} ${inherited}</greeting></properties>
+  <dependencies>
+    <dependency><groupId>org.apache.storm</groupId><artifactId>storm-client</artifactId></dependency>
+  </dependencies>
+  <build>
+    <finalName>${project.artifactId}-${project.version}-topology</finalName>
+    <resources><resource><directory>resources</directory><includes><include>*.yaml</include></includes><filtering>true</filtering></resource></resources>
+  </build>
+</project>"#,
+        );
+        let p = load_project(&tmp.path().join("topo"), &repos(tmp.path())).unwrap();
+        assert_eq!(p.group_id, "com.example");
+        assert_eq!(p.version, "2.0");
+        assert_eq!(p.packaging, "jar");
+        assert_eq!(p.final_name, "WordCount-2.0-topology");
+        assert!(p.build_directory.ends_with("topo/target"));
+        assert_eq!(p.properties["greeting"], "hello WordCount from-parent");
+        assert_eq!(
+            p.properties["project.build.finalName"],
+            "WordCount-2.0-topology"
+        );
+        let dep = &p.dependencies[0];
+        assert_eq!(dep.artifact.version, "2.8.3");
+        assert_eq!(dep.scope, Some(crate::maven::Scope::Provided));
+        assert_eq!(p.resources.len(), 1);
+        assert!(p.resources[0].filtering);
+        assert_eq!(p.resources[0].includes, vec!["*.yaml".to_string()]);
+        assert!(p.resources[0].location.is_some());
+    }
+
+    #[test]
+    fn defaults_when_nothing_is_declared() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "pom.xml",
+            "<project><groupId>g</groupId><artifactId>a</artifactId><version>1</version></project>",
+        );
+        let p = load_project(tmp.path(), &repos(tmp.path())).unwrap();
+        assert_eq!(p.final_name, "a-1");
+        assert_eq!(p.resources[0].declared_directory, "src/main/resources");
+        assert!(p.resources[0].location.is_none());
+        assert!(p.output_timestamp.is_none());
+    }
+
+    #[test]
+    fn unknown_property_names_line_and_fix() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "pom.xml",
+            "<project>\n  <groupId>g</groupId>\n  <artifactId>a</artifactId>\n  <version>${revision}</version>\n</project>\n",
+        );
+        let err = format!(
+            "{:#}",
+            load_project(tmp.path(), &repos(tmp.path())).unwrap_err()
+        );
+        assert!(
+            err.contains("pom.xml:4:3: unknown property `${revision}` in version"),
+            "{err}"
+        );
+        assert!(err.contains("<properties>"), "{err}");
+    }
+
+    #[test]
+    fn recursive_properties_are_reported_not_looped() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "pom.xml",
+            "<project><groupId>g</groupId><artifactId>a</artifactId><version>${a}</version>\n<properties><a>${b}</a><b>x${a}</b></properties></project>",
+        );
+        let err = format!(
+            "{:#}",
+            load_project(tmp.path(), &repos(tmp.path())).unwrap_err()
+        );
+        assert!(err.contains("recursive property definition"), "{err}");
+        assert!(err.contains("${a} -> ${b} -> ${a}"), "{err}");
+    }
+
+    #[test]
+    fn missing_pom_says_where_it_looked() {
+        let tmp = tempfile::tempdir().unwrap();
+        let err = format!(
+            "{:#}",
+            load_project(tmp.path(), &repos(tmp.path())).unwrap_err()
+        );
+        assert!(err.contains("no pom.xml in"), "{err}");
+        assert!(err.contains("[package.metadata.stormpack]"), "{err}");
+    }
+
+    #[test]
+    fn parent_cycle_is_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "pom.xml",
+            "<project><parent><groupId>g</groupId><artifactId>b</artifactId><version>1</version><relativePath>b/pom.xml</relativePath></parent><artifactId>a</artifactId></project>",
+        );
+        write(
+            tmp.path(),
+            "b/pom.xml",
+            "<project><parent><groupId>g</groupId><artifactId>a</artifactId><version>1</version></parent><artifactId>b</artifactId></project>",
+        );
+        let err = format!(
+            "{:#}",
+            load_project(tmp.path(), &repos(tmp.path())).unwrap_err()
+        );
+        assert!(err.contains("pom cycle: g:a:1 -> g:b:1 -> g:a:1"), "{err}");
+    }
 }

@@ -1,9 +1,50 @@
 //! Remote repositories and the local repository (Maven's layout, shared with Maven itself):
-//! downloads into a temp file, checksum verification, atomic rename, offline mode.
+//! which repositories are asked and in what order (pom-declared, then central; settings.xml
+//! mirrors), downloads into a temp file beside the target, checksum verification, atomic
+//! rename, retries, offline mode, and `maven-metadata.xml` for version ranges.
+//!
+//! The local repository is used as Maven 3 uses it: a file that is present is used as it is.
+//! stormpack writes no `_remote.repositories` marker: Maven accepts an untracked file in its
+//! local repository whatever repositories a later build declares, so both tools share one cache.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::fmt;
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::Context;
+use sha1::Sha1;
+use sha2::{Digest, Sha256, Sha512};
 
 use super::coord::Artifact;
+use super::settings::{self, Mirror, Settings, XmlElement};
+
+/// Maven Central, as the super POM declares it.
+pub const CENTRAL_URL: &str = "https://repo.maven.apache.org/maven2";
+
+/// Overrides Maven Central's URL (used by tests and air-gapped set-ups; a mirror in
+/// settings.xml is the Maven way to do the same).
+pub const CENTRAL_URL_ENV: &str = "STORMPACK_MAVEN_CENTRAL";
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const READ_TIMEOUT: Duration = Duration::from_secs(60);
+/// Attempts per file for transient failures (5xx, resets, timeouts, truncated bodies).
+const ATTEMPTS: u32 = 3;
+/// The checksum files checked when published: `(algorithm, file extension)`, strongest first.
+const CHECKSUMS: [(&str, &str); 3] = [
+    ("SHA-512", "sha512"),
+    ("SHA-256", "sha256"),
+    ("SHA-1", "sha1"),
+];
+
+/// Downloads `fetch_many` runs at once.
+const PARALLEL_DOWNLOADS: usize = 6;
+const PROGRESS_THRESHOLD: u64 = 1024 * 1024;
+/// Maven's default update policy for metadata: daily.
+const METADATA_MAX_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// A remote repository (`<repository>` in a pom, a mirror, or Maven Central).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,10 +55,236 @@ pub struct RemoteRepository {
 }
 
 impl RemoteRepository {
-    pub fn central() -> Self {
+    pub fn new(id: &str, url: &str) -> Self {
         RemoteRepository {
-            id: "central".to_string(),
-            url: "https://repo.maven.apache.org/maven2".to_string(),
+            id: id.to_string(),
+            url: url.trim_end_matches('/').to_string(),
+        }
+    }
+
+    pub fn central() -> Self {
+        RemoteRepository::new("central", CENTRAL_URL)
+    }
+
+    /// `file://` repository for a local directory.
+    pub fn file(id: &str, dir: &Path) -> Self {
+        RemoteRepository::new(id, &format!("file://{}", dir.display()))
+    }
+
+    fn file_url(&self, path: &str) -> String {
+        format!("{}/{}", self.url, path)
+    }
+}
+
+impl fmt::Display for RemoteRepository {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.id, self.url)
+    }
+}
+
+/// Maven's repository aggregation when descending into a dependency's pom: the repositories
+/// already in use come first, then the pom's own, skipping ids already present.
+pub fn aggregate_repositories(
+    dominant: &[RemoteRepository],
+    recessive: &[RemoteRepository],
+) -> Vec<RemoteRepository> {
+    let mut out: Vec<RemoteRepository> = Vec::with_capacity(dominant.len() + recessive.len());
+    for repo in dominant.iter().chain(recessive) {
+        if !out.iter().any(|r| r.id == repo.id) {
+            out.push(repo.clone());
+        }
+    }
+    out
+}
+
+/// A repository as it is actually asked: the declared one, or the mirror that serves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EffectiveRepository {
+    pub repo: RemoteRepository,
+    /// The ids of the declared repositories this one stands for when it is a mirror.
+    pub mirror_of: Vec<String>,
+    pub blocked: bool,
+}
+
+impl fmt::Display for EffectiveRepository {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mirror_of.is_empty() {
+            write!(f, "{}", self.repo)
+        } else {
+            write!(
+                f,
+                "{} ({}, mirror of {})",
+                self.repo.id,
+                self.repo.url,
+                self.mirror_of.join(", ")
+            )
+        }
+    }
+}
+
+/// What one repository said about one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    NotFound(String),
+    Failed(String),
+    Blocked(String),
+}
+
+/// One repository asked for one file, and its answer.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub repository: String,
+    pub url: String,
+    pub outcome: Outcome,
+}
+
+impl fmt::Display for Attempt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.outcome {
+            Outcome::NotFound(why) => write!(f, "{}: not found ({why})", self.repository),
+            Outcome::Failed(why) => write!(f, "{}: FAILED: {why}", self.repository),
+            Outcome::Blocked(why) => write!(f, "{}: blocked: {why}", self.repository),
+        }
+    }
+}
+
+/// Why an artifact could not be had; callers branch on `NotFound` (Maven tolerates a missing
+/// pom, for instance). Reach it with `err.downcast_ref::<RepositoryError>()`.
+#[derive(Debug)]
+pub enum RepositoryError {
+    /// Every repository answered, and none has it.
+    NotFound {
+        artifact: String,
+        tried: Vec<Attempt>,
+    },
+    /// At least one repository could not be asked (network, 5xx, blocked) and none had it.
+    Unreachable {
+        artifact: String,
+        tried: Vec<Attempt>,
+        local: PathBuf,
+    },
+    /// Offline and not in the local repository.
+    Offline { artifact: String, path: PathBuf },
+    /// A download did not match the checksum the repository publishes.
+    ChecksumMismatch {
+        url: String,
+        algorithm: &'static str,
+        expected: String,
+        actual: String,
+    },
+    /// The local repository could not be written.
+    Local { path: PathBuf, source: io::Error },
+}
+
+impl fmt::Display for RepositoryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RepositoryError::NotFound { artifact, tried } => {
+                write!(f, "{artifact} was not found in any repository; tried:")?;
+                for t in tried {
+                    write!(f, "\n  - {t}\n      {}", t.url)?;
+                }
+                write!(
+                    f,
+                    "\n  fix: check the coordinate (groupId, artifactId, version, type, classifier) for typos, \
+                     or declare the repository that hosts it in the pom's <repositories>"
+                )
+            }
+            RepositoryError::Unreachable {
+                artifact,
+                tried,
+                local,
+            } => {
+                let mut failed: Vec<&str> = Vec::new();
+                for t in tried.iter().filter(|t| !matches!(t.outcome, Outcome::NotFound(_))) {
+                    let id = t.repository.split(' ').next().unwrap_or(&t.repository);
+                    if !failed.contains(&id) {
+                        failed.push(id);
+                    }
+                }
+                let others = if tried.iter().any(|t| matches!(t.outcome, Outcome::NotFound(_))) {
+                    "no repository that answered has it, and "
+                } else {
+                    ""
+                };
+                write!(
+                    f,
+                    "cannot download {artifact}: {others}{} `{}` could not be used; tried:",
+                    if failed.len() == 1 { "repository" } else { "repositories" },
+                    failed.join("`, `")
+                )?;
+                for t in tried {
+                    write!(f, "\n  - {t}\n      {}", t.url)?;
+                }
+                write!(
+                    f,
+                    "\n  fix: check the network connection and proxy settings (HTTPS_PROXY), or the mirror in settings.xml; \
+                     if the local repository ({}) already holds every dependency, run with --offline",
+                    local.display()
+                )
+            }
+            RepositoryError::Offline { artifact, path } => write!(
+                f,
+                "{artifact} is not in the local repository, and offline mode forbids downloading it\n  \
+                 expected at: {}\n  \
+                 fix: run once without --offline (and without <offline>true</offline> in settings.xml) to download it",
+                path.display()
+            ),
+            RepositoryError::ChecksumMismatch {
+                url,
+                algorithm,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "checksum mismatch for {url}: the repository's {algorithm} is {expected}, the downloaded file's is {actual}; \
+                 nothing was stored in the local repository\n  \
+                 fix: retry later; if it persists, the repository (or a proxy on the way) serves a corrupt file: report it to its owner"
+            ),
+            RepositoryError::Local { path, source } => write!(
+                f,
+                "cannot write {} in the local repository: {source}\n  \
+                 fix: check that the directory is writable and the disk has room (or choose another with --maven-repo-local)",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RepositoryError {}
+
+/// State shared by the clones of one `RepositorySystem`: the HTTP agent (connection pool) and
+/// the repositories found unreachable in this run (not asked again).
+struct Session {
+    agent: ureq::Agent,
+    unreachable: Mutex<HashMap<String, String>>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session").finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    fn new() -> Self {
+        let config = ureq::Agent::config_builder()
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_per_read(Some(READ_TIMEOUT))
+            .timeout_recv_response(Some(READ_TIMEOUT))
+            .http_status_as_error(false)
+            // The operating system's trust store (as curl and the JDK use it): corporate
+            // TLS-inspecting proxies install their CA there, not in Mozilla's bundle.
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                    .build(),
+            )
+            .user_agent(concat!("stormpack/", env!("CARGO_PKG_VERSION")))
+            .build();
+        Session {
+            agent: config.into(),
+            unreachable: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -26,19 +293,1073 @@ impl RemoteRepository {
 #[derive(Debug, Clone)]
 pub struct RepositorySystem {
     pub local: PathBuf,
+    /// The system repositories, asked after the pom-declared ones (Maven Central by default,
+    /// as the super POM declares it).
     pub remotes: Vec<RemoteRepository>,
     pub offline: bool,
+    /// settings.xml mirrors, in declaration order (Maven 3.8's http blocker is applied after
+    /// them).
+    pub mirrors: Vec<Mirror>,
+    session: Arc<Session>,
+}
+
+/// Result of one transfer from one repository.
+enum Transfer {
+    Stored,
+    NotFound(String),
+}
+
+/// A failed transfer: whether retrying may help, and what to tell the user.
+struct TransferError {
+    transient: bool,
+    /// The repository could not be reached at all (connection-level): skip it from now on.
+    connection: bool,
+    message: String,
+}
+
+/// A failure that stops the whole fetch (not just this repository).
+enum Fatal {
+    Repository(RepositoryError),
+}
+
+enum Opened {
+    Body {
+        reader: Box<dyn Read + Send>,
+        length: Option<u64>,
+    },
+    NotFound(String),
 }
 
 impl RepositorySystem {
+    /// A repository system over `local` with `remotes` (normally `[central]`) and no mirrors.
+    pub fn new(local: PathBuf, remotes: Vec<RemoteRepository>, offline: bool) -> Self {
+        RepositorySystem {
+            local,
+            remotes,
+            offline,
+            mirrors: Vec::new(),
+            session: Arc::new(Session::new()),
+        }
+    }
+
+    /// Builds the repository system a command uses: settings.xml from `settings` (which must
+    /// exist) else `~/.m2/settings.xml` when present, over the Maven installation's global
+    /// settings (see [`Settings::load`]); the local repository from
+    /// `maven_repo_local`, else settings' `<localRepository>`, else `~/.m2/repository`; offline
+    /// when asked or when settings say so; Maven Central (or `$STORMPACK_MAVEN_CENTRAL`).
+    pub fn from_environment(
+        maven_repo_local: Option<&Path>,
+        settings: Option<&Path>,
+        offline: bool,
+    ) -> anyhow::Result<Self> {
+        let home = settings::home_dir();
+        let settings = Settings::load(settings)?;
+        let local = match (maven_repo_local, &settings.local_repository) {
+            (Some(dir), _) => dir.to_path_buf(),
+            (None, Some(dir)) => dir.clone(),
+            (None, None) => match &home {
+                Some(h) => h.join(".m2").join("repository"),
+                None => anyhow::bail!(
+                    "cannot find the local Maven repository: $HOME is not set\n  \
+                     fix: set HOME, or pass --maven-repo-local DIR"
+                ),
+            },
+        };
+        let local = if local.is_absolute() {
+            local
+        } else {
+            std::env::current_dir()
+                .context("cannot read the current directory")?
+                .join(local)
+        };
+        let central = match std::env::var(CENTRAL_URL_ENV) {
+            Ok(url) if !url.trim().is_empty() => RemoteRepository::new("central", url.trim()),
+            _ => RemoteRepository::central(),
+        };
+        let mut system = RepositorySystem::new(local, vec![central], offline || settings.offline);
+        system.mirrors = settings.mirrors;
+        Ok(system)
+    }
+
+    /// Where `artifact` lives (or would live) in the local repository.
+    pub fn local_path(&self, artifact: &Artifact) -> PathBuf {
+        self.local.join(artifact.repository_path())
+    }
+
+    /// The repositories asked, in order, for a pom that declares `extra`: `extra` first, then
+    /// the system ones (central last, as it comes from the super POM), first id wins; each
+    /// replaced by its settings.xml mirror; mirrors serving several repositories asked once.
+    pub fn repositories(&self, extra: &[RemoteRepository]) -> Vec<EffectiveRepository> {
+        let declared = aggregate_repositories(extra, &self.remotes);
+        let blocker = [Mirror::default_http_blocker()];
+        let mut out: Vec<EffectiveRepository> = Vec::new();
+        for repo in declared {
+            let mirror = settings::select_mirror(&self.mirrors, &repo)
+                .or_else(|| settings::select_mirror(&blocker, &repo));
+            let effective = match mirror {
+                Some(m) => EffectiveRepository {
+                    repo: RemoteRepository::new(&m.id, &m.url),
+                    mirror_of: vec![repo.id.clone()],
+                    blocked: m.blocked,
+                },
+                None => EffectiveRepository {
+                    repo,
+                    mirror_of: Vec::new(),
+                    blocked: false,
+                },
+            };
+            match out.iter_mut().find(|e| e.repo.id == effective.repo.id) {
+                Some(existing) => existing.mirror_of.extend(effective.mirror_of),
+                None => out.push(effective),
+            }
+        }
+        out
+    }
+
     /// The local file for `artifact`, downloading it (verified) from the first remote that has
-    /// it when it is not in the local repository. `extra` are the repositories a pom declares.
+    /// it when it is not in the local repository. `extra` are the repositories a pom declares
+    /// (see [`RepositorySystem::repositories`] for the order).
     pub fn fetch(
         &self,
         artifact: &Artifact,
         extra: &[RemoteRepository],
     ) -> anyhow::Result<PathBuf> {
-        let _ = (artifact, extra);
-        anyhow::bail!("the repository client is not implemented yet")
+        let local = self.local_path(artifact);
+        if local.is_file() {
+            return Ok(local);
+        }
+        if self.offline {
+            return Err(RepositoryError::Offline {
+                artifact: artifact.to_string(),
+                path: local,
+            }
+            .into());
+        }
+        let rel = artifact.repository_path();
+        let mut tried = Vec::new();
+        let repos = self.repositories(extra);
+        if artifact.version.ends_with("-SNAPSHOT") {
+            if let Some(path) = self.fetch_snapshot(artifact, &repos, &local, &mut tried)? {
+                return Ok(path);
+            }
+        }
+        for repo in &repos {
+            match self.fetch_from(repo, &rel, &local, &mut tried) {
+                Ok(true) => return Ok(local),
+                Ok(false) => {}
+                Err(Fatal::Repository(e)) => return Err(e.into()),
+            }
+        }
+        let artifact = artifact.to_string();
+        let all_not_found = tried
+            .iter()
+            .all(|t| matches!(t.outcome, Outcome::NotFound(_)));
+        Err(if all_not_found {
+            RepositoryError::NotFound { artifact, tried }
+        } else {
+            RepositoryError::Unreachable {
+                artifact,
+                tried,
+                local: self.local.clone(),
+            }
+        }
+        .into())
     }
+
+    /// A `-SNAPSHOT` artifact from repositories that deploy unique (timestamped) snapshots:
+    /// each repository's `maven-metadata.xml` of the version names its newest build; the
+    /// newest across repositories is downloaded under its timestamped name and copied to the
+    /// `-SNAPSHOT` name, as Maven stores both. `Ok(None)` when no repository lists one.
+    fn fetch_snapshot(
+        &self,
+        artifact: &Artifact,
+        repos: &[EffectiveRepository],
+        local: &Path,
+        tried: &mut Vec<Attempt>,
+    ) -> anyhow::Result<Option<PathBuf>> {
+        let rel = artifact.repository_path();
+        let Some((dir_rel, _)) = rel.rsplit_once('/') else {
+            return Ok(None);
+        };
+        let mut best: Option<(SnapshotBuild, &EffectiveRepository)> = None;
+        for repo in repos {
+            let cached = self
+                .local
+                .join(dir_rel)
+                .join(format!("maven-metadata-{}.xml", repo.repo.id));
+            let mut meta_tried = Vec::new();
+            match self.fetch_from(
+                repo,
+                &format!("{dir_rel}/maven-metadata.xml"),
+                &cached,
+                &mut meta_tried,
+            ) {
+                Ok(true) => {}
+                Ok(false) => {
+                    tried.extend(
+                        meta_tried
+                            .into_iter()
+                            .filter(|t| !matches!(t.outcome, Outcome::NotFound(_))),
+                    );
+                    continue;
+                }
+                Err(Fatal::Repository(e)) => return Err(e.into()),
+            }
+            if let Some(build) = read_snapshot_build(&cached, artifact)? {
+                if best.as_ref().is_none_or(|(b, _)| build.newer_than(b)) {
+                    best = Some((build, repo));
+                }
+            }
+        }
+        let Some((build, repo)) = best else {
+            return Ok(None);
+        };
+        let classifier = artifact
+            .effective_classifier()
+            .map(|c| format!("-{c}"))
+            .unwrap_or_default();
+        let timestamped_rel = format!(
+            "{dir_rel}/{}-{}{classifier}.{}",
+            artifact.artifact_id,
+            build.value,
+            artifact.extension()
+        );
+        let timestamped = self.local.join(&timestamped_rel);
+        if !timestamped.is_file() {
+            match self.fetch_from(repo, &timestamped_rel, &timestamped, tried) {
+                Ok(true) => {}
+                Ok(false) => return Ok(None),
+                Err(Fatal::Repository(e)) => return Err(e.into()),
+            }
+        }
+        if timestamped != local {
+            copy_atomically(&timestamped, local)?;
+        }
+        Ok(Some(local.to_path_buf()))
+    }
+
+    /// Like [`RepositorySystem::fetch`], but `Ok(None)` when every repository answered that it
+    /// does not have the artifact (Maven carries on without a missing pom, for instance).
+    pub fn fetch_optional(
+        &self,
+        artifact: &Artifact,
+        extra: &[RemoteRepository],
+    ) -> anyhow::Result<Option<PathBuf>> {
+        match self.fetch(artifact, extra) {
+            Ok(path) => Ok(Some(path)),
+            Err(e) if matches!(e.downcast_ref(), Some(RepositoryError::NotFound { .. })) => {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Fetches many artifacts at once, downloading up to `PARALLEL_DOWNLOADS` at a time;
+    /// each request is an artifact and the repositories its pom context declares (as for
+    /// [`RepositorySystem::fetch`]). The paths come back in request order; the first error in
+    /// request order is returned after every download has finished or failed.
+    pub fn fetch_many(
+        &self,
+        requests: &[(Artifact, Vec<RemoteRepository>)],
+    ) -> anyhow::Result<Vec<PathBuf>> {
+        let next = AtomicUsize::new(0);
+        let results: Vec<Mutex<Option<anyhow::Result<PathBuf>>>> =
+            requests.iter().map(|_| Mutex::new(None)).collect();
+        let work = || loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some((artifact, extra)) = requests.get(i) else {
+                break;
+            };
+            let result = self.fetch(artifact, extra);
+            if let Ok(mut slot) = results[i].lock() {
+                *slot = Some(result);
+            }
+        };
+        let missing = requests
+            .iter()
+            .filter(|(a, _)| !self.local_path(a).is_file())
+            .count();
+        let threads = PARALLEL_DOWNLOADS.min(missing);
+        std::thread::scope(|scope| {
+            for _ in 1..threads {
+                scope.spawn(work);
+            }
+            work();
+        });
+        results
+            .into_iter()
+            .zip(requests)
+            .map(|(slot, (artifact, _))| {
+                slot.into_inner().ok().flatten().unwrap_or_else(|| {
+                    Err(anyhow::anyhow!("{artifact}: the download thread failed"))
+                })
+            })
+            .collect()
+    }
+
+    /// Every version of `group:artifact` the repositories list in their `maven-metadata.xml`
+    /// (each cached as `maven-metadata-<repoId>.xml`, refreshed daily as Maven does), plus
+    /// those in the local repository's `maven-metadata-local.xml`. Deduplicated, in the order
+    /// first seen (unsorted: order them with Maven's version comparison). Offline, only the
+    /// cached files are read.
+    pub fn metadata_versions(
+        &self,
+        group: &str,
+        artifact: &str,
+        extra: &[RemoteRepository],
+    ) -> anyhow::Result<Vec<String>> {
+        let dir_rel = format!("{}/{}", group.replace('.', "/"), artifact);
+        let dir = self.local.join(&dir_rel);
+        let coordinate = format!("{group}:{artifact}");
+        let mut versions: Vec<String> = Vec::new();
+        let mut seen_any = false;
+        let mut failures: Vec<Attempt> = Vec::new();
+        let add = |path: &Path, versions: &mut Vec<String>| -> anyhow::Result<()> {
+            for v in read_metadata_versions(path)? {
+                if !versions.contains(&v) {
+                    versions.push(v);
+                }
+            }
+            Ok(())
+        };
+        let local_metadata = dir.join("maven-metadata-local.xml");
+        if local_metadata.is_file() {
+            seen_any = true;
+            add(&local_metadata, &mut versions)?;
+        }
+        for repo in self.repositories(extra) {
+            let cached = dir.join(format!("maven-metadata-{}.xml", repo.repo.id));
+            let fresh = fs_err::metadata(&cached)
+                .ok()
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| SystemTime::now().duration_since(t).ok())
+                .is_some_and(|age| age < METADATA_MAX_AGE);
+            if self.offline || fresh {
+                if cached.is_file() {
+                    seen_any = true;
+                    add(&cached, &mut versions)?;
+                }
+                continue;
+            }
+            let rel = format!("{dir_rel}/maven-metadata.xml");
+            let mut tried = Vec::new();
+            match self.fetch_from(&repo, &rel, &cached, &mut tried) {
+                Ok(true) => {
+                    seen_any = true;
+                    add(&cached, &mut versions)?;
+                }
+                Ok(false) => {
+                    let failed: Vec<Attempt> = tried
+                        .into_iter()
+                        .filter(|t| !matches!(t.outcome, Outcome::NotFound(_)))
+                        .collect();
+                    if !failed.is_empty() && cached.is_file() {
+                        eprintln!(
+                            "warning: could not refresh {}; using the cached copy {}",
+                            repo.repo.file_url(&rel),
+                            cached.display()
+                        );
+                        seen_any = true;
+                        add(&cached, &mut versions)?;
+                    } else {
+                        failures.extend(failed);
+                    }
+                }
+                Err(Fatal::Repository(e)) => return Err(e.into()),
+            }
+        }
+        if self.offline && !seen_any {
+            return Err(RepositoryError::Offline {
+                artifact: format!("the version list (maven-metadata.xml) of {coordinate}"),
+                path: dir.join("maven-metadata-<repository id>.xml"),
+            }
+            .into());
+        }
+        if versions.is_empty() && !failures.is_empty() {
+            return Err(RepositoryError::Unreachable {
+                artifact: format!("the version list (maven-metadata.xml) of {coordinate}"),
+                tried: failures,
+                local: self.local.clone(),
+            }
+            .into());
+        }
+        for f in &failures {
+            eprintln!("warning: version list of {coordinate}: {f}");
+        }
+        Ok(versions)
+    }
+
+    /// Downloads `rel` from one repository into `dest`. `Ok(true)` when stored, `Ok(false)`
+    /// when this repository cannot provide it (the reason is pushed onto `tried`).
+    fn fetch_from(
+        &self,
+        repo: &EffectiveRepository,
+        rel: &str,
+        dest: &Path,
+        tried: &mut Vec<Attempt>,
+    ) -> Result<bool, Fatal> {
+        let url = repo.repo.file_url(rel);
+        let mut note = |outcome: Outcome| {
+            tried.push(Attempt {
+                repository: repo.to_string(),
+                url: url.clone(),
+                outcome,
+            })
+        };
+        if repo.blocked {
+            note(Outcome::Blocked(format!(
+                "mirror `{}` blocks it (Maven 3.8+ blocks plain-http repositories on other hosts)",
+                repo.repo.id
+            )));
+            return Ok(false);
+        }
+        let known_dead = self
+            .session
+            .unreachable
+            .lock()
+            .ok()
+            .and_then(|dead| dead.get(&repo.repo.url).cloned());
+        if let Some(reason) = known_dead {
+            note(Outcome::Failed(format!(
+                "unreachable earlier in this run: {reason}"
+            )));
+            return Ok(false);
+        }
+        match self.transfer(&url, dest) {
+            Ok(Transfer::Stored) => Ok(true),
+            Ok(Transfer::NotFound(why)) => {
+                note(Outcome::NotFound(why));
+                Ok(false)
+            }
+            Err(Ok(e)) => {
+                if e.connection {
+                    if let Ok(mut dead) = self.session.unreachable.lock() {
+                        dead.insert(repo.repo.url.clone(), e.message.clone());
+                    }
+                }
+                note(Outcome::Failed(e.message));
+                Ok(false)
+            }
+            Err(Err(fatal)) => Err(fatal),
+        }
+    }
+
+    /// Downloads `url` to a temp file beside `dest`, retrying transient failures, verifies the
+    /// published checksums, and renames it into place.
+    fn transfer(&self, url: &str, dest: &Path) -> Result<Transfer, Result<TransferError, Fatal>> {
+        std::thread::scope(|scope| {
+            // Over HTTP every request costs a round trip, and most repositories answer 404 for
+            // .sha256/.sha512: the checksum files are asked for while the artifact downloads.
+            let prefetch: Vec<_> = if url.starts_with("file:") {
+                Vec::new()
+            } else {
+                CHECKSUMS
+                    .iter()
+                    .map(|(_, ext)| {
+                        let checksum_url = format!("{url}.{ext}");
+                        scope.spawn(move || self.get_small(&checksum_url))
+                    })
+                    .collect()
+            };
+            let mut attempt = 1;
+            let (temp, digests) = loop {
+                match self.download_once(url, dest) {
+                    Ok(Ok(done)) => break done,
+                    Ok(Err(why)) => return Ok(Transfer::NotFound(why)),
+                    Err(Err(fatal)) => return Err(Err(fatal)),
+                    Err(Ok(e)) if e.transient && attempt < ATTEMPTS => {
+                        let wait = Duration::from_millis(500 * 3u64.pow(attempt - 1));
+                        eprintln!(
+                            "warning: {url}: {}; retrying in {:.1}s (attempt {} of {ATTEMPTS})",
+                            e.message,
+                            wait.as_secs_f64(),
+                            attempt + 1
+                        );
+                        std::thread::sleep(wait);
+                        attempt += 1;
+                    }
+                    Err(Ok(e)) => return Err(Ok(e)),
+                }
+            };
+            let mut published = Vec::with_capacity(CHECKSUMS.len());
+            if prefetch.is_empty() {
+                for (_, ext) in CHECKSUMS {
+                    published.push(self.get_small(&format!("{url}.{ext}"))?);
+                }
+            } else {
+                for handle in prefetch {
+                    let text = handle.join().unwrap_or_else(|_| {
+                        Err(Ok(TransferError {
+                            transient: false,
+                            connection: false,
+                            message: "the checksum download thread panicked".to_string(),
+                        }))
+                    })?;
+                    published.push(text);
+                }
+            }
+            let verified = verify_checksums(url, &digests, &published)?;
+            if !verified {
+                eprintln!(
+                    "warning: {url}: the repository publishes no checksum (.sha1, .sha256, .sha512); stored unverified"
+                );
+            }
+            temp.persist(dest).map_err(|e| {
+                Err(Fatal::Repository(RepositoryError::Local {
+                    path: dest.to_path_buf(),
+                    source: e.error,
+                }))
+            })?;
+            Ok(Transfer::Stored)
+        })
+    }
+
+    /// One download attempt: `Ok(Err(why))` when the repository does not have it.
+    #[allow(clippy::type_complexity)]
+    fn download_once(
+        &self,
+        url: &str,
+        dest: &Path,
+    ) -> Result<Result<(tempfile::NamedTempFile, Digests), String>, Result<TransferError, Fatal>>
+    {
+        let (mut reader, length) = match self.open(url).map_err(Ok)? {
+            Opened::NotFound(why) => return Ok(Err(why)),
+            Opened::Body { reader, length } => (reader, length),
+        };
+        let local_error = |path: &Path, source: io::Error| {
+            Err(Fatal::Repository(RepositoryError::Local {
+                path: path.to_path_buf(),
+                source,
+            }))
+        };
+        let dir = dest.parent().unwrap_or(Path::new("."));
+        fs_err::create_dir_all(dir).map_err(|e| local_error(dir, e))?;
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut temp = shared_temp_file(&format!(".{name}."), ".stormpack-part")
+            .tempfile_in(dir)
+            .map_err(|e| local_error(dir, e))?;
+        let mut digests = Digests::default();
+        let mut progress = Progress::new(url, length);
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut received: u64 = 0;
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let of = length.map(|l| format!(" of {l}")).unwrap_or_default();
+                    return Err(Ok(TransferError {
+                        transient: true,
+                        connection: false,
+                        message: format!(
+                            "download truncated: received {received}{of} bytes ({})",
+                            describe_io(&e)
+                        ),
+                    }));
+                }
+            };
+            digests.update(&buf[..n]);
+            temp.write_all(&buf[..n])
+                .map_err(|e| local_error(temp.path(), e))?;
+            received += n as u64;
+            progress.update(received);
+        }
+        if let Some(expected) = length {
+            if received != expected {
+                progress.finish(false);
+                return Err(Ok(TransferError {
+                    transient: true,
+                    connection: false,
+                    message: format!("download truncated: received {received} of {expected} bytes"),
+                }));
+            }
+        }
+        progress.finish(true);
+        temp.as_file()
+            .sync_all()
+            .map_err(|e| local_error(temp.path(), e))?;
+        Ok(Ok((temp, digests)))
+    }
+
+    /// A small text file (a checksum), retrying transient failures; `None` when not published.
+    fn get_small(&self, url: &str) -> Result<Option<String>, Result<TransferError, Fatal>> {
+        let mut attempt = 1;
+        loop {
+            let result = self.open(url).and_then(|opened| match opened {
+                Opened::NotFound(_) => Ok(None),
+                Opened::Body { reader, .. } => {
+                    let mut text = String::new();
+                    reader
+                        .take(64 * 1024)
+                        .read_to_string(&mut text)
+                        .map(|_| Some(text))
+                        .map_err(|e| TransferError {
+                            transient: true,
+                            connection: false,
+                            message: format!("reading {url}: {}", describe_io(&e)),
+                        })
+                }
+            });
+            match result {
+                Ok(text) => return Ok(text),
+                Err(e) if e.transient && attempt < ATTEMPTS => {
+                    std::thread::sleep(Duration::from_millis(500 * 3u64.pow(attempt - 1)));
+                    attempt += 1;
+                }
+                Err(e) => return Err(Ok(e)),
+            }
+        }
+    }
+
+    /// Opens `url` (`file://` or `http(s)://`) for reading.
+    fn open(&self, url: &str) -> Result<Opened, TransferError> {
+        if let Some(path) = file_url_path(url) {
+            if !path.is_file() {
+                return Ok(Opened::NotFound("no such file".to_string()));
+            }
+            return match fs_err::File::open(&path) {
+                Ok(file) => {
+                    let length = file.metadata().ok().map(|m| m.len());
+                    Ok(Opened::Body {
+                        reader: Box::new(file.into_parts().0),
+                        length,
+                    })
+                }
+                Err(e) => Err(TransferError {
+                    transient: false,
+                    connection: false,
+                    message: e.to_string(),
+                }),
+            };
+        }
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(TransferError {
+                transient: false,
+                connection: true,
+                message: format!(
+                    "unsupported repository URL scheme in {url} (stormpack speaks https://, http:// and file://)"
+                ),
+            });
+        }
+        let response = self
+            .session
+            .agent
+            .get(url)
+            .call()
+            .map_err(|e| describe_ureq(&e))?;
+        let status = response.status().as_u16();
+        match status {
+            200..=299 => {
+                let body = response.into_body();
+                let length = body.content_length();
+                Ok(Opened::Body {
+                    reader: Box::new(body.into_reader()),
+                    length,
+                })
+            }
+            404 | 410 => {
+                // Drain the (small) error page so the connection goes back to the pool.
+                let mut body = response.into_body();
+                let _ = io::copy(&mut body.as_reader().take(64 * 1024), &mut io::sink());
+                Ok(Opened::NotFound(format!("HTTP {status}")))
+            }
+            401 | 403 => Err(TransferError {
+                transient: false,
+                connection: false,
+                message: format!(
+                    "access denied (HTTP {status}); the repository wants credentials, which stormpack does not send \
+                     (use a mirror that needs none, or download the artifact once with mvn)"
+                ),
+            }),
+            408 | 429 | 500..=599 => Err(TransferError {
+                transient: true,
+                connection: false,
+                message: format!("the server answered HTTP {status}"),
+            }),
+            _ => Err(TransferError {
+                transient: false,
+                connection: false,
+                message: format!("unexpected HTTP {status}"),
+            }),
+        }
+    }
+}
+
+/// Checks the downloaded file's digests against the published checksum files (`published[i]`
+/// is the text for `CHECKSUMS[i]`, `None` when not published); `Ok(false)` if none is. A
+/// mismatch is fatal.
+fn verify_checksums(
+    url: &str,
+    digests: &Digests,
+    published: &[Option<String>],
+) -> Result<bool, Result<TransferError, Fatal>> {
+    let mut any = false;
+    for (((algorithm, extension), actual), text) in
+        CHECKSUMS.iter().zip(digests.hex()).zip(published)
+    {
+        let Some(text) = text else {
+            continue;
+        };
+        let expected = parse_checksum(text, actual.len()).unwrap_or_else(|| {
+            format!("unreadable ({url}.{extension} holds no {algorithm} digest)")
+        });
+        if expected != actual {
+            return Err(Err(Fatal::Repository(RepositoryError::ChecksumMismatch {
+                url: url.to_string(),
+                algorithm,
+                expected,
+                actual,
+            })));
+        }
+        any = true;
+    }
+    Ok(any)
+}
+
+/// The local path of a `file:` URL (`file:///abs`, `file:/abs`, `file://localhost/abs`).
+fn file_url_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("file:")?;
+    let rest = rest
+        .strip_prefix("//localhost")
+        .or_else(|| rest.strip_prefix("//"))
+        .unwrap_or(rest);
+    Some(PathBuf::from(percent_decode(rest)))
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 3 <= bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn describe_io(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::TimedOut => format!("timed out ({e})"),
+        io::ErrorKind::UnexpectedEof => "the connection closed early".to_string(),
+        io::ErrorKind::ConnectionReset => "the connection was reset".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+fn describe_ureq(e: &ureq::Error) -> TransferError {
+    let (transient, connection, message) = match e {
+        ureq::Error::Io(io) => match io.kind() {
+            io::ErrorKind::ConnectionRefused => (false, true, "connection refused".to_string()),
+            io::ErrorKind::TimedOut => (true, true, format!("timed out ({io})")),
+            io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => {
+                (true, false, describe_io(io))
+            }
+            io::ErrorKind::UnexpectedEof | io::ErrorKind::BrokenPipe => {
+                (true, false, describe_io(io))
+            }
+            _ => (false, true, io.to_string()),
+        },
+        ureq::Error::Timeout(t) => (
+            true,
+            true,
+            format!(
+                "timed out ({t}; limits: connect {}s, read {}s)",
+                CONNECT_TIMEOUT.as_secs(),
+                READ_TIMEOUT.as_secs()
+            ),
+        ),
+        ureq::Error::HostNotFound => (
+            false,
+            true,
+            "host not found (DNS lookup failed)".to_string(),
+        ),
+        ureq::Error::ConnectionFailed => (false, true, "connection failed".to_string()),
+        ureq::Error::Tls(m) => (false, true, format!("TLS error: {m}")),
+        ureq::Error::Protocol(p) => (true, false, format!("HTTP protocol error: {p}")),
+        other => (false, false, other.to_string()),
+    };
+    TransferError {
+        transient,
+        connection,
+        message,
+    }
+}
+
+/// The digest a checksum file holds: the first whitespace-separated hex token of the right
+/// length (plain `hex`, `hex  filename`, or BSD `SHA1 (file) = hex`).
+fn parse_checksum(text: &str, hex_len: usize) -> Option<String> {
+    text.split(|c: char| c.is_whitespace() || c == '=')
+        .find(|t| t.len() == hex_len && t.chars().all(|c| c.is_ascii_hexdigit()))
+        .map(str::to_ascii_lowercase)
+}
+
+/// The digests of a download, computed while it streams.
+#[derive(Default)]
+struct Digests {
+    sha1: Sha1,
+    sha256: Sha256,
+    sha512: Sha512,
+}
+
+impl Digests {
+    fn update(&mut self, bytes: &[u8]) {
+        self.sha1.update(bytes);
+        self.sha256.update(bytes);
+        self.sha512.update(bytes);
+    }
+
+    /// The hex digests, in the order of [`CHECKSUMS`].
+    fn hex(&self) -> [String; 3] {
+        [
+            hex::encode(self.sha512.clone().finalize()),
+            hex::encode(self.sha256.clone().finalize()),
+            hex::encode(self.sha1.clone().finalize()),
+        ]
+    }
+}
+
+/// Whether a progress line is being redrawn on the terminal (one at a time: parallel
+/// downloads print single lines instead).
+static PROGRESS_LINE_BUSY: AtomicBool = AtomicBool::new(false);
+
+/// A progress line on stderr for downloads over 1 MiB: redrawn in place (carriage return) on
+/// a terminal, a single line otherwise.
+struct Progress {
+    label: String,
+    total: Option<u64>,
+    state: ProgressState,
+    last_draw: Instant,
+    received: u64,
+}
+
+#[derive(PartialEq, Eq)]
+enum ProgressState {
+    Hidden,
+    /// Printed once (not a terminal, or another download owns the line).
+    Line,
+    /// Redrawn in place; this download owns `PROGRESS_LINE_BUSY`.
+    Redraw,
+}
+
+impl Progress {
+    fn new(url: &str, total: Option<u64>) -> Self {
+        Progress {
+            label: url.rsplit('/').next().unwrap_or(url).to_string(),
+            total,
+            state: ProgressState::Hidden,
+            last_draw: Instant::now(),
+            received: 0,
+        }
+    }
+
+    fn update(&mut self, received: u64) {
+        self.received = received;
+        match self.state {
+            ProgressState::Line => {}
+            ProgressState::Hidden => {
+                if self.total.unwrap_or(received) <= PROGRESS_THRESHOLD {
+                    return;
+                }
+                let tty = io::stderr().is_terminal()
+                    && PROGRESS_LINE_BUSY
+                        .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                        .is_ok();
+                if tty {
+                    self.state = ProgressState::Redraw;
+                    self.draw(received);
+                } else {
+                    self.state = ProgressState::Line;
+                    eprintln!(
+                        "Downloading {} ({})",
+                        self.label,
+                        mib_text(self.total.unwrap_or(received))
+                    );
+                }
+            }
+            ProgressState::Redraw => {
+                if self.last_draw.elapsed() >= Duration::from_millis(200) {
+                    self.draw(received);
+                }
+            }
+        }
+    }
+
+    fn draw(&mut self, received: u64) {
+        self.last_draw = Instant::now();
+        let total = self
+            .total
+            .map(|t| format!("/{}", mib_text(t)))
+            .unwrap_or_default();
+        eprint!("\rDownloading {} {}{total}", self.label, mib_text(received));
+        let _ = io::stderr().flush();
+    }
+
+    /// Ends the line (`done` after a complete download).
+    fn finish(&mut self, done: bool) {
+        if self.state == ProgressState::Redraw {
+            if done {
+                self.draw(self.received);
+            }
+            eprintln!("{}", if done { " done" } else { " failed" });
+            PROGRESS_LINE_BUSY.store(false, Ordering::Release);
+            self.state = ProgressState::Line;
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish(false);
+    }
+}
+
+fn mib_text(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// One deployed build of a snapshot: `1.0-20240101.120000-3` (or the version itself for a
+/// non-unique snapshot).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SnapshotBuild {
+    value: String,
+    timestamp: String,
+    build_number: u64,
+}
+
+impl SnapshotBuild {
+    fn newer_than(&self, other: &SnapshotBuild) -> bool {
+        (&self.timestamp, self.build_number) > (&other.timestamp, other.build_number)
+    }
+}
+
+/// The newest build of `artifact` (matching its extension and classifier) that a version's
+/// maven-metadata.xml lists: `<snapshotVersions>` (Maven 3), else `<snapshot>` (Maven 2).
+fn read_snapshot_build(path: &Path, artifact: &Artifact) -> anyhow::Result<Option<SnapshotBuild>> {
+    let text = fs_err::read_to_string(path)?;
+    let root = XmlElement::parse(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: malformed maven-metadata.xml: {}\n  fix: delete the file; stormpack downloads it again",
+            path.display(),
+            e.line,
+            e.column,
+            e.message
+        )
+    })?;
+    let Some(versioning) = root.child("versioning") else {
+        return Ok(None);
+    };
+    let base = artifact.version.trim_end_matches("-SNAPSHOT");
+    let parse_value = |value: &str| -> SnapshotBuild {
+        let suffix = value
+            .strip_prefix(base)
+            .unwrap_or(value)
+            .trim_start_matches('-');
+        let (timestamp, build) = suffix.rsplit_once('-').unwrap_or((suffix, "0"));
+        SnapshotBuild {
+            value: value.to_string(),
+            timestamp: timestamp.to_string(),
+            build_number: build.parse().unwrap_or(0),
+        }
+    };
+    let classifier = artifact.effective_classifier().unwrap_or("");
+    if let Some(list) = versioning.child("snapshotVersions") {
+        let found = list
+            .children
+            .iter()
+            .filter(|v| v.name == "snapshotVersion")
+            .find(|v| {
+                v.child_text("extension").unwrap_or("") == artifact.extension()
+                    && v.child_text("classifier").unwrap_or("") == classifier
+            })
+            .and_then(|v| v.child_text("value"))
+            .filter(|v| !v.is_empty());
+        if let Some(value) = found {
+            return Ok(Some(parse_value(value)));
+        }
+    }
+    if let Some(snapshot) = versioning.child("snapshot") {
+        if snapshot.child_text("localCopy") == Some("true") {
+            return Ok(Some(parse_value(&artifact.version)));
+        }
+        if let (Some(ts), Some(bn)) = (
+            snapshot.child_text("timestamp"),
+            snapshot.child_text("buildNumber"),
+        ) {
+            return Ok(Some(parse_value(&format!("{base}-{ts}-{bn}"))));
+        }
+    }
+    Ok(None)
+}
+
+/// A temp-file builder for files that end up shared (the local repository, the lockfile):
+/// created with mode 0666 less the umask, as Maven's and every other tool's files are, not
+/// tempfile's private 0600.
+pub(crate) fn shared_temp_file<'a>(prefix: &'a str, suffix: &'a str) -> tempfile::Builder<'a, 'a> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix).suffix(suffix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder
+}
+
+/// Copies `from` to `to` through a temp file beside `to` and a rename.
+fn copy_atomically(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let dir = to.parent().unwrap_or(Path::new("."));
+    let copy = || -> io::Result<()> {
+        let mut temp = shared_temp_file(".stormpack-copy.", "").tempfile_in(dir)?;
+        io::copy(&mut std::fs::File::open(from)?, temp.as_file_mut())?;
+        temp.as_file().sync_all()?;
+        temp.persist(to).map_err(|e| e.error)?;
+        Ok(())
+    };
+    copy().map_err(|source| {
+        RepositoryError::Local {
+            path: to.to_path_buf(),
+            source,
+        }
+        .into()
+    })
+}
+
+/// The `<versioning><versions><version>` list of a maven-metadata.xml file.
+fn read_metadata_versions(path: &Path) -> anyhow::Result<Vec<String>> {
+    let text = fs_err::read_to_string(path)?;
+    let root = XmlElement::parse(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: malformed maven-metadata.xml: {}\n  fix: delete the file; stormpack downloads it again",
+            path.display(),
+            e.line,
+            e.column,
+            e.message
+        )
+    })?;
+    let mut versions = Vec::new();
+    if let Some(list) = root.child("versioning").and_then(|v| v.child("versions")) {
+        for v in list.children.iter().filter(|c| c.name == "version") {
+            if !v.text.is_empty() && !versions.contains(&v.text) {
+                versions.push(v.text.clone());
+            }
+        }
+    }
+    if versions.is_empty() {
+        if let Some(v) = root.child_text("version").filter(|v| !v.is_empty()) {
+            versions.push(v.to_string());
+        }
+    }
+    Ok(versions)
 }

@@ -1,9 +1,32 @@
 //! Dependency resolution with Maven's semantics: transitive closure, nearest-wins mediation,
 //! scope propagation, optional and excluded dependencies, dependencyManagement (with BOMs),
 //! ranges. The result is in Maven's classpath order.
+//!
+//! This follows Maven 3.8 (maven-resolver 1.6) as configured by Maven itself:
+//! - collection: breadth first, so the first node of a `group:artifact:extension:classifier`
+//!   reached is the nearest one (declaration order breaking ties); only that node's dependencies
+//!   are followed (later ones lose and are dropped, as `ConflictResolver` removes losers);
+//! - selection of a transitive dependency looks at its declaration *before* management: declared
+//!   `test`/`provided`/`optional` dependencies of dependencies are not followed; exclusions
+//!   (with `*`) accumulate down the path;
+//! - management: only the root's `<dependencyManagement>` applies to transitive dependencies
+//!   (`ClassicDependencyManager`: version, scope, optional, exclusions added); a dependency pom's
+//!   own management only shaped its own dependency list when its model was built;
+//! - scopes (`JavaScopeDeriver`/`JavaScopeSelector`): a direct declaration decides its
+//!   artifact's scope; otherwise the widest scope among every path that reached the artifact,
+//!   each derived from its parent's final scope;
+//! - the classpath is the preorder of the resolved tree.
 
-use super::coord::{Artifact, Dependency, Scope};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use anyhow::Context;
+
+use super::coord::{Artifact, Dependency, Exclusion, Scope};
+use super::model::{fetch_file, EffectiveModel, ModelBuilder, ModelError};
 use super::repository::{RemoteRepository, RepositorySystem};
+use super::version::{Version, VersionRange};
 
 /// What to resolve: a root (the project, or a synthesized one for Rust-first projects).
 #[derive(Debug, Clone)]
@@ -30,6 +53,10 @@ pub struct ResolvedArtifact {
 pub struct Resolution {
     /// In Maven's classpath order (what `mvn dependency:list` orders by is not this; see `deps`).
     pub artifacts: Vec<ResolvedArtifact>,
+    /// For each of `artifacts`, the index of its parent in the resolved tree (`None`: direct).
+    pub parents: Vec<Option<usize>>,
+    /// What Maven would warn about (missing or invalid dependency poms), once each.
+    pub warnings: Vec<String>,
 }
 
 impl Resolution {
@@ -39,7 +66,553 @@ impl Resolution {
     }
 }
 
+/// What the root's dependencyManagement says about one key.
+#[derive(Debug, Clone)]
+struct Managed {
+    version: Option<String>,
+    scope: Option<Scope>,
+    optional: Option<bool>,
+    exclusions: Vec<Exclusion>,
+    system_path: Option<String>,
+}
+
+/// One node of the dependency tree as collected.
+#[derive(Debug)]
+struct Node {
+    artifact: Artifact,
+    /// The declared (or managed) scope at this position.
+    scope: Scope,
+    optional: bool,
+    depth: usize,
+    parent: Option<usize>,
+    /// Exclusions in force for this node's dependencies (the path's and its own).
+    exclusions: Rc<Vec<Exclusion>>,
+    key: String,
+    system_path: Option<String>,
+    /// Winner children, in declaration order.
+    children: Vec<usize>,
+}
+
+/// `group:artifact:extension:classifier`: what mediation and management key on.
+fn conflict_key(a: &Artifact) -> String {
+    format!(
+        "{}:{}:{}:{}",
+        a.group_id,
+        a.artifact_id,
+        a.extension(),
+        a.effective_classifier().unwrap_or("")
+    )
+}
+
 pub fn resolve(request: &ResolveRequest, repos: &RepositorySystem) -> anyhow::Result<Resolution> {
-    let _ = (request, repos);
-    anyhow::bail!("dependency resolution is not implemented yet")
+    let mut resolver = Resolver {
+        builder: ModelBuilder::new(repos),
+        repos,
+        repositories: request.repositories.clone(),
+        nodes: Vec::new(),
+        winners: HashMap::new(),
+        items: HashMap::new(),
+        key_order: Vec::new(),
+        warnings: Vec::new(),
+        managed: HashMap::new(),
+    };
+    for m in &request.dependency_management {
+        resolver
+            .managed
+            .entry(conflict_key(&m.artifact))
+            .or_insert_with(|| Managed {
+                version: Some(m.artifact.version.clone()).filter(|v| !v.is_empty()),
+                scope: m.scope,
+                optional: m.optional.then_some(true),
+                exclusions: m.exclusions.clone(),
+                system_path: m.system_path.clone(),
+            });
+    }
+    resolver.collect(request)?;
+    resolver.finish()
+}
+
+struct Resolver<'a> {
+    builder: ModelBuilder<'a>,
+    repos: &'a RepositorySystem,
+    /// The request's repositories plus every repository a visited pom declares.
+    repositories: Vec<RemoteRepository>,
+    nodes: Vec<Node>,
+    /// Conflict key -> winning node.
+    winners: HashMap<String, usize>,
+    /// Conflict key -> every node with that key whose parent is a winner (or the root).
+    items: HashMap<String, Vec<usize>>,
+    /// Keys in the order their winner was found.
+    key_order: Vec<String>,
+    warnings: Vec<String>,
+    managed: HashMap<String, Managed>,
+}
+
+impl Resolver<'_> {
+    fn collect(&mut self, request: &ResolveRequest) -> anyhow::Result<()> {
+        let mut queue: VecDeque<usize> = VecDeque::new();
+        let none: Rc<Vec<Exclusion>> = Rc::new(Vec::new());
+        for dep in &request.dependencies {
+            if dep.scope == Some(Scope::Import) {
+                continue;
+            }
+            let dep = dep.clone();
+            if let Some(i) = self.add_node(dep, None, &none)? {
+                queue.push_back(i);
+            }
+        }
+        while let Some(i) = queue.pop_front() {
+            let children = self.dependencies_of(i)?;
+            let exclusions = self.nodes[i].exclusions.clone();
+            for dep in children {
+                // Selection sees the declaration as written, before management.
+                let declared = dep.scope.unwrap_or(Scope::Compile);
+                if matches!(declared, Scope::Test | Scope::Provided) || dep.optional {
+                    continue;
+                }
+                if exclusions.iter().any(|e| e.matches(&dep.artifact)) {
+                    continue;
+                }
+                if let Some(c) = self.add_node(dep, Some(i), &exclusions)? {
+                    queue.push_back(c);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Manage, resolve ranges and relocations, and record a node; `Some` when it wins (and so
+    /// is to be expanded).
+    fn add_node(
+        &mut self,
+        mut dep: Dependency,
+        parent: Option<usize>,
+        inherited: &Rc<Vec<Exclusion>>,
+    ) -> anyhow::Result<Option<usize>> {
+        let depth = parent.map_or(1, |p| self.nodes[p].depth + 1);
+        if depth >= 2 {
+            if let Some(m) = self.managed.get(&conflict_key(&dep.artifact)) {
+                if let Some(v) = &m.version {
+                    dep.artifact.version.clone_from(v);
+                }
+                if let Some(s) = m.scope {
+                    dep.scope = Some(s);
+                    if s != Scope::System {
+                        dep.system_path = None;
+                    }
+                }
+                if dep.scope == Some(Scope::System) && m.system_path.is_some() {
+                    dep.system_path.clone_from(&m.system_path);
+                }
+                if let Some(o) = m.optional {
+                    dep.optional = o;
+                }
+                for e in &m.exclusions {
+                    if !dep.exclusions.contains(e) {
+                        dep.exclusions.push(e.clone());
+                    }
+                }
+            }
+        }
+        if VersionRange::is_range(&dep.artifact.version) {
+            dep.artifact.version = self.select_from_range(&dep.artifact, parent)?;
+        }
+        let scope = dep.scope.unwrap_or(Scope::Compile);
+        if scope != Scope::System {
+            dep.artifact = self.relocate(dep.artifact)?;
+        }
+        let exclusions = if dep.exclusions.is_empty() {
+            inherited.clone()
+        } else {
+            let mut all = inherited.as_ref().clone();
+            all.extend(dep.exclusions.iter().cloned());
+            Rc::new(all)
+        };
+        let key = conflict_key(&dep.artifact);
+        let index = self.nodes.len();
+        self.nodes.push(Node {
+            artifact: dep.artifact,
+            scope,
+            optional: dep.optional,
+            depth,
+            parent,
+            exclusions,
+            key: key.clone(),
+            system_path: dep.system_path,
+            children: Vec::new(),
+        });
+        self.items.entry(key.clone()).or_default().push(index);
+        if self.winners.contains_key(&key) {
+            return Ok(None);
+        }
+        self.winners.insert(key.clone(), index);
+        self.key_order.push(key);
+        if let Some(p) = parent {
+            self.nodes[p].children.push(index);
+        }
+        Ok(Some(index))
+    }
+
+    /// The trail from the root's direct dependency to `node`, for messages.
+    fn trail(&self, node: Option<usize>) -> Vec<Artifact> {
+        let mut out = Vec::new();
+        let mut cur = node;
+        while let Some(i) = cur {
+            out.push(self.nodes[i].artifact.clone());
+            cur = self.nodes[i].parent;
+        }
+        out.reverse();
+        out
+    }
+
+    fn trail_text(&self, node: Option<usize>, last: &Artifact) -> String {
+        let mut parts: Vec<String> = self.trail(node).iter().map(ToString::to_string).collect();
+        parts.push(last.to_string());
+        parts.join(" -> ")
+    }
+
+    /// The highest available version inside a range (Maven picks it among the siblings the
+    /// range expands to).
+    fn select_from_range(
+        &mut self,
+        artifact: &Artifact,
+        parent: Option<usize>,
+    ) -> anyhow::Result<String> {
+        let range = VersionRange::parse(&artifact.version).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: invalid version range `{}`: {e}",
+                self.trail_text(parent, artifact),
+                artifact.version
+            )
+        })?;
+        let versions = available_versions(
+            self.repos,
+            &artifact.group_id,
+            &artifact.artifact_id,
+            &self.repositories,
+        )?;
+        versions
+            .iter()
+            .map(|v| Version::parse(v))
+            .filter(|v| range.contains(v))
+            .max()
+            .map(|v| v.as_str().to_string())
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{}: no version of {}:{} matches the range {} (available: {})\n  fix: widen the range or pin a version in <dependencyManagement>",
+                    self.trail_text(parent, artifact),
+                    artifact.group_id,
+                    artifact.artifact_id,
+                    artifact.version,
+                    if versions.is_empty() { "none".to_string() } else { versions.join(", ") }
+                )
+            })
+    }
+
+    /// Follow `<distributionManagement><relocation>` until it stops.
+    fn relocate(&mut self, mut artifact: Artifact) -> anyhow::Result<Artifact> {
+        for _ in 0..8 {
+            let Some(model) = self.model_of(&artifact, None)? else {
+                return Ok(artifact);
+            };
+            let Some(r) = &model.relocation else {
+                return Ok(artifact);
+            };
+            let mut next = artifact.clone();
+            if let Some(g) = r.group_id.as_ref().filter(|s| !s.is_empty()) {
+                next.group_id.clone_from(g);
+            }
+            if let Some(a) = r.artifact_id.as_ref().filter(|s| !s.is_empty()) {
+                next.artifact_id.clone_from(a);
+            }
+            if let Some(v) = r.version.as_ref().filter(|s| !s.is_empty()) {
+                next.version.clone_from(v);
+            }
+            if next == artifact {
+                return Ok(artifact);
+            }
+            artifact = next;
+        }
+        Ok(artifact)
+    }
+
+    /// The effective model of `artifact`'s pom; `None` (with a warning) when no repository has
+    /// the pom, as Maven carries on without dependency information.
+    fn model_of(
+        &mut self,
+        artifact: &Artifact,
+        node: Option<usize>,
+    ) -> anyhow::Result<Option<Rc<EffectiveModel>>> {
+        let pom = artifact.pom();
+        if fetch_pom_optional(self.repos, &pom, &self.repositories)?.is_none() {
+            let w = format!(
+                "the POM for {} is missing, no dependency information available",
+                Artifact {
+                    kind: artifact.kind.clone(),
+                    classifier: artifact.classifier.clone(),
+                    ..pom
+                }
+            );
+            if !self.warnings.contains(&w) {
+                self.warnings.push(w);
+            }
+            return Ok(None);
+        }
+        let mut chain = Vec::new();
+        let model = match self
+            .builder
+            .repository_model(&pom, &self.repositories, &mut chain)
+        {
+            Ok(m) => m,
+            Err(e) => {
+                let trail = self.trail_text(node, artifact);
+                if e.downcast_ref::<ModelError>().is_some() {
+                    return Err(e.context(format!("resolving {trail}")));
+                }
+                return Err(e.context(format!("reading the pom of {pom} (reached by {trail})")));
+            }
+        };
+        for r in &model.repositories {
+            if !self
+                .repositories
+                .iter()
+                .any(|x| x.id == r.id || x.url == r.url)
+            {
+                self.repositories.push(r.clone());
+            }
+        }
+        Ok(Some(model))
+    }
+
+    fn dependencies_of(&mut self, i: usize) -> anyhow::Result<Vec<Dependency>> {
+        if self.nodes[i].scope == Scope::System {
+            return Ok(Vec::new());
+        }
+        let artifact = self.nodes[i].artifact.clone();
+        let Some(model) = self.model_of(&artifact, Some(i))? else {
+            return Ok(Vec::new());
+        };
+        if let Some(problem) = &model.invalid {
+            let w = format!(
+                "the POM for {} is invalid, transitive dependencies (if any) will not be available: {problem}",
+                artifact.pom()
+            );
+            if !self.warnings.contains(&w) {
+                self.warnings.push(w);
+            }
+            return Ok(Vec::new());
+        }
+        Ok(model.dependencies.clone())
+    }
+
+    /// Scopes, optionality, files, and the classpath (preorder) order.
+    fn finish(mut self) -> anyhow::Result<Resolution> {
+        let scopes = self.final_scopes();
+        let mut order: Vec<usize> = Vec::new();
+        let roots: Vec<usize> = self
+            .key_order
+            .iter()
+            .map(|k| self.winners[k])
+            .filter(|&i| self.nodes[i].parent.is_none())
+            .collect();
+        let mut stack: Vec<usize> = roots.into_iter().rev().collect();
+        while let Some(i) = stack.pop() {
+            order.push(i);
+            stack.extend(self.nodes[i].children.iter().rev());
+        }
+        let position: HashMap<usize, usize> =
+            order.iter().enumerate().map(|(p, &i)| (i, p)).collect();
+        let mut requests: Vec<(Artifact, Vec<RemoteRepository>)> = Vec::new();
+        for &i in &order {
+            let n = &self.nodes[i];
+            if n.scope != Scope::System {
+                requests.push((n.artifact.clone(), self.repositories.clone()));
+            }
+        }
+        let mut files = fetch_all(self.repos, &requests)?.into_iter();
+        let mut artifacts = Vec::with_capacity(order.len());
+        let mut parents = Vec::with_capacity(order.len());
+        for &i in &order {
+            let n = &self.nodes[i];
+            let (scope, optional) = scopes[&n.key];
+            let file = if n.scope == Scope::System {
+                let path = n.system_path.clone().unwrap_or_default();
+                if path.is_empty() {
+                    anyhow::bail!(
+                        "{}: system scope without <systemPath>\n  fix: add <systemPath> or use another scope",
+                        self.trail_text(Some(i), &n.artifact)
+                    );
+                }
+                PathBuf::from(path)
+            } else {
+                match files.next() {
+                    Some(Ok(f)) => f,
+                    Some(Err(e)) => {
+                        return Err(e.context(format!(
+                            "resolving {} (path: {})",
+                            n.artifact,
+                            self.trail(Some(i))
+                                .iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join(" -> ")
+                        )))
+                    }
+                    None => anyhow::bail!("{}: no file was fetched", n.artifact),
+                }
+            };
+            artifacts.push(ResolvedArtifact {
+                artifact: n.artifact.clone(),
+                scope,
+                optional,
+                file,
+                trail: self.trail(Some(i)),
+            });
+            parents.push(n.parent.and_then(|p| position.get(&p).copied()));
+        }
+        self.warnings.append(&mut self.builder.warnings);
+        Ok(Resolution {
+            artifacts,
+            parents,
+            warnings: self.warnings,
+        })
+    }
+
+    /// Each key's scope and optionality, computed parents first (topological over keys).
+    fn final_scopes(&self) -> HashMap<String, (Scope, bool)> {
+        let rank: HashMap<&str, usize> = self
+            .key_order
+            .iter()
+            .enumerate()
+            .map(|(r, k)| (k.as_str(), r))
+            .collect();
+        // Edges parent key -> child key from every item.
+        let mut indegree: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+        for k in &self.key_order {
+            let parents: BTreeSet<&str> = self.items[k]
+                .iter()
+                .filter_map(|&i| self.nodes[i].parent)
+                .map(|p| self.nodes[p].key.as_str())
+                .filter(|pk| pk != k)
+                .collect();
+            indegree.insert(k.as_str(), parents);
+        }
+        let mut done: HashMap<String, (Scope, bool)> = HashMap::new();
+        let mut remaining: Vec<&str> = self.key_order.iter().map(String::as_str).collect();
+        while !remaining.is_empty() {
+            let pick = remaining
+                .iter()
+                .position(|k| indegree[k].iter().all(|p| done.contains_key(*p)))
+                .unwrap_or_else(|| {
+                    // A cycle between keys: take the one found first.
+                    remaining
+                        .iter()
+                        .enumerate()
+                        .min_by_key(|(_, k)| rank[**k])
+                        .map_or(0, |(i, _)| i)
+                });
+            let key = remaining.remove(pick);
+            let value = self.select_scope(key, &done);
+            done.insert(key.to_string(), value);
+        }
+        done
+    }
+
+    fn select_scope(&self, key: &str, done: &HashMap<String, (Scope, bool)>) -> (Scope, bool) {
+        let items = &self.items[key];
+        if let Some(&direct) = items.iter().find(|&&i| self.nodes[i].depth <= 1) {
+            let n = &self.nodes[direct];
+            return (n.scope, n.optional);
+        }
+        let mut scopes: BTreeSet<Scope> = BTreeSet::new();
+        let mut optional = true;
+        for &i in items {
+            let n = &self.nodes[i];
+            let parent = n.parent.map(|p| &self.nodes[p]);
+            let (parent_scope, parent_optional) = parent
+                .and_then(|p| done.get(&p.key).copied())
+                .unwrap_or((Scope::Compile, false));
+            scopes.insert(derive_scope(parent_scope, n.scope));
+            if !(n.optional || parent_optional) {
+                optional = false;
+            }
+        }
+        if scopes.len() > 1 {
+            scopes.remove(&Scope::System);
+        }
+        let scope = if scopes.len() == 1 {
+            scopes.iter().next().copied().unwrap_or(Scope::Compile)
+        } else {
+            [Scope::Compile, Scope::Runtime, Scope::Provided, Scope::Test]
+                .into_iter()
+                .find(|s| scopes.contains(s))
+                .unwrap_or(Scope::Compile)
+        };
+        (scope, optional)
+    }
+}
+
+/// Maven's `JavaScopeDeriver`: the scope of a dependency reached through a parent in `parent`.
+pub fn derive_scope(parent: Scope, child: Scope) -> Scope {
+    match (parent, child) {
+        (_, Scope::System | Scope::Test) => child,
+        (Scope::Compile, _) => child,
+        (Scope::Test | Scope::Runtime, _) => parent,
+        (Scope::System | Scope::Provided, _) => Scope::Provided,
+        _ => Scope::Runtime,
+    }
+}
+
+/// A pom from the repositories, `None` when every repository says it does not have it.
+fn fetch_pom_optional(
+    repos: &RepositorySystem,
+    pom: &Artifact,
+    extra: &[RemoteRepository],
+) -> anyhow::Result<Option<PathBuf>> {
+    repos.fetch_optional(pom, extra)
+}
+
+/// Every file, downloaded in parallel; on failure, each request's own result (to name the
+/// failing one's dependency path).
+fn fetch_all(
+    repos: &RepositorySystem,
+    requests: &[(Artifact, Vec<RemoteRepository>)],
+) -> anyhow::Result<Vec<anyhow::Result<PathBuf>>> {
+    match repos.fetch_many(requests) {
+        Ok(paths) => Ok(paths.into_iter().map(Ok).collect()),
+        Err(_) => Ok(requests
+            .iter()
+            .map(|(a, extra)| fetch_file(repos, a, extra))
+            .collect()),
+    }
+}
+
+/// Every version the repositories list for `group:artifact`.
+fn available_versions(
+    repos: &RepositorySystem,
+    group: &str,
+    artifact: &str,
+    extra: &[RemoteRepository],
+) -> anyhow::Result<Vec<String>> {
+    repos
+        .metadata_versions(group, artifact, extra)
+        .with_context(|| format!("listing the versions of {group}:{artifact}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_derivation_follows_maven() {
+        use Scope::*;
+        assert_eq!(derive_scope(Compile, Compile), Compile);
+        assert_eq!(derive_scope(Compile, Runtime), Runtime);
+        assert_eq!(derive_scope(Runtime, Compile), Runtime);
+        assert_eq!(derive_scope(Provided, Compile), Provided);
+        assert_eq!(derive_scope(Provided, Runtime), Provided);
+        assert_eq!(derive_scope(Test, Compile), Test);
+        assert_eq!(derive_scope(Test, Runtime), Test);
+        assert_eq!(derive_scope(Runtime, Test), Test);
+    }
 }

@@ -1,1 +1,563 @@
-//! `~/.m2/settings.xml`: localRepository, mirrors, offline.
+//! `~/.m2/settings.xml`: localRepository, mirrors, offline — the parts of Maven's settings that
+//! decide where artifacts come from and where they are cached. Also the mirror selection rules
+//! (`*`, `external:*`, `external:http:*`, comma lists, `!id` exclusions, exact ids first).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+use super::repository::RemoteRepository;
+
+/// A `<mirror>`: serves every repository its `mirrorOf` pattern matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mirror {
+    pub id: String,
+    pub url: String,
+    /// Maven's pattern: `*`, `external:*`, `external:http:*`, `central`, `a,b`, `*,!a`.
+    pub mirror_of: String,
+    /// A blocked mirror refuses every request (Maven 3.8's `maven-default-http-blocker`).
+    pub blocked: bool,
+}
+
+impl Mirror {
+    /// Maven 3.8.1+ ships this mirror in its global settings: plain-http repositories on other
+    /// hosts are blocked.
+    pub fn default_http_blocker() -> Mirror {
+        Mirror {
+            id: "maven-default-http-blocker".to_string(),
+            url: "http://0.0.0.0/".to_string(),
+            mirror_of: "external:http:*".to_string(),
+            blocked: true,
+        }
+    }
+}
+
+/// What stormpack reads from settings.xml.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// The file it was read from (for messages).
+    pub file: Option<PathBuf>,
+    pub local_repository: Option<PathBuf>,
+    pub offline: bool,
+    pub mirrors: Vec<Mirror>,
+}
+
+impl Settings {
+    /// Reads and parses a settings.xml file.
+    pub fn read(path: &Path) -> anyhow::Result<Settings> {
+        let text = fs_err::read_to_string(path).with_context(|| {
+            format!(
+                "cannot read the Maven settings file {}\n  fix: pass an existing file to --settings, or remove the option to use ~/.m2/settings.xml",
+                path.display()
+            )
+        })?;
+        Settings::parse(&text, path)
+    }
+
+    /// Parses settings.xml text; `path` is used in messages only.
+    pub fn parse(text: &str, path: &Path) -> anyhow::Result<Settings> {
+        let root = XmlElement::parse(text).map_err(|e| {
+            anyhow::anyhow!(
+                "{}:{}:{}: malformed XML in Maven settings: {}\n  fix: correct the XML at that position (or pass another file with --settings)",
+                path.display(),
+                e.line,
+                e.column,
+                e.message
+            )
+        })?;
+        if root.name != "settings" {
+            anyhow::bail!(
+                "{}: the root element is <{}>, not <settings>\n  fix: a Maven settings file has <settings> as its root element",
+                path.display(),
+                root.name
+            );
+        }
+        let mut settings = Settings {
+            file: Some(path.to_path_buf()),
+            ..Settings::default()
+        };
+        if let Some(local) = root.child_text("localRepository") {
+            let local = interpolate(local);
+            if !local.is_empty() {
+                settings.local_repository = Some(PathBuf::from(local));
+            }
+        }
+        if let Some(offline) = root.child_text("offline") {
+            settings.offline = match interpolate(offline).as_str() {
+                "true" => true,
+                "false" | "" => false,
+                other => anyhow::bail!(
+                    "{}: <offline> is `{other}`, expected `true` or `false`",
+                    path.display()
+                ),
+            };
+        }
+        if let Some(mirrors) = root.child("mirrors") {
+            for m in mirrors.children.iter().filter(|c| c.name == "mirror") {
+                let field = |name: &str| m.child_text(name).map(interpolate).unwrap_or_default();
+                let id = field("id");
+                let url = field("url");
+                let mirror_of = field("mirrorOf");
+                let blocked = field("blocked") == "true";
+                if id.is_empty() || mirror_of.is_empty() || (url.is_empty() && !blocked) {
+                    anyhow::bail!(
+                        "{}:{}: a <mirror> needs <id>, <url> and <mirrorOf>\n  fix: complete or remove that mirror",
+                        path.display(),
+                        m.line
+                    );
+                }
+                settings.mirrors.push(Mirror {
+                    id,
+                    url: url.trim_end_matches('/').to_string(),
+                    mirror_of,
+                    blocked,
+                });
+            }
+        }
+        Ok(settings)
+    }
+}
+
+impl Settings {
+    /// Maven's two settings files merged: the user's (`--settings`, else
+    /// `~/.m2/settings.xml` when present) over the global one (`conf/settings.xml` of the
+    /// Maven installation, when one is found). The user's localRepository wins; mirrors are
+    /// the user's then the global ones; offline if either says so.
+    pub fn load(user: Option<&Path>) -> anyhow::Result<Settings> {
+        Settings::load_files(user, global_settings_path().as_deref())
+    }
+
+    /// [`Settings::load`] with the global settings file given (`None`: no global settings).
+    pub fn load_files(user: Option<&Path>, global: Option<&Path>) -> anyhow::Result<Settings> {
+        let user = match user {
+            Some(path) => Settings::read(path)?,
+            None => match home_dir().map(|h| h.join(".m2").join("settings.xml")) {
+                Some(path) if path.is_file() => Settings::read(&path)?,
+                _ => Settings::default(),
+            },
+        };
+        let global = match global {
+            Some(path) => Settings::read(path)?,
+            None => Settings::default(),
+        };
+        Ok(user.over(global))
+    }
+
+    /// `self` (user settings) merged over `global`, as Maven merges them.
+    pub fn over(mut self, global: Settings) -> Settings {
+        if self.local_repository.is_none() {
+            self.local_repository = global.local_repository;
+        }
+        self.offline |= global.offline;
+        for m in global.mirrors {
+            if !self.mirrors.iter().any(|u| u.id == m.id) {
+                self.mirrors.push(m);
+            }
+        }
+        self
+    }
+}
+
+/// The global settings file of the Maven installation: `$MAVEN_HOME/conf/settings.xml` (or
+/// `$M2_HOME`), else next to the `mvn` found on `PATH` (following symlinks, as `mvn` finds
+/// its own home). `STORMPACK_MAVEN_GLOBAL_SETTINGS` names it explicitly (empty: none).
+pub fn global_settings_path() -> Option<PathBuf> {
+    if let Some(explicit) = std::env::var_os("STORMPACK_MAVEN_GLOBAL_SETTINGS") {
+        return (!explicit.is_empty())
+            .then(|| PathBuf::from(explicit))
+            .filter(|p| p.is_file());
+    }
+    let from_home = ["MAVEN_HOME", "M2_HOME"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .map(|home| PathBuf::from(home).join("conf").join("settings.xml"))
+        .find(|p| p.is_file());
+    if from_home.is_some() {
+        return from_home;
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("mvn"))
+        .find(|mvn| mvn.is_file())
+        .and_then(|mvn| std::fs::canonicalize(mvn).ok())
+        .and_then(|mvn| Some(mvn.parent()?.parent()?.join("conf").join("settings.xml")))
+        .filter(|p| p.is_file())
+}
+
+/// Expands `${user.home}` and `${env.NAME}` as Maven does in settings.xml; anything else is
+/// left as written.
+fn interpolate(value: &str) -> String {
+    let mut out = String::new();
+    let mut rest = value.trim();
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let key = &after[..end];
+        let replacement = if key == "user.home" {
+            home_dir().map(|h| h.display().to_string())
+        } else if let Some(var) = key.strip_prefix("env.") {
+            std::env::var(var).ok()
+        } else {
+            None
+        };
+        match replacement {
+            Some(r) => out.push_str(&r),
+            None => out.push_str(&rest[start..start + 2 + end + 1]),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The user's home directory (`$HOME`).
+pub fn home_dir() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+}
+
+/// Whether a repository URL points at this machine (or a file), which Maven's `external:`
+/// patterns exclude.
+fn is_external(repo: &RemoteRepository) -> bool {
+    let url = repo.url.to_ascii_lowercase();
+    if url.starts_with("file:") {
+        return false;
+    }
+    let host = url
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or(&url)
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or("");
+    let host = host.rsplit_once('@').map(|(_, h)| h).unwrap_or(host);
+    let host = if host.starts_with('[') {
+        host.split(']').next().map(|h| &h[1..]).unwrap_or(host)
+    } else {
+        host.split(':').next().unwrap_or(host)
+    };
+    !matches!(host, "localhost" | "127.0.0.1" | "::1")
+}
+
+/// Whether one `mirrorOf` pattern matches `repo`, with Maven's rules: exact ids, `*`,
+/// `external:*`, `external:http:*`, comma-separated lists, and `!id` exclusions (which win).
+pub fn mirror_of_matches(pattern: &str, repo: &RemoteRepository) -> bool {
+    let mut matched = false;
+    for part in pattern.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if let Some(excluded) = part.strip_prefix('!') {
+            if excluded == repo.id {
+                return false;
+            }
+        } else if part == "*" || part == repo.id {
+            matched = true;
+        } else if part == "external:*" {
+            matched |= is_external(repo);
+        } else if part == "external:http:*" {
+            matched |= is_external(repo) && repo.url.to_ascii_lowercase().starts_with("http:");
+        }
+    }
+    matched
+}
+
+/// The mirror serving `repo`: one whose `mirrorOf` is exactly the repository's id first, else
+/// the first whose pattern matches (Maven's `DefaultMirrorSelector` order).
+pub fn select_mirror<'m>(mirrors: &'m [Mirror], repo: &RemoteRepository) -> Option<&'m Mirror> {
+    mirrors.iter().find(|m| m.mirror_of == repo.id).or_else(|| {
+        mirrors
+            .iter()
+            .find(|m| mirror_of_matches(&m.mirror_of, repo))
+    })
+}
+
+/// A minimal XML tree for settings.xml and maven-metadata.xml: element names (local part),
+/// trimmed text, children, and the line each element starts on.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct XmlElement {
+    pub name: String,
+    pub text: String,
+    pub children: Vec<XmlElement>,
+    pub line: usize,
+}
+
+#[derive(Debug)]
+pub(crate) struct XmlError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl XmlElement {
+    pub fn child(&self, name: &str) -> Option<&XmlElement> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    pub fn child_text(&self, name: &str) -> Option<&str> {
+        self.child(name).map(|c| c.text.as_str())
+    }
+
+    /// Parses a document and returns its root element.
+    pub fn parse(text: &str) -> Result<XmlElement, XmlError> {
+        let position = |offset: u64| {
+            let offset = usize::try_from(offset)
+                .unwrap_or(usize::MAX)
+                .min(text.len());
+            let before = &text.as_bytes()[..offset];
+            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+            let column = offset
+                - before
+                    .iter()
+                    .rposition(|b| *b == b'\n')
+                    .map_or(0, |p| p + 1)
+                + 1;
+            (line, column)
+        };
+        let error = |offset: u64, message: String| {
+            let (line, column) = position(offset);
+            XmlError {
+                line,
+                column,
+                message,
+            }
+        };
+        let mut reader = Reader::from_str(text);
+        let mut stack: Vec<XmlElement> = Vec::new();
+        let mut root: Option<XmlElement> = None;
+        loop {
+            let start = reader.buffer_position();
+            let event = reader
+                .read_event()
+                .map_err(|e| error(reader.error_position(), e.to_string()))?;
+            match event {
+                Event::Start(s) | Event::Empty(s) if root.is_some() => {
+                    let _ = s;
+                    return Err(error(start, "content after the root element".to_string()));
+                }
+                Event::Start(s) => {
+                    let name = s.local_name().as_ref().to_string();
+                    stack.push(XmlElement {
+                        name,
+                        line: position(start).0,
+                        ..XmlElement::default()
+                    });
+                }
+                Event::Empty(s) => {
+                    let element = XmlElement {
+                        name: s.local_name().as_ref().to_string(),
+                        line: position(start).0,
+                        ..XmlElement::default()
+                    };
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(element),
+                        None => root = Some(element),
+                    }
+                }
+                Event::End(e) => {
+                    let name = e.local_name().as_ref().to_string();
+                    let Some(mut element) = stack.pop() else {
+                        return Err(error(start, format!("unexpected </{name}>")));
+                    };
+                    if element.name != name {
+                        return Err(error(start, format!("</{name}> closes <{}>", element.name)));
+                    }
+                    element.text = element.text.trim().to_string();
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(element),
+                        None => root = Some(element),
+                    }
+                }
+                Event::Text(t) => {
+                    if let Some(current) = stack.last_mut() {
+                        current.text.push_str(&t.xml10_content());
+                    }
+                }
+                Event::CData(c) => {
+                    if let Some(current) = stack.last_mut() {
+                        current.text.push_str(&c.xml10_content());
+                    }
+                }
+                Event::GeneralRef(r) => {
+                    let resolved = match r.resolve_char_ref() {
+                        Ok(Some(c)) => c.to_string(),
+                        Ok(None) => {
+                            let name = r.xml10_content();
+                            match quick_xml::escape::resolve_predefined_entity(&name) {
+                                Some(s) => s.to_string(),
+                                None => {
+                                    return Err(error(start, format!("unknown entity &{name};")))
+                                }
+                            }
+                        }
+                        Err(e) => return Err(error(start, e.to_string())),
+                    };
+                    if let Some(current) = stack.last_mut() {
+                        current.text.push_str(&resolved);
+                    }
+                }
+                Event::Eof => break,
+                Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
+            }
+        }
+        if let Some(open) = stack.last() {
+            return Err(error(
+                text.len() as u64,
+                format!("<{}> (line {}) is never closed", open.name, open.line),
+            ));
+        }
+        root.ok_or_else(|| error(0, "no root element".to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo(id: &str, url: &str) -> RemoteRepository {
+        RemoteRepository {
+            id: id.to_string(),
+            url: url.to_string(),
+        }
+    }
+
+    fn mirror(id: &str, of: &str) -> Mirror {
+        Mirror {
+            id: id.to_string(),
+            url: format!("https://{id}.example/maven"),
+            mirror_of: of.to_string(),
+            blocked: false,
+        }
+    }
+
+    #[test]
+    fn parses_local_repository_offline_and_mirrors() {
+        let xml = r#"<?xml version="1.0"?>
+<settings xmlns="http://maven.apache.org/SETTINGS/1.0.0">
+  <localRepository>/data/m2 &amp; more</localRepository>
+  <offline>true</offline>
+  <mirrors>
+    <mirror>
+      <id>corp</id>
+      <mirrorOf>*,!snapshots</mirrorOf>
+      <url>https://nexus.corp/repository/maven/</url>
+    </mirror>
+  </mirrors>
+</settings>"#;
+        let s = Settings::parse(xml, Path::new("settings.xml")).unwrap();
+        assert_eq!(s.local_repository, Some(PathBuf::from("/data/m2 & more")));
+        assert!(s.offline);
+        assert_eq!(
+            s.mirrors,
+            vec![Mirror {
+                id: "corp".into(),
+                url: "https://nexus.corp/repository/maven".into(),
+                mirror_of: "*,!snapshots".into(),
+                blocked: false,
+            }]
+        );
+    }
+
+    #[test]
+    fn expands_user_home_and_env() {
+        std::env::set_var("STORMPACK_SETTINGS_TEST_DIR", "/opt/x");
+        assert_eq!(
+            interpolate("${env.STORMPACK_SETTINGS_TEST_DIR}/repo"),
+            "/opt/x/repo"
+        );
+        assert_eq!(interpolate("${unknown.key}/a"), "${unknown.key}/a");
+        let home = home_dir().unwrap();
+        assert_eq!(
+            interpolate("${user.home}/.m2/r"),
+            format!("{}/.m2/r", home.display())
+        );
+    }
+
+    #[test]
+    fn malformed_settings_name_line_and_column() {
+        let err = Settings::parse(
+            "<settings>\n  <offline>true</offlin>\n</settings>",
+            Path::new("/x/settings.xml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("/x/settings.xml:2:"), "{err}");
+        let err = Settings::parse("<project/>", Path::new("s.xml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not <settings>"), "{err}");
+    }
+
+    #[test]
+    fn user_settings_override_global_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let user = dir.path().join("user.xml");
+        let global = dir.path().join("global.xml");
+        std::fs::write(
+            &user,
+            "<settings><mirrors><mirror><id>corp</id><mirrorOf>central</mirrorOf>\
+             <url>https://corp.example/m2</url></mirror></mirrors></settings>",
+        )
+        .unwrap();
+        std::fs::write(
+            &global,
+            "<settings><localRepository>/global/repo</localRepository><offline>true</offline>\
+             <mirrors><mirror><id>corp</id><mirrorOf>*</mirrorOf><url>https://ignored</url></mirror>\
+             <mirror><id>legacy</id><mirrorOf>old</mirrorOf><url>https://legacy.example</url></mirror>\
+             </mirrors></settings>",
+        )
+        .unwrap();
+        let s = Settings::load_files(Some(&user), Some(&global)).unwrap();
+        assert_eq!(s.local_repository, Some(PathBuf::from("/global/repo")));
+        assert!(s.offline);
+        let ids: Vec<(&str, &str)> = s
+            .mirrors
+            .iter()
+            .map(|m| (m.id.as_str(), m.url.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                ("corp", "https://corp.example/m2"),
+                ("legacy", "https://legacy.example")
+            ]
+        );
+    }
+
+    #[test]
+    fn mirror_patterns_follow_maven() {
+        let central = repo("central", "https://repo.maven.apache.org/maven2");
+        let local_http = repo("mine", "http://localhost:8081/repo");
+        let file = repo("files", "file:///tmp/repo");
+        let ext_http = repo("old", "http://repo.example.org/maven");
+        assert!(mirror_of_matches("*", &file));
+        assert!(mirror_of_matches("central", &central));
+        assert!(!mirror_of_matches("central", &file));
+        assert!(mirror_of_matches("external:*", &central));
+        assert!(!mirror_of_matches("external:*", &local_http));
+        assert!(!mirror_of_matches("external:*", &file));
+        assert!(mirror_of_matches("external:http:*", &ext_http));
+        assert!(!mirror_of_matches("external:http:*", &central));
+        assert!(!mirror_of_matches("external:http:*", &local_http));
+        assert!(mirror_of_matches("a,central", &central));
+        assert!(!mirror_of_matches("*,!central", &central));
+        assert!(mirror_of_matches("*,!central", &file));
+    }
+
+    #[test]
+    fn exact_mirror_id_wins_over_earlier_wildcard() {
+        let mirrors = vec![mirror("all", "*"), mirror("only-central", "central")];
+        let central = repo("central", "https://repo.maven.apache.org/maven2");
+        let other = repo("other", "https://other.example/maven");
+        assert_eq!(
+            select_mirror(&mirrors, &central).unwrap().id,
+            "only-central"
+        );
+        assert_eq!(select_mirror(&mirrors, &other).unwrap().id, "all");
+        assert!(select_mirror(&[mirror("x", "*,!other")], &other).is_none());
+    }
+}

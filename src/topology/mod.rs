@@ -1,8 +1,31 @@
 //! Flux topology validation (`stormpack check`, also run by `build`): YAML errors with positions,
 //! unknown keys, ids, streams, groupings, class names, shell commands, and the DOT graph.
+//!
+//! The pipeline mirrors what Flux 2.8.8 does with the file, so each finding names what Flux or
+//! Storm would do with it: `filter` (`${...}` substitution, line by line) -> `yaml` (a tree with a
+//! position on every node) -> `model` (Flux's model classes; unknown keys and wrong types) ->
+//! `include` (includes and their override rules) -> `checks` + `shell` (what `FluxBuilder` and
+//! Nimbus would reject or silently drop, and what the jar must hold) -> `dot` (the graph).
+
+mod checks;
+pub mod classpath;
+mod dot;
+mod filter;
+mod include;
+mod model;
+mod properties;
+mod shell;
+mod streams;
+mod suggest;
+mod yaml;
 
 use std::collections::BTreeSet;
+use std::fmt;
 use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+pub use yaml::Pos;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub enum Severity {
@@ -11,7 +34,7 @@ pub enum Severity {
 }
 
 /// One finding: file, line, column, what is wrong and how to fix it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
     pub file: PathBuf,
@@ -21,20 +44,223 @@ pub struct Diagnostic {
     pub fix: String,
 }
 
-/// What the topology is checked against.
+impl Diagnostic {
+    pub fn new(
+        severity: Severity,
+        file: &Path,
+        pos: Pos,
+        message: String,
+        fix: String,
+    ) -> Diagnostic {
+        Diagnostic {
+            severity,
+            file: file.to_path_buf(),
+            line: pos.line,
+            column: pos.column,
+            message,
+            fix,
+        }
+    }
+
+    fn at(severity: Severity, loc: &model::Loc, message: String, fix: String) -> Diagnostic {
+        Diagnostic::new(severity, &loc.file, loc.pos, message, fix)
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// `file:line:col: error: message` and, on the next line, `  fix: ...`.
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(
+            f,
+            "{}:{}:{}: {level}: {}\n  fix: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message,
+            self.fix
+        )
+    }
+}
+
+/// A jar entry read for a `resource: true` include: the path to show in messages and the text.
+pub type Resource = (PathBuf, String);
+
+/// Reads a jar entry by path (no leading `/`).
+pub type ReadResource<'a> = &'a dyn Fn(&str) -> Option<Resource>;
+
+/// Reads an environment variable.
+pub type EnvVar<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn no_class(_: &str) -> bool {
+    false
+}
+
+fn no_resource(_: &str) -> Option<Resource> {
+    None
+}
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+static NO_PATHS: BTreeSet<String> = BTreeSet::new();
+
+/// What the topology is checked against. Build it with [`CheckContext::with_jar`],
+/// [`CheckContext::without_jar`] or [`CheckContext::bare`], then `with_filter`.
 pub struct CheckContext<'a> {
     /// Every file path in the jar (project and shaded entries), `/`-separated.
     pub jar_paths: &'a BTreeSet<String>,
-    /// True for a class name found in the jar or in Storm's provided runtime.
+    /// True for a class name found in the jar or in Storm's provided runtime. JDK classes
+    /// (`java.*`, `javax.*`, ...) always count as present.
     pub class_exists: &'a dyn Fn(&str) -> bool,
     /// `--filter` properties file.
     pub filter: Option<PathBuf>,
     /// `--env-filter`.
     pub env_filter: bool,
+    /// True when `jar_paths`/`class_exists` describe a built jar. False skips the class and
+    /// `resources/` checks (there is nothing to check against yet).
+    pub jar_known: bool,
+    /// Reads a jar entry by path (no leading `/`), for `includes` with `resource: true`. When it
+    /// finds nothing and there is no jar, the file beside the topology is read instead (the
+    /// topology's directory is a resource root: topology.yaml lands at the jar root).
+    pub read_resource: ReadResource<'a>,
+    /// Reads an environment variable, for `--env-filter` (the process environment by default).
+    pub env_var: EnvVar<'a>,
+    /// Class names known beyond the jar (e.g. storm-client's), for "did you mean".
+    pub class_names: Option<&'a BTreeSet<String>>,
 }
 
-/// Check the topology at `path`.
+impl<'a> CheckContext<'a> {
+    /// Check against a built jar: its entry paths, a class lookup (jar + Storm runtime), and a
+    /// reader for its entries.
+    pub fn with_jar(
+        jar_paths: &'a BTreeSet<String>,
+        class_exists: &'a dyn Fn(&str) -> bool,
+        read_resource: ReadResource<'a>,
+    ) -> CheckContext<'a> {
+        CheckContext {
+            jar_paths,
+            class_exists,
+            filter: None,
+            env_filter: false,
+            jar_known: true,
+            read_resource,
+            env_var: &process_env,
+            class_names: None,
+        }
+    }
+
+    /// Check the topology alone: class and `resources/` checks are skipped. `read_resource`
+    /// stands in for the jar for `resource: true` includes.
+    pub fn without_jar(read_resource: ReadResource<'a>) -> CheckContext<'a> {
+        CheckContext {
+            jar_paths: &NO_PATHS,
+            class_exists: &no_class,
+            filter: None,
+            env_filter: false,
+            jar_known: false,
+            read_resource,
+            env_var: &process_env,
+            class_names: None,
+        }
+    }
+
+    /// Neither a jar nor a resource reader (resource includes are read beside the topology).
+    pub fn bare() -> CheckContext<'static> {
+        CheckContext::without_jar(&no_resource)
+    }
+
+    pub fn with_filter(mut self, filter: Option<PathBuf>, env_filter: bool) -> Self {
+        self.filter = filter;
+        self.env_filter = env_filter;
+        self
+    }
+
+    /// More class names to suggest from when a class is missing.
+    pub fn with_class_names(mut self, names: &'a BTreeSet<String>) -> Self {
+        self.class_names = Some(names);
+        self
+    }
+
+    fn class_present(&self, name: &str) -> bool {
+        (self.class_exists)(name) || classpath::is_jdk_class(name)
+    }
+}
+
+/// Load, substitute, parse and merge; shared by `check` and `to_dot`.
+fn load(
+    path: &Path,
+    ctx: &CheckContext<'_>,
+    diags: &mut Vec<Diagnostic>,
+) -> anyhow::Result<include::Loaded> {
+    let text = fs_err::read_to_string(path).with_context(|| {
+        format!(
+            "cannot read the topology {}; pass the right file with --topology FILE",
+            path.display()
+        )
+    })?;
+    let props = match &ctx.filter {
+        Some(file) => {
+            let text = fs_err::read_to_string(file).with_context(|| {
+                format!(
+                    "cannot read the --filter properties file {}",
+                    file.display()
+                )
+            })?;
+            Some(properties::parse(&text))
+        }
+        None => None,
+    };
+    let filter = filter::Filter {
+        properties: ctx.filter.as_deref().zip(props.as_ref()),
+        env_filter: ctx.env_filter,
+        env_var: ctx.env_var,
+    };
+    Ok(include::load(path, &text, ctx, &filter, diags))
+}
+
+/// Check the topology at `path`. Diagnostics come sorted by file, line and column.
 pub fn check(path: &Path, ctx: &CheckContext<'_>) -> anyhow::Result<Vec<Diagnostic>> {
-    let _ = (path, ctx);
-    Ok(Vec::new())
+    let mut diags = Vec::new();
+    let loaded = load(path, ctx, &mut diags)?;
+    if let Some(merged) = &loaded.merged {
+        checks::run(&loaded.files, merged, ctx, &mut diags);
+    }
+    diags.sort_by(|a, b| {
+        (a.file != path, &a.file, a.line, a.column, &a.message).cmp(&(
+            b.file != path,
+            &b.file,
+            b.line,
+            b.column,
+            &b.message,
+        ))
+    });
+    diags.dedup();
+    Ok(diags)
+}
+
+/// The topology graph in Graphviz DOT: spouts and bolts as nodes, streams as edges labelled with
+/// their grouping. Fails only when the file cannot be read or parsed.
+pub fn to_dot(path: &Path, ctx: &CheckContext<'_>) -> anyhow::Result<String> {
+    let mut diags = Vec::new();
+    let loaded = load(path, ctx, &mut diags)?;
+    match &loaded.merged {
+        Some(merged) => Ok(dot::render(merged)),
+        None => {
+            let first = diags
+                .iter()
+                .find(|d| d.is_error())
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            anyhow::bail!("cannot draw {}: it does not parse\n{first}", path.display())
+        }
+    }
 }

@@ -1,0 +1,148 @@
+//! What a topology is checked against: the entries of the built jar and of Storm's provided
+//! runtime (storm-client), read with `zip` read-only, and the class lookup built from them.
+//! `build` uses [`JarIndex`] for the jar it just wrote; `stormpack check` for the jar in
+//! `target/`.
+
+use std::collections::BTreeSet;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+/// The entry paths of one jar.
+#[derive(Debug, Clone, Default)]
+pub struct JarIndex {
+    pub path: PathBuf,
+    pub entries: BTreeSet<String>,
+}
+
+impl JarIndex {
+    /// List `jar`'s entries.
+    pub fn read(jar: &Path) -> anyhow::Result<JarIndex> {
+        let file = fs_err::File::open(jar)?;
+        let archive = zip::ZipArchive::new(file).with_context(|| {
+            format!(
+                "{} is not a readable jar; rebuild it with `stormpack build`",
+                jar.display()
+            )
+        })?;
+        let entries = archive
+            .file_names()
+            .map(|name| name.map(|n| n.to_string()))
+            .collect::<Result<BTreeSet<_>, _>>()
+            .with_context(|| format!("reading the entry names of {}", jar.display()))?;
+        Ok(JarIndex {
+            path: jar.to_path_buf(),
+            entries,
+        })
+    }
+
+    /// The text of one entry, `None` when it is absent or not UTF-8.
+    pub fn read_text(&self, entry: &str) -> Option<String> {
+        if !self.entries.contains(entry) {
+            return None;
+        }
+        let file = fs_err::File::open(&self.path).ok()?;
+        let mut archive = zip::ZipArchive::new(file).ok()?;
+        let mut zipped = archive.by_name(entry).ok()?;
+        let mut text = String::new();
+        zipped.read_to_string(&mut text).ok()?;
+        Some(text)
+    }
+
+    /// The classes it holds (`a/b/C$D.class` -> `a.b.C$D`).
+    pub fn classes(&self) -> BTreeSet<String> {
+        self.entries.iter().filter_map(|p| class_name(p)).collect()
+    }
+}
+
+/// The class an entry path holds, if it is a class file (multi-release entries included).
+pub fn class_name(path: &str) -> Option<String> {
+    let stem = path.strip_suffix(".class")?;
+    let stem = match stem.strip_prefix("META-INF/versions/") {
+        Some(rest) => rest.split_once('/')?.1,
+        None => stem,
+    };
+    if stem.ends_with("module-info") || stem.ends_with("package-info") {
+        return None;
+    }
+    Some(stem.replace('/', "."))
+}
+
+/// Classes every JVM provides.
+pub fn is_jdk_class(name: &str) -> bool {
+    ["java.", "javax.", "jdk.", "sun.", "com.sun."]
+        .iter()
+        .any(|p| name.starts_with(p))
+}
+
+/// Where storm-client (Storm's provided runtime for workers) sits in a Maven local repository.
+pub fn storm_client_jar(local_repository: &Path, storm_version: &str) -> PathBuf {
+    local_repository
+        .join("org/apache/storm/storm-client")
+        .join(storm_version)
+        .join(format!("storm-client-{storm_version}.jar"))
+}
+
+/// The class lookup for checks: the jar's classes, storm-client's when known, the JDK's.
+/// Without storm-client, any `org.apache.storm.` class outside `org.apache.storm.flux.` is
+/// given the benefit of the doubt (`runtime_known` false).
+pub struct ClassLookup {
+    pub classes: BTreeSet<String>,
+    pub runtime_known: bool,
+}
+
+impl ClassLookup {
+    pub fn new(jar: &JarIndex, storm_runtime: Option<&JarIndex>) -> ClassLookup {
+        let mut classes = jar.classes();
+        if let Some(runtime) = storm_runtime {
+            classes.extend(runtime.classes());
+        }
+        ClassLookup {
+            classes,
+            runtime_known: storm_runtime.is_some(),
+        }
+    }
+
+    pub fn exists(&self, name: &str) -> bool {
+        self.classes.contains(name)
+            || is_jdk_class(name)
+            || (!self.runtime_known
+                && name.starts_with("org.apache.storm.")
+                && !name.starts_with("org.apache.storm.flux."))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_names_from_entries() {
+        assert_eq!(
+            class_name("org/apache/storm/flux/Flux.class").as_deref(),
+            Some("org.apache.storm.flux.Flux")
+        );
+        assert_eq!(class_name("a/B$C.class").as_deref(), Some("a.B$C"));
+        assert_eq!(
+            class_name("META-INF/versions/9/a/B.class").as_deref(),
+            Some("a.B")
+        );
+        assert_eq!(class_name("module-info.class"), None);
+        assert_eq!(class_name("resources/storm.py"), None);
+    }
+
+    #[test]
+    fn lookup_without_storm_runtime_trusts_storm_packages() {
+        let jar = JarIndex {
+            path: PathBuf::new(),
+            entries: BTreeSet::from(["com/x/Y.class".to_string()]),
+        };
+        let lookup = ClassLookup::new(&jar, None);
+        assert!(lookup.exists("com.x.Y"));
+        assert!(lookup.exists("org.apache.storm.testing.TestWordSpout"));
+        assert!(!lookup.exists("org.apache.storm.flux.wrappers.bolts.FluxShellBolt"));
+        assert!(!lookup.exists("com.x.Z"));
+        assert!(lookup.exists("java.lang.String"));
+    }
+}
