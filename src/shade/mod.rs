@@ -31,8 +31,8 @@ use services::ServiceMerge;
 pub struct ShadeInput {
     pub artifact: Artifact,
     pub file: PathBuf,
-    /// The dependency path from the project down to this artifact (for the Storm guard): the
-    /// project first; the artifact itself last (added in messages if missing).
+    /// The dependency path from the project's direct dependency down to this artifact,
+    /// inclusive (as the resolver reports it), for the Storm guard's message.
     pub trail: Vec<Artifact>,
 }
 
