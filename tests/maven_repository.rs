@@ -59,71 +59,112 @@ fn closed_port() -> u16 {
     port
 }
 
-/// A one-thread HTTP server answering each request with `respond(path, request_number)`:
+type Response = (String, Vec<(String, String)>, Vec<u8>);
+
+/// A one-thread HTTP server answering each request with `respond(path, authorization)`:
 /// `(status line, headers, body)`, the body written as given (so it may be shorter than the
-/// Content-Length it announces).
-fn serve<F>(respond: F) -> (String, Arc<AtomicUsize>)
+/// Content-Length it announces). One request per connection.
+fn serve<F>(respond: F) -> String
 where
-    F: Fn(&str, usize) -> (String, Vec<(String, String)>, Vec<u8>) + Send + 'static,
+    F: Fn(&str, Option<&str>) -> Response + Send + 'static,
 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let count = Arc::new(AtomicUsize::new(0));
-    let counter = count.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(stream) = stream else { continue };
-            handle(stream, &respond, &counter);
+            handle(stream, &respond);
         }
     });
-    (url, count)
+    url
 }
 
-fn handle<F>(mut stream: TcpStream, respond: &F, counter: &AtomicUsize)
+fn handle<F>(mut stream: TcpStream, respond: &F)
 where
-    F: Fn(&str, usize) -> (String, Vec<(String, String)>, Vec<u8>),
+    F: Fn(&str, Option<&str>) -> Response,
 {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
         return;
     }
-    {
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
-                break;
+    let mut authorization = None;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            if name.eq_ignore_ascii_case("authorization") {
+                authorization = Some(value.trim().to_string());
             }
         }
-        let path = request_line
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or("/")
-            .to_string();
-        let n = counter.fetch_add(1, Ordering::SeqCst);
-        let (status, headers, body) = respond(&path, n);
-        let mut out = format!("HTTP/1.1 {status}\r\n");
-        for (k, v) in &headers {
-            out.push_str(&format!("{k}: {v}\r\n"));
-        }
-        if !headers.iter().any(|(k, _)| k == "Content-Length") {
-            out.push_str(&format!("Content-Length: {}\r\n", body.len()));
-        }
-        out.push_str("Connection: close\r\n\r\n");
-        let _ = stream.write_all(out.as_bytes());
-        let _ = stream.write_all(&body);
-        let _ = stream.flush();
-        let _ = stream.shutdown(std::net::Shutdown::Both);
-        let mut rest = Vec::new();
-        let _ = reader.read_to_end(&mut rest);
     }
+    let path = request_line.split_whitespace().nth(1).unwrap_or("/");
+    let (status, headers, body) = respond(path, authorization.as_deref());
+    let mut out = format!("HTTP/1.1 {status}\r\n");
+    for (k, v) in &headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !headers.iter().any(|(k, _)| k == "Content-Length") {
+        out.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    out.push_str("Connection: close\r\n\r\n");
+    let _ = stream.write_all(out.as_bytes());
+    let _ = stream.write_all(&body);
+    let _ = stream.flush();
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+    let mut rest = Vec::new();
+    let _ = reader.read_to_end(&mut rest);
 }
 
-fn ok(body: Vec<u8>) -> (String, Vec<(String, String)>, Vec<u8>) {
+/// An HTTP proxy that accepts `CONNECT host:port` (ureq tunnels every request) and then
+/// answers the tunnelled request itself with `respond(path, authorization)`; each CONNECT
+/// target is pushed onto the returned log.
+fn serve_proxy<F>(respond: F) -> (u16, Arc<std::sync::Mutex<Vec<String>>>)
+where
+    F: Fn(&str, Option<&str>) -> Response + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let targets = log.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                continue;
+            }
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                    break;
+                }
+            }
+            let mut parts = line.split_whitespace();
+            if parts.next() != Some("CONNECT") {
+                let _ = stream
+                    .write_all(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n");
+                continue;
+            }
+            targets
+                .lock()
+                .unwrap()
+                .push(parts.next().unwrap_or("").to_string());
+            let _ = stream.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+            handle(stream, &respond);
+        }
+    });
+    (port, log)
+}
+
+fn ok(body: Vec<u8>) -> Response {
     ("200 OK".into(), vec![], body)
 }
 
-fn not_found() -> (String, Vec<(String, String)>, Vec<u8>) {
+fn not_found() -> Response {
     ("404 Not Found".into(), vec![], b"missing".to_vec())
 }
 
@@ -330,7 +371,7 @@ fn unreachable_repository_is_named_with_the_network_error_and_a_hint() {
 fn truncated_download_is_retried_then_reported_and_caches_nothing() {
     let jar_requests = Arc::new(AtomicUsize::new(0));
     let counter = jar_requests.clone();
-    let (url, _) = serve(move |path, _| {
+    let url = serve(move |path, _| {
         if path.ends_with(".jar") {
             counter.fetch_add(1, Ordering::SeqCst);
             (
@@ -366,7 +407,7 @@ fn server_errors_are_retried_and_a_later_success_is_kept() {
     let body = content.clone();
     let jar_requests = Arc::new(AtomicUsize::new(0));
     let counter = jar_requests.clone();
-    let (url, _) = serve(move |path, _| {
+    let url = serve(move |path, _| {
         if path.ends_with(".jar") {
             if counter.fetch_add(1, Ordering::SeqCst) < 2 {
                 ("503 Service Unavailable".into(), vec![], b"busy".to_vec())
@@ -393,7 +434,7 @@ fn server_errors_are_retried_and_a_later_success_is_kept() {
 
 #[test]
 fn http_checksum_mismatch_names_the_url() {
-    let (url, _) = serve(|path, _| {
+    let url = serve(|path, _| {
         if path.ends_with(".jar") {
             ok(b"evil".to_vec())
         } else if path.ends_with(".jar.sha1") {
@@ -619,6 +660,9 @@ fn fetch_many_downloads_in_parallel_and_keeps_request_order() {
     let other_local = dir.path().join("local2");
     let repos = system(&other_local, vec![RemoteRepository::file("test", &remote)]);
     requests.insert(3, (Artifact::new("org.example", "absent", "1.0"), vec![]));
+    let each = repos.fetch_each(&requests);
+    assert_eq!(each.len(), 21);
+    assert!(each[3].is_err() && each[2].is_ok() && each[4].is_ok());
     let err = repos.fetch_many(&requests).unwrap_err();
     assert!(
         err.to_string().contains("org.example:absent:jar:1.0"),
@@ -843,5 +887,135 @@ fn binary_build_fetches_through_the_repository_system() {
     assert!(
         stderr.contains(&format!("central (file://{})", empty_central.display())),
         "{stderr}"
+    );
+}
+
+#[test]
+fn settings_server_credentials_are_sent_as_basic_auth() {
+    let content = b"private bytes".to_vec();
+    let sha1 = sha1_hex(&content);
+    let body = content.clone();
+    let url = serve(move |path, auth| {
+        if auth != Some("Basic dXNlcjpwYXNz") {
+            return ("401 Unauthorized".into(), vec![], b"who are you".to_vec());
+        }
+        if path.ends_with(".jar") {
+            ok(body.clone())
+        } else if path.ends_with(".jar.sha1") {
+            ok(sha1.clone().into_bytes())
+        } else {
+            not_found()
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let a = Artifact::new("org.example", "private", "1.0");
+    let write_settings = |password: &str| {
+        let settings = dir.path().join("settings.xml");
+        std::fs::write(
+            &settings,
+            format!(
+                "<settings><localRepository>{}</localRepository><servers><server>\
+                 <id>private</id><username>user</username><password>{password}</password>\
+                 </server></servers></settings>",
+                dir.path().join("local").display()
+            ),
+        )
+        .unwrap();
+        settings
+    };
+    let pom_repo = [RemoteRepository::new("private", &url)];
+
+    // Without credentials: the error says which repository wants them and where they go.
+    let anonymous = system(&dir.path().join("anon"), vec![]);
+    let err = anonymous.fetch(&a, &pom_repo).unwrap_err().to_string();
+    assert!(err.contains("access denied (HTTP 401)"), "{err}");
+    assert!(
+        err.contains("add a <server> with this repository's id"),
+        "{err}"
+    );
+
+    // (Central is left out: only the private repository is under test.)
+    let only_declared = |settings: PathBuf| {
+        let mut repos = RepositorySystem::from_environment(None, Some(&settings), false).unwrap();
+        repos.remotes.clear();
+        repos
+    };
+    let wrong = only_declared(write_settings("nope"));
+    let err = wrong.fetch(&a, &pom_repo).unwrap_err().to_string();
+    assert!(err.contains("check its <username> and <password>"), "{err}");
+    assert!(!err.contains("nope"), "no password in messages: {err}");
+
+    let encrypted = RepositorySystem::from_environment(
+        None,
+        Some(&write_settings("{COQLCE6DU6GtcS5P=}")),
+        false,
+    )
+    .unwrap();
+    let err = encrypted.fetch(&a, &pom_repo).unwrap_err().to_string();
+    assert!(err.contains("encrypted password"), "{err}");
+
+    let right = only_declared(write_settings("pass"));
+    let path = right.fetch(&a, &pom_repo).unwrap();
+    assert_eq!(std::fs::read(path).unwrap(), content);
+}
+
+#[test]
+fn settings_proxy_carries_requests_except_to_non_proxy_hosts() {
+    let content = b"via the proxy".to_vec();
+    let sha1 = sha1_hex(&content);
+    let body = content.clone();
+    let (proxy_port, targets) = serve_proxy(move |path, _| {
+        if path.ends_with(".jar") {
+            ok(body.clone())
+        } else if path.ends_with(".jar.sha1") {
+            ok(sha1.clone().into_bytes())
+        } else {
+            not_found()
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on the repository's own port: only the proxy can answer.
+    let repo_port = closed_port();
+    let repo_url = format!("http://localhost:{repo_port}/maven");
+    let settings_with = |non_proxy: &str| {
+        let settings = dir.path().join(format!("settings-{}.xml", non_proxy.len()));
+        std::fs::write(
+            &settings,
+            format!(
+                "<settings><localRepository>{}</localRepository><proxies><proxy><id>corp</id>\
+                 <host>127.0.0.1</host><port>{proxy_port}</port>\
+                 <nonProxyHosts>{non_proxy}</nonProxyHosts></proxy></proxies></settings>",
+                dir.path()
+                    .join(format!("local-{}", non_proxy.len()))
+                    .display()
+            ),
+        )
+        .unwrap();
+        let mut repos = RepositorySystem::from_environment(None, Some(&settings), false).unwrap();
+        repos.remotes = vec![RemoteRepository::new("behind-proxy", &repo_url)];
+        repos
+    };
+    let a = Artifact::new("org.example", "proxied", "1.0");
+
+    let path = settings_with("*.internal.example").fetch(&a, &[]).unwrap();
+    assert_eq!(std::fs::read(path).unwrap(), content);
+    assert!(
+        targets
+            .lock()
+            .unwrap()
+            .contains(&format!("localhost:{repo_port}")),
+        "{targets:?}"
+    );
+
+    // localhost is a non-proxy host: asked directly, and nothing listens there.
+    let before = targets.lock().unwrap().len();
+    let err = settings_with("localhost|*.internal.example")
+        .fetch(&a, &[])
+        .unwrap_err();
+    assert!(err.to_string().contains("connection refused"), "{err}");
+    assert_eq!(
+        targets.lock().unwrap().len(),
+        before,
+        "the proxy was not used"
     );
 }

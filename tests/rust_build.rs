@@ -49,7 +49,18 @@ fn copy_tree(src: &Path, dest: &Path) {
         if entry.file_type().unwrap().is_dir() {
             copy_tree(&from, &to);
         } else {
-            let bytes = fs::read(&from).unwrap();
+            let mut bytes = fs::read(&from).unwrap();
+            if entry.file_name() == "Cargo.toml" {
+                // The copy lives elsewhere: point the multilang path dependency at this checkout.
+                let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/multilang");
+                bytes = String::from_utf8(bytes)
+                    .unwrap()
+                    .replace(
+                        "path = \"../../crates/multilang\"",
+                        &format!("path = {:?}", crate_dir.display().to_string()),
+                    )
+                    .into_bytes();
+            }
             if fs::read(&to).ok().as_deref() != Some(&bytes[..]) {
                 fs::write(&to, bytes).unwrap();
             }
@@ -157,7 +168,7 @@ fn build_two_targets() -> (PathBuf, Vec<BuiltBinary>) {
         .get_or_init(|| {
             let dir = fixture("rust-first", "shared");
             let m = manifest(&dir);
-            assert_eq!(m.components, ["probe-spout", "probe-bolt"]);
+            assert_eq!(m.components, ["probe-spout", "probe-bolt", "upper-bolt"]);
             assert_eq!(m.targets, [X86, ARM]);
             let built = cargo_build::build(&m, &[], &dir.join("target")).unwrap();
             (dir, built)
@@ -174,22 +185,63 @@ fn sha256(path: &Path) -> String {
         .to_string()
 }
 
-/// The same sources built in another directory with another cargo target directory give
-/// byte-identical binaries (what `stormpack verify` relies on).
+/// The real binary, end to end: `stormpack build` on a copy of the fixture in another directory
+/// (another cargo target directory too) writes a jar whose component binaries are byte-identical
+/// to the library build's (what `stormpack verify` relies on), staged 0755 with their launchers;
+/// `resources/` extracted from the jar as a supervisor does (no modes) runs.
 #[test]
-fn binaries_are_identical_when_built_from_another_directory() {
+fn stormpack_build_writes_a_two_target_jar_whose_resources_run() {
     let (_dir, built) = build_two_targets();
     let other = fixture("rust-first", "elsewhere");
-    let mut m = manifest(&other);
-    m.target_directory = tmp_root().join("cargo-target-elsewhere");
-    let again = cargo_build::build(&m, &[], &other.join("target")).unwrap();
-    assert_eq!(built.len(), again.len());
-    for (a, b) in built.iter().zip(&again) {
-        assert_eq!((&a.component, &a.target), (&b.component, &b.target));
-        let (da, db) = (sha256(&a.path), sha256(&b.path));
-        println!("{} {}: {da} / {db}", a.component, a.target);
-        assert_eq!(da, db, "{} and {}", a.path.display(), b.path.display());
+    let out = Command::new(env!("CARGO_BIN_EXE_stormpack"))
+        .args(["build", "--project"])
+        .arg(&other)
+        .env(
+            "CARGO_TARGET_DIR",
+            tmp_root().join("cargo-target-elsewhere"),
+        )
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stormpack build failed:\n{stderr}");
+    let jar = other.join("target/ProbeTopology-1.0-SNAPSHOT.jar");
+    let mut archive = zip::ZipArchive::new(fs::File::open(&jar).unwrap()).unwrap();
+    let run = tempfile::tempdir().unwrap();
+    let mut listing = Vec::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        if !name.starts_with("resources/") || name.ends_with('/') {
+            continue;
+        }
+        let mode = entry.unix_mode().unwrap_or(0) & 0o777;
+        listing.push(format!("{mode:o} {name}"));
+        let to = run.path().join(&name);
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        let mut file = fs::File::create(&to).unwrap();
+        std::io::copy(&mut entry, &mut file).unwrap();
+        fs::set_permissions(&to, fs::Permissions::from_mode(0o644)).unwrap();
     }
+    println!("{}:\n  {}", jar.display(), listing.join("\n  "));
+    for b in &built {
+        let arch = stormpack::target::spec(&b.target).unwrap().arch;
+        let name = format!("resources/bin/{arch}/{}", b.component);
+        assert!(
+            listing.contains(&format!("755 {name}")),
+            "{name} in {listing:?}"
+        );
+        assert!(listing.contains(&format!("755 resources/{}.sh", b.component)));
+        let (ours, theirs) = (sha256(&b.path), sha256(&run.path().join(&name)));
+        println!("{name}: library build {ours}, jar built elsewhere {theirs}");
+        assert_eq!(ours, theirs, "{name}");
+    }
+    let resources = run.path().join("resources");
+    let out = run_launcher("sh", &resources, "probe-spout", &[]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "probe-spout arch=x86_64 args=[first,second arg]\n"
+    );
+    converse(&resources, &[]);
 }
 
 #[test]
@@ -207,8 +259,10 @@ fn two_target_build_stages_launchers_that_survive_lost_exec_bits() {
         [
             ("probe-spout", X86, "ELF64 LE x86_64 static"),
             ("probe-bolt", X86, "ELF64 LE x86_64 static"),
+            ("upper-bolt", X86, "ELF64 LE x86_64 static"),
             ("probe-spout", ARM, "ELF64 LE aarch64 static"),
             ("probe-bolt", ARM, "ELF64 LE aarch64 static"),
+            ("upper-bolt", ARM, "ELF64 LE aarch64 static"),
         ]
         .map(|(c, t, e)| (c.to_string(), t.to_string(), e.to_string()))
     );
@@ -232,10 +286,13 @@ fn two_target_build_stages_launchers_that_survive_lost_exec_bits() {
         [
             "0755 resources/bin/aarch64/probe-bolt",
             "0755 resources/bin/aarch64/probe-spout",
+            "0755 resources/bin/aarch64/upper-bolt",
             "0755 resources/bin/x86_64/probe-bolt",
             "0755 resources/bin/x86_64/probe-spout",
+            "0755 resources/bin/x86_64/upper-bolt",
             "0755 resources/probe-bolt.sh",
             "0755 resources/probe-spout.sh",
+            "0755 resources/upper-bolt.sh",
         ]
     );
 
@@ -320,6 +377,105 @@ fn two_target_build_stages_launchers_that_survive_lost_exec_bits() {
         "{stderr}"
     );
     assert!(stderr.contains("stormpack build --target"), "{stderr}");
+}
+
+/// Start `upper-bolt` (written with stormpack-multilang) the way Storm does — `sh upper-bolt.sh`
+/// in the extracted 0644 `resources/` — and hold a protocol conversation with it: handshake
+/// (pid file, pid reply equal to the process Storm started, proving the launcher `exec`s), a
+/// tuple (anchored emit + ack), a heartbeat (sync). Returns the messages the bolt sent.
+fn converse(resources: &Path, envs: &[(&str, String)]) -> Vec<serde_json::Value> {
+    use std::io::Write;
+    let pid_dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new("sh");
+    cmd.arg("upper-bolt.sh")
+        .current_dir(resources)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let handshake = serde_json::json!({
+        "pidDir": pid_dir.path(),
+        "conf": {"topology.name": "probe-topology"},
+        "context": {
+            "taskid": 3,
+            "componentid": "upper-bolt",
+            "task->component": {"1": "probe-spout", "2": "probe-bolt", "3": "upper-bolt", "-1": "__system"},
+            "streams": ["default"],
+            "stream->outputfields": {"default": ["upper"]},
+            "source->stream->fields": {"probe-bolt": {"default": ["word"]}}
+        }
+    });
+    let tuple = serde_json::json!({"id": "t-1", "comp": "probe-bolt", "stream": "default", "task": 2, "tuple": ["hello"]});
+    let heartbeat = serde_json::json!({"id": "-1", "comp": null, "stream": "__heartbeat", "task": -1, "tuple": []});
+    let mut stdin = child.stdin.take().unwrap();
+    for m in [handshake, tuple, heartbeat] {
+        write!(stdin, "{m}\nend\n").unwrap();
+    }
+    drop(stdin);
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    println!(
+        "upper-bolt via sh upper-bolt.sh {envs:?}: exit {}\n--- stdout ---\n{stdout}--- stderr ---\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let messages: Vec<serde_json::Value> = stdout
+        .split("\nend\n")
+        .filter(|m| !m.trim().is_empty())
+        .map(|m| serde_json::from_str(m).unwrap())
+        .collect();
+    assert_eq!(
+        messages[0],
+        serde_json::json!({"pid": pid}),
+        "the pid Storm sees is the bolt's own"
+    );
+    assert!(pid_dir.path().join(pid.to_string()).is_file(), "pid file");
+    messages
+}
+
+#[test]
+fn multilang_bolt_speaks_the_protocol_through_its_launcher() {
+    let (_dir, built) = build_two_targets();
+    let mut staging = Staging::new();
+    launcher::stage(&built, &mut staging).unwrap();
+    let run = tempfile::tempdir().unwrap();
+    let resources = extract_resources(&staging, run.path());
+    let mut runs = vec![("x86_64", Vec::new())];
+    match qemu() {
+        Some(qemu) => runs.push((
+            "aarch64",
+            vec![
+                ("PATH", with_path(&uname_shim(run.path(), "aarch64"))),
+                ("STORMPACK_LAUNCH_WRAPPER", qemu.display().to_string()),
+            ],
+        )),
+        None => println!("SKIPPED the aarch64 conversation: qemu-aarch64-static not found"),
+    }
+    for (arch, envs) in runs {
+        let messages = converse(&resources, &envs);
+        let rest: Vec<serde_json::Value> = messages[1..]
+            .iter()
+            .filter(|m| m["command"] != "log")
+            .cloned()
+            .collect();
+        assert_eq!(
+            rest,
+            [
+                serde_json::json!({"command": "emit", "anchors": ["t-1"], "tuple": ["HELLO"], "need_task_ids": false}),
+                serde_json::json!({"command": "ack", "id": "t-1"}),
+                serde_json::json!({"command": "sync"}),
+            ],
+            "{arch}"
+        );
+        assert_eq!(
+            mode(&resources.join(format!("bin/{arch}/upper-bolt"))) & 0o100,
+            0o100
+        );
+    }
 }
 
 /// The launcher needs nothing beyond busybox (an Alpine-like node): busybox `sh` with a PATH that

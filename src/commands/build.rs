@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -87,6 +88,9 @@ pub fn build_plan(plan: &BuildPlan) -> anyhow::Result<BuildOutcome> {
     }
 
     let resolution = resolve_dependencies(plan)?;
+    for warning in &resolution.warnings {
+        eprintln!("warning: {warning}");
+    }
     let lock = lockfile_for(plan, &resolution)?;
     if let (Some(lock), true) = (&lock, plan.locked) {
         // Under --locked a changed resolution fails before anything is written.
@@ -124,6 +128,7 @@ pub fn build_plan(plan: &BuildPlan) -> anyhow::Result<BuildOutcome> {
     let tmp = tempfile::Builder::new()
         .prefix(".stormpack-")
         .suffix(".jar.tmp")
+        .permissions(readable())
         .tempfile_in(&plan.output_dir)
         .with_context(|| format!("cannot create a file in {}", plan.output_dir.display()))?
         .into_temp_path();
@@ -315,7 +320,8 @@ fn check_topology(
     };
     crate::topology::check(
         path,
-        &CheckContext::with_jar(&jar_paths, &class_exists, &read_resource),
+        &CheckContext::with_jar(&jar_paths, &class_exists, &read_resource)
+            .with_filter(plan.flux_filter.clone(), plan.flux_env_filter),
     )
 }
 
@@ -344,12 +350,19 @@ fn write_checksum(jar: &Path, sha256: &str) -> anyhow::Result<()> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".stormpack-")
         .suffix(".sha256.tmp")
+        .permissions(readable())
         .tempfile_in(dir)?;
     writeln!(tmp, "{sha256}  {name}")?;
     let target = dir.join(format!("{name}.sha256"));
     tmp.persist(&target)
         .with_context(|| format!("cannot write {}", target.display()))?;
     Ok(())
+}
+
+/// Output files get 0666 less the umask, like any file a build tool writes (tempfile's own
+/// default is 0600).
+fn readable() -> std::fs::Permissions {
+    std::fs::Permissions::from_mode(0o666)
 }
 
 /// Temporary files an interrupted build left behind.

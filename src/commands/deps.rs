@@ -31,9 +31,14 @@ pub fn run(args: &DepsArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// One line's coordinate part: `g:a:type[:classifier]:version:scope[ (optional)]`.
-fn line(a: &ResolvedArtifact) -> String {
-    let optional = if a.optional { " (optional)" } else { "" };
+/// One line's coordinate part: `g:a:type[:classifier]:version:scope`, and ` (optional)` in
+/// the list (as dependency:list marks it; dependency:tree does not).
+fn line(a: &ResolvedArtifact, mark_optional: bool) -> String {
+    let optional = if mark_optional && a.optional {
+        " (optional)"
+    } else {
+        ""
+    };
     format!("{}:{}{optional}", a.artifact, a.scope)
 }
 
@@ -44,7 +49,7 @@ pub fn render_list(resolution: &Resolution) -> String {
         out.push_str("   none\n");
     }
     for a in &resolution.artifacts {
-        let _ = writeln!(out, "   {}", line(a));
+        let _ = writeln!(out, "   {}", line(a, true));
     }
     out.push('\n');
     out
@@ -72,7 +77,11 @@ pub fn render_tree(root: &Artifact, resolution: &Resolution) -> String {
         for (k, &i) in nodes.iter().enumerate() {
             let last = k + 1 == nodes.len();
             let branch = if last { "\\- " } else { "+- " };
-            let _ = writeln!(out, "{prefix}{branch}{}", line(&resolution.artifacts[i]));
+            let _ = writeln!(
+                out,
+                "{prefix}{branch}{}",
+                line(&resolution.artifacts[i], false)
+            );
             let rail = if last { "   " } else { "|  " };
             walk(
                 out,

@@ -65,7 +65,8 @@ fn rebuild_in_child(args: &BuildArgs, scratch: &std::path::Path) -> anyhow::Resu
     }
     let output = cmd
         .env("TZ", "Pacific/Chatham")
-        .env("STORMPACK_CARGO_TARGET_DIR", scratch.join("cargo"))
+        // Rust components are compiled again from scratch, not taken from the first build.
+        .env("CARGO_TARGET_DIR", scratch.join("cargo"))
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()

@@ -18,8 +18,8 @@ use anyhow::Context;
 use sha2::{Digest, Sha256};
 
 use super::coord::{Artifact, Scope};
-use super::repository::shared_temp_file;
 use super::resolve::Resolution;
+use super::transport::shared_temp_file;
 
 /// The lockfile's name, beside the project's manifest.
 pub const LOCKFILE_NAME: &str = "stormpack.lock";

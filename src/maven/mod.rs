@@ -14,6 +14,7 @@ pub mod project;
 pub mod repository;
 pub mod resolve;
 pub mod settings;
+mod transport;
 pub mod version;
 
 pub use coord::{Artifact, Dependency, Exclusion, Scope};

@@ -155,8 +155,8 @@ pub enum Mode {
 /// A pom that could not be turned into a model; callers branch on cycles.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
-    #[error("pom cycle: {chain}\n  fix: a pom cannot be its own ancestor (or import itself); correct the <parent> or the import of the last pom named")]
-    Cycle { chain: String },
+    #[error("pom cycle: {chain}{at}\n  fix: a pom cannot be its own ancestor (or import itself); correct the <parent> or the import of the last pom named")]
+    Cycle { chain: String, at: String },
 }
 
 /// Builds effective models, caching repository poms by coordinate.
@@ -222,6 +222,7 @@ impl<'a> ModelBuilder<'a> {
             chain.push(key);
             return Err(ModelError::Cycle {
                 chain: chain.join(" -> "),
+                at: String::new(),
             }
             .into());
         }
@@ -340,14 +341,16 @@ impl<'a> ModelBuilder<'a> {
                     .to_string(),
             })
             .collect::<Vec<_>>();
-        let mut interp_dep = |d: &RawDependency| -> InterpDep {
+        // Managed entries are checked only where a dependency uses them (below), as an unused
+        // entry with an unresolvable expression (a parent's, say) is harmless to Maven.
+        let mut interp_dep = |d: &RawDependency, checked: bool| -> InterpDep {
             InterpDep {
-                group_id: get(&d.group_id, "dependency groupId", true),
-                artifact_id: get(&d.artifact_id, "dependency artifactId", true),
-                version: get(&d.version, "dependency version", true),
-                kind: get(&d.kind, "dependency type", true),
-                classifier: get(&d.classifier, "dependency classifier", true),
-                scope: get(&d.scope, "dependency scope", true),
+                group_id: get(&d.group_id, "dependency groupId", checked),
+                artifact_id: get(&d.artifact_id, "dependency artifactId", checked),
+                version: get(&d.version, "dependency version", checked),
+                kind: get(&d.kind, "dependency type", checked),
+                classifier: get(&d.classifier, "dependency classifier", checked),
+                scope: get(&d.scope, "dependency scope", checked),
                 optional: get(&d.optional, "optional", false),
                 system_path: get(&d.system_path, "systemPath", false),
                 exclusions: d.exclusions.as_ref().map(|ex| {
@@ -370,11 +373,15 @@ impl<'a> ModelBuilder<'a> {
                 },
             }
         };
-        let deps: Vec<InterpDep> = merged.dependencies.iter().map(&mut interp_dep).collect();
+        let deps: Vec<InterpDep> = merged
+            .dependencies
+            .iter()
+            .map(|d| interp_dep(d, true))
+            .collect();
         let managed: Vec<InterpDep> = merged
             .dependency_management
             .iter()
-            .map(&mut interp_dep)
+            .map(|d| interp_dep(d, false))
             .collect();
         let relocation = lineage[0].raw.relocation.as_ref().map(|r| RawRelocation {
             group_id: r.group_id.as_ref().map(|s| interp.interpolate(s).0),
@@ -461,6 +468,16 @@ impl<'a> ModelBuilder<'a> {
             if let Some(m) = by_key.get(&d.key()) {
                 if d.version.as_deref().is_none_or(str::is_empty) {
                     d.version.clone_from(&m.version);
+                    if strict {
+                        if let Some(v) = m.version.as_deref().filter(|v| v.contains("${")) {
+                            bail!(
+                                "{}: the version of dependency {} comes from <dependencyManagement> at {}, where `{v}` has an unknown property\n  fix: define it in <properties>, or give the dependency its own <version>",
+                                d.location,
+                                d.key(),
+                                m.location
+                            );
+                        }
+                    }
                 }
                 if d.scope.is_none() {
                     d.scope.clone_from(&m.scope);
@@ -567,6 +584,12 @@ impl<'a> ModelBuilder<'a> {
                 seen.push(key);
                 return Err(ModelError::Cycle {
                     chain: seen.join(" -> "),
+                    at: format!(
+                        "\n  the last <parent> is at {}:{}:{}",
+                        current.file.display(),
+                        p.line,
+                        p.column
+                    ),
                 }
                 .into());
             }

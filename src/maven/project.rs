@@ -365,4 +365,34 @@ mod tests {
         );
         assert!(err.contains("pom cycle: g:a:1 -> g:b:1 -> g:a:1"), "{err}");
     }
+
+    #[test]
+    fn unresolvable_management_matters_only_when_used() {
+        let tmp = tempfile::tempdir().unwrap();
+        let pom = |deps: &str| {
+            format!(
+                "<project><groupId>g</groupId><artifactId>a</artifactId><version>1</version>
+  <dependencyManagement><dependencies>
+    <dependency><groupId>x</groupId><artifactId>unused</artifactId><version>${{nowhere}}</version></dependency>
+  </dependencies></dependencyManagement>
+  <dependencies>{deps}</dependencies></project>"
+            )
+        };
+        write(tmp.path(), "pom.xml", &pom(""));
+        assert!(load_project(tmp.path(), &repos(tmp.path())).is_ok());
+        write(
+            tmp.path(),
+            "pom.xml",
+            &pom("<dependency><groupId>x</groupId><artifactId>unused</artifactId></dependency>"),
+        );
+        let err = format!(
+            "{:#}",
+            load_project(tmp.path(), &repos(tmp.path())).unwrap_err()
+        );
+        assert!(
+            err.contains("comes from <dependencyManagement> at"),
+            "{err}"
+        );
+        assert!(err.contains("${nowhere}"), "{err}");
+    }
 }

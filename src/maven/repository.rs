@@ -1,26 +1,30 @@
 //! Remote repositories and the local repository (Maven's layout, shared with Maven itself):
 //! which repositories are asked and in what order (pom-declared, then central; settings.xml
 //! mirrors), downloads into a temp file beside the target, checksum verification, atomic
-//! rename, retries, offline mode, and `maven-metadata.xml` for version ranges.
+//! rename, retries, offline mode, and `maven-metadata.xml` for version ranges. How bytes move
+//! (HTTP, `file://`, proxies, the progress line) is `transport`'s.
 //!
 //! The local repository is used as Maven 3 uses it: a file that is present is used as it is.
 //! stormpack writes no `_remote.repositories` marker: Maven accepts an untracked file in its
 //! local repository whatever repositories a later build declares, so both tools share one cache.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
 
 use super::coord::Artifact;
-use super::settings::{self, Mirror, Settings, XmlElement};
+use super::settings::{self, Mirror, Server, Settings, XmlElement};
+use super::transport::{
+    describe_io, digest_file, parse_checksum, shared_temp_file, Opened, Progress, Session,
+    TransferError,
+};
 
 /// Maven Central, as the super POM declares it.
 pub const CENTRAL_URL: &str = "https://repo.maven.apache.org/maven2";
@@ -29,8 +33,6 @@ pub const CENTRAL_URL: &str = "https://repo.maven.apache.org/maven2";
 /// settings.xml is the Maven way to do the same).
 pub const CENTRAL_URL_ENV: &str = "STORMPACK_MAVEN_CENTRAL";
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// Attempts per file for transient failures (5xx, resets, timeouts, truncated bodies).
 const ATTEMPTS: u32 = 3;
 /// The checksum files checked when published: `(algorithm, file extension)`, strongest first.
@@ -40,9 +42,11 @@ const CHECKSUMS: [(&str, &str); 3] = [
     ("SHA-1", "sha1"),
 ];
 
+/// How a repository that failed at the connection level is reported afterwards.
+const UNREACHABLE_EARLIER: &str = "unreachable earlier in this run";
+
 /// Downloads `fetch_many` runs at once.
 const PARALLEL_DOWNLOADS: usize = 6;
-const PROGRESS_THRESHOLD: u64 = 1024 * 1024;
 /// Maven's default update policy for metadata: daily.
 const METADATA_MAX_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -253,42 +257,6 @@ impl fmt::Display for RepositoryError {
 
 impl std::error::Error for RepositoryError {}
 
-/// State shared by the clones of one `RepositorySystem`: the HTTP agent (connection pool) and
-/// the repositories found unreachable in this run (not asked again).
-struct Session {
-    agent: ureq::Agent,
-    unreachable: Mutex<HashMap<String, String>>,
-}
-
-impl fmt::Debug for Session {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Session").finish_non_exhaustive()
-    }
-}
-
-impl Session {
-    fn new() -> Self {
-        let config = ureq::Agent::config_builder()
-            .timeout_connect(Some(CONNECT_TIMEOUT))
-            .timeout_per_read(Some(READ_TIMEOUT))
-            .timeout_recv_response(Some(READ_TIMEOUT))
-            .http_status_as_error(false)
-            // The operating system's trust store (as curl and the JDK use it): corporate
-            // TLS-inspecting proxies install their CA there, not in Mozilla's bundle.
-            .tls_config(
-                ureq::tls::TlsConfig::builder()
-                    .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-                    .build(),
-            )
-            .user_agent(concat!("stormpack/", env!("CARGO_PKG_VERSION")))
-            .build();
-        Session {
-            agent: config.into(),
-            unreachable: Mutex::new(HashMap::new()),
-        }
-    }
-}
-
 /// Where artifacts come from and go to.
 #[derive(Debug, Clone)]
 pub struct RepositorySystem {
@@ -300,6 +268,8 @@ pub struct RepositorySystem {
     /// settings.xml mirrors, in declaration order (Maven 3.8's http blocker is applied after
     /// them).
     pub mirrors: Vec<Mirror>,
+    /// settings.xml `<server>` credentials, by repository (or mirror) id.
+    pub servers: Vec<Server>,
     session: Arc<Session>,
 }
 
@@ -309,25 +279,9 @@ enum Transfer {
     NotFound(String),
 }
 
-/// A failed transfer: whether retrying may help, and what to tell the user.
-struct TransferError {
-    transient: bool,
-    /// The repository could not be reached at all (connection-level): skip it from now on.
-    connection: bool,
-    message: String,
-}
-
 /// A failure that stops the whole fetch (not just this repository).
 enum Fatal {
     Repository(RepositoryError),
-}
-
-enum Opened {
-    Body {
-        reader: Box<dyn Read + Send>,
-        length: Option<u64>,
-    },
-    NotFound(String),
 }
 
 impl RepositorySystem {
@@ -338,6 +292,7 @@ impl RepositorySystem {
             remotes,
             offline,
             mirrors: Vec::new(),
+            servers: Vec::new(),
             session: Arc::new(Session::new()),
         }
     }
@@ -378,6 +333,8 @@ impl RepositorySystem {
         };
         let mut system = RepositorySystem::new(local, vec![central], offline || settings.offline);
         system.mirrors = settings.mirrors;
+        system.servers = settings.servers;
+        system.session = Arc::new(Session::with_proxy(settings.proxy)?);
         Ok(system)
     }
 
@@ -562,6 +519,16 @@ impl RepositorySystem {
         &self,
         requests: &[(Artifact, Vec<RemoteRepository>)],
     ) -> anyhow::Result<Vec<PathBuf>> {
+        self.fetch_each(requests).into_iter().collect()
+    }
+
+    /// Like [`RepositorySystem::fetch_many`], with every request's own result (in request
+    /// order). A resolver can prefetch a whole level of poms with it (failures are not
+    /// remembered: a later `fetch` of a missing one asks the repositories again).
+    pub fn fetch_each(
+        &self,
+        requests: &[(Artifact, Vec<RemoteRepository>)],
+    ) -> Vec<anyhow::Result<PathBuf>> {
         let next = AtomicUsize::new(0);
         let results: Vec<Mutex<Option<anyhow::Result<PathBuf>>>> =
             requests.iter().map(|_| Mutex::new(None)).collect();
@@ -683,7 +650,11 @@ impl RepositorySystem {
             }
             .into());
         }
-        for f in &failures {
+        // A repository already reported unreachable in this run is not reported again.
+        for f in failures
+            .iter()
+            .filter(|f| !f.to_string().contains(UNREACHABLE_EARLIER))
+        {
             eprintln!("warning: version list of {coordinate}: {f}");
         }
         Ok(versions)
@@ -720,12 +691,20 @@ impl RepositorySystem {
             .ok()
             .and_then(|dead| dead.get(&repo.repo.url).cloned());
         if let Some(reason) = known_dead {
+            note(Outcome::Failed(format!("{UNREACHABLE_EARLIER}: {reason}")));
+            return Ok(false);
+        }
+        let server = self.servers.iter().find(|s| s.id == repo.repo.id);
+        if let Some(server) = server.filter(|s| s.password_is_encrypted()) {
             note(Outcome::Failed(format!(
-                "unreachable earlier in this run: {reason}"
+                "settings.xml <server> `{}` has an encrypted password, which stormpack cannot decrypt \
+                 (fix: give the plain password or ${{env.VARIABLE}} in a settings file passed with --settings)",
+                server.id
             )));
             return Ok(false);
         }
-        match self.transfer(&url, dest) {
+        let auth = server.map(Server::basic_auth);
+        match self.transfer(&url, dest, auth.as_deref()) {
             Ok(Transfer::Stored) => Ok(true),
             Ok(Transfer::NotFound(why)) => {
                 note(Outcome::NotFound(why));
@@ -746,7 +725,12 @@ impl RepositorySystem {
 
     /// Downloads `url` to a temp file beside `dest`, retrying transient failures, verifies the
     /// published checksums, and renames it into place.
-    fn transfer(&self, url: &str, dest: &Path) -> Result<Transfer, Result<TransferError, Fatal>> {
+    fn transfer(
+        &self,
+        url: &str,
+        dest: &Path,
+        auth: Option<&str>,
+    ) -> Result<Transfer, Result<TransferError, Fatal>> {
         std::thread::scope(|scope| {
             // Over HTTP every request costs a round trip, and most repositories answer 404 for
             // .sha256/.sha512: the checksum files are asked for while the artifact downloads.
@@ -757,13 +741,13 @@ impl RepositorySystem {
                     .iter()
                     .map(|(_, ext)| {
                         let checksum_url = format!("{url}.{ext}");
-                        scope.spawn(move || self.get_small(&checksum_url))
+                        scope.spawn(move || self.get_small(&checksum_url, auth))
                     })
                     .collect()
             };
             let mut attempt = 1;
-            let (temp, digests) = loop {
-                match self.download_once(url, dest) {
+            let (temp, sha1) = loop {
+                match self.download_once(url, dest, auth) {
                     Ok(Ok(done)) => break done,
                     Ok(Err(why)) => return Ok(Transfer::NotFound(why)),
                     Err(Err(fatal)) => return Err(Err(fatal)),
@@ -784,7 +768,7 @@ impl RepositorySystem {
             let mut published = Vec::with_capacity(CHECKSUMS.len());
             if prefetch.is_empty() {
                 for (_, ext) in CHECKSUMS {
-                    published.push(self.get_small(&format!("{url}.{ext}"))?);
+                    published.push(self.get_small(&format!("{url}.{ext}"), auth)?);
                 }
             } else {
                 for handle in prefetch {
@@ -798,7 +782,7 @@ impl RepositorySystem {
                     published.push(text);
                 }
             }
-            let verified = verify_checksums(url, &digests, &published)?;
+            let verified = verify_checksums(url, temp.path(), &sha1, &published)?;
             if !verified {
                 eprintln!(
                     "warning: {url}: the repository publishes no checksum (.sha1, .sha256, .sha512); stored unverified"
@@ -820,9 +804,10 @@ impl RepositorySystem {
         &self,
         url: &str,
         dest: &Path,
-    ) -> Result<Result<(tempfile::NamedTempFile, Digests), String>, Result<TransferError, Fatal>>
+        auth: Option<&str>,
+    ) -> Result<Result<(tempfile::NamedTempFile, String), String>, Result<TransferError, Fatal>>
     {
-        let (mut reader, length) = match self.open(url).map_err(Ok)? {
+        let (mut reader, length) = match self.session.open(url, auth).map_err(Ok)? {
             Opened::NotFound(why) => return Ok(Err(why)),
             Opened::Body { reader, length } => (reader, length),
         };
@@ -841,7 +826,7 @@ impl RepositorySystem {
         let mut temp = shared_temp_file(&format!(".{name}."), ".stormpack-part")
             .tempfile_in(dir)
             .map_err(|e| local_error(dir, e))?;
-        let mut digests = Digests::default();
+        let mut sha1 = Sha1::new();
         let mut progress = Progress::new(url, length);
         let mut buf = vec![0u8; 64 * 1024];
         let mut received: u64 = 0;
@@ -862,7 +847,7 @@ impl RepositorySystem {
                     }));
                 }
             };
-            digests.update(&buf[..n]);
+            sha1.update(&buf[..n]);
             temp.write_all(&buf[..n])
                 .map_err(|e| local_error(temp.path(), e))?;
             received += n as u64;
@@ -882,28 +867,35 @@ impl RepositorySystem {
         temp.as_file()
             .sync_all()
             .map_err(|e| local_error(temp.path(), e))?;
-        Ok(Ok((temp, digests)))
+        Ok(Ok((temp, hex::encode(sha1.finalize()))))
     }
 
     /// A small text file (a checksum), retrying transient failures; `None` when not published.
-    fn get_small(&self, url: &str) -> Result<Option<String>, Result<TransferError, Fatal>> {
+    fn get_small(
+        &self,
+        url: &str,
+        auth: Option<&str>,
+    ) -> Result<Option<String>, Result<TransferError, Fatal>> {
         let mut attempt = 1;
         loop {
-            let result = self.open(url).and_then(|opened| match opened {
-                Opened::NotFound(_) => Ok(None),
-                Opened::Body { reader, .. } => {
-                    let mut text = String::new();
-                    reader
-                        .take(64 * 1024)
-                        .read_to_string(&mut text)
-                        .map(|_| Some(text))
-                        .map_err(|e| TransferError {
-                            transient: true,
-                            connection: false,
-                            message: format!("reading {url}: {}", describe_io(&e)),
-                        })
-                }
-            });
+            let result = self
+                .session
+                .open(url, auth)
+                .and_then(|opened| match opened {
+                    Opened::NotFound(_) => Ok(None),
+                    Opened::Body { reader, .. } => {
+                        let mut text = String::new();
+                        reader
+                            .take(64 * 1024)
+                            .read_to_string(&mut text)
+                            .map(|_| Some(text))
+                            .map_err(|e| TransferError {
+                                transient: true,
+                                connection: false,
+                                message: format!("reading {url}: {}", describe_io(&e)),
+                            })
+                    }
+                });
             match result {
                 Ok(text) => return Ok(text),
                 Err(e) if e.transient && attempt < ATTEMPTS => {
@@ -914,96 +906,34 @@ impl RepositorySystem {
             }
         }
     }
-
-    /// Opens `url` (`file://` or `http(s)://`) for reading.
-    fn open(&self, url: &str) -> Result<Opened, TransferError> {
-        if let Some(path) = file_url_path(url) {
-            if !path.is_file() {
-                return Ok(Opened::NotFound("no such file".to_string()));
-            }
-            return match fs_err::File::open(&path) {
-                Ok(file) => {
-                    let length = file.metadata().ok().map(|m| m.len());
-                    Ok(Opened::Body {
-                        reader: Box::new(file.into_parts().0),
-                        length,
-                    })
-                }
-                Err(e) => Err(TransferError {
-                    transient: false,
-                    connection: false,
-                    message: e.to_string(),
-                }),
-            };
-        }
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(TransferError {
-                transient: false,
-                connection: true,
-                message: format!(
-                    "unsupported repository URL scheme in {url} (stormpack speaks https://, http:// and file://)"
-                ),
-            });
-        }
-        let response = self
-            .session
-            .agent
-            .get(url)
-            .call()
-            .map_err(|e| describe_ureq(&e))?;
-        let status = response.status().as_u16();
-        match status {
-            200..=299 => {
-                let body = response.into_body();
-                let length = body.content_length();
-                Ok(Opened::Body {
-                    reader: Box::new(body.into_reader()),
-                    length,
-                })
-            }
-            404 | 410 => {
-                // Drain the (small) error page so the connection goes back to the pool.
-                let mut body = response.into_body();
-                let _ = io::copy(&mut body.as_reader().take(64 * 1024), &mut io::sink());
-                Ok(Opened::NotFound(format!("HTTP {status}")))
-            }
-            401 | 403 => Err(TransferError {
-                transient: false,
-                connection: false,
-                message: format!(
-                    "access denied (HTTP {status}); the repository wants credentials, which stormpack does not send \
-                     (use a mirror that needs none, or download the artifact once with mvn)"
-                ),
-            }),
-            408 | 429 | 500..=599 => Err(TransferError {
-                transient: true,
-                connection: false,
-                message: format!("the server answered HTTP {status}"),
-            }),
-            _ => Err(TransferError {
-                transient: false,
-                connection: false,
-                message: format!("unexpected HTTP {status}"),
-            }),
-        }
-    }
 }
 
-/// Checks the downloaded file's digests against the published checksum files (`published[i]`
-/// is the text for `CHECKSUMS[i]`, `None` when not published); `Ok(false)` if none is. A
-/// mismatch is fatal.
+/// Checks the downloaded `file` against the published checksum files (`published[i]` is the
+/// text for `CHECKSUMS[i]`, `None` when not published); `Ok(false)` if none is. SHA-1 was
+/// computed while the file streamed (`sha1`); SHA-256/512, which few artifacts publish, are
+/// computed from the file only when published. A mismatch is fatal.
 fn verify_checksums(
     url: &str,
-    digests: &Digests,
+    file: &Path,
+    sha1: &str,
     published: &[Option<String>],
 ) -> Result<bool, Result<TransferError, Fatal>> {
     let mut any = false;
-    for (((algorithm, extension), actual), text) in
-        CHECKSUMS.iter().zip(digests.hex()).zip(published)
-    {
+    for ((algorithm, extension), text) in CHECKSUMS.iter().zip(published) {
         let Some(text) = text else {
             continue;
         };
+        let actual = match *extension {
+            "sha512" => digest_file::<Sha512>(file),
+            "sha256" => digest_file::<Sha256>(file),
+            _ => Ok(sha1.to_string()),
+        }
+        .map_err(|source| {
+            Err(Fatal::Repository(RepositoryError::Local {
+                path: file.to_path_buf(),
+                source,
+            }))
+        })?;
         let expected = parse_checksum(text, actual.len()).unwrap_or_else(|| {
             format!("unreadable ({url}.{extension} holds no {algorithm} digest)")
         });
@@ -1018,215 +948,6 @@ fn verify_checksums(
         any = true;
     }
     Ok(any)
-}
-
-/// The local path of a `file:` URL (`file:///abs`, `file:/abs`, `file://localhost/abs`).
-fn file_url_path(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("file:")?;
-    let rest = rest
-        .strip_prefix("//localhost")
-        .or_else(|| rest.strip_prefix("//"))
-        .unwrap_or(rest);
-    Some(PathBuf::from(percent_decode(rest)))
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 3 <= bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn describe_io(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::TimedOut => format!("timed out ({e})"),
-        io::ErrorKind::UnexpectedEof => "the connection closed early".to_string(),
-        io::ErrorKind::ConnectionReset => "the connection was reset".to_string(),
-        _ => e.to_string(),
-    }
-}
-
-fn describe_ureq(e: &ureq::Error) -> TransferError {
-    let (transient, connection, message) = match e {
-        ureq::Error::Io(io) => match io.kind() {
-            io::ErrorKind::ConnectionRefused => (false, true, "connection refused".to_string()),
-            io::ErrorKind::TimedOut => (true, true, format!("timed out ({io})")),
-            io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => {
-                (true, false, describe_io(io))
-            }
-            io::ErrorKind::UnexpectedEof | io::ErrorKind::BrokenPipe => {
-                (true, false, describe_io(io))
-            }
-            _ => (false, true, io.to_string()),
-        },
-        ureq::Error::Timeout(t) => (
-            true,
-            true,
-            format!(
-                "timed out ({t}; limits: connect {}s, read {}s)",
-                CONNECT_TIMEOUT.as_secs(),
-                READ_TIMEOUT.as_secs()
-            ),
-        ),
-        ureq::Error::HostNotFound => (
-            false,
-            true,
-            "host not found (DNS lookup failed)".to_string(),
-        ),
-        ureq::Error::ConnectionFailed => (false, true, "connection failed".to_string()),
-        ureq::Error::Tls(m) => (false, true, format!("TLS error: {m}")),
-        ureq::Error::Protocol(p) => (true, false, format!("HTTP protocol error: {p}")),
-        other => (false, false, other.to_string()),
-    };
-    TransferError {
-        transient,
-        connection,
-        message,
-    }
-}
-
-/// The digest a checksum file holds: the first whitespace-separated hex token of the right
-/// length (plain `hex`, `hex  filename`, or BSD `SHA1 (file) = hex`).
-fn parse_checksum(text: &str, hex_len: usize) -> Option<String> {
-    text.split(|c: char| c.is_whitespace() || c == '=')
-        .find(|t| t.len() == hex_len && t.chars().all(|c| c.is_ascii_hexdigit()))
-        .map(str::to_ascii_lowercase)
-}
-
-/// The digests of a download, computed while it streams.
-#[derive(Default)]
-struct Digests {
-    sha1: Sha1,
-    sha256: Sha256,
-    sha512: Sha512,
-}
-
-impl Digests {
-    fn update(&mut self, bytes: &[u8]) {
-        self.sha1.update(bytes);
-        self.sha256.update(bytes);
-        self.sha512.update(bytes);
-    }
-
-    /// The hex digests, in the order of [`CHECKSUMS`].
-    fn hex(&self) -> [String; 3] {
-        [
-            hex::encode(self.sha512.clone().finalize()),
-            hex::encode(self.sha256.clone().finalize()),
-            hex::encode(self.sha1.clone().finalize()),
-        ]
-    }
-}
-
-/// Whether a progress line is being redrawn on the terminal (one at a time: parallel
-/// downloads print single lines instead).
-static PROGRESS_LINE_BUSY: AtomicBool = AtomicBool::new(false);
-
-/// A progress line on stderr for downloads over 1 MiB: redrawn in place (carriage return) on
-/// a terminal, a single line otherwise.
-struct Progress {
-    label: String,
-    total: Option<u64>,
-    state: ProgressState,
-    last_draw: Instant,
-    received: u64,
-}
-
-#[derive(PartialEq, Eq)]
-enum ProgressState {
-    Hidden,
-    /// Printed once (not a terminal, or another download owns the line).
-    Line,
-    /// Redrawn in place; this download owns `PROGRESS_LINE_BUSY`.
-    Redraw,
-}
-
-impl Progress {
-    fn new(url: &str, total: Option<u64>) -> Self {
-        Progress {
-            label: url.rsplit('/').next().unwrap_or(url).to_string(),
-            total,
-            state: ProgressState::Hidden,
-            last_draw: Instant::now(),
-            received: 0,
-        }
-    }
-
-    fn update(&mut self, received: u64) {
-        self.received = received;
-        match self.state {
-            ProgressState::Line => {}
-            ProgressState::Hidden => {
-                if self.total.unwrap_or(received) <= PROGRESS_THRESHOLD {
-                    return;
-                }
-                let tty = io::stderr().is_terminal()
-                    && PROGRESS_LINE_BUSY
-                        .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-                        .is_ok();
-                if tty {
-                    self.state = ProgressState::Redraw;
-                    self.draw(received);
-                } else {
-                    self.state = ProgressState::Line;
-                    eprintln!(
-                        "Downloading {} ({})",
-                        self.label,
-                        mib_text(self.total.unwrap_or(received))
-                    );
-                }
-            }
-            ProgressState::Redraw => {
-                if self.last_draw.elapsed() >= Duration::from_millis(200) {
-                    self.draw(received);
-                }
-            }
-        }
-    }
-
-    fn draw(&mut self, received: u64) {
-        self.last_draw = Instant::now();
-        let total = self
-            .total
-            .map(|t| format!("/{}", mib_text(t)))
-            .unwrap_or_default();
-        eprint!("\rDownloading {} {}{total}", self.label, mib_text(received));
-        let _ = io::stderr().flush();
-    }
-
-    /// Ends the line (`done` after a complete download).
-    fn finish(&mut self, done: bool) {
-        if self.state == ProgressState::Redraw {
-            if done {
-                self.draw(self.received);
-            }
-            eprintln!("{}", if done { " done" } else { " failed" });
-            PROGRESS_LINE_BUSY.store(false, Ordering::Release);
-            self.state = ProgressState::Line;
-        }
-    }
-}
-
-impl Drop for Progress {
-    fn drop(&mut self) {
-        self.finish(false);
-    }
-}
-
-fn mib_text(bytes: u64) -> String {
-    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
 /// One deployed build of a snapshot: `1.0-20240101.120000-3` (or the version itself for a
@@ -1301,20 +1022,6 @@ fn read_snapshot_build(path: &Path, artifact: &Artifact) -> anyhow::Result<Optio
         }
     }
     Ok(None)
-}
-
-/// A temp-file builder for files that end up shared (the local repository, the lockfile):
-/// created with mode 0666 less the umask, as Maven's and every other tool's files are, not
-/// tempfile's private 0600.
-pub(crate) fn shared_temp_file<'a>(prefix: &'a str, suffix: &'a str) -> tempfile::Builder<'a, 'a> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(prefix).suffix(suffix);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    builder
 }
 
 /// Copies `from` to `to` through a temp file beside `to` and a rename.

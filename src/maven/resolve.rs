@@ -25,6 +25,7 @@ use anyhow::Context;
 
 use super::coord::{Artifact, Dependency, Exclusion, Scope};
 use super::model::{fetch_file, EffectiveModel, ModelBuilder, ModelError};
+use super::pom::PomError;
 use super::repository::{RemoteRepository, RepositorySystem};
 use super::version::{Version, VersionRange};
 
@@ -89,6 +90,8 @@ struct Node {
     exclusions: Rc<Vec<Exclusion>>,
     key: String,
     system_path: Option<String>,
+    /// The range this node's version was picked from, if it was declared as one.
+    range: Option<String>,
     /// Winner children, in declaration order.
     children: Vec<usize>,
 }
@@ -115,6 +118,7 @@ pub fn resolve(request: &ResolveRequest, repos: &RepositorySystem) -> anyhow::Re
         key_order: Vec::new(),
         warnings: Vec::new(),
         managed: HashMap::new(),
+        pinned: HashMap::new(),
     };
     for m in &request.dependency_management {
         resolver
@@ -128,8 +132,25 @@ pub fn resolve(request: &ResolveRequest, repos: &RepositorySystem) -> anyhow::Re
                 system_path: m.system_path.clone(),
             });
     }
-    resolver.collect(request)?;
-    resolver.finish()
+    // A range that the nearest version violates makes Maven pick another version (its
+    // NearestVersionSelector backtracks); pin that version and collect again.
+    for _ in 0..32 {
+        resolver.collect(request)?;
+        match resolver.range_conflict()? {
+            None => return resolver.finish(),
+            Some((key, version)) => {
+                resolver.pinned.insert(key, version);
+                resolver.nodes.clear();
+                resolver.winners.clear();
+                resolver.items.clear();
+                resolver.key_order.clear();
+            }
+        }
+    }
+    anyhow::bail!(
+        "version ranges of {} keep conflicting; pin the versions in <dependencyManagement>",
+        request.root
+    )
 }
 
 struct Resolver<'a> {
@@ -146,6 +167,8 @@ struct Resolver<'a> {
     key_order: Vec<String>,
     warnings: Vec<String>,
     managed: HashMap<String, Managed>,
+    /// Versions chosen to satisfy ranges (conflict key -> version).
+    pinned: HashMap<String, String>,
 }
 
 impl Resolver<'_> {
@@ -214,7 +237,9 @@ impl Resolver<'_> {
                 }
             }
         }
+        let mut range = None;
         if VersionRange::is_range(&dep.artifact.version) {
+            range = Some(dep.artifact.version.clone());
             dep.artifact.version = self.select_from_range(&dep.artifact, parent)?;
         }
         let scope = dep.scope.unwrap_or(Scope::Compile);
@@ -229,6 +254,12 @@ impl Resolver<'_> {
             Rc::new(all)
         };
         let key = conflict_key(&dep.artifact);
+        let pin = self.pinned.get(&key).cloned();
+        if let (Some(pin), Some(spec)) = (&pin, &range) {
+            if VersionRange::parse(spec).is_ok_and(|r| r.contains(&Version::parse(pin))) {
+                dep.artifact.version.clone_from(pin);
+            }
+        }
         let index = self.nodes.len();
         self.nodes.push(Node {
             artifact: dep.artifact,
@@ -239,10 +270,12 @@ impl Resolver<'_> {
             exclusions,
             key: key.clone(),
             system_path: dep.system_path,
+            range,
             children: Vec::new(),
         });
         self.items.entry(key.clone()).or_default().push(index);
-        if self.winners.contains_key(&key) {
+        let pinned_out = pin.is_some_and(|p| p != self.nodes[index].artifact.version);
+        if self.winners.contains_key(&key) || pinned_out {
             return Ok(None);
         }
         self.winners.insert(key.clone(), index);
@@ -251,6 +284,72 @@ impl Resolver<'_> {
             self.nodes[p].children.push(index);
         }
         Ok(Some(index))
+    }
+
+    /// The first key whose winner lies outside a range another path declares, and the version
+    /// Maven would take instead: the nearest one every range accepts.
+    fn range_conflict(&mut self) -> anyhow::Result<Option<(String, String)>> {
+        for key in self.key_order.clone() {
+            let items = self.items[&key].clone();
+            let ranges: Vec<(usize, VersionRange)> = items
+                .iter()
+                .filter_map(|&i| {
+                    let spec = self.nodes[i].range.as_ref()?;
+                    VersionRange::parse(spec).ok().map(|r| (i, r))
+                })
+                .collect();
+            if ranges.is_empty() {
+                continue;
+            }
+            let accepts = |v: &str| {
+                let v = Version::parse(v);
+                ranges.iter().all(|(_, r)| r.contains(&v))
+            };
+            let winner = &self.nodes[self.winners[&key]];
+            if accepts(&winner.artifact.version) {
+                continue;
+            }
+            for &i in &items {
+                let n = &self.nodes[i];
+                if n.range.is_none() {
+                    if accepts(&n.artifact.version) {
+                        return Ok(Some((key, n.artifact.version.clone())));
+                    }
+                    continue;
+                }
+                let artifact = n.artifact.clone();
+                let versions = available_versions(
+                    self.repos,
+                    &artifact.group_id,
+                    &artifact.artifact_id,
+                    &self.repositories,
+                )?;
+                if let Some(best) = versions
+                    .iter()
+                    .filter(|v| accepts(v))
+                    .map(|v| Version::parse(v))
+                    .max()
+                {
+                    return Ok(Some((key, best.as_str().to_string())));
+                }
+            }
+            let wanted: Vec<String> = items
+                .iter()
+                .map(|&i| {
+                    let n = &self.nodes[i];
+                    format!(
+                        "{} ({})",
+                        n.range.as_deref().unwrap_or(&n.artifact.version),
+                        self.trail_text(n.parent, &n.artifact)
+                    )
+                })
+                .collect();
+            anyhow::bail!(
+                "could not resolve the version conflict for {key}: no version satisfies every range:\n  {}\n  fix: pin a version every path accepts in <dependencyManagement>",
+                wanted.join("\n  ")
+            );
+        }
+        Ok(None)
     }
 
     /// The trail from the root's direct dependency to `node`, for messages.
@@ -368,6 +467,13 @@ impl Resolver<'_> {
                 let trail = self.trail_text(node, artifact);
                 if e.downcast_ref::<ModelError>().is_some() {
                     return Err(e.context(format!("resolving {trail}")));
+                }
+                if let Some(PomError::Malformed { file, .. }) = e.downcast_ref::<PomError>() {
+                    let file = file.clone();
+                    return Err(e.context(format!(
+                        "the pom of {pom} (reached by {trail}) is malformed\n  fix: if the copy in the local repository is damaged, delete {} so it is downloaded again; otherwise exclude this dependency (<exclusions>) or manage it to another version",
+                        file.display()
+                    )));
                 }
                 return Err(e.context(format!("reading the pom of {pom} (reached by {trail})")));
             }
@@ -602,6 +708,173 @@ fn available_versions(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A local repository (offline) holding `g:name:version` poms with the given dependencies
+    /// (`name:version[:scope[:optional]]`) and empty jars.
+    fn repo(dir: &std::path::Path, poms: &[(&str, &[&str])]) -> RepositorySystem {
+        for (coord, deps) in poms {
+            let (name, version) = coord.split_once(':').unwrap();
+            let deps: String = deps
+                .iter()
+                .map(|d| {
+                    let parts: Vec<&str> = d.split(':').collect();
+                    let scope = parts.get(2).map_or(String::new(), |s| format!("<scope>{s}</scope>"));
+                    let optional = if parts.get(3) == Some(&"optional") { "<optional>true</optional>" } else { "" };
+                    format!(
+                        "<dependency><groupId>g</groupId><artifactId>{}</artifactId><version>{}</version>{scope}{optional}</dependency>",
+                        parts[0], parts[1]
+                    )
+                })
+                .collect();
+            let base = dir.join(format!("g/{name}/{version}"));
+            std::fs::create_dir_all(&base).unwrap();
+            std::fs::write(
+                base.join(format!("{name}-{version}.pom")),
+                format!("<project><groupId>g</groupId><artifactId>{name}</artifactId><version>{version}</version><dependencies>{deps}</dependencies></project>"),
+            )
+            .unwrap();
+            std::fs::write(base.join(format!("{name}-{version}.jar")), b"").unwrap();
+        }
+        RepositorySystem::new(dir.to_path_buf(), Vec::new(), true)
+    }
+
+    fn dep(name: &str, version: &str, scope: Scope) -> Dependency {
+        Dependency {
+            scope: Some(scope),
+            ..Dependency::compile(Artifact::new("g", name, version))
+        }
+    }
+
+    fn listing(r: &Resolution) -> Vec<String> {
+        r.artifacts
+            .iter()
+            .map(|a| {
+                format!(
+                    "{}:{}:{}",
+                    a.artifact.artifact_id, a.artifact.version, a.scope
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn nearest_wins_scopes_widen_and_order_is_preorder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repos = repo(
+            tmp.path(),
+            &[
+                (
+                    "a:1",
+                    &["b:1", "c:1:runtime", "d:1:compile:optional", "e:1:test"],
+                ),
+                ("b:1", &["c:2", "x:1"]),
+                ("c:1", &["y:1"]),
+                ("c:2", &["z:1"]),
+                ("x:1", &["a:1"]),
+                ("y:1", &[]),
+                ("y:2", &[]),
+                ("f:1", &["y:2"]),
+            ],
+        );
+        let request = ResolveRequest {
+            root: Artifact::new("g", "root", "1"),
+            dependencies: vec![dep("a", "1", Scope::Compile), dep("f", "1", Scope::Test)],
+            dependency_management: Vec::new(),
+            repositories: Vec::new(),
+        };
+        let r = resolve(&request, &repos).unwrap();
+        assert_eq!(
+            listing(&r),
+            [
+                "a:1:compile",
+                "b:1:compile",
+                "x:1:compile",
+                "c:1:compile",
+                "f:1:test",
+                "y:2:compile"
+            ]
+        );
+        let x = &r.artifacts[2];
+        assert_eq!(
+            x.trail
+                .iter()
+                .map(|a| a.artifact_id.as_str())
+                .collect::<Vec<_>>(),
+            ["a", "b", "x"]
+        );
+        assert_eq!(r.parents, [None, Some(0), Some(1), Some(0), None, Some(4)]);
+    }
+
+    #[test]
+    fn root_management_and_exclusions_shape_transitives() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repos = repo(
+            tmp.path(),
+            &[
+                ("a:1", &["b:1", "c:1"]),
+                ("b:1", &["d:1"]),
+                ("b:2", &["e:1"]),
+                ("c:1", &["d:1"]),
+                ("d:1", &[]),
+                ("e:1", &[]),
+            ],
+        );
+        let mut a = dep("a", "1", Scope::Compile);
+        a.exclusions.push(Exclusion {
+            group_id: "*".into(),
+            artifact_id: "c".into(),
+        });
+        let request = ResolveRequest {
+            root: Artifact::new("g", "root", "1"),
+            dependencies: vec![a],
+            dependency_management: vec![Dependency {
+                scope: Some(Scope::Provided),
+                ..Dependency::compile(Artifact::new("g", "b", "2"))
+            }],
+            repositories: Vec::new(),
+        };
+        let r = resolve(&request, &repos).unwrap();
+        assert_eq!(listing(&r), ["a:1:compile", "b:2:provided", "e:1:provided"]);
+    }
+
+    #[test]
+    fn a_range_overrides_a_nearer_version_outside_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repos = repo(
+            tmp.path(),
+            &[
+                ("x:1", &["c:3"]),
+                ("y:1", &["z:1"]),
+                ("z:1", &["c:[1,2)"]),
+                ("c:1.0", &[]),
+                ("c:1.5", &[]),
+                ("c:3", &[]),
+            ],
+        );
+        std::fs::write(
+            tmp.path().join("g/c/maven-metadata-local.xml"),
+            "<metadata><groupId>g</groupId><artifactId>c</artifactId><versioning><versions><version>1.0</version><version>1.5</version><version>3</version></versions></versioning></metadata>",
+        )
+        .unwrap();
+        let request = ResolveRequest {
+            root: Artifact::new("g", "root", "1"),
+            dependencies: vec![dep("x", "1", Scope::Compile), dep("y", "1", Scope::Compile)],
+            dependency_management: Vec::new(),
+            repositories: Vec::new(),
+        };
+        let r = resolve(&request, &repos).unwrap();
+        assert_eq!(
+            listing(&r),
+            ["x:1:compile", "y:1:compile", "z:1:compile", "c:1.5:compile"]
+        );
+        // Without the conflicting soft version, the range takes the highest version in it.
+        let request = ResolveRequest {
+            dependencies: vec![dep("y", "1", Scope::Compile)],
+            ..request
+        };
+        let r = resolve(&request, &repos).unwrap();
+        assert_eq!(listing(&r), ["y:1:compile", "z:1:compile", "c:1.5:compile"]);
+    }
 
     #[test]
     fn scope_derivation_follows_maven() {

@@ -34,6 +34,140 @@ impl Mirror {
     }
 }
 
+/// A `<server>`: credentials for the repository (or mirror) with the same id, sent as HTTP
+/// basic authentication.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Server {
+    pub id: String,
+    pub username: String,
+    pub password: String,
+}
+
+impl Server {
+    /// Maven's encrypted passwords (`{...}`, decrypted with settings-security.xml) are not
+    /// supported.
+    pub fn password_is_encrypted(&self) -> bool {
+        self.password.len() > 2 && self.password.starts_with('{') && self.password.ends_with('}')
+    }
+
+    /// The `Authorization` header value.
+    pub fn basic_auth(&self) -> String {
+        format!(
+            "Basic {}",
+            base64(format!("{}:{}", self.username, self.password).as_bytes())
+        )
+    }
+}
+
+impl std::fmt::Debug for Server {
+    /// Never prints the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Standard base64 with padding (RFC 4648), for basic authentication.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The active `<proxy>`: every request goes through it except to `non_proxy_hosts`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProxySettings {
+    pub id: String,
+    /// `http` or `https`: how stormpack talks to the proxy.
+    pub protocol: String,
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// `|`-separated host patterns with `*` wildcards (`localhost|*.corp.example`).
+    pub non_proxy_hosts: Vec<String>,
+}
+
+impl ProxySettings {
+    /// The proxy URL ureq takes (`http://user:pass@host:port`).
+    pub fn url(&self) -> String {
+        let credentials = match (&self.username, &self.password) {
+            (Some(u), Some(p)) => format!("{}:{}@", percent_encode(u), percent_encode(p)),
+            (Some(u), None) => format!("{}@", percent_encode(u)),
+            _ => String::new(),
+        };
+        format!(
+            "{}://{credentials}{}:{}",
+            self.protocol, self.host, self.port
+        )
+    }
+
+    /// Whether requests to `host` bypass the proxy.
+    pub fn bypasses(&self, host: &str) -> bool {
+        self.non_proxy_hosts.iter().any(|pattern| {
+            wildcard_match(&pattern.to_ascii_lowercase(), &host.to_ascii_lowercase())
+        })
+    }
+}
+
+impl std::fmt::Debug for ProxySettings {
+    /// Never prints the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProxySettings")
+            .field("id", &self.id)
+            .field("protocol", &self.protocol)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("username", &self.username)
+            .field("non_proxy_hosts", &self.non_proxy_hosts)
+            .finish_non_exhaustive()
+    }
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `*` matches any run of characters; everything else literally.
+fn wildcard_match(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((prefix, rest)) => {
+            let Some(after) = text.strip_prefix(prefix) else {
+                return false;
+            };
+            (0..=after.len())
+                .filter(|&i| after.is_char_boundary(i))
+                .any(|i| wildcard_match(rest, &after[i..]))
+        }
+    }
+}
+
 /// What stormpack reads from settings.xml.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Settings {
@@ -42,6 +176,9 @@ pub struct Settings {
     pub local_repository: Option<PathBuf>,
     pub offline: bool,
     pub mirrors: Vec<Mirror>,
+    pub servers: Vec<Server>,
+    /// The first active `<proxy>`.
+    pub proxy: Option<ProxySettings>,
 }
 
 impl Settings {
@@ -116,6 +253,83 @@ impl Settings {
                 });
             }
         }
+        if let Some(servers) = root.child("servers") {
+            for server in servers.children.iter().filter(|c| c.name == "server") {
+                let field =
+                    |name: &str| server.child_text(name).map(interpolate).unwrap_or_default();
+                let id = field("id");
+                if id.is_empty() {
+                    anyhow::bail!(
+                        "{}:{}: a <server> needs an <id> (the id of the repository or mirror it authenticates to)",
+                        path.display(),
+                        server.line
+                    );
+                }
+                let username = field("username");
+                if username.is_empty() {
+                    // Key-based servers (<privateKey>) are for deployment over ssh/scp.
+                    continue;
+                }
+                settings.servers.push(Server {
+                    id,
+                    username,
+                    password: field("password"),
+                });
+            }
+        }
+        if let Some(proxies) = root.child("proxies") {
+            for proxy in proxies.children.iter().filter(|c| c.name == "proxy") {
+                let field =
+                    |name: &str| proxy.child_text(name).map(interpolate).unwrap_or_default();
+                if field("active") == "false" || settings.proxy.is_some() {
+                    continue;
+                }
+                let host = field("host");
+                let port_text = field("port");
+                let port = if port_text.is_empty() {
+                    8080
+                } else {
+                    port_text.parse().map_err(|_| {
+                        anyhow::anyhow!(
+                            "{}:{}: <proxy> <port> `{port_text}` is not a port number",
+                            path.display(),
+                            proxy.line
+                        )
+                    })?
+                };
+                if host.is_empty() {
+                    anyhow::bail!(
+                        "{}:{}: an active <proxy> needs a <host>\n  fix: add it, or set <active>false</active>",
+                        path.display(),
+                        proxy.line
+                    );
+                }
+                let protocol = match field("protocol").to_ascii_lowercase().as_str() {
+                    "" | "http" => "http".to_string(),
+                    "https" => "https".to_string(),
+                    other => anyhow::bail!(
+                        "{}:{}: <proxy> <protocol> `{other}` is not supported (http or https)",
+                        path.display(),
+                        proxy.line
+                    ),
+                };
+                let optional = |name: &str| Some(field(name)).filter(|v| !v.is_empty());
+                settings.proxy = Some(ProxySettings {
+                    id: field("id"),
+                    protocol,
+                    host,
+                    port,
+                    username: optional("username"),
+                    password: optional("password"),
+                    non_proxy_hosts: field("nonProxyHosts")
+                        .split(['|', ','])
+                        .map(str::trim)
+                        .filter(|h| !h.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                });
+            }
+        }
         Ok(settings)
     }
 }
@@ -154,6 +368,14 @@ impl Settings {
         for m in global.mirrors {
             if !self.mirrors.iter().any(|u| u.id == m.id) {
                 self.mirrors.push(m);
+            }
+        }
+        if self.proxy.is_none() {
+            self.proxy = global.proxy;
+        }
+        for server in global.servers {
+            if !self.servers.iter().any(|u| u.id == server.id) {
+                self.servers.push(server);
             }
         }
         self
@@ -460,6 +682,57 @@ mod tests {
                 blocked: false,
             }]
         );
+    }
+
+    #[test]
+    fn servers_give_basic_auth_and_hide_passwords() {
+        std::env::set_var("STORMPACK_SETTINGS_TEST_TOKEN", "s3cret");
+        let xml = "<settings><servers>\
+            <server><id>nexus</id><username>ci</username><password>${env.STORMPACK_SETTINGS_TEST_TOKEN}</password></server>\
+            <server><id>deploy-ssh</id><privateKey>/k</privateKey></server>\
+            </servers></settings>";
+        let s = Settings::parse(xml, Path::new("s.xml")).unwrap();
+        assert_eq!(s.servers.len(), 1);
+        assert_eq!(s.servers[0].password, "s3cret");
+        assert_eq!(s.servers[0].basic_auth(), "Basic Y2k6czNjcmV0");
+        assert!(!format!("{:?}", s.servers[0]).contains("s3cret"));
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"user:pass"), "dXNlcjpwYXNz");
+        let encrypted = Server {
+            id: "x".into(),
+            username: "u".into(),
+            password: "{COQLCE6DU6GtcS5P=}".into(),
+        };
+        assert!(encrypted.password_is_encrypted());
+    }
+
+    #[test]
+    fn first_active_proxy_is_read() {
+        let xml = "<settings><proxies>\
+            <proxy><id>off</id><active>false</active><host>unused</host></proxy>\
+            <proxy><id>corp</id><host>proxy.corp</host><port>3128</port><username>me</username>\
+            <password>p@ss</password><nonProxyHosts>localhost|*.corp.example</nonProxyHosts></proxy>\
+            </proxies></settings>";
+        let s = Settings::parse(xml, Path::new("s.xml")).unwrap();
+        let p = s.proxy.unwrap();
+        assert_eq!(p.id, "corp");
+        assert_eq!(p.url(), "http://me:p%40ss@proxy.corp:3128");
+        assert!(p.bypasses("localhost"));
+        assert!(p.bypasses("nexus.corp.example"));
+        assert!(!p.bypasses("repo.maven.apache.org"));
+        assert!(!format!("{p:?}").contains("p@ss"));
+        let err = Settings::parse(
+            "<settings><proxies><proxy><host>h</host><port>x</port></proxy></proxies></settings>",
+            Path::new("s.xml"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("not a port number"), "{err}");
+        assert!(wildcard_match("*", "anything"));
+        assert!(wildcard_match("a*c*e", "abcde"));
+        assert!(!wildcard_match("a*c", "abd"));
     }
 
     #[test]
