@@ -158,4 +158,11 @@ pub struct RunArgs {
     /// Pass --env-filter to Flux.
     #[arg(long)]
     pub env_filter: bool,
+    /// A Storm setting for this run, as `storm jar -c`: reaches the topology's configuration
+    /// (and every component's conf). Repeatable.
+    #[arg(long = "conf", short = 'c', value_name = "KEY=VALUE")]
+    pub conf: Vec<String>,
+    /// Run this topology jar as it is instead of building the project.
+    #[arg(long, value_name = "FILE")]
+    pub jar: Option<PathBuf>,
 }

@@ -64,6 +64,11 @@ pub struct BuildPlan {
     /// Main-Class configured by the project (shade ManifestResourceTransformer); when unset,
     /// Flux's main class is used if flux-core is resolved into the jar.
     pub configured_main_class: Option<String>,
+    /// The `--filter` properties file Flux will be given (`stormpack run --filter`), so the
+    /// build's topology check substitutes `${...}` the same way.
+    pub flux_filter: Option<PathBuf>,
+    /// Flux's `--env-filter`.
+    pub flux_env_filter: bool,
     #[serde(skip)]
     pub epoch: Timestamp,
     #[serde(skip)]
@@ -206,6 +211,8 @@ impl BuildPlan {
             locked: false,
             lockfile: dir.join("stormpack.lock"),
             configured_main_class: pom.shade_main_class.clone(),
+            flux_filter: None,
+            flux_env_filter: false,
             epoch,
             filter_properties: pom.properties.clone(),
             pom_bytes: pom.pom_bytes.clone(),
@@ -281,6 +288,8 @@ impl BuildPlan {
             locked: false,
             lockfile: dir.join("stormpack.lock"),
             configured_main_class: None,
+            flux_filter: None,
+            flux_env_filter: false,
             rust: Some(rust_plan(rust)),
             epoch,
             filter_properties,

@@ -70,12 +70,8 @@ fn input(group: &str, artifact: &str, file: &Path) -> ShadeInput {
     ShadeInput {
         artifact: a.clone(),
         file: file.to_path_buf(),
-        trail: vec![root(), a],
+        trail: vec![a],
     }
-}
-
-fn root() -> Artifact {
-    Artifact::new("com.example", "WordCount", "1.0-SNAPSHOT")
 }
 
 fn staged(path: &str, data: &[u8], executable: bool) -> StagedEntry {
@@ -474,14 +470,19 @@ fn storm_guard_names_the_artifact_the_path_and_the_fix() {
     let inputs = vec![ShadeInput {
         artifact: storm.clone(),
         file: fake.clone(),
-        trail: vec![root(), mid, storm],
+        trail: vec![mid, storm],
     }];
     let err = plan(&Staging::new(), inputs.clone()).unwrap_err();
     assert!(err.downcast_ref::<StormGuardError>().is_some());
     let text = err.to_string();
     println!("{text}");
     assert!(text.contains("org.apache.storm:storm-client:2.8.8 (a Storm runtime artifact, with defaults.yaml at its root)"), "{text}");
-    assert!(text.contains("dependency path: com.example:WordCount:1.0-SNAPSHOT -> a:b:1 -> org.apache.storm:storm-client:2.8.8"), "{text}");
+    assert!(
+        text.contains(
+            "dependency path: the project -> a:b:1 -> org.apache.storm:storm-client:2.8.8"
+        ),
+        "{text}"
+    );
     assert!(text.contains(&fake.display().to_string()), "{text}");
     assert!(
         text.contains("<scope>provided</scope>") && text.contains("<exclusion>"),
@@ -696,7 +697,7 @@ fn flux_jar(dir: &Path) -> (PathBuf, ShadePlan) {
             ShadeInput {
                 artifact: artifact.clone(),
                 file: storm_jar(a),
-                trail: vec![root(), artifact],
+                trail: vec![artifact],
             }
         })
         .collect();
@@ -870,4 +871,112 @@ fn inspect_lists_entries_and_manifest() {
         err.contains("is not a jar (zip) file") && err.contains("pom.xml"),
         "{err}"
     );
+}
+
+#[test]
+fn a_failed_write_leaves_no_jar_and_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut staging = project();
+    let missing = dir.path().join("multilang/resources/gone.py");
+    staging
+        .add(StagedEntry {
+            path: "resources/gone.py".to_string(),
+            source: EntrySource::File(missing.clone()),
+            executable: false,
+            origin: "multilang/resources/gone.py".to_string(),
+        })
+        .unwrap();
+    let first_plan = plan(&staging, two_deps(dir.path())).unwrap();
+    let out = dir.path().join("out.jar");
+    let build = JarBuild {
+        project: &staging,
+        leading: leading(),
+        shaded: &first_plan,
+        timestamp: Timestamp::decide(None, None).unwrap(),
+    };
+    let err = format!("{:#}", write_jar(&build, &out).unwrap_err());
+    assert!(
+        err.contains("resources/gone.py") && err.contains(&missing.display().to_string()),
+        "{err}"
+    );
+    assert!(!out.exists(), "a partial jar was left behind");
+
+    // A dependency file where the project has a directory: both named, no jar.
+    let clash = dir.path().join("clash.jar");
+    make_jar(&clash, &[Src("resources", b"a file", None)]);
+    let clash_plan = plan(&project(), vec![input("org.clash", "clash", &clash)]).unwrap();
+    let build = JarBuild {
+        project: &project(),
+        leading: leading(),
+        shaded: &clash_plan,
+        timestamp: Timestamp::decide(None, None).unwrap(),
+    };
+    let err = write_jar(&build, &out).unwrap_err().to_string();
+    assert!(
+        err.contains("`resources` would be both a file and a directory")
+            && err.contains("org.clash:clash:1.0"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+/// The guard through the real `stormpack build`: the Maven WordCount fixture with storm-client's
+/// `<scope>provided</scope>` removed fails, names the artifact, its file and the fix, and writes
+/// no jar.
+#[test]
+fn build_refuses_to_shade_storm_client() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("wordcount");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/wordcount-maven");
+    for entry in walkdir::WalkDir::new(&fixture) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(&fixture).unwrap();
+        if rel.starts_with("target") {
+            continue;
+        }
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(project.join(rel)).unwrap();
+        } else {
+            fs::copy(entry.path(), project.join(rel)).unwrap();
+        }
+    }
+    let pom = fs::read_to_string(project.join("pom.xml")).unwrap();
+    let storm_client = pom
+        .find("<artifactId>storm-client</artifactId>")
+        .expect("the fixture declares storm-client");
+    let scope = storm_client + pom[storm_client..].find("<scope>provided</scope>").unwrap();
+    let edited = format!(
+        "{}{}",
+        &pom[..scope],
+        &pom[scope + "<scope>provided</scope>".len()..]
+    );
+    fs::write(project.join("pom.xml"), edited).unwrap();
+
+    let out = run(Command::new(bin())
+        .env_remove("SOURCE_DATE_EPOCH")
+        .args(["build", "--project"])
+        .arg(&project));
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    println!("{err}");
+    assert!(err.contains("org.apache.storm:storm-client:"), "{err}");
+    assert!(
+        err.contains("a Storm runtime artifact, with defaults.yaml at its root"),
+        "{err}"
+    );
+    assert!(
+        err.contains("dependency path: the project -> org.apache.storm:storm-client:"),
+        "{err}"
+    );
+    assert!(err.contains("fix: add <scope>provided</scope> to the dependency org.apache.storm:storm-client in pom.xml"), "{err}");
+    let jars: Vec<_> = walkdir::WalkDir::new(&project)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.path()
+                .extension()
+                .is_some_and(|x| x == "jar" || x == "tmp")
+        })
+        .collect();
+    assert!(jars.is_empty(), "a jar was written: {jars:?}");
 }

@@ -8,7 +8,9 @@
 # all in this one run, and prints wall times, ratios and stormpack's peak RSS.
 # Targets: stormpack >= 12x faster than maven-shade, within 1.5x of the raw copy, peak RSS <= 64 MiB.
 #
-# Usage: benches/shade/run.sh            (STORM_VERSION, RUNS and SHADE_PLUGIN_VERSION may be set)
+# Usage: benches/shade/run.sh   (env: STORM_VERSION, SHADE_PLUGIN_VERSION, RUNS = timed runs per
+# tool, best kept; OUT_DIR = where all three write their output, default /dev/shm (tmpfs),
+# which takes disk writeback out of the comparison, else a temp dir)
 # Needs: cargo, mvn (Maven Central reachable, or the artifacts cached), GNU time (/usr/bin/time;
 # Debian package `time`).
 set -euo pipefail
@@ -17,10 +19,15 @@ set -euo pipefail
 # 2.8.3 is the newest storm-server whose whole closure resolves.
 STORM_VERSION="${STORM_VERSION:-2.8.3}"
 SHADE_PLUGIN_VERSION="${SHADE_PLUGIN_VERSION:-3.6.2}"
-RUNS="${RUNS:-3}"
+RUNS="${RUNS:-5}"
+SHADE_RUNS="${SHADE_RUNS:-2}"   # maven-shade takes tens of seconds a run
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/stormpack-shade-bench.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
+# Outputs go to tmpfs when there is one, so the comparison measures the tools, not the state of
+# the disk's writeback; OUT_DIR=<dir> puts them elsewhere.
+if [ -z "${OUT_DIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then OUT_DIR=/dev/shm; fi
+OUT="$(mktemp -d "${OUT_DIR:-$WORK}/stormpack-shade-bench-out.XXXXXX")"
+trap 'rm -rf "$WORK" "$OUT"' EXIT
 
 if [ ! -x /usr/bin/time ]; then
   echo "benches/shade: /usr/bin/time is missing; install it with: apt-get install -y time" >&2
@@ -50,6 +57,7 @@ cat > "$WORK/pom.xml" <<POM
     </dependency>
   </dependencies>
   <build>
+    <directory>${OUT}/maven-target</directory>
     <plugins>
       <plugin>
         <groupId>org.apache.maven.plugins</groupId>
@@ -96,12 +104,13 @@ echo "== resolving storm-server ${STORM_VERSION} and the shade plugin (not timed
 (cd "$WORK" && mvn -q -B package >&2)   # warms the plugin cache; the timed runs are offline
 IFS=: read -r -a JARS < "$WORK/classpath.txt" || true  # no trailing newline
 INPUT_BYTES=$(cat "${JARS[@]}" | wc -c)
-echo "== inputs: ${#JARS[@]} jars, ${INPUT_BYTES} bytes (classpath order from Maven)" >&2
+echo "== inputs: ${#JARS[@]} jars, ${INPUT_BYTES} bytes (classpath order from Maven); outputs in $OUT" >&2
 
-# best <command...>: run RUNS times, print the fastest wall time in seconds.
+# best N <command...>: run N times, print the fastest wall time in seconds.
 best() {
-  local best="" t
-  for _ in $(seq "$RUNS"); do
+  local best="" t n=$1
+  shift
+  for _ in $(seq "$n"); do
     /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$@" >/dev/null 2>"$WORK/last.err" || { cat "$WORK/last.err" >&2; return 1; }
     t=$(cut -d' ' -f1 "$WORK/time.txt")
     if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
@@ -109,22 +118,29 @@ best() {
   echo "$best"
 }
 
-echo "== timing (best of ${RUNS} each)" >&2
-RAW=$(best sh -c 'cat "$@" > "$0"' "$WORK/raw-copy.bin" "${JARS[@]}")
-STORMPACK_T=$(best "$STORMPACK" shade-bench --allow-storm-runtime --main-class org.apache.storm.flux.Flux --out "$WORK/stormpack.jar" "${JARS[@]}")
+echo "== timing (best of ${RUNS}, stormpack and the raw copy alternating; maven-shade best of ${SHADE_RUNS})" >&2
+cat "${JARS[@]}" > /dev/null   # inputs in the page cache for everyone
+RAW=""
+STORMPACK_T=""
+for _ in $(seq "$RUNS"); do
+  t=$(best 1 sh -c 'cat "$@" > "$0"' "$OUT/raw-copy.bin" "${JARS[@]}")
+  if [ -z "$RAW" ] || awk "BEGIN{exit !($t < $RAW)}"; then RAW=$t; fi
+  t=$(best 1 "$STORMPACK" shade-bench --allow-storm-runtime --main-class org.apache.storm.flux.Flux --out "$OUT/stormpack.jar" "${JARS[@]}")
+  if [ -z "$STORMPACK_T" ] || awk "BEGIN{exit !($t < $STORMPACK_T)}"; then STORMPACK_T=$t; fi
+done
 PEAK_KB=0
 for _ in $(seq "$RUNS"); do
-  /usr/bin/time -f "%M" -o "$WORK/rss.txt" "$STORMPACK" shade-bench --allow-storm-runtime --out "$WORK/stormpack.jar" "${JARS[@]}" 2>/dev/null
+  /usr/bin/time -f "%M" -o "$WORK/rss.txt" "$STORMPACK" shade-bench --allow-storm-runtime --out "$OUT/stormpack.jar" "${JARS[@]}" 2>/dev/null
   kb=$(cat "$WORK/rss.txt"); [ "$kb" -gt "$PEAK_KB" ] && PEAK_KB=$kb
 done
-SHADE_T=$(best sh -c 'cd "$0" && mvn -o -q -B package' "$WORK")
-SHADED_JAR="$WORK/target/shade-bench-1.jar"
+SHADE_T=$(best "$SHADE_RUNS" sh -c 'cd "$0" && mvn -o -q -B package' "$WORK")
+SHADED_JAR="$OUT/maven-target/shade-bench-1.jar"
 
 count() { python3 -c 'import sys,zipfile; print(len(zipfile.ZipFile(sys.argv[1]).infolist()))' "$1"; }
 echo
-echo "storm-server ${STORM_VERSION} runtime closure: ${#JARS[@]} jars, $((INPUT_BYTES / 1048576)) MiB"
-printf '  %-34s %8ss  %s\n' "raw copy (cat of the input jars)" "$RAW" "$(stat -c %s "$WORK/raw-copy.bin") bytes"
-printf '  %-34s %8ss  %s entries, %s bytes\n' "stormpack shade-bench" "$STORMPACK_T" "$(count "$WORK/stormpack.jar")" "$(stat -c %s "$WORK/stormpack.jar")"
+echo "storm-server ${STORM_VERSION} runtime closure: ${#JARS[@]} jars, $((INPUT_BYTES / 1048576)) MiB; outputs on ${OUT_DIR:-$WORK}; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '  %-34s %8ss  %s\n' "raw copy (cat of the input jars)" "$RAW" "$(stat -c %s "$OUT/raw-copy.bin") bytes"
+printf '  %-34s %8ss  %s entries, %s bytes\n' "stormpack shade-bench" "$STORMPACK_T" "$(count "$OUT/stormpack.jar")" "$(stat -c %s "$OUT/stormpack.jar")"
 printf '  %-34s %8ss  %s entries, %s bytes\n' "maven-shade-plugin ${SHADE_PLUGIN_VERSION} (mvn -o package)" "$SHADE_T" "$(count "$SHADED_JAR")" "$(stat -c %s "$SHADED_JAR")"
 awk -v s="$STORMPACK_T" -v m="$SHADE_T" -v r="$RAW" -v kb="$PEAK_KB" 'BEGIN {
   printf "  stormpack vs maven-shade: %.1fx faster (target >= 12x)\n", m / s

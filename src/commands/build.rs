@@ -103,11 +103,6 @@ pub fn build_plan(plan: &BuildPlan) -> anyhow::Result<BuildOutcome> {
             .then(|| FLUX_MAIN_CLASS.to_string())
     });
     let (pom_path, props_path) = plan.maven_metadata_paths();
-    stage_generated(
-        &mut staging,
-        "META-INF/MANIFEST.MF",
-        manifest(main_class.as_deref()),
-    )?;
     stage_generated(&mut staging, &pom_path, plan.pom_bytes.clone())?;
     stage_generated(&mut staging, &props_path, pom_properties(plan))?;
 
@@ -120,6 +115,14 @@ pub fn build_plan(plan: &BuildPlan) -> anyhow::Result<BuildOutcome> {
         })
         .collect();
     let shaded = crate::shade::plan(&staging, inputs)?;
+    // Versioned classes (META-INF/versions/N/) of shaded dependencies only take effect when the
+    // jar itself is a multi-release jar.
+    let multi_release = !shaded.multi_release.is_empty();
+    stage_generated(
+        &mut staging,
+        "META-INF/MANIFEST.MF",
+        manifest(main_class.as_deref(), multi_release),
+    )?;
 
     fs_err::create_dir_all(&plan.output_dir)?;
     remove_stale_temporaries(&plan.output_dir);
@@ -163,7 +166,7 @@ pub fn build_plan(plan: &BuildPlan) -> anyhow::Result<BuildOutcome> {
         }
     }
 
-    // Streamed: an uber jar need not fit in memory.
+    // Streamed: a large uber jar is never held in memory.
     let sha256 = crate::maven::lock::sha256_file(&tmp)?;
     let size = fs_err::metadata(&tmp)?.len();
     tmp.persist(&plan.jar)
@@ -222,7 +225,7 @@ fn stage_generated(staging: &mut Staging, path: &str, bytes: Vec<u8>) -> anyhow:
 }
 
 /// MANIFEST.MF: nothing from the build host, 72-byte lines with continuations, CRLF.
-pub fn manifest(main_class: Option<&str>) -> Vec<u8> {
+pub fn manifest(main_class: Option<&str>, multi_release: bool) -> Vec<u8> {
     let mut attrs = vec![
         ("Manifest-Version", "1.0".to_string()),
         (
@@ -232,6 +235,9 @@ pub fn manifest(main_class: Option<&str>) -> Vec<u8> {
     ];
     if let Some(main) = main_class {
         attrs.push(("Main-Class", main.to_string()));
+    }
+    if multi_release {
+        attrs.push(("Multi-Release", "true".to_string()));
     }
     let mut out = Vec::new();
     for (k, v) in attrs {
@@ -314,7 +320,14 @@ fn check_topology(
             crate::commands::check::storm_runtime_jar(&plan.local_repository, &plan.storm_version)
                 .ok()
         });
-    crate::commands::check::check_jar(&source, text.as_deref(), jar, storm_client.as_deref())
+    crate::commands::check::check_jar(
+        &source,
+        text.as_deref(),
+        jar,
+        storm_client.as_deref(),
+        plan.flux_filter.clone(),
+        plan.flux_env_filter,
+    )
 }
 
 /// `<jar>.sha256` in `sha256sum -c` format, written atomically.
@@ -401,16 +414,17 @@ mod tests {
 
     #[test]
     fn manifest_is_host_free_and_wrapped() {
-        let m = String::from_utf8(manifest(Some(FLUX_MAIN_CLASS))).unwrap();
+        let m = String::from_utf8(manifest(Some(FLUX_MAIN_CLASS), false)).unwrap();
         assert!(m.starts_with("Manifest-Version: 1.0\r\nCreated-By: stormpack "));
         assert!(m.contains("Main-Class: org.apache.storm.flux.Flux\r\n"));
         assert!(m.ends_with("\r\n\r\n"));
         let long = "a.".repeat(60) + "Main";
-        let m = String::from_utf8(manifest(Some(&long))).unwrap();
+        let m = String::from_utf8(manifest(Some(&long), true)).unwrap();
         for line in m.split("\r\n") {
             assert!(line.len() <= 72, "{line}");
         }
         let joined = m.replace("\r\n ", "");
         assert!(joined.contains(&format!("Main-Class: {long}\r\n")));
+        assert!(joined.contains("Multi-Release: true\r\n"));
     }
 }

@@ -170,18 +170,29 @@ fn jar_resource(index: &JarIndex, entry: &str) -> Option<Resource> {
     ))
 }
 
-/// For `build`: check `topology` (or its filtered `text`) against the jar just written, with
-/// storm-client's classes as the provided runtime when its jar is given — the same checks
-/// `stormpack check` runs afterwards. Errors fail the build.
+/// For `build` (and `run`): check `topology` (or its Maven-filtered `text`) against the jar
+/// just written, with storm-client's classes as the provided runtime when its jar is given and
+/// Flux's `--filter`/`--env-filter` as the run will pass them — the same checks `stormpack
+/// check` runs. Errors fail the build.
 pub fn check_jar(
     topology: &Path,
     text: Option<&str>,
     jar: &Path,
     storm_client: Option<&Path>,
+    filter: Option<PathBuf>,
+    env_filter: bool,
 ) -> anyhow::Result<Vec<Diagnostic>> {
     let index = JarIndex::read(jar)?;
     let runtime = storm_client.map(JarIndex::read).transpose()?;
-    check_against_jar(topology, text, &index, runtime.as_ref(), None, false, false)
+    check_against_jar(
+        topology,
+        text,
+        &index,
+        runtime.as_ref(),
+        filter,
+        env_filter,
+        false,
+    )
 }
 
 /// Print each diagnostic; returns (errors, warnings).

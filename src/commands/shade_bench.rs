@@ -18,7 +18,6 @@ use crate::timestamp::Timestamp;
 
 pub fn run(args: &ShadeBenchArgs) -> anyhow::Result<i32> {
     let start = Instant::now();
-    let root = Artifact::new("stormpack.bench", "shade-bench", "0");
     let inputs = args
         .jars
         .iter()
@@ -31,7 +30,7 @@ pub fn run(args: &ShadeBenchArgs) -> anyhow::Result<i32> {
             ShadeInput {
                 artifact: artifact.clone(),
                 file: file.clone(),
-                trail: vec![root.clone(), artifact],
+                trail: vec![artifact],
             }
         })
         .collect();

@@ -14,7 +14,10 @@ pub(crate) struct JarSource {
     file: Arc<File>,
     len: u64,
     pos: u64,
-    buf: Vec<u8>,
+    /// Allocated on the first read (jars that are never read cost nothing); never zeroed again.
+    buf: Box<[u8]>,
+    /// How many bytes of `buf` hold the file's bytes from `buf_start`.
+    filled: usize,
     buf_start: u64,
 }
 
@@ -30,7 +33,8 @@ impl JarSource {
             file: Arc::new(file),
             len,
             pos: 0,
-            buf: Vec::new(),
+            buf: Box::default(),
+            filled: 0,
             buf_start: 0,
         })
     }
@@ -42,7 +46,8 @@ impl Clone for JarSource {
             file: Arc::clone(&self.file),
             len: self.len,
             pos: 0,
-            buf: Vec::new(),
+            buf: Box::default(),
+            filled: 0,
             buf_start: 0,
         }
     }
@@ -53,7 +58,7 @@ impl Read for JarSource {
         if out.is_empty() {
             return Ok(0);
         }
-        let buffered = self.buf_start..self.buf_start + self.buf.len() as u64;
+        let buffered = self.buf_start..self.buf_start + self.filled as u64;
         if !buffered.contains(&self.pos) {
             // Large reads (the zip crate copies entry data in 8 KiB chunks) skip the buffer: one
             // copy less per byte.
@@ -62,16 +67,18 @@ impl Read for JarSource {
                 self.pos += n as u64;
                 return Ok(n);
             }
-            self.buf.resize(READ_BUFFER, 0);
+            if self.buf.is_empty() {
+                self.buf = vec![0; READ_BUFFER].into_boxed_slice();
+            }
             let n = read_at(&self.file, &mut self.buf, self.pos)?;
-            self.buf.truncate(n);
+            self.filled = n;
             self.buf_start = self.pos;
             if n == 0 {
                 return Ok(0);
             }
         }
         let offset = (self.pos - self.buf_start) as usize;
-        let available = &self.buf[offset..];
+        let available = &self.buf[offset..self.filled];
         let n = available.len().min(out.len());
         out[..n].copy_from_slice(&available[..n]);
         self.pos += n as u64;

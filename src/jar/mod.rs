@@ -3,6 +3,13 @@
 //! and `META-INF/MANIFEST.MF` first, then the `leading` entries, then everything else sorted; one
 //! timestamp; modes 0644/0755; dependency entries copied raw (never recompressed).
 //! `inspect` reads a jar back for `stormpack inspect`.
+//!
+//! Decisions, all deterministic: directories are stored, everything else is deflated (level
+//! [`DEFLATE_LEVEL`], zlib-rs); a copied entry keeps its own method, compressed bytes, CRC and any
+//! extra fields its published jar gave it (the zip crate drops extended timestamps and rewrites
+//! zip64 fields); every central directory record says "made on Unix", so the 0644/0755 modes
+//! read back as such for copied entries too; no 0xCAFE marker (the zip crate reserves that id and
+//! no reader needs it).
 
 pub mod inspect;
 pub(crate) mod io;

@@ -32,8 +32,17 @@ enum Item<'a> {
     Shaded(&'a ShadedEntry),
 }
 
-/// Write the jar to `out` (created or truncated; the caller renames it into place).
+/// Write the jar to `out` (created or truncated; the caller renames it into place). On failure
+/// `out` is removed: no partial jar is left behind.
 pub fn write_jar(build: &JarBuild<'_>, out: &Path) -> anyhow::Result<JarSummary> {
+    let written = write_to(build, out);
+    if written.is_err() {
+        let _ = std::fs::remove_file(out);
+    }
+    written
+}
+
+fn write_to(build: &JarBuild<'_>, out: &Path) -> anyhow::Result<JarSummary> {
     let (y, mo, d, h, mi, s) = build.timestamp.civil();
     let time = DateTime::from_date_and_time(y, mo, d, h, mi, s).map_err(|_| {
         anyhow::anyhow!(
@@ -93,7 +102,10 @@ fn mark_made_on_unix(file: &File, central_start: u64, count: usize) -> anyhow::R
     const CENTRAL_HEADER: u32 = 0x0201_4b50;
     const UNIX: u8 = 3;
     let len = file.metadata()?.len();
-    let mut directory = vec![0u8; usize::try_from(len - central_start)?];
+    let size = len
+        .checked_sub(central_start)
+        .context("the central directory starts past the end of the jar")?;
+    let mut directory = vec![0u8; usize::try_from(size)?];
     let mut filled = 0;
     while filled < directory.len() {
         let n = read_at(

@@ -21,7 +21,7 @@ pub fn is_storm_runtime(artifact: &Artifact) -> bool {
 pub struct Offender {
     pub artifact: Artifact,
     pub file: PathBuf,
-    /// The dependency path, project first, this artifact last.
+    /// The dependency path from the project's direct dependency down to this artifact.
     pub trail: Vec<Artifact>,
     pub storm_runtime: bool,
     pub has_defaults_yaml: bool,
@@ -43,9 +43,11 @@ pub fn short(a: &Artifact) -> String {
     }
 }
 
-/// The trail as `a -> b -> c`, ending with `artifact` even if the caller's trail stops before it.
+/// The trail as `the project -> a -> b`, ending with `artifact` even if the caller's trail stops
+/// before it.
 pub fn trail_text(trail: &[Artifact], artifact: &Artifact) -> String {
-    let mut parts: Vec<String> = trail.iter().map(short).collect();
+    let mut parts: Vec<String> = vec!["the project".to_string()];
+    parts.extend(trail.iter().map(short));
     if trail.last() != Some(artifact) {
         parts.push(short(artifact));
     }
@@ -53,13 +55,9 @@ pub fn trail_text(trail: &[Artifact], artifact: &Artifact) -> String {
 }
 
 impl Offender {
-    /// The dependency declared in the project's pom that pulls this one in (the trail's second
-    /// element: the first is the project itself).
+    /// The dependency declared in the project's pom that pulls this one in.
     fn direct(&self) -> &Artifact {
-        match self.trail.len() {
-            0 | 1 => &self.artifact,
-            _ => &self.trail[1],
-        }
+        self.trail.first().unwrap_or(&self.artifact)
     }
 
     fn fix(&self) -> String {
@@ -129,25 +127,29 @@ mod tests {
 
     #[test]
     fn direct_dependency_gets_the_provided_scope_fix() {
-        let root = Artifact::new("com.example", "WordCount", "1.0-SNAPSHOT");
         let storm = Artifact::new("org.apache.storm", "storm-client", "2.8.8");
         let err = StormGuardError {
-            offenders: vec![offender(&[root, storm])],
+            offenders: vec![offender(&[storm])],
         }
         .to_string();
-        assert!(err.contains("dependency path: com.example:WordCount:1.0-SNAPSHOT -> org.apache.storm:storm-client:2.8.8"), "{err}");
+        assert!(
+            err.contains("dependency path: the project -> org.apache.storm:storm-client:2.8.8"),
+            "{err}"
+        );
         assert!(err.contains("fix: add <scope>provided</scope> to the dependency org.apache.storm:storm-client in pom.xml"), "{err}");
     }
 
     #[test]
     fn transitive_dependency_names_the_direct_one() {
-        let root = Artifact::new("com.example", "WordCount", "1.0-SNAPSHOT");
         let mid = Artifact::new("a", "b", "1");
         let err = StormGuardError {
-            offenders: vec![offender(&[root, mid])],
+            offenders: vec![offender(&[mid])],
         }
         .to_string();
-        assert!(err.contains("com.example:WordCount:1.0-SNAPSHOT -> a:b:1 -> org.apache.storm:storm-client:2.8.8"), "{err}");
+        assert!(
+            err.contains("the project -> a:b:1 -> org.apache.storm:storm-client:2.8.8"),
+            "{err}"
+        );
         assert!(err.contains("<exclusion><groupId>org.apache.storm</groupId><artifactId>storm-client</artifactId></exclusion> to the dependency a:b:1"), "{err}");
     }
 }

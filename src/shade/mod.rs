@@ -6,13 +6,12 @@
 //! the entries' bytes are copied later, still compressed, by `jar::write_jar`.
 
 mod guard;
+mod open;
 mod rules;
 mod services;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::fs::File;
-use std::io::Read;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
@@ -24,6 +23,7 @@ pub use rules::{dropped, is_service_file, Dropped};
 use crate::jar::io::JarSource;
 use crate::maven::Artifact;
 use crate::staging::{EntrySource, Staging};
+use open::{bad_jar, check_entry_path, declares_multi_release, open_all, read_small};
 use services::ServiceMerge;
 
 /// A dependency jar to shade, in classpath order.
@@ -31,8 +31,8 @@ use services::ServiceMerge;
 pub struct ShadeInput {
     pub artifact: Artifact,
     pub file: PathBuf,
-    /// The dependency path from the project down to this artifact (for the Storm guard): the
-    /// project first; the artifact itself last (added in messages if missing).
+    /// The dependency path from the project's direct dependency down to this artifact,
+    /// inclusive (as the resolver reports it), for the Storm guard's message.
     pub trail: Vec<Artifact>,
 }
 
@@ -123,10 +123,7 @@ pub fn plan_with(
             );
         }
     }
-    let mut archives = Vec::with_capacity(inputs.len());
-    for input in &inputs {
-        archives.push(open_jar(input)?);
-    }
+    let mut archives = open_all(&inputs)?;
     if !options.allow_storm_runtime {
         guard(&inputs, &archives)?;
     }
@@ -288,85 +285,6 @@ pub fn plan_with(
         multi_release,
         skipped,
         archives,
-    })
-}
-
-fn open_jar(input: &ShadeInput) -> anyhow::Result<ZipArchive<JarSource>> {
-    let file = File::open(&input.file).map_err(|e| bad_jar(input, &e.to_string()))?;
-    let source = JarSource::new(file).map_err(|e| bad_jar(input, &e.to_string()))?;
-    ZipArchive::new(source).map_err(|e| {
-        bad_jar(
-            input,
-            &format!("not a valid zip file ({e}); the download may be truncated"),
-        )
-    })
-}
-
-/// One clear error for a jar that cannot be read, with the fix.
-fn bad_jar(input: &ShadeInput, reason: &str) -> anyhow::Error {
-    anyhow::anyhow!(
-        "cannot read the jar of {} at {}: {reason}\n\
-         fix: delete it from the local repository (rm '{}') so it is downloaded again, then rebuild",
-        short(&input.artifact),
-        input.file.display(),
-        input.file.display()
-    )
-}
-
-/// Dependency entry names must stay inside the jar (the supervisor extracts `resources/`).
-fn check_entry_path(path: &str, input: &ShadeInput) -> anyhow::Result<()> {
-    let trimmed = path.strip_suffix('/').unwrap_or(path);
-    let bad = trimmed.is_empty()
-        || path.starts_with('/')
-        || path.contains('\\')
-        || path.contains('\0')
-        || trimmed
-            .split('/')
-            .any(|part| part.is_empty() || part == "." || part == "..");
-    if bad {
-        return Err(bad_jar(
-            input,
-            &format!(
-                "entry name `{}` escapes the jar or is malformed",
-                path.escape_debug()
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Service files and manifests are small; anything above this is not one.
-const SMALL_ENTRY_LIMIT: u64 = 4 * 1024 * 1024;
-
-fn read_small(
-    archive: &mut ZipArchive<JarSource>,
-    index: usize,
-    input: &ShadeInput,
-    path: &str,
-) -> anyhow::Result<Vec<u8>> {
-    let mut file = archive
-        .by_index(index)
-        .map_err(|e| bad_jar(input, &format!("entry `{path}`: {e}")))?;
-    if file.size() > SMALL_ENTRY_LIMIT {
-        return Err(bad_jar(
-            input,
-            &format!(
-                "entry `{path}` is {} bytes, too large for a {path}",
-                file.size()
-            ),
-        ));
-    }
-    let mut content = Vec::with_capacity(file.size() as usize);
-    file.read_to_end(&mut content)
-        .map_err(|e| bad_jar(input, &format!("entry `{path}`: {e}")))?;
-    Ok(content)
-}
-
-fn declares_multi_release(manifest: &[u8]) -> bool {
-    String::from_utf8_lossy(manifest).lines().any(|line| {
-        line.split_once(':').is_some_and(|(k, v)| {
-            k.trim().eq_ignore_ascii_case("Multi-Release") && v.trim().eq_ignore_ascii_case("true")
-        })
     })
 }
 

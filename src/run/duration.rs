@@ -1,0 +1,73 @@
+//! `--duration` values: `30s`, `2m`, `1m30s`, `1h`, or a bare number of seconds. Storm's
+//! `storm.local.sleeptime` counts whole seconds, so that is the unit kept.
+
+use std::time::Duration;
+
+/// Parse a run duration; at least one second.
+pub fn parse(text: &str) -> anyhow::Result<Duration> {
+    let trimmed = text.trim();
+    let fix = "fix: write it as seconds, minutes or hours, e.g. --duration 30s, 2m, 1m30s or 1h";
+    if trimmed.is_empty() {
+        anyhow::bail!("--duration is empty\n{fix}");
+    }
+    if let Ok(secs) = trimmed.parse::<u64>() {
+        return at_least_one_second(trimmed, secs, fix);
+    }
+    let mut total: u64 = 0;
+    let mut number = String::new();
+    for c in trimmed.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let factor = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            _ => anyhow::bail!("--duration {trimmed:?}: unknown unit {c:?}\n{fix}"),
+        };
+        let value: u64 = number.parse().map_err(|_| {
+            anyhow::anyhow!("--duration {trimmed:?}: a number must come before {c:?}\n{fix}")
+        })?;
+        number.clear();
+        total = value
+            .checked_mul(factor)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(|| anyhow::anyhow!("--duration {trimmed:?} is too long\n{fix}"))?;
+    }
+    if !number.is_empty() {
+        anyhow::bail!("--duration {trimmed:?}: {number} has no unit after it\n{fix}");
+    }
+    at_least_one_second(trimmed, total, fix)
+}
+
+fn at_least_one_second(text: &str, secs: u64, fix: &str) -> anyhow::Result<Duration> {
+    if secs == 0 {
+        anyhow::bail!(
+            "--duration {text:?} is zero: the topology would stop before it starts\n{fix}"
+        );
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_units_and_bare_seconds() {
+        assert_eq!(parse("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse("45").unwrap(), Duration::from_secs(45));
+        assert_eq!(parse("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse("1m30s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse(" 1h ").unwrap(), Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn rejects_nonsense_with_the_fix() {
+        for bad in ["", "0", "0s", "10x", "s", "1.5m", "5m3", "-3s"] {
+            let err = parse(bad).unwrap_err().to_string();
+            assert!(err.contains("fix: write it as"), "{bad:?}: {err}");
+        }
+    }
+}

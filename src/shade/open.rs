@@ -1,0 +1,127 @@
+//! Reading dependency jars for the plan: open them (their central directories parsed on two
+//! threads), check entry names, read the few small entries the plan needs (service files,
+//! manifests), and the one error every unreadable jar gets.
+
+use std::fs::File;
+use std::io::Read;
+
+use zip::ZipArchive;
+
+use super::{short, ShadeInput};
+use crate::jar::io::JarSource;
+
+/// Open every jar and parse its central directory, on two threads when the machine has two cores
+/// (parsing tens of thousands of central directory records is most of the planning time).
+/// Results keep the input order, so errors and the plan do not depend on scheduling.
+pub(super) fn open_all(inputs: &[ShadeInput]) -> anyhow::Result<Vec<ZipArchive<JarSource>>> {
+    let parallel = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    if !parallel || inputs.len() < 2 {
+        return inputs.iter().map(open_jar).collect();
+    }
+    // Every other jar on the helper thread: big and small jars end up on both sides.
+    let (mut odd, even) = std::thread::scope(|scope| {
+        let helper = scope.spawn(|| {
+            inputs
+                .iter()
+                .skip(1)
+                .step_by(2)
+                .map(open_jar)
+                .collect::<Vec<_>>()
+        });
+        let even: Vec<_> = inputs.iter().step_by(2).map(open_jar).collect();
+        (helper.join(), even)
+    });
+    let mut odd = match odd.as_mut() {
+        Ok(list) => std::mem::take(list).into_iter(),
+        Err(_) => anyhow::bail!("internal error: the thread opening jars panicked"),
+    };
+    let mut even = even.into_iter();
+    let mut archives = Vec::with_capacity(inputs.len());
+    for i in 0..inputs.len() {
+        let next = if i % 2 == 0 { even.next() } else { odd.next() };
+        match next {
+            Some(opened) => archives.push(opened?),
+            None => anyhow::bail!("internal error: jar {i} was not opened"),
+        }
+    }
+    Ok(archives)
+}
+
+pub(super) fn open_jar(input: &ShadeInput) -> anyhow::Result<ZipArchive<JarSource>> {
+    let file = File::open(&input.file).map_err(|e| bad_jar(input, &e.to_string()))?;
+    let source = JarSource::new(file).map_err(|e| bad_jar(input, &e.to_string()))?;
+    ZipArchive::new(source).map_err(|e| {
+        bad_jar(
+            input,
+            &format!("not a valid zip file ({e}); the download may be truncated"),
+        )
+    })
+}
+
+/// One clear error for a jar that cannot be read, with the fix.
+pub(super) fn bad_jar(input: &ShadeInput, reason: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "cannot read the jar of {} at {}: {reason}\n\
+         fix: delete it from the local repository (rm '{}') so it is downloaded again, then rebuild",
+        short(&input.artifact),
+        input.file.display(),
+        input.file.display()
+    )
+}
+
+/// Dependency entry names must stay inside the jar (the supervisor extracts `resources/`).
+pub(super) fn check_entry_path(path: &str, input: &ShadeInput) -> anyhow::Result<()> {
+    let trimmed = path.strip_suffix('/').unwrap_or(path);
+    let bad = trimmed.is_empty()
+        || path.starts_with('/')
+        || path.contains('\\')
+        || path.contains('\0')
+        || trimmed
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..");
+    if bad {
+        return Err(bad_jar(
+            input,
+            &format!(
+                "entry name `{}` escapes the jar or is malformed",
+                path.escape_debug()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Service files and manifests are small; anything above this is not one.
+const SMALL_ENTRY_LIMIT: u64 = 4 * 1024 * 1024;
+
+pub(super) fn read_small(
+    archive: &mut ZipArchive<JarSource>,
+    index: usize,
+    input: &ShadeInput,
+    path: &str,
+) -> anyhow::Result<Vec<u8>> {
+    let mut file = archive
+        .by_index(index)
+        .map_err(|e| bad_jar(input, &format!("entry `{path}`: {e}")))?;
+    if file.size() > SMALL_ENTRY_LIMIT {
+        return Err(bad_jar(
+            input,
+            &format!(
+                "entry `{path}` is {} bytes, too large for a {path}",
+                file.size()
+            ),
+        ));
+    }
+    let mut content = Vec::with_capacity(file.size() as usize);
+    file.read_to_end(&mut content)
+        .map_err(|e| bad_jar(input, &format!("entry `{path}`: {e}")))?;
+    Ok(content)
+}
+
+pub(super) fn declares_multi_release(manifest: &[u8]) -> bool {
+    String::from_utf8_lossy(manifest).lines().any(|line| {
+        line.split_once(':').is_some_and(|(k, v)| {
+            k.trim().eq_ignore_ascii_case("Multi-Release") && v.trim().eq_ignore_ascii_case("true")
+        })
+    })
+}
