@@ -773,3 +773,44 @@ fn defaults_and_validation_of_a_minimal_manifest() {
     .unwrap();
     assert!(rust::load(&dir).unwrap().is_none());
 }
+
+#[test]
+fn path_dependencies_outside_the_workspace_are_reported() {
+    // The example depends on the multilang crate by a path outside its own workspace: cargo
+    // hashes that absolute path into symbol names, which the build reports as a note.
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/wordcount");
+    let m = rust::load(&example).unwrap().unwrap();
+    assert_eq!(
+        m.outside_path_dependencies.len(),
+        1,
+        "{:?}",
+        m.outside_path_dependencies
+    );
+    assert!(m.outside_path_dependencies[0].starts_with("stormpack-multilang ("));
+    // A project whose path dependency lives inside its own workspace has none.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::create_dir_all(root.join("src/bin")).unwrap();
+    std::fs::create_dir_all(root.join("helper/src")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"inside\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n\
+         [dependencies]\nhelper = { path = \"helper\" }\n\n[package.metadata.stormpack]\n\
+         group-id = \"g\"\ntopology = \"topology.yaml\"\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("src/bin/bolt.rs"), "fn main() {}\n").unwrap();
+    std::fs::write(
+        root.join("helper/Cargo.toml"),
+        "[package]\nname = \"helper\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("helper/src/lib.rs"), "").unwrap();
+    std::fs::write(root.join("topology.yaml"), "name: inside\n").unwrap();
+    let m = rust::load(root).unwrap().unwrap();
+    assert!(
+        m.outside_path_dependencies.is_empty(),
+        "{:?}",
+        m.outside_path_dependencies
+    );
+}

@@ -81,6 +81,14 @@ pub fn build_plan(plan: &BuildPlan) -> anyhow::Result<BuildOutcome> {
         )?;
     }
     if let Some(rust) = &plan.rust {
+        for dep in &rust.manifest.outside_path_dependencies {
+            eprintln!(
+                "note: path dependency {dep} lies outside the Cargo workspace: cargo hashes its \
+                 absolute path into symbol names, so the component binaries (and the jar) differ \
+                 between checkout directories\n  fix: for byte-identical jars from any directory, \
+                 depend on it from a registry or git, or move it inside the workspace"
+            );
+        }
         let binaries = crate::cargo_build::build(&rust.manifest, &rust.targets, &plan.output_dir)?;
         crate::launcher::stage(&binaries, &mut staging)?;
     }

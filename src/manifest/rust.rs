@@ -65,6 +65,9 @@ pub struct RustManifest {
     /// `group:artifact:version[:scope]` coordinates as declared; empty when the key is absent
     /// (the build plan then uses Flux and its wrappers at `storm_version`).
     pub dependencies: Vec<String>,
+    /// Path dependencies outside the Cargo workspace (`name (path)`): cargo hashes their
+    /// absolute path into symbol names, so the binaries differ between checkout directories.
+    pub outside_path_dependencies: Vec<String>,
 }
 
 /// `Ok(None)` when `dir` has no Cargo.toml or it has no `[package.metadata.stormpack]`.
@@ -125,7 +128,28 @@ pub fn load(dir: &Path) -> anyhow::Result<Option<RustManifest>> {
         &manifest_path,
         metadata.target_directory.as_std_path(),
     )
-    .map(Some)
+    .map(|mut m| {
+        m.outside_path_dependencies =
+            outside_path_dependencies(package, metadata.workspace_root.as_std_path());
+        Some(m)
+    })
+}
+
+/// Declared path dependencies that lie outside the workspace root.
+fn outside_path_dependencies(package: &Package, workspace_root: &Path) -> Vec<String> {
+    let root = std::fs::canonicalize(workspace_root).unwrap_or_else(|_| workspace_root.into());
+    let mut out: Vec<String> = package
+        .dependencies
+        .iter()
+        .filter_map(|d| {
+            let path = d.path.as_ref()?.as_std_path();
+            let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.into());
+            (!path.starts_with(&root)).then(|| format!("{} ({})", d.name, path.display()))
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// `path/Cargo.toml:LINE` of the `[package.metadata.stormpack]` header when it can be found.
@@ -295,6 +319,7 @@ fn from_table(
         components,
         targets,
         dependencies,
+        outside_path_dependencies: Vec::new(),
     })
 }
 
