@@ -18,6 +18,8 @@ command -v busybox >/dev/null 2>&1 || need+=(busybox)
 # Java runs Storm and python3 the Python components in the end-to-end tests (tests/e2e.rs).
 command -v java >/dev/null 2>&1 || [ -x "${JAVA_HOME:-/nonexistent}/bin/java" ] || need+=(openjdk-17-jre-headless)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# Maven is the baseline the tests compare against (dependency:list, package).
+command -v mvn >/dev/null 2>&1 || need+=(maven)
 if [ "${#need[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null) \
