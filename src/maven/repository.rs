@@ -20,7 +20,8 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
 
 use super::coord::Artifact;
-use super::settings::{self, Mirror, Server, Settings, XmlElement};
+use super::pom::Element;
+use super::settings::{self, Mirror, Server, Settings};
 use super::transport::{
     describe_io, digest_file, parse_checksum, shared_temp_file, Opened, Progress, Session,
     TransferError,
@@ -966,17 +967,14 @@ impl SnapshotBuild {
 }
 
 /// A cached maven-metadata.xml, parsed; a malformed one names its line and how to recover.
-fn read_metadata(path: &Path) -> anyhow::Result<XmlElement> {
+fn read_metadata(path: &Path) -> anyhow::Result<Element> {
     let text = fs_err::read_to_string(path)?;
-    XmlElement::parse(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{}:{}:{}: malformed maven-metadata.xml: {}\n  fix: delete the file; stormpack downloads it again",
-            path.display(),
-            e.line,
-            e.column,
-            e.message
-        )
-    })
+    settings::parse_xml_document(
+        &text,
+        path,
+        "maven-metadata.xml",
+        "delete the file; stormpack downloads it again",
+    )
 }
 
 /// The newest build of `artifact` (matching its extension and classifier) that a version's
@@ -1006,22 +1004,22 @@ fn read_snapshot_build(path: &Path, artifact: &Artifact) -> anyhow::Result<Optio
             .iter()
             .filter(|v| v.name == "snapshotVersion")
             .find(|v| {
-                v.child_text("extension").unwrap_or("") == artifact.extension()
-                    && v.child_text("classifier").unwrap_or("") == classifier
+                v.text_of("extension").unwrap_or("") == artifact.extension()
+                    && v.text_of("classifier").unwrap_or("") == classifier
             })
-            .and_then(|v| v.child_text("value"))
+            .and_then(|v| v.text_of("value"))
             .filter(|v| !v.is_empty());
         if let Some(value) = found {
             return Ok(Some(parse_value(value)));
         }
     }
     if let Some(snapshot) = versioning.child("snapshot") {
-        if snapshot.child_text("localCopy") == Some("true") {
+        if snapshot.text_of("localCopy") == Some("true") {
             return Ok(Some(parse_value(&artifact.version)));
         }
         if let (Some(ts), Some(bn)) = (
-            snapshot.child_text("timestamp"),
-            snapshot.child_text("buildNumber"),
+            snapshot.text_of("timestamp"),
+            snapshot.text_of("buildNumber"),
         ) {
             return Ok(Some(parse_value(&format!("{base}-{ts}-{bn}"))));
         }
@@ -1060,7 +1058,7 @@ fn read_metadata_versions(path: &Path) -> anyhow::Result<Vec<String>> {
         }
     }
     if versions.is_empty() {
-        if let Some(v) = root.child_text("version").filter(|v| !v.is_empty()) {
+        if let Some(v) = root.text_of("version").filter(|v| !v.is_empty()) {
             versions.push(v.to_string());
         }
     }

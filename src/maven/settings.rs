@@ -5,9 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use quick_xml::events::Event;
-use quick_xml::Reader;
 
+use super::pom::{self, Element, PomError};
 use super::repository::RemoteRepository;
 
 /// A `<mirror>`: serves every repository its `mirrorOf` pattern matches.
@@ -195,15 +194,12 @@ impl Settings {
 
     /// Parses settings.xml text; `path` is used in messages only.
     pub fn parse(text: &str, path: &Path) -> anyhow::Result<Settings> {
-        let root = XmlElement::parse(text).map_err(|e| {
-            anyhow::anyhow!(
-                "{}:{}:{}: malformed XML in Maven settings: {}\n  fix: correct the XML at that position (or pass another file with --settings)",
-                path.display(),
-                e.line,
-                e.column,
-                e.message
-            )
-        })?;
+        let root = parse_xml_document(
+            text,
+            path,
+            "XML in Maven settings",
+            "correct the XML at that position (or pass another file with --settings)",
+        )?;
         if root.name != "settings" {
             anyhow::bail!(
                 "{}: the root element is <{}>, not <settings>\n  fix: a Maven settings file has <settings> as its root element",
@@ -215,13 +211,13 @@ impl Settings {
             file: Some(path.to_path_buf()),
             ..Settings::default()
         };
-        if let Some(local) = root.child_text("localRepository") {
+        if let Some(local) = root.text_of("localRepository") {
             let local = interpolate(local);
             if !local.is_empty() {
                 settings.local_repository = Some(PathBuf::from(local));
             }
         }
-        if let Some(offline) = root.child_text("offline") {
+        if let Some(offline) = root.text_of("offline") {
             settings.offline = match interpolate(offline).as_str() {
                 "true" => true,
                 "false" | "" => false,
@@ -233,7 +229,7 @@ impl Settings {
         }
         if let Some(mirrors) = root.child("mirrors") {
             for m in mirrors.children.iter().filter(|c| c.name == "mirror") {
-                let field = |name: &str| m.child_text(name).map(interpolate).unwrap_or_default();
+                let field = |name: &str| m.text_of(name).map(interpolate).unwrap_or_default();
                 let id = field("id");
                 let url = field("url");
                 let mirror_of = field("mirrorOf");
@@ -255,8 +251,7 @@ impl Settings {
         }
         if let Some(servers) = root.child("servers") {
             for server in servers.children.iter().filter(|c| c.name == "server") {
-                let field =
-                    |name: &str| server.child_text(name).map(interpolate).unwrap_or_default();
+                let field = |name: &str| server.text_of(name).map(interpolate).unwrap_or_default();
                 let id = field("id");
                 if id.is_empty() {
                     anyhow::bail!(
@@ -279,8 +274,7 @@ impl Settings {
         }
         if let Some(proxies) = root.child("proxies") {
             for proxy in proxies.children.iter().filter(|c| c.name == "proxy") {
-                let field =
-                    |name: &str| proxy.child_text(name).map(interpolate).unwrap_or_default();
+                let field = |name: &str| proxy.text_of(name).map(interpolate).unwrap_or_default();
                 if field("active") == "false" || settings.proxy.is_some() {
                     continue;
                 }
@@ -498,151 +492,26 @@ pub fn select_mirror<'m>(mirrors: &'m [Mirror], repo: &RemoteRepository) -> Opti
     })
 }
 
-/// A minimal XML tree for settings.xml and maven-metadata.xml: element names (local part),
-/// trimmed text, children, and the line each element starts on.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct XmlElement {
-    pub name: String,
-    pub text: String,
-    pub children: Vec<XmlElement>,
-    pub line: usize,
-}
-
-#[derive(Debug)]
-pub(crate) struct XmlError {
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
-
-impl XmlElement {
-    pub fn child(&self, name: &str) -> Option<&XmlElement> {
-        self.children.iter().find(|c| c.name == name)
-    }
-
-    pub fn child_text(&self, name: &str) -> Option<&str> {
-        self.child(name).map(|c| c.text.as_str())
-    }
-
-    /// Parses a document and returns its root element.
-    pub fn parse(text: &str) -> Result<XmlElement, XmlError> {
-        let position = |offset: u64| {
-            let offset = usize::try_from(offset)
-                .unwrap_or(usize::MAX)
-                .min(text.len());
-            let before = &text.as_bytes()[..offset];
-            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-            let column = offset
-                - before
-                    .iter()
-                    .rposition(|b| *b == b'\n')
-                    .map_or(0, |p| p + 1)
-                + 1;
-            (line, column)
-        };
-        let error = |offset: u64, message: String| {
-            let (line, column) = position(offset);
-            XmlError {
-                line,
-                column,
-                message,
-            }
-        };
-        let mut reader = Reader::from_str(text);
-        let mut stack: Vec<XmlElement> = Vec::new();
-        let mut root: Option<XmlElement> = None;
-        loop {
-            let start = reader.buffer_position();
-            let event = reader
-                .read_event()
-                .map_err(|e| error(reader.error_position(), e.to_string()))?;
-            match event {
-                Event::Start(s) | Event::Empty(s) if root.is_some() => {
-                    let _ = s;
-                    return Err(error(start, "content after the root element".to_string()));
-                }
-                Event::Start(_) if stack.len() >= super::pom::MAX_XML_DEPTH => {
-                    return Err(error(
-                        start,
-                        format!(
-                            "elements nested deeper than {} levels",
-                            super::pom::MAX_XML_DEPTH
-                        ),
-                    ));
-                }
-                Event::Start(s) => {
-                    let name = s.local_name().as_ref().to_string();
-                    stack.push(XmlElement {
-                        name,
-                        line: position(start).0,
-                        ..XmlElement::default()
-                    });
-                }
-                Event::Empty(s) => {
-                    let element = XmlElement {
-                        name: s.local_name().as_ref().to_string(),
-                        line: position(start).0,
-                        ..XmlElement::default()
-                    };
-                    match stack.last_mut() {
-                        Some(parent) => parent.children.push(element),
-                        None => root = Some(element),
-                    }
-                }
-                Event::End(e) => {
-                    let name = e.local_name().as_ref().to_string();
-                    let Some(mut element) = stack.pop() else {
-                        return Err(error(start, format!("unexpected </{name}>")));
-                    };
-                    if element.name != name {
-                        return Err(error(start, format!("</{name}> closes <{}>", element.name)));
-                    }
-                    element.text = element.text.trim().to_string();
-                    match stack.last_mut() {
-                        Some(parent) => parent.children.push(element),
-                        None => root = Some(element),
-                    }
-                }
-                Event::Text(t) => {
-                    if let Some(current) = stack.last_mut() {
-                        current.text.push_str(&t.xml10_content());
-                    }
-                }
-                Event::CData(c) => {
-                    if let Some(current) = stack.last_mut() {
-                        current.text.push_str(&c.xml10_content());
-                    }
-                }
-                Event::GeneralRef(r) => {
-                    let resolved = match r.resolve_char_ref() {
-                        Ok(Some(c)) => c.to_string(),
-                        Ok(None) => {
-                            let name = r.xml10_content();
-                            match quick_xml::escape::resolve_predefined_entity(&name) {
-                                Some(s) => s.to_string(),
-                                None => {
-                                    return Err(error(start, format!("unknown entity &{name};")))
-                                }
-                            }
-                        }
-                        Err(e) => return Err(error(start, e.to_string())),
-                    };
-                    if let Some(current) = stack.last_mut() {
-                        current.text.push_str(&resolved);
-                    }
-                }
-                Event::Eof => break,
-                Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
-            }
-        }
-        if let Some(open) = stack.last() {
-            return Err(error(
-                text.len() as u64,
-                format!("<{}> (line {}) is never closed", open.name, open.line),
-            ));
-        }
-        root.ok_or_else(|| error(0, "no root element".to_string()))
-    }
+/// Parses a Maven XML document other than a pom (settings.xml, maven-metadata.xml) with the
+/// pom parser; `what` names the document and `fix` says how to recover, in messages.
+pub(crate) fn parse_xml_document(
+    text: &str,
+    path: &Path,
+    what: &str,
+    fix: &str,
+) -> anyhow::Result<Element> {
+    pom::parse_element(path, text.as_bytes()).map_err(|e| match e {
+        PomError::Malformed {
+            line,
+            column,
+            message,
+            ..
+        } => anyhow::anyhow!(
+            "{}:{line}:{column}: malformed {what}: {message}\n  fix: {fix}",
+            path.display()
+        ),
+        other => anyhow::Error::new(other),
+    })
 }
 
 #[cfg(test)]
