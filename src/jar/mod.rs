@@ -51,23 +51,3 @@ pub struct JarSummary {
     /// In the order they are stored in the jar.
     pub entries: Vec<EntryInfo>,
 }
-/// The file paths (not directories) inside the jar or zip at `path`.
-pub fn list_entries(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
-    use anyhow::Context;
-    let file = fs_err::File::open(path)?;
-    let archive = zip::ZipArchive::new(std::io::BufReader::new(file)).with_context(|| {
-        format!(
-            "{} is not a readable jar/zip\nfix: delete it so it is downloaded or built again",
-            path.display()
-        )
-    })?;
-    let mut names = Vec::with_capacity(archive.len());
-    for name in archive.file_names() {
-        let name =
-            name.with_context(|| format!("{} has an unreadable entry name", path.display()))?;
-        if !name.ends_with('/') {
-            names.push(name.into_owned());
-        }
-    }
-    Ok(names)
-}
