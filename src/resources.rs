@@ -120,14 +120,15 @@ pub fn stage(
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        // Excluded directories (`.git`, `.svn`, ...) are not descended into.
+        // A directory whose whole content is excluded (`.git/**`, `target/**`) is not descended
+        // into; every other file is matched on its own, as DirectoryScanner does.
         .filter_entry(|e| {
             !e.file_type().is_dir()
                 || e.path()
                     .strip_prefix(&base)
                     .ok()
                     .and_then(|rel| slash_path(rel).ok())
-                    .is_none_or(|rel| rel.is_empty() || !excludes.is_match(&rel))
+                    .is_none_or(|rel| rel.is_empty() || !content_excluded(&excludes, &rel))
         });
     for item in walker {
         let item = item.map_err(|err| walk_error(err, &set.declared_at))?;
@@ -249,9 +250,9 @@ fn check_pattern(pattern: &str, declared_at: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Ant patterns to a glob set: `*` and `?` stay inside one path segment, `**` spans segments, a
-/// trailing `/` means `/**`, a pattern naming a directory also matches everything below it
-/// (as DirectoryScanner does for excludes). Glob-only syntax (`[`, `{`) is taken literally.
+/// Ant patterns to a glob set: `*` and `?` stay inside one path segment, `**` spans segments, and
+/// a trailing `/` means `/**`. As in DirectoryScanner, a pattern naming a directory matches the
+/// directory only, not the files below it. Glob-only syntax (`[`, `{`) is taken literally.
 fn glob_set(patterns: &[String]) -> anyhow::Result<GlobSet> {
     let mut builder = GlobSetBuilder::new();
     for raw in patterns {
@@ -260,17 +261,19 @@ fn glob_set(patterns: &[String]) -> anyhow::Result<GlobSet> {
             p.push_str("**");
         }
         let p = p.trim_start_matches("./").to_string();
-        let escaped = escape_glob_only(&p);
-        for candidate in [escaped.clone(), format!("{escaped}/**")] {
-            let glob = GlobBuilder::new(&candidate)
-                .literal_separator(true)
-                .backslash_escape(true)
-                .build()
-                .with_context(|| format!("invalid resource pattern `{raw}`"))?;
-            builder.add(glob);
-        }
+        let glob = GlobBuilder::new(&escape_glob_only(&p))
+            .literal_separator(true)
+            .backslash_escape(true)
+            .build()
+            .with_context(|| format!("invalid resource pattern `{raw}`"))?;
+        builder.add(glob);
     }
     Ok(builder.build()?)
+}
+
+/// Whether everything below directory `rel` is excluded: probe a file and a nested file under it.
+fn content_excluded(excludes: &GlobSet, rel: &str) -> bool {
+    excludes.is_match(format!("{rel}/\u{1}")) && excludes.is_match(format!("{rel}/\u{1}/\u{1}"))
 }
 
 fn escape_glob_only(pattern: &str) -> String {
@@ -381,6 +384,11 @@ mod tests {
         .unwrap();
         assert!(dflt.is_match(".git/config") && dflt.is_match("a/.DS_Store"));
         assert!(!dflt.is_match("topology.yaml"));
+        assert!(content_excluded(&dflt, "sub/.git"));
+        // A pattern naming a directory matches the directory, not its files (Ant semantics).
+        let dir = glob_set(&["conf".into(), "one/*".into()]).unwrap();
+        assert!(dir.is_match("conf") && !dir.is_match("conf/a.yaml"));
+        assert!(!content_excluded(&dir, "conf") && !content_excluded(&dir, "one"));
     }
 
     #[test]
