@@ -20,6 +20,9 @@ const TOPOLOGY_CANDIDATES: &[&str] = &[
 ];
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
+    if let Some(version) = &args.storm_version {
+        check_storm_version(version)?;
+    }
     let project = &args.project.project;
     let mut notes = Vec::new();
     let plan = project_plan(args, &mut notes);
@@ -153,6 +156,18 @@ fn check_against_jar(
 }
 
 /// storm-client's jar in the local repository, or the path where it was expected.
+/// A `--storm-version` value names a directory of the local repository: it must be a version as
+/// Maven accepts it (no `..`, no path separators).
+pub fn check_storm_version(version: &str) -> anyhow::Result<()> {
+    crate::maven::coord::check_file_component(version).map_err(|reason| {
+        anyhow::anyhow!(
+            "--storm-version `{}` is not a Maven version: it {reason}\n  \
+             fix: pass a Storm release such as {DEFAULT_STORM_VERSION}",
+            crate::maven::coord::escape(version)
+        )
+    })
+}
+
 pub fn storm_runtime_jar(local_repository: &Path, storm_version: &str) -> Result<PathBuf, PathBuf> {
     let client = classpath::storm_client_jar(local_repository, storm_version);
     if client.is_file() {

@@ -51,6 +51,9 @@ pub fn plan(args: &RunArgs) -> anyhow::Result<RunPlan> {
             })
         })
         .transpose()?;
+    if let Some(version) = &args.storm_version {
+        crate::commands::check::check_storm_version(version)?;
+    }
     let java = java::find_from_env()?;
 
     let target = match &args.jar {

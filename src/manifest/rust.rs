@@ -381,13 +381,17 @@ fn check_relative(path: &Path, key: &str, loc: &str) -> anyhow::Result<()> {
 /// path of storm-client): no `:`, whitespace or path separator, so nothing lands outside
 /// `target/`.
 fn check_coordinate_part(key: &str, value: &str, loc: &str) -> anyhow::Result<()> {
-    if value.trim().is_empty()
-        || value.contains(|c: char| matches!(c, ':' | '/' | '\\') || c.is_whitespace())
-        || value == ".."
-    {
+    let checked = match key {
+        "group-id" => crate::maven::coord::check_id("groupId", value, true),
+        "artifact-id" => crate::maven::coord::check_id("artifactId", value, false),
+        _ => crate::maven::coord::check_file_component(value),
+    };
+    if let Err(reason) = checked {
         bail!(
-            "{loc}: `{key}` = {value:?} is not a valid Maven coordinate part\n\
-             fix: use a non-empty value without spaces, `:`, `/` or `\\`"
+            "{loc}: `{key}` = {:?} is not a valid Maven coordinate part: it {reason}\n\
+             fix: use a value as Maven accepts it (ids of A-Z, a-z, 0-9, `_`, `.`, `-`; versions \
+             without spaces, `:`, `/` or `\\`)",
+            value
         );
     }
     Ok(())
@@ -415,6 +419,14 @@ pub fn check_dependency(coord: &str) -> anyhow::Result<()> {
             ),
         }
     }
+    crate::maven::coord::Artifact::new(parts[0], parts[1], parts[2])
+        .validate()
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{e}\nfix: write it as \"groupId:artifactId:version\" with the parts Maven accepts \
+                 (ids of A-Z, a-z, 0-9, `_`, `.`, `-`)"
+            )
+        })?;
     Ok(())
 }
 
@@ -433,6 +445,10 @@ mod tests {
             "a:b:1:import",
             "a:b:1:compile:x",
             "a: b:1",
+            ".etc:b:1",
+            "a:..:1",
+            "a:b:..",
+            "a:b:1\\..\\x",
         ] {
             assert!(check_dependency(bad).is_err(), "{bad}");
         }

@@ -69,6 +69,29 @@ impl Artifact {
         )
     }
 
+    /// Checks that every part of the coordinate is one Maven accepts, so that
+    /// [`Artifact::repository_path`] names a file inside the repository: groupId and artifactId
+    /// of `[A-Za-z0-9_.-]+` (a groupId with no empty `.`-separated part, an artifactId that is
+    /// not `.` or `..`), and a version, type and classifier without path separators, the
+    /// characters Maven bans in them (`\ / : " < > | ? *`) or control characters.
+    pub fn validate(&self) -> Result<(), InvalidCoordinate> {
+        let err = |field: &'static str, value: &str, reason: String| InvalidCoordinate {
+            coordinate: self.to_string(),
+            field,
+            value: value.to_string(),
+            reason,
+        };
+        check_id("groupId", &self.group_id, true).map_err(|r| err("groupId", &self.group_id, r))?;
+        check_id("artifactId", &self.artifact_id, false)
+            .map_err(|r| err("artifactId", &self.artifact_id, r))?;
+        check_file_component(&self.version).map_err(|r| err("version", &self.version, r))?;
+        check_file_component(&self.kind).map_err(|r| err("type", &self.kind, r))?;
+        if let Some(c) = self.classifier.as_deref().filter(|c| !c.is_empty()) {
+            check_file_component(c).map_err(|r| err("classifier", c, r))?;
+        }
+        Ok(())
+    }
+
     /// This artifact's pom.
     pub fn pom(&self) -> Artifact {
         Artifact {
@@ -89,6 +112,98 @@ impl fmt::Display for Artifact {
             }
         }
         write!(f, ":{}", self.version)
+    }
+}
+
+/// A coordinate part that Maven rejects, or that would lead a repository path outside the
+/// repository (`..`, `/`, a groupId starting with `.`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidCoordinate {
+    /// The whole coordinate as written (`g:a:type[:classifier]:version`).
+    pub coordinate: String,
+    pub field: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+impl fmt::Display for InvalidCoordinate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid coordinate {}: {} `{}` {}",
+            escape(&self.coordinate),
+            self.field,
+            escape(&self.value),
+            self.reason
+        )
+    }
+}
+
+impl std::error::Error for InvalidCoordinate {}
+
+/// A groupId or artifactId: Maven's `[A-Za-z0-9_.-]+`; a groupId's `.`-separated parts (its
+/// directories) must not be empty, an artifactId (one directory) must not be `.` or `..`.
+pub fn check_id(field: &str, value: &str, group: bool) -> Result<(), String> {
+    if value.is_empty() {
+        return Err("is empty".to_string());
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+    {
+        return Err(format!(
+            "contains {}; a {field} may only contain A-Z, a-z, 0-9, `_`, `.` and `-`",
+            describe_char(c)
+        ));
+    }
+    if group && value.split('.').any(str::is_empty) {
+        return Err(
+            "has an empty part (a leading, trailing or doubled `.`), which would leave the repository's directory"
+                .to_string(),
+        );
+    }
+    if !group && (value == "." || value == "..") {
+        return Err("names a directory outside the artifact's".to_string());
+    }
+    Ok(())
+}
+
+/// A version, type or classifier, which become one file or directory name: not `.` or `..`,
+/// none of `\ / : " < > | ? *`, no whitespace or control characters.
+pub fn check_file_component(value: &str) -> Result<(), String> {
+    if value.is_empty() {
+        return Err("is empty".to_string());
+    }
+    if value == "." || value == ".." {
+        return Err("names a directory outside the artifact's".to_string());
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| "\\/:\"<>|?*".contains(*c) || c.is_whitespace() || c.is_control())
+    {
+        return Err(format!(
+            "contains {}, which Maven does not allow there (none of \\ / : \" < > | ? * or whitespace)",
+            describe_char(c)
+        ));
+    }
+    Ok(())
+}
+
+fn describe_char(c: char) -> String {
+    if c.is_control() || c.is_whitespace() {
+        format!("the character U+{:04X}", u32::from(c))
+    } else {
+        format!("`{c}`")
+    }
+}
+
+/// `value` with control characters escaped (`\n`, `\u{1b}`), for messages printed to a
+/// terminal.
+pub fn escape(value: &str) -> String {
+    if value.chars().any(char::is_control) {
+        value.escape_debug().to_string()
+    } else {
+        value.to_string()
     }
 }
 
@@ -199,6 +314,38 @@ mod tests {
             t.repository_path(),
             "org/apache/storm/flux-core/2.8.8/flux-core-2.8.8-tests.jar"
         );
+    }
+
+    #[test]
+    fn coordinates_that_leave_the_repository_are_invalid() {
+        let ok = Artifact::new("org.apache.storm", "flux-core", "2.8.8-SNAPSHOT");
+        assert_eq!(ok.validate(), Ok(()));
+        let bad = |g: &str, a: &str, v: &str| Artifact::new(g, a, v).validate().unwrap_err();
+        assert_eq!(bad(".etc", "a", "1").field, "groupId");
+        assert_eq!(bad("org..x", "a", "1").field, "groupId");
+        assert_eq!(bad("org/x", "a", "1").field, "groupId");
+        assert_eq!(bad("g", "..", "1").field, "artifactId");
+        assert_eq!(bad("g", "a/b", "1").field, "artifactId");
+        assert_eq!(bad("g", "a", "..").field, "version");
+        assert_eq!(bad("g", "a", "1/../../x").field, "version");
+        assert_eq!(bad("g", "a", "1\\x").field, "version");
+        assert_eq!(bad("g", "a", "").field, "version");
+        let e = bad("g", "a", "1\n2");
+        assert_eq!(
+            e.to_string(),
+            "invalid coordinate g:a:jar:1\\n2: version `1\\n2` contains the character U+000A, \
+             which Maven does not allow there (none of \\ / : \" < > | ? * or whitespace)"
+        );
+        let classified = Artifact {
+            classifier: Some("../x".into()),
+            ..ok.clone()
+        };
+        assert_eq!(classified.validate().unwrap_err().field, "classifier");
+        let typed = Artifact {
+            kind: "ja/r".into(),
+            ..ok
+        };
+        assert_eq!(typed.validate().unwrap_err().field, "type");
     }
 
     #[test]

@@ -53,6 +53,23 @@ impl LockEntry {
     }
 }
 
+/// The artifact a lock line names (`group:artifact:type[:classifier]:version`, 4 or 5 parts).
+fn locked_artifact(coordinate: &str) -> Artifact {
+    let parts: Vec<&str> = coordinate.split(':').collect();
+    let (classifier, version) = match parts.as_slice() {
+        [_, _, _, classifier, version] => (Some((*classifier).to_string()), *version),
+        [.., version] => (None, *version),
+        [] => (None, ""),
+    };
+    Artifact {
+        group_id: parts.first().copied().unwrap_or_default().to_string(),
+        artifact_id: parts.get(1).copied().unwrap_or_default().to_string(),
+        version: version.to_string(),
+        kind: parts.get(2).copied().unwrap_or_default().to_string(),
+        classifier,
+    }
+}
+
 /// The whole lockfile.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Lockfile {
@@ -159,10 +176,14 @@ impl Lockfile {
             };
             let Some(entry) = entry else {
                 anyhow::bail!(
-                    "{}:{line_no}: expected `group:artifact:type[:classifier]:version scope sha256=<64 hex digits>`, found `{line}`\n  {fix}",
-                    path.display()
+                    "{}:{line_no}: expected `group:artifact:type[:classifier]:version scope sha256=<64 hex digits>`, found `{}`\n  {fix}",
+                    path.display(),
+                    super::coord::escape(line)
                 );
             };
+            if let Err(invalid) = locked_artifact(&entry.coordinate).validate() {
+                anyhow::bail!("{}:{line_no}: {invalid}\n  {fix}", path.display());
+            }
             if entries
                 .iter()
                 .any(|e: &LockEntry| e.coordinate == entry.coordinate)

@@ -120,6 +120,25 @@ fn project_from_model(
             model.final_name
         );
     }
+    // Coordinates name files in the local repository and in the jar: refuse the ones Maven
+    // refuses before anything is fetched or written.
+    let root = super::coord::Artifact::new(&model.group_id, &model.artifact_id, &model.version);
+    let declared = std::iter::once(&root).chain(
+        model
+            .dependencies
+            .iter()
+            .chain(&model.dependency_management)
+            .map(|d| &d.artifact),
+    );
+    for artifact in declared {
+        if let Err(invalid) = artifact.validate() {
+            anyhow::bail!(
+                "{}: {invalid}\n  fix: correct it in the pom (Maven accepts ids of A-Z, a-z, 0-9, `_`, `.`, `-` and \
+                 versions, types and classifiers without path separators)",
+                pom_path.display()
+            );
+        }
+    }
     let build_directory = absolute(&model.build_directory);
     let resources = match &model.resources {
         None => vec![ResourceDecl {

@@ -19,7 +19,7 @@ use anyhow::Context;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
 
-use super::coord::Artifact;
+use super::coord::{check_file_component, check_id, Artifact, InvalidCoordinate};
 use super::pom::Element;
 use super::settings::{self, Mirror, Server, Settings};
 use super::transport::{
@@ -179,6 +179,12 @@ pub enum RepositoryError {
     },
     /// The local repository could not be written.
     Local { path: PathBuf, source: io::Error },
+    /// A coordinate (from a pom, the lock, the command line) that Maven rejects and that could
+    /// name a file outside the local repository; nothing was asked or written.
+    InvalidCoordinate(InvalidCoordinate),
+    /// A path that would lie outside the local repository (a repository id or a snapshot
+    /// build named by a repository's metadata); nothing was written.
+    Outside { path: PathBuf, local: PathBuf },
 }
 
 impl fmt::Display for RepositoryError {
@@ -245,6 +251,20 @@ impl fmt::Display for RepositoryError {
                 "checksum mismatch for {url}: the repository's {algorithm} is {expected}, the downloaded file's is {actual}; \
                  nothing was stored in the local repository\n  \
                  fix: retry later; if it persists, the repository (or a proxy on the way) serves a corrupt file: report it to its owner"
+            ),
+            RepositoryError::InvalidCoordinate(invalid) => write!(
+                f,
+                "{invalid}; nothing was downloaded or written\n  \
+                 fix: correct the coordinate in the pom, lockfile or option that declares it \
+                 (a dependency's pom is named above; if it is not yours, exclude that dependency with <exclusions>)"
+            ),
+            RepositoryError::Outside { path, local } => write!(
+                f,
+                "refusing to write {}: it is outside the local repository {}\n  \
+                 fix: the repository id or the repository's maven-metadata.xml is malformed; correct the \
+                 <repository> id in the pom or settings.xml, or stop using that repository",
+                super::coord::escape(&path.display().to_string()),
+                local.display()
             ),
             RepositoryError::Local { path, source } => write!(
                 f,
@@ -344,6 +364,25 @@ impl RepositorySystem {
         self.local.join(artifact.repository_path())
     }
 
+    /// `path` when it lies inside the local repository: below it, reached through plain
+    /// directory names only (no `..`, no root). Every file stormpack writes into the local
+    /// repository passes this check first.
+    fn inside(&self, path: &Path) -> Result<(), RepositoryError> {
+        let outside = || RepositoryError::Outside {
+            path: path.to_path_buf(),
+            local: self.local.clone(),
+        };
+        let rel = path.strip_prefix(&self.local).map_err(|_| outside())?;
+        if rel.as_os_str().is_empty()
+            || !rel
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+        {
+            return Err(outside());
+        }
+        Ok(())
+    }
+
     /// The repositories asked, in order, for a pom that declares `extra`: `extra` first, then
     /// the system ones (central last, as it comes from the super POM), first id wins; each
     /// replaced by its settings.xml mirror; mirrors serving several repositories asked once.
@@ -382,7 +421,11 @@ impl RepositorySystem {
         artifact: &Artifact,
         extra: &[RemoteRepository],
     ) -> anyhow::Result<PathBuf> {
+        artifact
+            .validate()
+            .map_err(RepositoryError::InvalidCoordinate)?;
         let local = self.local_path(artifact);
+        self.inside(&local)?;
         if local.is_file() {
             return Ok(local);
         }
@@ -472,6 +515,16 @@ impl RepositorySystem {
         let Some((build, repo)) = best else {
             return Ok(None);
         };
+        if let Err(reason) = check_file_component(&build.value) {
+            anyhow::bail!(
+                "{}: the snapshot build `{}` that repository `{}` lists for {artifact} {reason}\n  \
+                 fix: the repository's maven-metadata.xml is malformed; delete {} and report it to the repository's owner",
+                self.local.join(dir_rel).join(format!("maven-metadata-{}.xml", repo.repo.id)).display(),
+                super::coord::escape(&build.value),
+                repo.repo.id,
+                self.local.join(dir_rel).display()
+            );
+        }
         let classifier = artifact
             .effective_classifier()
             .map(|c| format!("-{c}"))
@@ -491,6 +544,7 @@ impl RepositorySystem {
             }
         }
         if timestamped != local {
+            self.inside(local)?;
             copy_atomically(&timestamped, local)?;
         }
         Ok(Some(local.to_path_buf()))
@@ -576,6 +630,17 @@ impl RepositorySystem {
         artifact: &str,
         extra: &[RemoteRepository],
     ) -> anyhow::Result<Vec<String>> {
+        for (field, value, is_group) in [("groupId", group, true), ("artifactId", artifact, false)]
+        {
+            check_id(field, value, is_group).map_err(|reason| {
+                RepositoryError::InvalidCoordinate(InvalidCoordinate {
+                    coordinate: format!("{group}:{artifact}"),
+                    field,
+                    value: value.to_string(),
+                    reason,
+                })
+            })?;
+        }
         let dir_rel = format!("{}/{}", group.replace('.', "/"), artifact);
         let dir = self.local.join(&dir_rel);
         let coordinate = format!("{group}:{artifact}");
@@ -671,6 +736,7 @@ impl RepositorySystem {
         tried: &mut Vec<Attempt>,
     ) -> Result<bool, Fatal> {
         let url = repo.repo.file_url(rel);
+        self.inside(dest).map_err(Fatal::Repository)?;
         let mut note = |outcome: Outcome| {
             tried.push(Attempt {
                 repository: repo.to_string(),
@@ -1063,4 +1129,33 @@ fn read_metadata_versions(path: &Path) -> anyhow::Result<Vec<String>> {
         }
     }
     Ok(versions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_outside_the_local_repository_are_refused() {
+        let repos = RepositorySystem::new(PathBuf::from("/m2"), Vec::new(), true);
+        assert!(repos.inside(Path::new("/m2/g/a/1/a-1.jar")).is_ok());
+        for outside in ["/m2", "/m2/g/../../etc/x", "/etc/passwd", "/m2/./x/../../y"] {
+            assert!(repos.inside(Path::new(outside)).is_err(), "{outside}");
+        }
+        let err = repos
+            .fetch(&Artifact::new("g", "a", "../../../x"), &[])
+            .unwrap_err();
+        assert!(
+            matches!(
+                err.downcast_ref::<RepositoryError>(),
+                Some(RepositoryError::InvalidCoordinate(_))
+            ),
+            "{err}"
+        );
+        let err = repos.metadata_versions(".etc", "a", &[]).unwrap_err();
+        assert!(
+            err.to_string().contains("groupId `.etc` has an empty part"),
+            "{err}"
+        );
+    }
 }

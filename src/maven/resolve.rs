@@ -255,6 +255,17 @@ impl Resolver<'_> {
         parent: Option<usize>,
         inherited: &Rc<Vec<Exclusion>>,
     ) -> anyhow::Result<Option<usize>> {
+        // A coordinate Maven rejects could name a file outside the local repository: refuse
+        // it, naming the poms that lead to it.
+        dep.artifact.validate().map_err(|invalid| {
+            anyhow::Error::new(super::repository::RepositoryError::InvalidCoordinate(
+                invalid,
+            ))
+            .context(format!(
+                "resolving {}",
+                self.trail_text(parent, &dep.artifact)
+            ))
+        })?;
         let depth = parent.map_or(1, |p| self.nodes[p].depth + 1);
         if depth >= 2 {
             if let Some(m) = self.managed.get(&conflict_key(&dep.artifact)) {

@@ -1,0 +1,262 @@
+//! Hostile and careless input (issue 12), through the real binary: coordinates that try to leave
+//! the local repository, tampered cached artifacts, includes outside the project, resource
+//! exhaustion (alias bombs, deep nesting, zip bombs, FIFOs), encodings, and messages that must
+//! point the right way. Every case asserts the exit code, the message (with its fix) and that
+//! nothing outside the project's `target/` and the local repository changed.
+//!
+//! Each test works in a sandbox: `project/`, `local/` (the local repository), `central/` (a
+//! `file://` Maven Central), `outside/` (files a hostile input aims at), `home/`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use sha2::Digest;
+
+struct Sandbox {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    project: PathBuf,
+    local: PathBuf,
+    central: PathBuf,
+    outside: PathBuf,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        let sandbox = Sandbox {
+            project: root.join("project"),
+            local: root.join("local"),
+            central: root.join("central"),
+            outside: root.join("outside"),
+            root,
+            _tmp: tmp,
+        };
+        for d in [
+            &sandbox.project,
+            &sandbox.local,
+            &sandbox.central,
+            &sandbox.outside,
+        ] {
+            fs::create_dir_all(d).unwrap();
+        }
+        fs::create_dir_all(sandbox.root.join("home")).unwrap();
+        fs::write(
+            sandbox.outside.join("secret.txt"),
+            "root:x:0:0\nsecret: 42\n",
+        )
+        .unwrap();
+        fs::write(sandbox.root.join("settings.xml"), "<settings/>").unwrap();
+        sandbox
+    }
+
+    fn file(&self, path: &str, content: impl AsRef<[u8]>) -> &Self {
+        let p = self.project.join(path);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, content).unwrap();
+        self
+    }
+
+    /// `stormpack <args>` in the project directory, with the sandbox's repositories.
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stormpack"));
+        cmd.args(args)
+            .current_dir(&self.project)
+            .env("HOME", self.root.join("home"))
+            .env("STORMPACK_MAVEN_REPO_LOCAL", &self.local)
+            .env(
+                "STORMPACK_MAVEN_CENTRAL",
+                format!("file://{}", self.central.display()),
+            )
+            .env("STORMPACK_MAVEN_GLOBAL_SETTINGS", "")
+            .env_remove("SOURCE_DATE_EPOCH")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Publishes `group:artifact:version` (a pom with `dependencies`, and a jar holding `files`)
+    /// in the sandbox's central, with `.sha1` files.
+    fn publish(&self, gav: &str, dependencies: &str, files: &[(&str, &[u8])]) {
+        let [g, a, v] = gav.split(':').collect::<Vec<_>>()[..] else {
+            panic!("{gav}")
+        };
+        let dir = self.central.join(g.replace('.', "/")).join(a).join(v);
+        fs::create_dir_all(&dir).unwrap();
+        let pom = format!(
+            "<project><modelVersion>4.0.0</modelVersion><groupId>{g}</groupId>\
+             <artifactId>{a}</artifactId><version>{v}</version>\
+             <dependencies>{dependencies}</dependencies></project>"
+        );
+        let jar = zip_bytes(files);
+        for (ext, bytes) in [("pom", pom.into_bytes()), ("jar", jar)] {
+            let path = dir.join(format!("{a}-{v}.{ext}"));
+            fs::write(&path, &bytes).unwrap();
+            let sha1 = hex::encode(sha1::Sha1::digest(&bytes));
+            fs::write(path.with_extension(format!("{ext}.sha1")), sha1).unwrap();
+        }
+    }
+
+    /// Every file of the sandbox outside `project/target/` and the local repository, with its
+    /// bytes.
+    fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        let target = self.project.join("target");
+        walkdir::WalkDir::new(&self.root)
+            .into_iter()
+            .filter_entry(|e| e.path() != target && e.path() != self.local)
+            .filter_map(Result::ok)
+            .filter(|e| !e.file_type().is_dir())
+            .map(|e| {
+                let bytes = if e.file_type().is_file() {
+                    fs::read(e.path()).unwrap()
+                } else {
+                    Vec::new()
+                };
+                (e.path().to_path_buf(), bytes)
+            })
+            .collect()
+    }
+}
+
+fn zip_bytes(files: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut out);
+        for (name, bytes) in files {
+            zip.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(bytes).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    out.into_inner()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs `args`, which must fail with exit code 1 and a message holding every needle and a fix,
+/// and must change nothing outside `target/` and the local repository.
+fn fails(sandbox: &Sandbox, args: &[&str], needles: &[&str]) -> String {
+    let before = sandbox.snapshot();
+    let out = sandbox.run(args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "stormpack {args:?}:\n{err}");
+    for n in needles {
+        assert!(err.contains(n), "expected {n:?} in:\n{err}");
+    }
+    assert!(err.contains("fix:"), "no fix in:\n{err}");
+    let after = sandbox.snapshot();
+    let changed: Vec<&PathBuf> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|p| before.get(*p) != after.get(*p))
+        .collect();
+    assert!(
+        changed.is_empty(),
+        "stormpack {args:?} changed {changed:?}:\n{err}"
+    );
+    err
+}
+
+fn pom(dependencies: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <project xmlns=\"http://maven.apache.org/POM/4.0.0\">\n\
+         <modelVersion>4.0.0</modelVersion>\n\
+         <groupId>com.example</groupId>\n\
+         <artifactId>hostile</artifactId>\n\
+         <version>0.1</version>\n\
+         <dependencies>{dependencies}</dependencies>\n\
+         </project>\n"
+    )
+}
+
+fn dep(g: &str, a: &str, v: &str) -> String {
+    format!("<dependency><groupId>{g}</groupId><artifactId>{a}</artifactId><version>{v}</version></dependency>")
+}
+
+// ---- 1. coordinates cannot walk out of the local repository ----
+
+#[test]
+fn a_project_dependency_that_leaves_the_repository_is_refused() {
+    let s = Sandbox::new();
+    for (g, a, v, field) in [
+        (".tmp.x", "a", "1", "groupId `.tmp.x` has an empty part"),
+        (
+            "com.example",
+            "..",
+            "1",
+            "artifactId `..` names a directory",
+        ),
+        (
+            "com.example",
+            "a",
+            "../../../outside/x",
+            "version `../../../outside/x` contains `/`",
+        ),
+    ] {
+        s.file("pom.xml", pom(&dep(g, a, v)));
+        fails(&s, &["build"], &["pom.xml: invalid coordinate", field]);
+    }
+    assert!(!s.root.join("x").exists());
+}
+
+#[test]
+fn a_transitive_pom_cannot_write_outside_the_repository() {
+    let s = Sandbox::new();
+    s.publish(
+        "com.example:lib:1.0",
+        &dep("com.example", "evil", "../../../../../outside/pwned"),
+        &[("lib.txt", b"lib")],
+    );
+    s.file("pom.xml", pom(&dep("com.example", "lib", "1.0")));
+    fails(
+        &s,
+        &["build"],
+        &[
+            "resolving com.example:lib:jar:1.0 -> com.example:evil:jar:../../../../../outside/pwned",
+            "invalid coordinate com.example:evil:jar:../../../../../outside/pwned: version",
+            "contains `/`",
+        ],
+    );
+    assert!(!s.outside.join("pwned").exists());
+}
+
+#[test]
+fn a_lockfile_coordinate_that_leaves_the_repository_is_refused() {
+    let s = Sandbox::new();
+    s.publish("com.example:lib:1.0", "", &[("lib.txt", b"lib")]);
+    s.file("pom.xml", pom(&dep("com.example", "lib", "1.0")));
+    s.file(
+        "stormpack.lock",
+        format!(
+            "version 1\ncom.example:lib:jar:../../x compile sha256={}\n",
+            "0".repeat(64)
+        ),
+    );
+    fails(
+        &s,
+        &["build", "--locked"],
+        &["stormpack.lock:2: invalid coordinate com.example:lib:jar:../../x: version"],
+    );
+}
+
+#[test]
+fn check_storm_version_must_be_a_version() {
+    let s = Sandbox::new();
+    s.file("topology.yaml", "name: t\n");
+    fails(
+        &s,
+        &["check", "--storm-version", "../../x"],
+        &["--storm-version `../../x` is not a Maven version: it contains `/`"],
+    );
+}
