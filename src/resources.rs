@@ -161,8 +161,19 @@ pub fn stage(
                 );
             }
         }
-        if !item.file_type().is_file() || !includes.is_match(&rel_str) {
+        if !includes.is_match(&rel_str) || item.file_type().is_dir() {
             continue;
+        }
+        if !item.file_type().is_file() {
+            // A FIFO or device would block the build or never end.
+            let err = crate::fsread::open_regular(path)
+                .err()
+                .map_or_else(|| "not a regular file".to_string(), |e| e.to_string());
+            bail!(
+                "resource {} (from {}): {err}; or exclude it from the resource set",
+                path.display(),
+                set.declared_at
+            );
         }
         let jar_path = if target.is_empty() {
             rel_str.clone()
@@ -171,11 +182,12 @@ pub fn stage(
         };
         let origin = format!("{} (resource from {})", path.display(), set.declared_at);
         let source = if set.filtering && is_filterable(&rel_str) {
-            let bytes = fs_err::read(path).with_context(|| read_fix(path))?;
+            let bytes =
+                crate::fsread::read_regular(path, u64::MAX).with_context(|| read_fix(path))?;
             EntrySource::Bytes(filter(&bytes, properties))
         } else {
             // Fail now, naming the file, rather than halfway through writing the jar.
-            fs_err::File::open(path).with_context(|| read_fix(path))?;
+            crate::fsread::open_regular(path).with_context(|| read_fix(path))?;
             EntrySource::File(path.to_path_buf())
         };
         staging.add(StagedEntry {

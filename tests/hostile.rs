@@ -60,9 +60,25 @@ impl Sandbox {
         self
     }
 
-    /// `stormpack <args>` in the project directory, with the sandbox's repositories.
+    /// `stormpack <args>` in the project directory, with the sandbox's repositories. A run
+    /// still going after two minutes is a hang: it is killed and the test fails.
     fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
+        let mut child = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > std::time::Duration::from_secs(120) {
+                child.kill().unwrap();
+                let out = child.wait_with_output().unwrap();
+                panic!("stormpack {args:?} hung:\n{}", stderr(&out));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        child.wait_with_output().unwrap()
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -258,5 +274,181 @@ fn check_storm_version_must_be_a_version() {
         &s,
         &["check", "--storm-version", "../../x"],
         &["--storm-version `../../x` is not a Maven version: it contains `/`"],
+    );
+}
+
+// ---- 2. a tampered cached artifact is an integrity error ----
+
+#[test]
+fn a_tampered_cached_artifact_is_an_integrity_error() {
+    let s = Sandbox::new();
+    s.publish(
+        "com.example:lib:1.0",
+        "",
+        &[("lib.txt", b"the library's bytes")],
+    );
+    s.file("pom.xml", pom(&dep("com.example", "lib", "1.0")));
+    let out = s.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let jar = s.project.join("target/hostile-0.1.jar");
+    let built = fs::read(&jar).unwrap();
+    let sidecar = fs::read(s.project.join("target/hostile-0.1.jar.sha256")).unwrap();
+
+    let cached = s.local.join("com/example/lib/1.0/lib-1.0.jar");
+    let good = fs::read(&cached).unwrap();
+    let mut bad = good.clone();
+    let middle = bad.len() / 2;
+    bad[middle] ^= 0x20; // same size, one byte flipped
+    fs::write(&cached, &bad).unwrap();
+    let good_sha = hex::encode(sha2::Sha256::digest(&good));
+    let bad_sha = hex::encode(sha2::Sha256::digest(&bad));
+    let cached_text = cached.display().to_string();
+    for args in [&["build"][..], &["build", "--locked"], &["verify"]] {
+        let err = fails(
+            &s,
+            args,
+            &[
+                "integrity check failed",
+                "com.example:lib:jar:1.0",
+                &format!("file:   {cached_text}"),
+                &format!("sha256: {bad_sha} (the file)"),
+                &format!("locked: {good_sha}"),
+                &format!(
+                    "fix: delete the file ({cached_text}) so that stormpack downloads it again"
+                ),
+            ],
+        );
+        assert!(!err.contains("run without --locked"), "{err}");
+        assert_eq!(fs::read(&jar).unwrap(), built, "the jar changed");
+        assert_eq!(
+            fs::read(s.project.join("target/hostile-0.1.jar.sha256")).unwrap(),
+            sidecar
+        );
+    }
+    // The fix works: deleted, downloaded again (verified), and the build is as before.
+    fs::remove_file(&cached).unwrap();
+    let out = s.run(&["build", "--locked"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(fs::read(&cached).unwrap(), good);
+    assert_eq!(fs::read(&jar).unwrap(), built);
+}
+
+// ---- 3. includes outside the project are refused before reading ----
+
+#[test]
+fn an_include_outside_the_project_is_refused_and_never_quoted() {
+    let s = Sandbox::new();
+    s.file("pom.xml", pom(""));
+    let secret = s.outside.join("secret.txt");
+    std::os::unix::fs::symlink(&secret, s.project.join("link.yaml")).unwrap();
+    for file in [
+        secret.display().to_string(),
+        "../outside/secret.txt".to_string(),
+        "link.yaml".to_string(),
+        "/etc/passwd".to_string(),
+    ] {
+        s.file(
+            "topology.yaml",
+            format!(
+                "name: t\nincludes:\n  - resource: false\n    file: \"{file}\"\n    override: false\n\
+                 spouts: []\nbolts: []\nstreams: []\n"
+            ),
+        );
+        let err = fails(
+            &s,
+            &["check", "--topology", "topology.yaml"],
+            &[
+                &format!(
+                    "include file `{file}` lies outside the project ({})",
+                    s.project.display()
+                ),
+                "fix: include only files inside the project",
+            ],
+        );
+        assert!(!err.contains("secret") || !err.contains("42"), "{err}");
+        assert!(!err.contains("root:"), "{err}");
+    }
+}
+
+#[test]
+fn an_include_inside_the_project_is_quoted_one_line_at_a_time() {
+    let s = Sandbox::new();
+    s.file("pom.xml", pom(""));
+    s.file("notes.yaml", "alpha: 1\nbeta: 2\ngamma: 3\n");
+    s.file(
+        "topology.yaml",
+        "name: t\nincludes:\n  - resource: false\n    file: \"notes.yaml\"\n    override: false\n\
+         spouts: []\nbolts: []\nstreams: []\n",
+    );
+    let out = s.run(&["check", "--topology", "topology.yaml"]);
+    let err = stderr(&out);
+    for line in err.lines() {
+        let quoted = ["alpha", "beta", "gamma"]
+            .iter()
+            .filter(|k| line.contains(*k))
+            .count();
+        assert!(
+            quoted <= 1,
+            "a message quotes more than one line: {line}\n{err}"
+        );
+    }
+}
+
+// ---- 8. FIFOs and devices are refused, never read ----
+
+fn mkfifo(path: &std::path::Path) {
+    let status = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn fifos_and_devices_are_refused_wherever_a_file_is_read() {
+    let s = Sandbox::new();
+    s.file("pom.xml", pom(""));
+    fs::create_dir_all(s.project.join("src/main/resources")).unwrap();
+    mkfifo(&s.project.join("src/main/resources/topology.yaml"));
+    fails(
+        &s,
+        &["build"],
+        &[
+            "src/main/resources/topology.yaml",
+            "is a named pipe (FIFO), not a regular file",
+        ],
+    );
+    fails(
+        &s,
+        &["check", "--topology", "src/main/resources/topology.yaml"],
+        &["is a named pipe (FIFO), not a regular file"],
+    );
+    fs::remove_file(s.project.join("src/main/resources/topology.yaml")).unwrap();
+
+    mkfifo(&s.project.join("inc.yaml"));
+    s.file(
+        "topology.yaml",
+        "name: t\nincludes:\n  - resource: false\n    file: \"inc.yaml\"\n    override: false\n\
+         spouts: []\nbolts: []\nstreams: []\n",
+    );
+    fails(
+        &s,
+        &["check", "--topology", "topology.yaml"],
+        &[
+            "include file `inc.yaml` cannot be read",
+            "is a named pipe (FIFO)",
+        ],
+    );
+    fails(
+        &s,
+        &["build", "--settings", "/dev/zero"],
+        &["/dev/zero is a character device, not a regular file"],
+    );
+    fails(
+        &s,
+        &["check", "--topology", "topology.yaml", "--jar", "/dev/zero"],
+        &["/dev/zero is a character device, not a regular file"],
+    );
+    fails(
+        &s,
+        &["inspect", "/dev/zero"],
+        &["/dev/zero is a character device, not a regular file"],
     );
 }

@@ -98,6 +98,14 @@ pub fn build_plan(plan: &BuildPlan) -> anyhow::Result<BuildOutcome> {
         eprintln!("warning: {warning}");
     }
     let lock = lockfile_for(plan, &resolution)?;
+    if let Some(lock) = &lock {
+        let files: Vec<_> = resolution
+            .artifacts
+            .iter()
+            .map(|a| (&a.artifact, a.file.as_path()))
+            .collect();
+        crate::maven::lock::check_integrity(&plan.lockfile, lock, &files)?;
+    }
     if let (Some(lock), true) = (&lock, plan.locked) {
         // Under --locked a changed resolution fails before anything is written.
         sync_lockfile(&plan.lockfile, lock, true)?;

@@ -232,7 +232,16 @@ fn summary(topology: &Path, diags: &[Diagnostic]) -> String {
 }
 
 pub fn find_topology(project: &Path, explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let not_regular = |path: &Path| -> anyhow::Result<()> {
+        if path.exists() && !path.is_file() {
+            if let Err(e) = crate::fsread::open_regular(path) {
+                anyhow::bail!("the topology {}: {e}", path.display());
+            }
+        }
+        Ok(())
+    };
     if let Some(file) = explicit {
+        not_regular(file)?;
         if !file.is_file() {
             anyhow::bail!(
                 "the topology {} does not exist; fix the --topology path",
@@ -243,6 +252,7 @@ pub fn find_topology(project: &Path, explicit: Option<&Path>) -> anyhow::Result<
     }
     for candidate in TOPOLOGY_CANDIDATES {
         let path = project.join(candidate);
+        not_regular(&path)?;
         if path.is_file() {
             return Ok(path);
         }

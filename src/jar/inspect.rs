@@ -1,7 +1,6 @@
 //! Reads a jar back for `stormpack inspect`: every entry with its size, compressed size, Unix
 //! mode, method, CRC and time, and the manifest's text.
 
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
@@ -35,7 +34,7 @@ pub struct Inspection {
 const MANIFEST_LIMIT: u64 = 1024 * 1024;
 
 pub fn inspect(jar: &Path) -> anyhow::Result<Inspection> {
-    let file = File::open(jar).with_context(|| {
+    let file = crate::fsread::open_regular(jar).with_context(|| {
         format!(
             "cannot open {}\nfix: check the path; `stormpack build` writes target/<finalName>.jar",
             jar.display()

@@ -108,7 +108,16 @@ impl Lockfile {
 
     /// Reads a lockfile.
     pub fn read(path: &Path) -> anyhow::Result<Lockfile> {
-        let text = fs_err::read_to_string(path)?;
+        let bytes = crate::fsread::read_regular(path, crate::fsread::MAX_TEXT_FILE)?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: not a stormpack lockfile: byte {} is not UTF-8\n  \
+                 fix: delete {} and run without --locked to write it again",
+                path.display(),
+                e.utf8_error().valid_up_to(),
+                path.display()
+            )
+        })?;
         Lockfile::parse(&text, path)
     }
 
@@ -362,6 +371,60 @@ pub fn sync_lockfile(path: &Path, new: &Lockfile, locked: bool) -> anyhow::Resul
             Ok(LockStatus::Written(changes))
         }
     }
+}
+
+/// The integrity check every build makes before it writes anything: an artifact whose
+/// coordinate `lockfile` already records with another sha256 is a tampered or damaged file in
+/// the local repository (a released coordinate never changes its bytes), and an error naming
+/// the file, both digests and the fix, whether or not the build runs with `--locked`. A lockfile
+/// that cannot be read is left to [`sync_lockfile`].
+pub fn check_integrity(
+    lockfile: &Path,
+    new: &Lockfile,
+    files: &[(&Artifact, &Path)],
+) -> anyhow::Result<()> {
+    let Ok(Some(existing)) = Lockfile::read_optional(lockfile) else {
+        return Ok(());
+    };
+    let locked: HashMap<&str, &str> = existing
+        .entries
+        .iter()
+        .map(|e| (e.coordinate.as_str(), e.sha256.as_str()))
+        .collect();
+    let mut message = String::new();
+    let mut first_file = None;
+    for entry in &new.entries {
+        let Some(expected) = locked.get(entry.coordinate.as_str()) else {
+            continue;
+        };
+        if *expected == entry.sha256 {
+            continue;
+        }
+        let file = files
+            .iter()
+            .find(|(a, _)| a.to_string() == entry.coordinate)
+            .map_or_else(
+                || entry.coordinate.clone(),
+                |(_, f)| f.display().to_string(),
+            );
+        message.push_str(&format!(
+            "\n  {}\n    file:   {file}\n    sha256: {} (the file)\n    locked: {} ({})",
+            entry.coordinate,
+            entry.sha256,
+            expected,
+            lockfile.display()
+        ));
+        first_file.get_or_insert(file);
+    }
+    let Some(file) = first_file else {
+        return Ok(());
+    };
+    anyhow::bail!(
+        "integrity check failed: a file in the local repository differs from the one {LOCKFILE_NAME} \
+         records for the same coordinate (tampered with or damaged); nothing was written:{message}\n  \
+         fix: delete the file ({file}) so that stormpack downloads it again, verified against \
+         the repository's checksums, and build again; {LOCKFILE_NAME} stays as it is"
+    )
 }
 
 /// The sha256 of a file, lower-case hex, streaming.

@@ -556,10 +556,13 @@ impl RawModel {
 
     /// Read and parse a pom file.
     pub fn read(file: &Path) -> Result<RawModel, PomError> {
-        let bytes = std::fs::read(file).map_err(|source| PomError::Io {
-            file: file.to_path_buf(),
-            source,
-        })?;
+        let bytes =
+            crate::fsread::read_regular(file, crate::fsread::MAX_TEXT_FILE).map_err(|source| {
+                PomError::Io {
+                    file: file.to_path_buf(),
+                    source,
+                }
+            })?;
         RawModel::parse(file, &bytes)
     }
 

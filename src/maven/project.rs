@@ -76,6 +76,12 @@ pub fn load_project(dir: &Path, repos: &RepositorySystem) -> anyhow::Result<Mave
         )
     })?;
     let pom_path = project_dir.join("pom.xml");
+    if pom_path.exists() && !pom_path.is_file() {
+        let err = crate::fsread::open_regular(&pom_path)
+            .err()
+            .map_or_else(|| "not a regular file".to_string(), |e| e.to_string());
+        anyhow::bail!("{err}");
+    }
     if !pom_path.is_file() {
         anyhow::bail!(
             "no pom.xml in {} (looked for {})\n  fix: run stormpack in a Maven project directory or pass --project <dir>; a Rust-first project needs [package.metadata.stormpack] in its Cargo.toml",
@@ -83,7 +89,8 @@ pub fn load_project(dir: &Path, repos: &RepositorySystem) -> anyhow::Result<Mave
             pom_path.display()
         );
     }
-    let pom_bytes = fs_err::read(&pom_path)?;
+    let pom_bytes = crate::fsread::read_regular(&pom_path, crate::fsread::MAX_TEXT_FILE)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", pom_path.display()))?;
     let mut builder = ModelBuilder::new(repos);
     let model = builder.project_model(&pom_path)?;
     project_from_model(project_dir, pom_path, pom_bytes, model)

@@ -1034,7 +1034,7 @@ impl SnapshotBuild {
 
 /// A cached maven-metadata.xml, parsed; a malformed one names its line and how to recover.
 fn read_metadata(path: &Path) -> anyhow::Result<Element> {
-    let text = fs_err::read_to_string(path)?;
+    let text = crate::fsread::read_regular_to_string(path, crate::fsread::MAX_TEXT_FILE)?;
     settings::parse_xml_document(
         &text,
         path,

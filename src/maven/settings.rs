@@ -183,7 +183,7 @@ pub struct Settings {
 impl Settings {
     /// Reads and parses a settings.xml file.
     pub fn read(path: &Path) -> anyhow::Result<Settings> {
-        let text = fs_err::read_to_string(path).with_context(|| {
+        let text = crate::fsread::read_regular_to_string(path, crate::fsread::MAX_TEXT_FILE).with_context(|| {
             format!(
                 "cannot read the Maven settings file {}\n  fix: pass an existing file to --settings, or remove the option to use ~/.m2/settings.xml",
                 path.display()

@@ -2,7 +2,6 @@
 //! threads), check entry names, read the few small entries the plan needs (service files,
 //! manifests), and the one error every unreadable jar gets.
 
-use std::fs::File;
 use std::io::Read;
 
 use zip::ZipArchive;
@@ -48,7 +47,8 @@ pub(super) fn open_all(inputs: &[ShadeInput]) -> anyhow::Result<Vec<ZipArchive<J
 }
 
 pub(super) fn open_jar(input: &ShadeInput) -> anyhow::Result<ZipArchive<JarSource>> {
-    let file = File::open(&input.file).map_err(|e| bad_jar(input, &e.to_string()))?;
+    let file =
+        crate::fsread::open_regular(&input.file).map_err(|e| bad_jar(input, &e.to_string()))?;
     let source = JarSource::new(file).map_err(|e| bad_jar(input, &e.to_string()))?;
     ZipArchive::new(source).map_err(|e| {
         bad_jar(

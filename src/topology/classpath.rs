@@ -19,7 +19,7 @@ pub struct JarIndex {
 impl JarIndex {
     /// List `jar`'s entries.
     pub fn read(jar: &Path) -> anyhow::Result<JarIndex> {
-        let file = fs_err::File::open(jar).with_context(|| {
+        let file = crate::fsread::open_regular(jar).with_context(|| {
             format!(
                 "cannot open the jar {}\nfix: build it with `stormpack build`, or pass the right file with --jar FILE",
                 jar.display()

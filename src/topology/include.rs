@@ -204,7 +204,10 @@ fn read_include(
     let name = file.value.as_str();
     let beside_main = |entry: &str| -> Option<Resource> {
         let path = main.parent().unwrap_or(Path::new(".")).join(entry);
-        std::fs::read_to_string(&path).ok().map(|text| (path, text))
+        inside_project(main, &path).ok()?;
+        crate::fsread::read_regular_to_string(&path, crate::fsread::MAX_TEXT_FILE)
+            .ok()
+            .map(|text| (path, text))
     };
     let read = |entry: &str| {
         (ctx.read_resource)(entry).or_else(|| {
@@ -263,7 +266,19 @@ fn read_include(
     } else {
         main.parent().unwrap_or(Path::new(".")).join(path)
     };
-    match std::fs::read_to_string(&resolved) {
+    if let Err(root) = inside_project(main, &resolved) {
+        diags.push(Diagnostic::at(
+            Severity::Error,
+            &file.loc,
+            format!(
+                "include file `{name}` lies outside the project ({}), so it is not read",
+                root.display()
+            ),
+            "include only files inside the project; copy the file into it (or ship it in the jar and use `resource: true`)".to_string(),
+        ));
+        return None;
+    }
+    match crate::fsread::read_regular_to_string(&resolved, crate::fsread::MAX_TEXT_FILE) {
         Ok(text) => Some((resolved, text)),
         Err(err) => {
             diags.push(Diagnostic::at(
@@ -275,4 +290,46 @@ fn read_include(
             None
         }
     }
+}
+
+/// The project a topology belongs to: the nearest directory at or above the topology's that
+/// holds a `pom.xml` or `Cargo.toml`, else the topology's own directory.
+fn project_root(main: &Path) -> std::path::PathBuf {
+    let dir = lexical(main.parent().unwrap_or(Path::new(".")));
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    dir.ancestors()
+        .find(|d| d.join("pom.xml").is_file() || d.join("Cargo.toml").is_file())
+        .unwrap_or(&dir)
+        .to_path_buf()
+}
+
+/// `Ok` when `path` (symlinks followed) lies inside the project of the topology `main`; the
+/// project root otherwise. Checked before the file is opened, so nothing outside the project
+/// (`/etc/shadow`, `~/.ssh/...`) is ever read, let alone quoted in a message.
+fn inside_project(main: &Path, path: &Path) -> Result<(), std::path::PathBuf> {
+    let root = project_root(main);
+    // A file that does not exist is reported as unreadable, not as outside; `..` in a path that
+    // does not resolve still has to stay inside.
+    let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| lexical(path));
+    if resolved.starts_with(&root) {
+        Ok(())
+    } else {
+        Err(root)
+    }
+}
+
+/// `path` made absolute with `.` and `..` removed, without touching the file system.
+fn lexical(path: &Path) -> std::path::PathBuf {
+    let absolute = std::env::current_dir().unwrap_or_default().join(path);
+    let mut out = std::path::PathBuf::new();
+    for c in absolute.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }

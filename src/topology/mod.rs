@@ -206,23 +206,20 @@ fn load(
     let text = match text {
         Some(text) => text,
         None => {
-            read = fs_err::read_to_string(path).with_context(|| {
-                format!(
-                    "cannot read the topology {}; pass the right file with --topology FILE",
-                    path.display()
-                )
-            })?;
+            read = crate::fsread::read_regular_to_string(path, crate::fsread::MAX_TEXT_FILE)
+                .with_context(|| format!("cannot read the topology {}", path.display()))?;
             read.as_str()
         }
     };
     let props = match &ctx.filter {
         Some(file) => {
-            let text = fs_err::read_to_string(file).with_context(|| {
-                format!(
-                    "cannot read the --filter properties file {}",
-                    file.display()
-                )
-            })?;
+            let text = crate::fsread::read_regular_to_string(file, crate::fsread::MAX_TEXT_FILE)
+                .with_context(|| {
+                    format!(
+                        "cannot read the --filter properties file {}",
+                        file.display()
+                    )
+                })?;
             Some(properties::parse(&text))
         }
         None => None,
