@@ -811,7 +811,7 @@ fn rust_wordcount_runs_on_storm() {
     let _turn = storm_turn();
     let evidence = evidence_dir("rust_wordcount");
     // A stable copy (cargo's cache survives between test runs) keeping the example's relative
-    // path to the multilang crate.
+    // path to the multilang crate and its workspace.
     let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-rust");
     let project = root.join("examples/wordcount");
     let example = repo().join("examples/wordcount");
@@ -825,6 +825,14 @@ fn rust_wordcount_runs_on_storm() {
         &repo().join("crates/multilang"),
         &root.join("crates/multilang"),
     );
+    // The example is a member of the repository's workspace (the root manifest and lock).
+    copy_tree(&repo().join("src"), &root.join("src"));
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        let bytes = fs::read(repo().join(file)).unwrap();
+        if fs::read(root.join(file)).ok().as_deref() != Some(&bytes[..]) {
+            fs::write(root.join(file), bytes).unwrap();
+        }
+    }
     let marker = fresh_marker("rustmark");
     inject_config(
         &project.join("topology.yaml"),

@@ -68,6 +68,23 @@ fn copy_tree(src: &Path, dest: &Path) {
     }
 }
 
+/// Copy a directory as it is (no rewriting), leaving out build output.
+fn copy_verbatim(src: &Path, dest: &Path) {
+    fs::create_dir_all(dest).unwrap();
+    for entry in fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let (from, to) = (entry.path(), dest.join(entry.file_name()));
+        if entry.file_name() == "target" {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            copy_verbatim(&from, &to);
+        } else {
+            fs::copy(&from, &to).unwrap();
+        }
+    }
+}
+
 /// Load a fixture's manifest, pointing cargo at the shared target directory.
 fn manifest(dir: &Path) -> RustManifest {
     let mut m = rust::load(dir)
@@ -776,43 +793,105 @@ fn defaults_and_validation_of_a_minimal_manifest() {
 
 #[test]
 fn path_dependencies_outside_the_workspace_are_reported() {
-    // The example depends on the multilang crate by a path outside its own workspace: cargo
-    // hashes that absolute path into symbol names, which the build reports as a note.
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/wordcount");
-    let m = rust::load(&example).unwrap().unwrap();
+    // A path dependency outside the project's workspace: cargo hashes its absolute path into
+    // symbol names, which the build reports as a note.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "helper/Cargo.toml",
+        "[package]\nname = \"helper\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    write("helper/src/lib.rs", "");
+    let manifest = |dep: &str| {
+        format!(
+            "[package]\nname = \"inside\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [workspace]\n\n[dependencies]\nhelper = {{ path = \"{dep}\" }}\n\n\
+             [package.metadata.stormpack]\ngroup-id = \"g\"\ntopology = \"topology.yaml\"\n"
+        )
+    };
+    write("outside/Cargo.toml", &manifest("../helper"));
+    write("outside/src/bin/bolt.rs", "fn main() {}\n");
+    write("outside/topology.yaml", "name: outside\n");
+    let m = rust::load(&root.join("outside")).unwrap().unwrap();
     assert_eq!(
         m.outside_path_dependencies.len(),
         1,
         "{:?}",
         m.outside_path_dependencies
     );
-    assert!(m.outside_path_dependencies[0].starts_with("stormpack-multilang ("));
+    assert!(m.outside_path_dependencies[0].starts_with("helper ("));
+
     // A project whose path dependency lives inside its own workspace has none.
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    std::fs::create_dir_all(root.join("src/bin")).unwrap();
-    std::fs::create_dir_all(root.join("helper/src")).unwrap();
-    std::fs::write(
-        root.join("Cargo.toml"),
-        "[package]\nname = \"inside\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n\
-         [dependencies]\nhelper = { path = \"helper\" }\n\n[package.metadata.stormpack]\n\
-         group-id = \"g\"\ntopology = \"topology.yaml\"\n",
-    )
-    .unwrap();
-    std::fs::write(root.join("src/bin/bolt.rs"), "fn main() {}\n").unwrap();
-    std::fs::write(
-        root.join("helper/Cargo.toml"),
+    write("inside/Cargo.toml", &manifest("helper"));
+    write("inside/src/bin/bolt.rs", "fn main() {}\n");
+    write(
+        "inside/helper/Cargo.toml",
         "[package]\nname = \"helper\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    )
-    .unwrap();
-    std::fs::write(root.join("helper/src/lib.rs"), "").unwrap();
-    std::fs::write(root.join("topology.yaml"), "name: inside\n").unwrap();
-    let m = rust::load(root).unwrap().unwrap();
+    );
+    write("inside/helper/src/lib.rs", "");
+    write("inside/topology.yaml", "name: inside\n");
+    let m = rust::load(&root.join("inside")).unwrap().unwrap();
     assert!(
         m.outside_path_dependencies.is_empty(),
         "{:?}",
         m.outside_path_dependencies
     );
+
+    // The example's dependency on crates/multilang is inside the repository's workspace.
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/wordcount");
+    let m = rust::load(&example).unwrap().unwrap();
+    assert!(
+        m.outside_path_dependencies.is_empty(),
+        "{:?}",
+        m.outside_path_dependencies
+    );
+}
+
+/// The README's example builds byte-identical jars from two checkouts at different paths (each
+/// with its own cargo target directory), without the outside-path-dependency note.
+#[test]
+fn example_jar_is_identical_from_any_checkout_directory() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    let checkouts = [
+        tmp.path().join("one"),
+        tmp.path().join("two/a-longer/checkout-path"),
+    ];
+    let mut digests = Vec::new();
+    for checkout in &checkouts {
+        // What a checkout holds that the example's build reads: the workspace manifest and lock,
+        // the library crate and the example.
+        fs::create_dir_all(checkout).unwrap();
+        for file in ["Cargo.toml", "Cargo.lock"] {
+            fs::copy(repo.join(file), checkout.join(file)).unwrap();
+        }
+        for dir in ["src", "crates/multilang", "examples/wordcount"] {
+            copy_verbatim(&repo.join(dir), &checkout.join(dir));
+        }
+        let project = checkout.join("examples/wordcount");
+        let out = Command::new(env!("CARGO_BIN_EXE_stormpack"))
+            .args(["build", "--json", "--target", X86, "--project"])
+            .arg(&project)
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("SOURCE_DATE_EPOCH")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert!(!stderr.contains("outside the Cargo workspace"), "{stderr}");
+        let outcome: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let jar = PathBuf::from(outcome["jar"].as_str().unwrap());
+        assert!(jar.starts_with(checkout), "{}", jar.display());
+        let component = checkout.join(format!("target/{X86}/release/split-bolt"));
+        assert!(component.is_file(), "{} was not built", component.display());
+        digests.push(outcome["sha256"].as_str().unwrap().to_string());
+    }
+    assert_eq!(digests[0], digests[1], "the jars differ between checkouts");
 }
 
 /// A missing tool skips a check on a developer machine but fails it in CI, where
