@@ -23,6 +23,7 @@ use crate::elf::{self, ElfInfo};
 use crate::manifest::rust::RustManifest;
 use crate::target::{self, TargetSpec};
 
+use crate::error::Diagnostic;
 pub use linker::linker_env_var;
 
 /// One built component binary.
@@ -77,8 +78,8 @@ fn build_with(
     };
     if triples.is_empty() {
         bail!(
-            "no target to build the Rust components for\nfix: pass --target {}",
-            target::DEFAULT_TARGET
+            Diagnostic::new("no target to build the Rust components for")
+                .fix(format!("pass --target {}", target::DEFAULT_TARGET))
         );
     }
     let specs = target::check_list(&triples)?;
@@ -99,16 +100,18 @@ fn build_with(
         let produced = run_cargo(tools, manifest, spec, &env)?;
         for component in &manifest.components {
             let Some(path) = produced.get(component) else {
-                bail!(
+                bail!(Diagnostic::new(format!(
                     "cargo succeeded but produced no binary for component `{component}` (target \
-                     {})\n  command: {}\n\
-                     fix: check that the bin `{component}` in {} builds with `--release --target \
-                     {}` (required-features, a `[[bin]]` path)",
+                     {})\n  command: {}",
                     spec.triple,
                     command_line(tools, manifest, spec, &env),
+                ))
+                .fix(format!(
+                    "check that the bin `{component}` in {} builds with `--release --target \
+                     {}` (required-features, a `[[bin]]` path)",
                     manifest.manifest_path.display(),
                     spec.triple
-                );
+                )));
             };
             let info = elf::check(path, spec)?;
             let snapshot = snapshot(path, out_dir, spec.triple, component)?;
@@ -131,20 +134,20 @@ fn check_installed(rustc: &OsString, spec: &TargetSpec, project_dir: &Path) -> a
         .stderr(Stdio::inherit())
         .output()
         .with_context(|| {
-            format!(
-                "cannot run `{}`\nfix: install Rust (https://rustup.rs) or set RUSTC",
-                rustc.to_string_lossy()
-            )
+            Diagnostic::new(format!("cannot run `{}`", rustc.to_string_lossy()))
+                .fix("install Rust (https://rustup.rs) or set RUSTC")
         })?;
     if !out.status.success() {
-        bail!(
-            "`{} --print target-libdir --target {}` failed ({})\nfix: check the Rust toolchain \
-             selected in {}",
+        bail!(Diagnostic::new(format!(
+            "`{} --print target-libdir --target {}` failed ({})",
             rustc.to_string_lossy(),
             spec.triple,
             out.status,
+        ))
+        .fix(format!(
+            "check the Rust toolchain selected in {}",
             project_dir.display()
-        );
+        )));
     }
     let libdir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
     let has_std = std::fs::read_dir(&libdir).is_ok_and(|entries| {
@@ -155,15 +158,18 @@ fn check_installed(rustc: &OsString, spec: &TargetSpec, project_dir: &Path) -> a
         })
     });
     if !has_std {
-        bail!(
+        bail!(Diagnostic::new(format!(
             "the Rust target `{triple}` is not installed for the toolchain used in {dir} (no \
-             standard library in {libdir})\n\
-             fix: rustup target add {triple}{toolchain}",
+             standard library in {libdir})",
             triple = spec.triple,
             dir = project_dir.display(),
             libdir = libdir.display(),
-            toolchain = toolchain_flag(&libdir)
-        );
+        ))
+        .fix(format!(
+            "rustup target add {}{}",
+            spec.triple,
+            toolchain_flag(&libdir)
+        )));
     }
     Ok(())
 }
@@ -257,9 +263,10 @@ fn run_cargo(
     if std::io::stderr().is_terminal() {
         cmd.arg("--color=always");
     }
-    let mut child = cmd
-        .spawn()
-        .with_context(|| format!("cannot start cargo\n  command: {command}\nfix: install Rust (https://rustup.rs) or set CARGO"))?;
+    let mut child = cmd.spawn().with_context(|| {
+        Diagnostic::new(format!("cannot start cargo\n  command: {command}"))
+            .fix("install Rust (https://rustup.rs) or set CARGO")
+    })?;
     let stderr = child
         .stderr
         .take()
@@ -309,12 +316,12 @@ fn run_cargo(
         } else {
             format!("\n  {}", errors.join("\n  "))
         };
-        bail!(
+        bail!(Diagnostic::new(format!(
             "cargo failed ({status}) building the Rust components for {}; its diagnostics are \
-             above{summary}\n  command: {command}\nfix: fix the errors cargo reports, then run \
-             the build again",
+             above{summary}\n  command: {command}",
             spec.triple
-        );
+        ))
+        .fix("fix the errors cargo reports, then run the build again"));
     }
     Ok(produced)
 }

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 
+use crate::error::Diagnostic;
 use crate::target::{TargetSpec, EM_AARCH64, EM_X86_64};
 
 const PT_INTERP: u32 = 3;
@@ -187,26 +188,30 @@ pub fn check(path: &Path, target: &TargetSpec) -> anyhow::Result<ElfInfo> {
         || info.is_64 != target.is_64
         || info.little_endian != target.little_endian
     {
-        bail!(
-            "{} is {} but it was built for `{}`, which needs {}\n\
-             fix: check the cargo configuration for this target (linker, build.target, a wrapper \
-             that replaces rustc), then rebuild",
+        bail!(Diagnostic::new(format!(
+            "{} is {} but it was built for `{}`, which needs {}",
             path.display(),
             info.describe(),
             target.triple,
             expected.describe().trim_end_matches(" static"),
-        );
+        ))
+        .fix(
+            "check the cargo configuration for this target (linker, build.target, a wrapper \
+             that replaces rustc), then rebuild"
+        ));
     }
     if target.must_be_static {
         if let Some(interp) = &info.interpreter {
-            bail!(
+            bail!(Diagnostic::new(format!(
                 "{} is dynamically linked (interpreter {interp}), but `{}` binaries must be static \
-                 to run on any node\n\
-                 fix: remove `-C target-feature=-crt-static` from RUSTFLAGS or the cargo \
-                 configuration for this target",
+                 to run on any node",
                 path.display(),
                 target.triple
-            );
+            ))
+            .fix(
+                "remove `-C target-feature=-crt-static` from RUSTFLAGS or the cargo \
+                 configuration for this target"
+            ));
         }
     }
     Ok(info)

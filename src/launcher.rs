@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::cargo_build::BuiltBinary;
 use crate::elf;
+use crate::error::Diagnostic;
 use crate::staging::{EntrySource, StagedEntry, Staging};
 use crate::target;
 
@@ -49,14 +50,15 @@ pub fn stage(binaries: &[BuiltBinary], staging: &mut Staging) -> anyhow::Result<
         let digest = hex::encode(Sha256::digest(&bytes));
         let arches = components.entry(b.component.as_str()).or_default();
         if arches.insert(spec.arch, digest).is_some() {
-            bail!(
+            bail!(Diagnostic::new(format!(
                 "two {} binaries for component `{}` (the second from {} for {}); a jar holds one \
-                 per architecture\nfix: build one target per architecture",
+                 per architecture",
                 spec.arch,
                 b.component,
                 b.path.display(),
                 b.target
-            );
+            ))
+            .fix("build one target per architecture"));
         }
         staging.add(StagedEntry {
             path: binary_path(spec.arch, &b.component),

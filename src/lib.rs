@@ -11,6 +11,7 @@ pub mod cargo_build;
 pub mod cli;
 pub mod commands;
 pub mod elf;
+pub mod error;
 pub mod fsread;
 pub mod jar;
 pub mod launcher;

@@ -13,10 +13,7 @@ fn main() {
     match stormpack::commands::dispatch(cli) {
         Ok(code) => std::process::exit(code),
         Err(err) => {
-            eprintln!("error: {err}");
-            for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
-            }
+            eprint!("{}", stormpack::error::render(&err));
             std::process::exit(1);
         }
     }

@@ -9,6 +9,7 @@ use anyhow::{bail, Context};
 use serde::Serialize;
 
 use crate::cli::BuildArgs;
+use crate::error::Diagnostic;
 use crate::manifest::rust::RustManifest;
 use crate::maven::project::MavenProject;
 use crate::maven::repository::RepositorySystem;
@@ -86,10 +87,11 @@ impl BuildPlan {
     pub fn resolve(args: &BuildArgs) -> anyhow::Result<BuildPlan> {
         let p = &args.project;
         let project_dir = fs_err::canonicalize(&p.project).with_context(|| {
-            format!(
-                "project directory {} not found\nfix: pass --project <dir> pointing at a directory with pom.xml or Cargo.toml",
+            Diagnostic::new(format!(
+                "project directory {} not found",
                 p.project.display()
-            )
+            ))
+            .fix("pass --project <dir> pointing at a directory with pom.xml or Cargo.toml")
         })?;
         let repos = RepositorySystem::from_environment(
             p.maven_repo_local.as_deref(),
@@ -106,12 +108,14 @@ impl BuildPlan {
                 Self::from_pom(&project_dir, pom, rust, sde.as_deref(), &repos)?
             }
             (Some(rust), false) => Self::from_cargo(&project_dir, rust, sde.as_deref(), &repos)?,
-            (None, false) => bail!(
-                "no pom.xml in {dir}, and no Cargo.toml with [package.metadata.stormpack]\n\
-                 fix: run stormpack in a Maven project (pom.xml), or add [package.metadata.stormpack] \
-                 to Cargo.toml (see examples/wordcount)",
+            (None, false) => bail!(Diagnostic::new(format!(
+                "no pom.xml in {dir}, and no Cargo.toml with [package.metadata.stormpack]",
                 dir = project_dir.display()
-            ),
+            ))
+            .fix(
+                "run stormpack in a Maven project (pom.xml), or add [package.metadata.stormpack] \
+                 to Cargo.toml (see examples/wordcount)"
+            )),
         };
         if let Some(rust) = plan.rust.as_mut() {
             if !args.targets.is_empty() {
@@ -431,16 +435,22 @@ fn rust_dependencies(rust: &RustManifest, declared_at: &str) -> anyhow::Result<V
                 *a,
                 *v,
                 Scope::parse(s).with_context(|| {
-                    format!("unknown scope `{s}` in dependency `{coord}` ({declared_at})\nfix: use compile, runtime or provided")
+                    Diagnostic::new(format!(
+                        "unknown scope `{s}` in dependency `{coord}` ({declared_at})"
+                    ))
+                    .fix("use compile, runtime or provided")
                 })?,
             ),
-            _ => bail!(
-                "dependency `{coord}` is not `groupId:artifactId:version[:scope]` ({declared_at})\n\
-                 fix: write it like \"org.apache.storm:flux-core:2.8.3\""
-            ),
+            _ => bail!(Diagnostic::new(format!(
+                "dependency `{coord}` is not `groupId:artifactId:version[:scope]` ({declared_at})"
+            ))
+            .fix("write it like \"org.apache.storm:flux-core:2.8.3\"")),
         };
         if [g, a, v].iter().any(|s| s.trim().is_empty()) {
-            bail!("dependency `{coord}` has an empty part ({declared_at})\nfix: write it like \"org.apache.storm:flux-core:2.8.3\"");
+            bail!(Diagnostic::new(format!(
+                "dependency `{coord}` has an empty part ({declared_at})"
+            ))
+            .fix("write it like \"org.apache.storm:flux-core:2.8.3\""));
         }
         let mut d = Dependency::compile(Artifact::new(g, a, v));
         d.scope = Some(scope);

@@ -10,6 +10,7 @@ use anyhow::{bail, Context};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use walkdir::WalkDir;
 
+use crate::error::Diagnostic;
 use crate::staging::{EntrySource, StagedEntry, Staging};
 
 /// One resource set, resolved (what the plan holds).
@@ -87,22 +88,22 @@ pub fn stage(
         check_pattern(pattern, &set.declared_at)?;
     }
     if !set.directory.is_dir() {
-        bail!(
-            "resource directory {} does not exist (declared at {})\n\
-             fix: create the directory, or correct <directory> in the declaration",
+        bail!(Diagnostic::new(format!(
+            "resource directory {} does not exist (declared at {})",
             set.directory.display(),
             set.declared_at
-        );
+        ))
+        .fix("create the directory, or correct <directory> in the declaration"));
     }
     let dir = fs_err::canonicalize(&set.directory)?;
     if !dir.starts_with(&root) {
-        bail!(
-            "resource directory {} is outside the project {} (declared at {})\n\
-             fix: move the files into the project, or point <directory> inside it",
+        bail!(Diagnostic::new(format!(
+            "resource directory {} is outside the project {} (declared at {})",
             set.directory.display(),
             root.display(),
             set.declared_at
-        );
+        ))
+        .fix("move the files into the project, or point <directory> inside it"));
     }
     let includes = if set.includes.is_empty() {
         glob_set(&["**".to_string()])?
@@ -145,20 +146,23 @@ pub fn stage(
         }
         if item.path_is_symlink() {
             let resolved = fs_err::canonicalize(path).with_context(|| {
-                format!(
-                    "cannot follow symlink {} (resource from {})\nfix: remove the dangling link or point it at an existing file",
+                Diagnostic::new(format!(
+                    "cannot follow symlink {} (resource from {})",
                     path.display(),
                     set.declared_at
-                )
+                ))
+                .fix("remove the dangling link or point it at an existing file")
             })?;
             if !resolved.starts_with(&root) {
-                bail!(
-                    "symlink {} points outside the project, to {} (resource from {})\n\
-                     fix: copy the file into the project instead of linking to it, or exclude the link",
+                bail!(Diagnostic::new(format!(
+                    "symlink {} points outside the project, to {} (resource from {})",
                     path.display(),
                     resolved.display(),
                     set.declared_at
-                );
+                ))
+                .fix(
+                    "copy the file into the project instead of linking to it, or exclude the link"
+                ));
             }
         }
         if !includes.is_match(&rel_str) || item.file_type().is_dir() {
@@ -201,11 +205,9 @@ pub fn stage(
     Ok(count)
 }
 
-fn read_fix(path: &Path) -> String {
-    format!(
-        "cannot read resource {}\nfix: make the file readable (chmod u+r), or exclude it from the resource set",
-        path.display()
-    )
+fn read_fix(path: &Path) -> Diagnostic {
+    Diagnostic::new(format!("cannot read resource {}", path.display()))
+        .fix("make the file readable (chmod u+r), or exclude it from the resource set")
 }
 
 fn walk_error(err: walkdir::Error, declared_at: &str) -> anyhow::Error {
@@ -214,13 +216,17 @@ fn walk_error(err: walkdir::Error, declared_at: &str) -> anyhow::Error {
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     if err.loop_ancestor().is_some() {
-        return anyhow::anyhow!(
-            "symlink loop at {path} (resource from {declared_at})\nfix: remove the link that points back at its own parent"
-        );
+        return Diagnostic::new(format!(
+            "symlink loop at {path} (resource from {declared_at})"
+        ))
+        .fix("remove the link that points back at its own parent")
+        .into();
     }
-    anyhow::anyhow!(
-        "cannot read {path} (resource from {declared_at}): {err}\nfix: make it readable, remove a dangling symlink, or exclude it"
-    )
+    Diagnostic::new(format!(
+        "cannot read {path} (resource from {declared_at}): {err}"
+    ))
+    .fix("make it readable, remove a dangling symlink, or exclude it")
+    .into()
 }
 
 fn canonical_project(project_dir: &Path) -> anyhow::Result<PathBuf> {
@@ -239,10 +245,10 @@ fn normalize_target_path(raw: &str, declared_at: &str) -> anyhow::Result<String>
             )
         });
     if escapes {
-        bail!(
-            "targetPath `{raw}` escapes the jar (declared at {declared_at})\n\
-             fix: use a path relative to the jar root without `..`, e.g. `resources`"
-        );
+        bail!(Diagnostic::new(format!(
+            "targetPath `{raw}` escapes the jar (declared at {declared_at})"
+        ))
+        .fix("use a path relative to the jar root without `..`, e.g. `resources`"));
     }
     Ok(raw
         .split('/')
@@ -254,10 +260,10 @@ fn normalize_target_path(raw: &str, declared_at: &str) -> anyhow::Result<String>
 fn check_pattern(pattern: &str, declared_at: &str) -> anyhow::Result<()> {
     let p = pattern.trim().replace('\\', "/");
     if p.starts_with('/') || p.split('/').any(|part| part == "..") {
-        bail!(
-            "include/exclude pattern `{pattern}` escapes the resource directory (declared at {declared_at})\n\
-             fix: write patterns relative to the resource <directory>, without `..` or a leading `/`"
-        );
+        bail!(Diagnostic::new(format!(
+            "include/exclude pattern `{pattern}` escapes the resource directory (declared at {declared_at})"
+        ))
+        .fix("write patterns relative to the resource <directory>, without `..` or a leading `/`"));
     }
     Ok(())
 }

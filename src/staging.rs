@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::error::Diagnostic;
 use anyhow::bail;
 
 /// Where an entry's bytes come from.
@@ -42,13 +43,13 @@ impl Staging {
     pub fn add(&mut self, entry: StagedEntry) -> anyhow::Result<()> {
         check_jar_path(&entry.path, &entry.origin)?;
         if let Some(existing) = self.entries.get(&entry.path) {
-            bail!(
-                "two files map to the same jar path `{}`:\n  - {}\n  - {}\n\
-                 fix: exclude one of them (an <exclude> in its <resource>), or give one a different targetPath",
-                entry.path,
-                existing.origin,
-                entry.origin
-            );
+            bail!(Diagnostic::new(format!(
+                "two files map to the same jar path `{}`:\n  - {}\n  - {}",
+                entry.path, existing.origin, entry.origin
+            ))
+            .fix(
+                "exclude one of them (an <exclude> in its <resource>), or give one a different targetPath"
+            ));
         }
         self.entries.insert(entry.path.clone(), entry);
         Ok(())
@@ -90,10 +91,10 @@ fn check_jar_path(path: &str, origin: &str) -> anyhow::Result<()> {
             .split('/')
             .any(|part| part.is_empty() || part == "." || part == "..");
     if bad {
-        bail!(
-            "`{path}` is not a valid path inside a jar (from {origin})\n\
-             fix: use a relative path with `/` separators and no `..` segments"
-        );
+        bail!(Diagnostic::new(format!(
+            "`{path}` is not a valid path inside a jar (from {origin})"
+        ))
+        .fix("use a relative path with `/` separators and no `..` segments"));
     }
     Ok(())
 }

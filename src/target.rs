@@ -3,6 +3,7 @@
 //! under `resources/bin/`), the ELF machine and class its binaries must have, and whether they
 //! must be statically linked.
 
+use crate::error::Diagnostic;
 use anyhow::bail;
 
 /// A target triple stormpack knows how to package.
@@ -68,11 +69,8 @@ pub const DEFAULT_TARGET: &str = "x86_64-unknown-linux-musl";
 pub fn spec(triple: &str) -> anyhow::Result<&'static TargetSpec> {
     match SUPPORTED.iter().find(|s| s.triple == triple) {
         Some(spec) => Ok(spec),
-        None => bail!(
-            "unsupported target `{triple}`\n\
-             fix: use one of: {}",
-            supported_list()
-        ),
+        None => bail!(Diagnostic::new(format!("unsupported target `{triple}`"))
+            .fix(format!("use one of: {}", supported_list()))),
     }
 }
 
@@ -93,15 +91,17 @@ pub fn check_list(triples: &[String]) -> anyhow::Result<Vec<&'static TargetSpec>
         let spec = spec(triple)?;
         if let Some(other) = specs.iter().find(|s| s.arch == spec.arch) {
             if other.triple == spec.triple {
-                bail!("target `{triple}` is requested twice\nfix: name each target once");
+                bail!(
+                    Diagnostic::new(format!("target `{triple}` is requested twice"))
+                        .fix("name each target once")
+                );
             }
-            bail!(
+            bail!(Diagnostic::new(format!(
                 "targets `{}` and `{}` both build {} binaries, but a jar holds one binary per \
-                 architecture\nfix: keep one of them",
-                other.triple,
-                spec.triple,
-                spec.arch
-            );
+                 architecture",
+                other.triple, spec.triple, spec.arch
+            ))
+            .fix("keep one of them"));
         }
         specs.push(spec);
     }

@@ -2,6 +2,7 @@
 //! pom's `project.build.outputTimestamp`, else a fixed constant. Zip times cannot go before 1980,
 //! so earlier instants are clamped to the first representable one.
 
+use crate::error::Diagnostic;
 use anyhow::{bail, Context};
 
 /// 1980-02-01T00:00:00Z: a month after the zip epoch, so a reader converting the DOS time from
@@ -29,7 +30,10 @@ impl Timestamp {
     ) -> anyhow::Result<Self> {
         if let Some(raw) = source_date_epoch.filter(|s| !s.trim().is_empty()) {
             let secs: i64 = raw.trim().parse().with_context(|| {
-                format!("SOURCE_DATE_EPOCH=`{raw}` is not a whole number of seconds\nfix: export SOURCE_DATE_EPOCH=$(git log -1 --format=%ct), or unset it")
+                Diagnostic::new(format!(
+                    "SOURCE_DATE_EPOCH=`{raw}` is not a whole number of seconds"
+                ))
+                .fix("export SOURCE_DATE_EPOCH=$(git log -1 --format=%ct), or unset it")
             })?;
             return Ok(Timestamp {
                 epoch_seconds: clamp(secs),
@@ -80,9 +84,12 @@ fn parse_output_timestamp(raw: &str) -> anyhow::Result<i64> {
     if raw.bytes().all(|b| b.is_ascii_digit()) {
         return raw.parse().context("outputTimestamp is too large");
     }
-    let fix = "fix: write project.build.outputTimestamp as an ISO-8601 instant such as 2024-01-01T00:00:00Z, or as epoch seconds";
-    let bad =
-        || anyhow::anyhow!("project.build.outputTimestamp `{raw}` is not a valid timestamp\n{fix}");
+    let bad = || {
+        Diagnostic::new(format!(
+            "project.build.outputTimestamp `{raw}` is not a valid timestamp"
+        ))
+        .fix("write project.build.outputTimestamp as an ISO-8601 instant such as 2024-01-01T00:00:00Z, or as epoch seconds")
+    };
     let (date, rest) = raw.split_once('T').ok_or_else(bad)?;
     let mut d = date.split('-');
     // Four-digit years (what ISO-8601 and Maven accept) keep the arithmetic below in range.
@@ -123,7 +130,7 @@ fn parse_output_timestamp(raw: &str) -> anyhow::Result<i64> {
         {
             Ok(days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60 + s - offset_secs)
         }
-        _ => Err(bad()),
+        _ => Err(bad().into()),
     }
 }
 

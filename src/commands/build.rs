@@ -11,6 +11,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use crate::cli::BuildArgs;
+use crate::error::Diagnostic as Error;
 use crate::jar::{EntryInfo, JarBuild};
 use crate::maven::lock::{sync_lockfile, LockStatus, Lockfile};
 use crate::maven::resolve::Resolution;
@@ -174,11 +175,11 @@ pub fn build_plan(plan: &BuildPlan) -> anyhow::Result<BuildOutcome> {
             }
         }
         if errors > 0 {
-            anyhow::bail!(
-                "the topology has {errors} error(s) (listed above); {} was not changed\n\
-                 fix: correct the topology, or run `stormpack check` to see the findings again",
+            anyhow::bail!(Error::new(format!(
+                "the topology has {errors} error(s) (listed above); {} was not changed",
                 plan.jar.display()
-            );
+            ))
+            .fix("correct the topology, or run `stormpack check` to see the findings again"));
         }
     }
 
@@ -300,9 +301,10 @@ fn check_topology(
 ) -> anyhow::Result<Vec<Diagnostic>> {
     let Some(entry) = staging.get(topology) else {
         if plan.rust.is_some() {
-            anyhow::bail!(
-                "the topology `{topology}` named in Cargo.toml is not in the jar\nfix: check `topology` in [package.metadata.stormpack]"
-            );
+            anyhow::bail!(Error::new(format!(
+                "the topology `{topology}` named in Cargo.toml is not in the jar"
+            ))
+            .fix("check `topology` in [package.metadata.stormpack]"));
         }
         eprintln!("note: no /{topology} in the jar, so no topology was checked");
         return Ok(Vec::new());
@@ -313,10 +315,11 @@ fn check_topology(
             let source = crate::commands::check::plan_topology(plan)
                 .map_or_else(|| plan.project_dir.join(topology), |(file, _)| file);
             let text = String::from_utf8(bytes.clone()).with_context(|| {
-                format!(
-                    "the filtered topology {} is not UTF-8\nfix: save it as UTF-8",
+                Error::new(format!(
+                    "the filtered topology {} is not UTF-8",
                     source.display()
-                )
+                ))
+                .fix("save it as UTF-8")
             })?;
             (source, Some(text))
         }

@@ -82,10 +82,11 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
                 let bytes = fs_err::read(&file)?;
                 let bytes = crate::resources::filter(&bytes, &plan.filter_properties);
                 Some(String::from_utf8(bytes).with_context(|| {
-                    format!(
-                        "the topology {} is not UTF-8\nfix: save it as UTF-8",
+                    crate::error::Diagnostic::new(format!(
+                        "the topology {} is not UTF-8",
                         file.display()
-                    )
+                    ))
+                    .fix("save it as UTF-8")
                 })?)
             }
             _ => None,
@@ -160,11 +161,14 @@ fn check_against_jar(
 /// Maven accepts it (no `..`, no path separators).
 pub fn check_storm_version(version: &str) -> anyhow::Result<()> {
     crate::maven::coord::check_file_component(version).map_err(|reason| {
-        anyhow::anyhow!(
-            "--storm-version `{}` is not a Maven version: it {reason}\n  \
-             fix: pass a Storm release such as {DEFAULT_STORM_VERSION}",
+        crate::error::Diagnostic::new(format!(
+            "--storm-version `{}` is not a Maven version: it {reason}",
             crate::maven::coord::escape(version)
-        )
+        ))
+        .fix(format!(
+            "pass a Storm release such as {DEFAULT_STORM_VERSION}"
+        ))
+        .into()
     })
 }
 

@@ -7,16 +7,17 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::cli::RunArgs;
+use crate::error::Diagnostic;
 use crate::maven::repository::{RemoteRepository, RepositorySystem};
 use crate::plan::{BuildPlan, DEFAULT_STORM_VERSION};
 use crate::run::{classpath, duration, java, RunPlan};
 
 pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     if args.build.json && !args.build.dry_run {
-        anyhow::bail!(
-            "`stormpack run --json` prints the run plan, so it needs --dry-run\n\
-             fix: add --dry-run, or drop --json (Storm's log goes to stdout)"
-        );
+        anyhow::bail!(Diagnostic::new(
+            "`stormpack run --json` prints the run plan, so it needs --dry-run"
+        )
+        .fix("add --dry-run, or drop --json (Storm's log goes to stdout)"));
     }
     let plan = plan(args)?;
     if args.build.dry_run {
@@ -44,10 +45,8 @@ pub fn plan(args: &RunArgs) -> anyhow::Result<RunPlan> {
         .as_deref()
         .map(|f| {
             fs_err::canonicalize(f).with_context(|| {
-                format!(
-                    "the --filter file {} does not exist\nfix: pass a Java properties file with the ${{key}} values",
-                    f.display()
-                )
+                Diagnostic::new(format!("the --filter file {} does not exist", f.display()))
+                    .fix("pass a Java properties file with the ${key} values")
             })
         })
         .transpose()?;
@@ -125,10 +124,13 @@ fn build(args: &RunArgs) -> anyhow::Result<Target> {
         outcome.jar
     };
     let topology = plan.topology.clone().with_context(|| {
-        format!(
-            "{} has no topology for Flux to run\nfix: add resources/topology.yaml (Maven) or \
-             `topology = \"topology.yaml\"` under [package.metadata.stormpack] (Cargo.toml)",
+        Diagnostic::new(format!(
+            "{} has no topology for Flux to run",
             plan.project_dir.display()
+        ))
+        .fix(
+            "add resources/topology.yaml (Maven) or \
+             `topology = \"topology.yaml\"` under [package.metadata.stormpack] (Cargo.toml)",
         )
     })?;
     Ok(Target {
@@ -143,10 +145,8 @@ fn build(args: &RunArgs) -> anyhow::Result<Target> {
 
 fn prebuilt(args: &RunArgs, jar: &Path) -> anyhow::Result<Target> {
     let jar = fs_err::canonicalize(jar).with_context(|| {
-        format!(
-            "the jar {} does not exist\nfix: build it first (`stormpack build`), or drop --jar to build the project",
-            jar.display()
-        )
+        Diagnostic::new(format!("the jar {} does not exist", jar.display()))
+            .fix("build it first (`stormpack build`), or drop --jar to build the project")
     })?;
     let p = &args.build.project;
     let repos = RepositorySystem::from_environment(
@@ -173,27 +173,29 @@ fn check_jar(
 ) -> anyhow::Result<()> {
     let topology = topology.trim_start_matches('/');
     if !entries.contains(topology) {
-        anyhow::bail!(
-            "{} has no {topology} at its root, so Flux has no topology to run\n\
-             fix: put topology.yaml in the jar's root (Maven: a <resource> including it)",
+        anyhow::bail!(Diagnostic::new(format!(
+            "{} has no {topology} at its root, so Flux has no topology to run",
             jar.display()
-        );
+        ))
+        .fix("put topology.yaml in the jar's root (Maven: a <resource> including it)"));
     }
     if !entries.contains("org/apache/storm/flux/Flux.class") {
-        anyhow::bail!(
-            "{} does not contain Flux (org/apache/storm/flux/Flux.class)\n\
-             fix: add org.apache.storm:flux-core (and flux-wrappers for shell components) as \
-             compile dependencies",
+        anyhow::bail!(Diagnostic::new(format!(
+            "{} does not contain Flux (org/apache/storm/flux/Flux.class)",
             jar.display()
-        );
+        ))
+        .fix(
+            "add org.apache.storm:flux-core (and flux-wrappers for shell components) as \
+             compile dependencies"
+        ));
     }
     if entries.contains("defaults.yaml") {
-        anyhow::bail!(
+        anyhow::bail!(Diagnostic::new(format!(
             "{} contains defaults.yaml: Storm itself is shaded into the jar, and Storm refuses \
-             to start with two (\"Found multiple defaults.yaml resources\")\n\
-             fix: give storm-client/storm-core <scope>provided</scope>",
+             to start with two (\"Found multiple defaults.yaml resources\")",
             jar.display()
-        );
+        ))
+        .fix("give storm-client/storm-core <scope>provided</scope>"));
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 use std::io::Read;
 use std::path::Path;
 
+use crate::error::Diagnostic;
 use anyhow::Context;
 use zip::ZipArchive;
 
@@ -35,14 +36,13 @@ const MANIFEST_LIMIT: u64 = 1024 * 1024;
 
 pub fn inspect(jar: &Path) -> anyhow::Result<Inspection> {
     let file = crate::fsread::open_regular(jar).with_context(|| {
-        format!(
-            "cannot open {}\nfix: check the path; `stormpack build` writes target/<finalName>.jar",
-            jar.display()
-        )
+        Diagnostic::new(format!("cannot open {}", jar.display()))
+            .fix("check the path; `stormpack build` writes target/<finalName>.jar")
     })?;
     let source = JarSource::new(file).with_context(|| format!("cannot read {}", jar.display()))?;
     let mut archive = ZipArchive::new(source).map_err(|e| {
-        anyhow::anyhow!("{} is not a jar (zip) file: {e}\nfix: point inspect at a .jar file; rebuild it if it was cut short", jar.display())
+        Diagnostic::new(format!("{} is not a jar (zip) file: {e}", jar.display()))
+            .fix("pass a .jar file (`stormpack build` writes target/<finalName>.jar); rebuild it if it was cut short")
     })?;
     let mut entries = Vec::with_capacity(archive.len());
     for index in 0..archive.len() {

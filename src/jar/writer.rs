@@ -17,6 +17,7 @@ use zip::{CompressionMethod, DateTime, System, ZipArchive, ZipWriter, ZIP64_BYTE
 
 use super::io::{read_at, write_all_at, JarSink};
 use super::{EntryInfo, JarBuild, JarSummary};
+use crate::error::Diagnostic;
 use crate::shade::{copy_error, ShadePlan, ShadedEntry};
 use crate::staging::{EntrySource, StagedEntry};
 
@@ -216,11 +217,11 @@ fn entry_order<'a>(build: &'a JarBuild<'a>) -> anyhow::Result<Vec<(Cow<'a, str>,
     }
     for (path, item) in order.iter().chain(rest.iter()) {
         if !matches!(item, Item::Dir) && all_dirs.contains(path.as_ref()) {
-            bail!(
-                "`{path}` would be both a file and a directory in the jar ({})\n\
-                 fix: rename the file, or exclude it",
+            bail!(Diagnostic::new(format!(
+                "`{path}` would be both a file and a directory in the jar ({})",
                 describe(item, plan)
-            );
+            ))
+            .fix("rename the file, or exclude it"));
         }
     }
     order.extend(rest);

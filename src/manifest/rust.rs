@@ -22,6 +22,7 @@ use anyhow::{bail, Context};
 use cargo_metadata::{MetadataCommand, Package, TargetKind};
 use serde_json::{Map, Value};
 
+use crate::error::{Diagnostic, Location};
 use crate::maven::coord::Scope;
 use crate::target;
 
@@ -82,12 +83,14 @@ pub fn load(dir: &Path) -> anyhow::Result<Option<RustManifest>> {
         .no_deps()
         .exec()
         .with_context(|| {
-            format!(
-                "cannot read {} with `cargo metadata --no-deps --format-version 1`\n\
-                 fix: make `cargo metadata` succeed in {} (cargo's message follows)",
-                manifest_path.display(),
+            Diagnostic::new(format!(
+                "cannot read {} with `cargo metadata --no-deps --format-version 1`",
+                manifest_path.display()
+            ))
+            .fix(format!(
+                "make `cargo metadata` succeed in {} (cargo's message follows)",
                 dir.display()
-            )
+            ))
         })?;
     let wanted = fs_err::canonicalize(&manifest_path)?;
     let package = metadata
@@ -101,16 +104,18 @@ pub fn load(dir: &Path) -> anyhow::Result<Option<RustManifest>> {
             .into_iter()
             .find(|p| p.metadata.get("stormpack").is_some())
         {
-            bail!(
-                "{} is a workspace manifest; the stormpack project is the member {}\n\
-                 fix: run stormpack with --project {}",
+            bail!(Diagnostic::new(format!(
+                "{} is a workspace manifest; the stormpack project is the member {}",
                 manifest_path.display(),
                 member.manifest_path,
+            ))
+            .fix(format!(
+                "run stormpack with --project {}",
                 member
                     .manifest_path
                     .parent()
                     .map_or("".into(), |p| p.to_string())
-            );
+            )));
         }
         return Ok(None);
     };
@@ -153,7 +158,7 @@ fn outside_path_dependencies(package: &Package, workspace_root: &Path) -> Vec<St
 }
 
 /// `path/Cargo.toml:LINE` of the `[package.metadata.stormpack]` header when it can be found.
-fn location(manifest_path: &Path) -> String {
+fn location(manifest_path: &Path) -> Location {
     let line = std::fs::read_to_string(manifest_path)
         .ok()
         .and_then(|text| {
@@ -165,22 +170,29 @@ fn location(manifest_path: &Path) -> String {
                 .map(|i| i + 1)
         });
     match line {
-        Some(n) => format!("{}:{n}", manifest_path.display()),
-        None => manifest_path.display().to_string(),
+        Some(n) => Location::line(manifest_path, n),
+        None => Location::file(manifest_path),
     }
 }
 
 fn from_table(
     package: &Package,
     table: &Value,
-    loc: &str,
+    loc: &Location,
     has_pom: bool,
     dir: &Path,
     manifest_path: &Path,
     target_directory: &Path,
 ) -> anyhow::Result<RustManifest> {
     let Some(table) = table.as_object() else {
-        bail!("{loc}: `package.metadata.stormpack` must be a table\nfix: write it as [package.metadata.stormpack] with keys: {}", KEYS.join(", "));
+        bail!(
+            Diagnostic::new("`package.metadata.stormpack` must be a table")
+                .at(loc.clone())
+                .fix(format!(
+                    "write it as [package.metadata.stormpack] with keys: {}",
+                    KEYS.join(", ")
+                ))
+        );
     };
     for key in table.keys() {
         if !KEYS.contains(&key.as_str()) {
@@ -189,11 +201,11 @@ fn from_table(
                 .find(|k| **k == key.replace('_', "-").to_lowercase())
                 .map(|k| format!(" (did you mean `{k}`?)"))
                 .unwrap_or_default();
-            bail!(
-                "{loc}: unknown key `{key}` in [package.metadata.stormpack]{hint}\n\
-                 fix: use only these keys: {}",
-                KEYS.join(", ")
-            );
+            bail!(Diagnostic::new(format!(
+                "unknown key `{key}` in [package.metadata.stormpack]{hint}"
+            ))
+            .at(loc.clone())
+            .fix(format!("use only these keys: {}", KEYS.join(", "))));
         }
     }
     let t = Table { map: table, loc };
@@ -201,10 +213,11 @@ fn from_table(
     let group_id = match t.string("group-id")? {
         Some(g) => g,
         None if has_pom => package.name.to_string(),
-        None => bail!(
-            "{loc}: [package.metadata.stormpack] has no `group-id` (the Maven groupId of the jar)\n\
-             fix: add a line such as `group-id = \"com.example\"`"
-        ),
+        None => bail!(Diagnostic::new(
+            "[package.metadata.stormpack] has no `group-id` (the Maven groupId of the jar)"
+        )
+        .at(loc.clone())
+        .fix("add a line such as `group-id = \"com.example\"`")),
     };
     let artifact_id = t
         .string("artifact-id")?
@@ -228,11 +241,12 @@ fn from_table(
     let topology = PathBuf::from(topology_explicit.as_deref().unwrap_or("topology.yaml"));
     check_relative(&topology, "topology", loc)?;
     if (topology_explicit.is_some() || !has_pom) && !dir.join(&topology).is_file() {
-        bail!(
-            "{loc}: the topology file {} does not exist\n\
-             fix: create it, or point `topology = \"...\"` at the Flux YAML file",
+        bail!(Diagnostic::new(format!(
+            "the topology file {} does not exist",
             dir.join(&topology).display()
-        );
+        ))
+        .at(loc.clone())
+        .fix("create it, or point `topology = \"...\"` at the Flux YAML file"));
     }
 
     let resources = t.strings("resources")?.unwrap_or_default();
@@ -251,40 +265,51 @@ fn from_table(
         None => bins.iter().map(|b| b.to_string()).collect(),
     };
     if components.is_empty() {
-        bail!(
-            "{loc}: package `{}` has no components (no bin targets)\n\
-             fix: add a binary per spout/bolt (src/bin/<name>.rs or a [[bin]] section), or list \
-             them in `components = [...]`",
+        bail!(Diagnostic::new(format!(
+            "package `{}` has no components (no bin targets)",
             package.name
-        );
+        ))
+        .at(loc.clone())
+        .fix(
+            "add a binary per spout/bolt (src/bin/<name>.rs or a [[bin]] section), or list \
+             them in `components = [...]`"
+        ));
     }
     let mut seen = std::collections::BTreeSet::new();
     for c in &components {
         if !seen.insert(c.as_str()) {
-            bail!("{loc}: component `{c}` is listed twice in `components`\nfix: list it once");
+            bail!(
+                Diagnostic::new(format!("component `{c}` is listed twice in `components`"))
+                    .at(loc.clone())
+                    .fix("list it once")
+            );
         }
         if !bins.contains(&c.as_str()) {
-            bail!(
-                "{loc}: component `{c}` is not a bin target of package `{}` (its bins: {})\n\
-                 fix: add src/bin/{c}.rs (or a [[bin]] with name = \"{c}\") to {}, or remove it \
-                 from `components`",
+            bail!(Diagnostic::new(format!(
+                "component `{c}` is not a bin target of package `{}` (its bins: {})",
                 package.name,
                 if bins.is_empty() {
                     "none".to_string()
                 } else {
                     bins.join(", ")
                 },
+            ))
+            .at(loc.clone())
+            .fix(format!(
+                "add src/bin/{c}.rs (or a [[bin]] with name = \"{c}\") to {}, or remove it \
+                 from `components`",
                 manifest_path.display()
-            );
+            )));
         }
         if !c
             .chars()
             .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
         {
-            bail!(
-                "{loc}: component `{c}` has characters a launcher file name cannot carry\n\
-                 fix: rename the bin to letters, digits, `-` and `_` only"
-            );
+            bail!(Diagnostic::new(format!(
+                "component `{c}` has characters a launcher file name cannot carry"
+            ))
+            .at(loc.clone())
+            .fix("rename the bin to letters, digits, `-` and `_` only"));
         }
     }
 
@@ -292,10 +317,12 @@ fn from_table(
         .strings("targets")?
         .unwrap_or_else(|| vec![target::DEFAULT_TARGET.to_string()]);
     if targets.is_empty() {
-        bail!(
-            "{loc}: `targets` is empty\nfix: remove the key (default {}) or list target triples",
-            target::DEFAULT_TARGET
-        );
+        bail!(Diagnostic::new("`targets` is empty")
+            .at(loc.clone())
+            .fix(format!(
+                "remove the key (default {}) or list target triples",
+                target::DEFAULT_TARGET
+            )));
     }
     target::check_list(&targets).with_context(|| format!("{loc}: in `targets`"))?;
 
@@ -326,7 +353,7 @@ fn from_table(
 /// Typed access to the metadata table; a wrong type names the key.
 struct Table<'a> {
     map: &'a Map<String, Value>,
-    loc: &'a str,
+    loc: &'a Location,
 }
 
 impl Table<'_> {
@@ -334,10 +361,11 @@ impl Table<'_> {
         match self.map.get(key) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(other) => bail!(
-                "{}: `{key}` must be a string, found {other}\nfix: write it as {key} = \"...\"",
-                self.loc
-            ),
+            Some(other) => bail!(Diagnostic::new(format!(
+                "`{key}` must be a string, found {other}"
+            ))
+            .at(self.loc.clone())
+            .fix(format!("write it as {key} = \"...\""))),
         }
     }
 
@@ -352,26 +380,28 @@ impl Table<'_> {
         });
         match list {
             Some(list) => Ok(Some(list)),
-            None => bail!(
-                "{}: `{key}` must be a list of strings, found {value}\nfix: write it as {key} = [\"...\"]",
-                self.loc
-            ),
+            None => bail!(Diagnostic::new(format!(
+                "`{key}` must be a list of strings, found {value}"
+            ))
+            .at(self.loc.clone())
+            .fix(format!("write it as {key} = [\"...\"]"))),
         }
     }
 }
 
 /// A path from the manifest must stay inside the project.
-fn check_relative(path: &Path, key: &str, loc: &str) -> anyhow::Result<()> {
+fn check_relative(path: &Path, key: &str, loc: &Location) -> anyhow::Result<()> {
     let escapes = path.as_os_str().is_empty()
         || path
             .components()
             .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
     if escapes {
-        bail!(
-            "{loc}: `{key}` entry {:?} is not a relative path inside the project\n\
-             fix: use a path relative to the directory of Cargo.toml, without `..`",
+        bail!(Diagnostic::new(format!(
+            "`{key}` entry {:?} is not a relative path inside the project",
             path.display().to_string()
-        );
+        ))
+        .at(loc.clone())
+        .fix("use a path relative to the directory of Cargo.toml, without `..`"));
     }
     Ok(())
 }
@@ -380,19 +410,21 @@ fn check_relative(path: &Path, key: &str, loc: &str) -> anyhow::Result<()> {
 /// A coordinate part names files (`target/<artifact-id>-<version>.jar`, the local repository
 /// path of storm-client): no `:`, whitespace or path separator, so nothing lands outside
 /// `target/`.
-fn check_coordinate_part(key: &str, value: &str, loc: &str) -> anyhow::Result<()> {
+fn check_coordinate_part(key: &str, value: &str, loc: &Location) -> anyhow::Result<()> {
     let checked = match key {
         "group-id" => crate::maven::coord::check_id("groupId", value, true),
         "artifact-id" => crate::maven::coord::check_id("artifactId", value, false),
         _ => crate::maven::coord::check_file_component(value),
     };
     if let Err(reason) = checked {
-        bail!(
-            "{loc}: `{key}` = {:?} is not a valid Maven coordinate part: it {reason}\n\
-             fix: use a value as Maven accepts it (ids of A-Z, a-z, 0-9, `_`, `.`, `-`; versions \
-             without spaces, `:`, `/` or `\\`)",
-            value
-        );
+        bail!(Diagnostic::new(format!(
+            "`{key}` = {value:?} is not a valid Maven coordinate part: it {reason}"
+        ))
+        .at(loc.clone())
+        .fix(
+            "use a value as Maven accepts it (ids of A-Z, a-z, 0-9, `_`, `.`, `-`; versions \
+             without spaces, `:`, `/` or `\\`)"
+        ));
     }
     Ok(())
 }
@@ -405,26 +437,27 @@ pub fn check_dependency(coord: &str) -> anyhow::Result<()> {
             .all(|p| !p.is_empty() && !p.contains(char::is_whitespace));
     if !well_formed {
         bail!(
-            "`{coord}` is not a dependency coordinate\n\
-             fix: write it as \"groupId:artifactId:version\" or \"groupId:artifactId:version:scope\", \
-             e.g. \"org.apache.storm:flux-core:2.8.8\""
+            Diagnostic::new(format!("`{coord}` is not a dependency coordinate")).fix(
+                "write it as \"groupId:artifactId:version\" or \"groupId:artifactId:version:scope\", \
+                 e.g. \"org.apache.storm:flux-core:2.8.8\""
+            )
         );
     }
     if let Some(scope) = parts.get(3) {
         match Scope::parse(scope) {
             Some(Scope::Compile | Scope::Runtime | Scope::Provided | Scope::Test) => {}
-            _ => bail!(
-                "`{coord}` has scope `{scope}`, which a dependency here cannot have\n\
-                 fix: use compile, runtime, provided or test"
-            ),
+            _ => bail!(Diagnostic::new(format!(
+                "`{coord}` has scope `{scope}`, which a dependency here cannot have"
+            ))
+            .fix("use compile, runtime, provided or test")),
         }
     }
     crate::maven::coord::Artifact::new(parts[0], parts[1], parts[2])
         .validate()
         .map_err(|e| {
-            anyhow::anyhow!(
-                "{e}\nfix: write it as \"groupId:artifactId:version\" with the parts Maven accepts \
-                 (ids of A-Z, a-z, 0-9, `_`, `.`, `-`)"
+            Diagnostic::new(e.to_string()).fix(
+                "write it as \"groupId:artifactId:version\" with the parts Maven accepts \
+                 (ids of A-Z, a-z, 0-9, `_`, `.`, `-`)",
             )
         })?;
     Ok(())
@@ -456,19 +489,29 @@ mod tests {
 
     #[test]
     fn coordinate_parts_cannot_name_other_directories() {
-        check_coordinate_part("version", "1.0-SNAPSHOT", "Cargo.toml").unwrap();
+        check_coordinate_part("version", "1.0-SNAPSHOT", &Location::file("Cargo.toml")).unwrap();
         for bad in ["../../evil", "a/b", "a\\b", "..", "a:b", "a b", " "] {
-            let err = check_coordinate_part("artifact-id", bad, "Cargo.toml:7");
+            let err = check_coordinate_part("artifact-id", bad, &Location::line("Cargo.toml", 7));
             assert!(err.is_err(), "{bad}");
         }
     }
 
     #[test]
     fn relative_paths_only() {
-        check_relative(Path::new("conf/log4j2.xml"), "resources", "Cargo.toml").unwrap();
-        check_relative(Path::new("./topology.yaml"), "topology", "Cargo.toml").unwrap();
+        check_relative(
+            Path::new("conf/log4j2.xml"),
+            "resources",
+            &Location::file("Cargo.toml"),
+        )
+        .unwrap();
+        check_relative(
+            Path::new("./topology.yaml"),
+            "topology",
+            &Location::file("Cargo.toml"),
+        )
+        .unwrap();
         for bad in ["../x.yaml", "/etc/passwd", "a/../../b", ""] {
-            let err = check_relative(Path::new(bad), "topology", "Cargo.toml:7");
+            let err = check_relative(Path::new(bad), "topology", &Location::line("Cargo.toml", 7));
             assert!(err.is_err(), "{bad}");
         }
     }

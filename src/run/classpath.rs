@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use crate::error::Diagnostic;
 use crate::maven::repository::{RemoteRepository, RepositorySystem};
 use crate::maven::resolve::{ResolveRequest, ResolvedArtifact};
 use crate::maven::{Artifact, Dependency};
@@ -31,10 +32,12 @@ pub fn resolve_storm_runtime(
         repositories: repositories.to_vec(),
     };
     let resolution = crate::maven::resolve::resolve(&request, repos).with_context(|| {
-        format!(
-            "cannot resolve Storm's runtime {server} (needed to run the topology locally)\n\
-             fix: check the Storm version (--storm-version, or the project's storm-client version) \
-             and that the repositories are reachable; with --offline, run once online first"
+        Diagnostic::new(format!(
+            "cannot resolve Storm's runtime {server} (needed to run the topology locally)"
+        ))
+        .fix(
+            "check the Storm version (--storm-version, or the project's storm-client version) \
+             and that the repositories are reachable; with --offline, run once online first",
         )
     })?;
     let runtime: Vec<ResolvedArtifact> = resolution.packaged().cloned().collect();

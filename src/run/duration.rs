@@ -1,17 +1,17 @@
 //! `--duration` values: `30s`, `2m`, `1m30s`, `1h`, or a bare number of seconds. Storm's
 //! `storm.local.sleeptime` counts whole seconds, so that is the unit kept.
 
+use crate::error::Diagnostic;
 use std::time::Duration;
 
 /// Parse a run duration; at least one second.
 pub fn parse(text: &str) -> anyhow::Result<Duration> {
     let trimmed = text.trim();
-    let fix = "fix: write it as seconds, minutes or hours, e.g. --duration 30s, 2m, 1m30s or 1h";
     if trimmed.is_empty() {
-        anyhow::bail!("--duration is empty\n{fix}");
+        anyhow::bail!(bad("--duration is empty".to_string()));
     }
     if let Ok(secs) = trimmed.parse::<u64>() {
-        return at_least_one_second(trimmed, secs, fix);
+        return at_least_one_second(trimmed, secs);
     }
     let mut total: u64 = 0;
     let mut number = String::new();
@@ -24,28 +24,38 @@ pub fn parse(text: &str) -> anyhow::Result<Duration> {
             's' => 1,
             'm' => 60,
             'h' => 3600,
-            _ => anyhow::bail!("--duration {trimmed:?}: unknown unit {c:?}\n{fix}"),
+            _ => anyhow::bail!(bad(format!("--duration {trimmed:?}: unknown unit {c:?}"))),
         };
         let value: u64 = number.parse().map_err(|_| {
-            anyhow::anyhow!("--duration {trimmed:?}: a number must come before {c:?}\n{fix}")
+            bad(format!(
+                "--duration {trimmed:?}: a number must come before {c:?}"
+            ))
         })?;
         number.clear();
         total = value
             .checked_mul(factor)
             .and_then(|v| total.checked_add(v))
-            .ok_or_else(|| anyhow::anyhow!("--duration {trimmed:?} is too long\n{fix}"))?;
+            .ok_or_else(|| bad(format!("--duration {trimmed:?} is too long")))?;
     }
     if !number.is_empty() {
-        anyhow::bail!("--duration {trimmed:?}: {number} has no unit after it\n{fix}");
+        anyhow::bail!(bad(format!(
+            "--duration {trimmed:?}: {number} has no unit after it"
+        )));
     }
-    at_least_one_second(trimmed, total, fix)
+    at_least_one_second(trimmed, total)
 }
 
-fn at_least_one_second(text: &str, secs: u64, fix: &str) -> anyhow::Result<Duration> {
+/// A duration that cannot be used, with the one fix for all of them.
+fn bad(message: String) -> Diagnostic {
+    Diagnostic::new(message)
+        .fix("write it as seconds, minutes or hours, e.g. --duration 30s, 2m, 1m30s or 1h")
+}
+
+fn at_least_one_second(text: &str, secs: u64) -> anyhow::Result<Duration> {
     if secs == 0 {
-        anyhow::bail!(
-            "--duration {text:?} is zero: the topology would stop before it starts\n{fix}"
-        );
+        anyhow::bail!(bad(format!(
+            "--duration {text:?} is zero: the topology would stop before it starts"
+        )));
     }
     Ok(Duration::from_secs(secs))
 }

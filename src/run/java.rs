@@ -1,11 +1,12 @@
 //! Finding the `java` that runs Storm: `$JAVA_HOME/bin/java` when JAVA_HOME is set, else the
 //! first `java` on PATH. A missing Java is an error that says how to install one.
 
+use crate::error::Diagnostic;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 /// What to tell the user when there is no Java to run Storm with.
-const INSTALL_HINT: &str = "fix: install a Java runtime (Storm 2.8 needs Java 17 or newer), \
+const INSTALL_HINT: &str = "install a Java runtime (Storm 2.8 needs Java 17 or newer), \
 e.g. `sudo apt-get install openjdk-17-jre-headless` on Debian/Ubuntu or `brew install openjdk@17` on macOS, \
 or set JAVA_HOME to an installed JDK/JRE";
 
@@ -16,11 +17,12 @@ pub fn find(java_home: Option<&OsStr>, path: Option<&OsStr>) -> anyhow::Result<P
         if is_executable(&java) {
             return Ok(java);
         }
-        anyhow::bail!(
-            "JAVA_HOME is {}, but {} is not an executable file\n{INSTALL_HINT}",
+        anyhow::bail!(Diagnostic::new(format!(
+            "JAVA_HOME is {}, but {} is not an executable file",
             Path::new(home).display(),
             java.display()
-        );
+        ))
+        .fix(INSTALL_HINT));
     }
     if let Some(path) = path {
         for dir in std::env::split_paths(path) {
@@ -30,7 +32,10 @@ pub fn find(java_home: Option<&OsStr>, path: Option<&OsStr>) -> anyhow::Result<P
             }
         }
     }
-    anyhow::bail!("`stormpack run` needs Java to start Storm, but there is no `java` on PATH and JAVA_HOME is not set\n{INSTALL_HINT}")
+    anyhow::bail!(Diagnostic::new(
+        "`stormpack run` needs Java to start Storm, but there is no `java` on PATH and JAVA_HOME is not set"
+    )
+    .fix(INSTALL_HINT))
 }
 
 /// Locate `java` from this process's environment.

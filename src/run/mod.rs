@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use crate::error::Diagnostic;
 use anyhow::Context;
 use serde::Serialize;
 
@@ -167,7 +168,8 @@ pub fn parse_conf(items: &[String]) -> anyhow::Result<Vec<(String, String)>> {
         .map(|item| match item.split_once('=') {
             Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
             _ => anyhow::bail!(
-                "-c {item:?} is not a Storm setting\nfix: write it as key=value, e.g. -c topology.debug=true"
+                Diagnostic::new(format!("-c {item:?} is not a Storm setting"))
+                    .fix("write it as key=value, e.g. -c topology.debug=true")
             ),
         })
         .collect()
@@ -248,10 +250,11 @@ fn prepare_dirs(plan: &RunPlan) -> anyhow::Result<()> {
     fs_err::create_dir_all(plan.filter_dir())?;
     if let Some(filter) = &plan.filter {
         fs_err::copy(filter, plan.filter_dir().join(FILTER_RESOURCE)).with_context(|| {
-            format!(
-                "cannot read the --filter file {}\nfix: pass an existing Java properties file",
+            Diagnostic::new(format!(
+                "cannot read the --filter file {}",
                 filter.display()
-            )
+            ))
+            .fix("pass an existing Java properties file")
         })?;
     }
     Ok(())

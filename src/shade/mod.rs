@@ -20,6 +20,7 @@ use zip::{CompressionMethod, ZipArchive};
 pub use guard::{is_storm_runtime, short, trail_text, Offender, StormGuardError};
 pub use rules::{dropped, is_service_file, Dropped};
 
+use crate::error::Diagnostic;
 use crate::jar::io::JarSource;
 use crate::maven::Artifact;
 use crate::staging::{EntrySource, Staging};
@@ -115,12 +116,12 @@ pub fn plan_with(
 ) -> anyhow::Result<ShadePlan> {
     if !options.allow_storm_runtime {
         if let Some(entry) = staging.get("defaults.yaml") {
-            bail!(
+            bail!(Diagnostic::new(format!(
                 "the project puts defaults.yaml at the jar root (from {}); Storm reads its own defaults.yaml from \
-                 the classpath and fails with \"Found multiple defaults.yaml resources\"\n\
-                 fix: rename the file, or give its resource a targetPath so it lands elsewhere",
+                 the classpath and fails with \"Found multiple defaults.yaml resources\"",
                 entry.origin
-            );
+            ))
+            .fix("rename the file, or give its resource a targetPath so it lands elsewhere"));
         }
     }
     let mut archives = open_all(&inputs)?;

@@ -7,6 +7,7 @@ use std::io::Read;
 use zip::ZipArchive;
 
 use super::{short, ShadeInput};
+use crate::error::Diagnostic;
 use crate::jar::io::JarSource;
 
 /// Open every jar and parse its central directory, on two threads when the machine has two cores
@@ -60,13 +61,16 @@ pub(super) fn open_jar(input: &ShadeInput) -> anyhow::Result<ZipArchive<JarSourc
 
 /// One clear error for a jar that cannot be read, with the fix.
 pub(super) fn bad_jar(input: &ShadeInput, reason: &str) -> anyhow::Error {
-    anyhow::anyhow!(
-        "cannot read the jar of {} at {}: {reason}\n\
-         fix: delete it from the local repository (rm '{}') so it is downloaded again, then rebuild",
+    Diagnostic::new(format!(
+        "cannot read the jar of {} at {}: {reason}",
         short(&input.artifact),
         input.file.display(),
+    ))
+    .fix(format!(
+        "delete it from the local repository (rm '{}') so it is downloaded again, then rebuild",
         input.file.display()
-    )
+    ))
+    .into()
 }
 
 /// Dependency entry names must stay inside the jar (the supervisor extracts `resources/`).

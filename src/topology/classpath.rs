@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
+use crate::error::Diagnostic;
 use anyhow::Context as _;
 
 /// The entry paths of one jar.
@@ -20,10 +21,8 @@ impl JarIndex {
     /// List `jar`'s entries.
     pub fn read(jar: &Path) -> anyhow::Result<JarIndex> {
         let file = crate::fsread::open_regular(jar).with_context(|| {
-            format!(
-                "cannot open the jar {}\nfix: build it with `stormpack build`, or pass the right file with --jar FILE",
-                jar.display()
-            )
+            Diagnostic::new(format!("cannot open the jar {}", jar.display()))
+                .fix("build it with `stormpack build`, or pass the right file with --jar FILE")
         })?;
         let archive = zip::ZipArchive::new(file).with_context(|| {
             format!(
