@@ -30,6 +30,19 @@ pub enum Command {
     Check(CheckArgs),
     /// Build if needed, then run the topology on a real Storm LocalCluster.
     Run(RunArgs),
+    /// A real Storm cluster on this machine (ZooKeeper, Nimbus, Supervisors as separate JVMs).
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+    /// Build if needed, then upload the jar to Nimbus and submit the topology.
+    Submit(SubmitArgs),
+    /// List the topologies running on Nimbus.
+    List(NimbusArgs),
+    /// Kill a topology (deactivate, wait, remove) and wait until it is gone.
+    Kill(KillArgs),
+    /// Activate a topology.
+    Activate(NameArgs),
+    /// Deactivate a topology (its spouts stop emitting).
+    Deactivate(NameArgs),
     /// Benchmark entry point: shade the given jars into one jar through the same plan and writer
     /// as `build` (used by benches/shade/run.sh).
     #[command(hide = true)]
@@ -165,4 +178,100 @@ pub struct RunArgs {
     /// Run this topology jar as it is instead of building the project.
     #[arg(long, value_name = "FILE")]
     pub jar: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// Start ZooKeeper, Nimbus and Supervisors (and the UI) from Maven Central artifacts;
+    /// returns when Nimbus answers.
+    Up(ClusterUpArgs),
+    /// List the cluster's daemons and topologies.
+    Status(ClusterDirArgs),
+    /// Stop every process of the cluster, workers included.
+    Down(ClusterDirArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ClusterDirArgs {
+    /// The cluster's Storm home.
+    #[arg(long, value_name = "DIR", default_value = "target/stormpack-cluster")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ClusterUpArgs {
+    #[command(flatten)]
+    pub dir: ClusterDirArgs,
+    /// How many Supervisors.
+    #[arg(long, default_value_t = 1)]
+    pub supervisors: usize,
+    /// Worker slots per Supervisor.
+    #[arg(long, default_value_t = 2)]
+    pub slots: usize,
+    /// The Storm version to run.
+    #[arg(long, default_value = crate::plan::DEFAULT_STORM_VERSION)]
+    pub storm_version: String,
+    /// Also start the Storm UI (storm-webapp), when it resolves.
+    #[arg(long)]
+    pub ui: bool,
+    /// The local Maven repository (default: settings.xml's localRepository, else ~/.m2/repository).
+    #[arg(long, value_name = "DIR", env = "STORMPACK_MAVEN_REPO_LOCAL")]
+    pub maven_repo_local: Option<PathBuf>,
+    /// Use only the local Maven repository.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// Which Nimbus: --nimbus, else STORMPACK_NIMBUS, else ~/.storm/storm.yaml.
+#[derive(Debug, Clone, Args)]
+pub struct NimbusArgs {
+    /// Nimbus's Thrift address, HOST[:PORT] (default port 6627).
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub nimbus: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct NameArgs {
+    #[command(flatten)]
+    pub nimbus: NimbusArgs,
+    /// The topology's name.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct KillArgs {
+    #[command(flatten)]
+    pub topology: NameArgs,
+    /// Seconds between deactivation and removal (default: the topology's message timeout).
+    #[arg(long, value_name = "SECS")]
+    pub wait: Option<u32>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SubmitArgs {
+    #[command(flatten)]
+    pub build: BuildArgs,
+    #[command(flatten)]
+    pub nimbus: NimbusArgs,
+    /// The topology's name on the cluster (default: the topology file's `name`).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Submit this jar as it is instead of building the project.
+    #[arg(long, value_name = "FILE")]
+    pub jar: Option<PathBuf>,
+    /// A topology setting, as `storm jar -c`: added to the topology's configuration. Repeatable.
+    #[arg(long = "conf", short = 'c', value_name = "KEY=VALUE")]
+    pub conf: Vec<String>,
+    /// A properties file for `${key}` substitution, as Flux's --filter.
+    #[arg(long, value_name = "FILE")]
+    pub filter: Option<PathBuf>,
+    /// Substitute `${ENV-NAME}` from the environment, as Flux's --env-filter.
+    #[arg(long)]
+    pub env_filter: bool,
+    /// Submit through Flux in a JVM even when the topology translates without one.
+    #[arg(long)]
+    pub jvm: bool,
+    /// The Storm version whose storm-client runs Flux on the JVM path (default: Nimbus's).
+    #[arg(long)]
+    pub storm_version: Option<String>,
 }

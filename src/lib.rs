@@ -9,6 +9,7 @@
 
 pub mod cargo_build;
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod elf;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod jar;
 pub mod launcher;
 pub mod manifest;
 pub mod maven;
+pub mod nimbus;
 pub mod plan;
 pub mod resources;
 pub mod run;

@@ -3,10 +3,13 @@
 
 pub mod build;
 pub mod check;
+pub mod cluster;
 pub mod deps;
 pub mod inspect;
 pub mod run;
 pub mod shade_bench;
+pub mod submit;
+pub mod topology;
 pub mod verify;
 
 use crate::cli::{Cli, Command};
@@ -19,6 +22,12 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Deps(args) => deps::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Cluster(cmd) => cluster::run(&cmd),
+        Command::Submit(args) => submit::run(&args),
+        Command::List(args) => topology::list(&args),
+        Command::Kill(args) => topology::kill(&args),
+        Command::Activate(args) => topology::activate(&args, true),
+        Command::Deactivate(args) => topology::activate(&args, false),
         Command::ShadeBench(args) => shade_bench::run(&args),
     }
 }

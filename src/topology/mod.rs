@@ -289,3 +289,27 @@ pub fn to_dot_text(
         }
     }
 }
+
+/// The topology text after Flux's `--filter`/`--env-filter` substitution, as Flux would hand it
+/// to its YAML parser (for submitting a topology without Flux).
+pub fn substitute(text: &str, filter: Option<&Path>, env_filter: bool) -> anyhow::Result<String> {
+    let props = match filter {
+        Some(file) => {
+            let text = fs_err::read_to_string(file).with_context(|| {
+                format!(
+                    "cannot read the --filter properties file {}",
+                    file.display()
+                )
+            })?;
+            Some(properties::parse(&text))
+        }
+        None => None,
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    let f = filter::Filter {
+        properties: filter.zip(props.as_ref()),
+        env_filter,
+        env_var: &env,
+    };
+    Ok(f.apply(text).text)
+}
