@@ -16,6 +16,7 @@ pub mod address;
 )]
 #[rustfmt::skip]
 pub mod generated;
+pub mod javaser;
 pub mod submit;
 pub mod translate;
 

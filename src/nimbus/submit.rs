@@ -84,7 +84,25 @@ pub fn submit(req: &SubmitRequest<'_>) -> anyhow::Result<Submitted> {
             reasons: Vec::new(),
         })
     } else {
-        translate::translate(&text, &source)?
+        // Class files for what must be Java-serialized: the jar's, then the cluster's
+        // storm-client (Nimbus's version: what the workers load).
+        let version = nimbus_version
+            .clone()
+            .unwrap_or_else(|| req.storm_version.clone());
+        let storm_client = crate::cluster::resolve(req.repos, "storm-client", &version)
+            .ok()
+            .and_then(|all| {
+                all.into_iter()
+                    .find(|a| a.artifact.artifact_id == "storm-client")
+                    .and_then(|a| crate::topology::classpath::JarIndex::read(&a.file).ok())
+            });
+        let classes = |name: &str| {
+            let entry = format!("{name}.class");
+            index
+                .read_bytes(&entry)
+                .or_else(|| storm_client.as_ref()?.read_bytes(&entry))
+        };
+        translate::translate(&text, &source, &classes)?
     };
     let name = match (&req.name, &translated) {
         (Some(n), _) => n.clone(),

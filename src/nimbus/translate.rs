@@ -44,9 +44,17 @@ pub struct Fallback {
     pub reasons: Vec<String>,
 }
 
+/// Class file bytes by internal name (`a/b/C`), from the topology jar and the cluster's
+/// storm-client.
+pub type Classes<'a> = &'a dyn Fn(&str) -> Option<Vec<u8>>;
+
 /// Translate a (substituted) Flux topology; `Err(Fallback)` when only Flux can build it.
 /// `source` names the file in messages.
-pub fn translate(text: &str, source: &str) -> anyhow::Result<Result<Translated, Fallback>> {
+pub fn translate(
+    text: &str,
+    source: &str,
+    classes: Classes<'_>,
+) -> anyhow::Result<Result<Translated, Fallback>> {
     let yaml: Value = serde_yaml::from_str(text)
         .map_err(|e| anyhow::anyhow!("{source}: not valid YAML: {e}\nfix: correct the topology (`stormpack check` shows where)"))?;
     let Some(top) = yaml.as_mapping() else {
@@ -80,7 +88,7 @@ pub fn translate(text: &str, source: &str) -> anyhow::Result<Result<Translated, 
     let mut bolt_defs = BTreeMap::new();
     for (kind, list) in [("spout", top.get("spouts")), ("bolt", top.get("bolts"))] {
         for def in list.and_then(Value::as_sequence).into_iter().flatten() {
-            let component = component(def, kind, source, &mut reasons)?;
+            let component = component(def, kind, source, classes, &mut reasons)?;
             if kind == "spout" {
                 spouts.insert(component.id.clone(), component);
             } else {
@@ -224,6 +232,7 @@ fn component(
     def: &Value,
     kind: &str,
     source: &str,
+    classes: Classes<'_>,
     reasons: &mut Vec<String>,
 ) -> anyhow::Result<Component> {
     let Some(id) = def.get("id").and_then(Value::as_str) else {
@@ -300,6 +309,15 @@ fn component(
                 "{kind} `{id}`: its constructorArgs are not [command, output fields]"
             )),
         }
+    } else if class == LOG_INFO_BOLT && kind == "bolt" && args.is_empty() {
+        // An IBasicBolt declaring no streams: as TopologyBuilder, a serialized BasicBoltExecutor.
+        match basic_bolt(class, classes) {
+            Ok(bytes) => object = ComponentObject::SerializedJava(bytes),
+            Err(e) => reasons.push(format!(
+                "{kind} `{id}` is {class}, an IBasicBolt, which must be Java-serialized inside a \
+                 BasicBoltExecutor, and that could not be written without a JVM: {e:#}"
+            )),
+        }
     } else if !shell {
         match KNOWN_JAVA.iter().find(|(c, _)| *c == class) {
             Some((_, fields)) => {
@@ -349,6 +367,30 @@ fn component(
     })
 }
 
+/// `new BasicBoltExecutor(new <class>())`, Java-serialized, from the class files.
+fn basic_bolt(class: &str, classes: Classes<'_>) -> anyhow::Result<Vec<u8>> {
+    use super::javaser::{basic_bolt_executor, ClassFile};
+    let load = |name: &str| -> anyhow::Result<ClassFile> {
+        let bytes = classes(name).ok_or_else(|| anyhow::anyhow!("class {name} not found"))?;
+        ClassFile::parse(&bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))
+    };
+    let executor = load("org/apache/storm/topology/BasicBoltExecutor")?;
+    let mut chain = Vec::new();
+    let mut next = Some(class.replace('.', "/"));
+    while let Some(name) = next.filter(|n| n != "java/lang/Object") {
+        let c = load(&name)?;
+        next = c.super_name.clone();
+        chain.push(c);
+    }
+    if !chain
+        .iter()
+        .any(|c| c.name == "org/apache/storm/topology/base/BaseBasicBolt")
+    {
+        anyhow::bail!("{class} does not extend BaseBasicBolt");
+    }
+    basic_bolt_executor(&executor, &chain)
+}
+
 /// `["a", "b"]` as strings (numbers and booleans as Flux's YAML would print them).
 fn string_list(v: &Value) -> Option<Vec<String>> {
     v.as_sequence()?.iter().map(scalar_string).collect()
@@ -388,7 +430,9 @@ mod tests {
             .unwrap()
             .to_string()
             + "streams:\n  - from: sentence-spout\n    to: split-bolt\n    grouping: {type: SHUFFLE}\n  - from: split-bolt\n    to: count-bolt\n    grouping: {type: FIELDS, args: [word]}\n";
-        let t = translate(&shell_only, "topology.yaml").unwrap().unwrap();
+        let t = translate(&shell_only, "topology.yaml", &|_| None)
+            .unwrap()
+            .unwrap();
         assert_eq!(t.name, "wordcount");
         assert_eq!(t.conf["topology.workers"], serde_json::json!(1));
         let spout = &t.topology.spouts["sentence-spout"];
@@ -422,9 +466,16 @@ mod tests {
 
     #[test]
     fn log_info_bolt_is_an_ibasicbolt_and_needs_flux() {
-        let f = translate(WORDCOUNT, "topology.yaml").unwrap().unwrap_err();
+        let f = translate(WORDCOUNT, "topology.yaml", &|_| None)
+            .unwrap()
+            .unwrap_err();
         assert_eq!(f.reasons.len(), 1, "{:?}", f.reasons);
         assert!(f.reasons[0].contains("IBasicBolt"), "{:?}", f.reasons);
+        assert!(
+            f.reasons[0].contains("BasicBoltExecutor not found"),
+            "{:?}",
+            f.reasons
+        );
     }
 
     #[test]
@@ -449,7 +500,7 @@ streams:
     to: b
     grouping: {type: GLOBAL, streamId: other}
 "#;
-        let t = translate(yaml, "t.yaml").unwrap().unwrap();
+        let t = translate(yaml, "t.yaml", &|_| None).unwrap().unwrap();
         let s = &t.topology.spouts["s"].common;
         assert_eq!(s.parallelism_hint, Some(2));
         assert_eq!(s.json_conf.as_deref(), Some(r#"{"topology.tasks":4}"#));
@@ -486,7 +537,7 @@ streams:
     to: b
     grouping: {type: SHUFFLE}
 "#;
-        let f = translate(yaml, "t.yaml").unwrap().unwrap_err();
+        let f = translate(yaml, "t.yaml", &|_| None).unwrap().unwrap_err();
         let all = f.reasons.join("\n");
         assert!(all.contains("`components`"), "{all}");
         assert!(all.contains("interpreter and a script only"), "{all}");
@@ -498,7 +549,9 @@ streams:
     #[test]
     fn a_stream_to_nowhere_is_an_error_naming_it() {
         let yaml = "name: t\nspouts: []\nbolts: []\nstreams:\n  - {from: a, to: b, grouping: {type: SHUFFLE}}\n";
-        let e = translate(yaml, "t.yaml").unwrap_err().to_string();
+        let e = translate(yaml, "t.yaml", &|_| None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("t.yaml") && e.contains("`a`"), "{e}");
     }
 

@@ -54,6 +54,19 @@ impl JarIndex {
         Some(text)
     }
 
+    /// The bytes of one entry, `None` when it is absent or unreadable.
+    pub fn read_bytes(&self, entry: &str) -> Option<Vec<u8>> {
+        if !self.entries.contains(entry) {
+            return None;
+        }
+        let file = fs_err::File::open(&self.path).ok()?;
+        let mut archive = zip::ZipArchive::new(file).ok()?;
+        let mut zipped = archive.by_name(entry).ok()?;
+        let mut bytes = Vec::new();
+        zipped.read_to_end(&mut bytes).ok()?;
+        Some(bytes)
+    }
+
     /// The classes it holds (`a/b/C$D.class` -> `a.b.C$D`).
     pub fn classes(&self) -> BTreeSet<String> {
         self.entries.iter().filter_map(|p| class_name(p)).collect()
