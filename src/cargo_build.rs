@@ -419,6 +419,7 @@ mod tests {
             components: vec!["split-bolt".into()],
             targets: vec!["aarch64-unknown-linux-musl".into()],
             dependencies: Vec::new(),
+            java_sources: None,
             outside_path_dependencies: Vec::new(),
         };
         let err = build_with(&tools, &manifest, &[], &project.join("target"))

@@ -43,6 +43,9 @@ pub enum Command {
     Activate(NameArgs),
     /// Deactivate a topology (its spouts stop emitting).
     Deactivate(NameArgs),
+    /// Compile the Java sources and run the tests in src/test/java as `mvn package` would
+    /// (JUnit 5 and 4 on the JUnit Platform); reports in target/surefire-reports/.
+    Test(BuildArgs),
     /// Benchmark entry point: shade the given jars into one jar through the same plan and writer
     /// as `build` (used by benches/shade/run.sh).
     #[command(hide = true)]

@@ -15,6 +15,7 @@ pub mod elf;
 pub mod error;
 pub mod fsread;
 pub mod jar;
+pub mod java;
 pub mod launcher;
 pub mod manifest;
 pub mod maven;

@@ -55,6 +55,8 @@ pub struct BuildPlan {
     pub topology: Option<String>,
     pub storm_version: String,
     pub rust: Option<RustPlan>,
+    /// The Java sources to compile (and test), if the project can have any.
+    pub java: Option<crate::java::JavaPlan>,
     /// Declared dependencies, `g:a:type:version:scope`.
     pub dependencies: Vec<String>,
     pub local_repository: PathBuf,
@@ -208,6 +210,13 @@ impl BuildPlan {
             topology: topology.or_else(|| Some("topology.yaml".to_string())),
             storm_version,
             rust: rust.map(rust_plan),
+            java: Some(crate::java::JavaPlan::from_pom(
+                dir,
+                &pom.build_directory,
+                &pom.pom_path,
+                &pom.pom_bytes,
+                &pom.properties,
+            )?),
             dependencies: describe(&request.dependencies),
             local_repository: repos.local.clone(),
             remote_repositories: remotes(repos, &request),
@@ -294,6 +303,14 @@ impl BuildPlan {
             configured_main_class: None,
             flux_filter: None,
             flux_env_filter: false,
+            java: rust.java_sources.as_ref().map(|sources| {
+                crate::java::JavaPlan::from_dir(
+                    dir,
+                    &dir.join("target"),
+                    sources,
+                    &format!("{declared_at} java-sources"),
+                )
+            }),
             rust: Some(rust_plan(rust)),
             epoch,
             filter_properties,
@@ -351,6 +368,18 @@ impl BuildPlan {
                     "{} for {}",
                     rust.manifest.components.join(", "),
                     rust.targets.join(", ")
+                ),
+            );
+        }
+        if let Some(java) = &self.java {
+            line(
+                "java",
+                format!(
+                    "{} -> {} javac {} ({})",
+                    java.source_dir.display(),
+                    java.classes_dir.display(),
+                    java.options.javac_args(false).join(" "),
+                    java.options.declared_at
                 ),
             );
         }

@@ -36,6 +36,9 @@ pub struct BuildOutcome {
     pub storm_version: String,
     pub warnings: Vec<String>,
     pub overlaps: Vec<String>,
+    /// The Java compile (`None`: the project has no Java sources).
+    #[serde(default)]
+    pub java: Option<crate::java::JavaOutcome>,
     pub entries: Vec<EntryInfo>,
 }
 
@@ -98,6 +101,7 @@ pub fn build_plan(plan: &BuildPlan) -> anyhow::Result<BuildOutcome> {
     for warning in &resolution.warnings {
         eprintln!("warning: {warning}");
     }
+    let java = compile_java(plan, &resolution, &mut staging)?;
     let lock = lockfile_for(plan, &resolution)?;
     if let Some(lock) = &lock {
         let files: Vec<_> = resolution
@@ -138,7 +142,11 @@ pub fn build_plan(plan: &BuildPlan) -> anyhow::Result<BuildOutcome> {
     stage_generated(
         &mut staging,
         "META-INF/MANIFEST.MF",
-        manifest(main_class.as_deref(), multi_release),
+        manifest(
+            main_class.as_deref(),
+            multi_release,
+            java.as_ref().map(|j| j.build_jdk_spec.as_str()),
+        ),
     )?;
 
     fs_err::create_dir_all(&plan.output_dir)?;
@@ -207,8 +215,57 @@ pub fn build_plan(plan: &BuildPlan) -> anyhow::Result<BuildOutcome> {
         storm_version: plan.storm_version.clone(),
         warnings,
         overlaps: shaded.overlaps.clone(),
+        java,
         entries: summary.entries,
     })
+}
+
+/// Compile the project's Java sources (javac skipped when nothing changed) and stage the
+/// classes; `None` when there are none.
+fn compile_java(
+    plan: &BuildPlan,
+    resolution: &Resolution,
+    staging: &mut Staging,
+) -> anyhow::Result<Option<crate::java::JavaOutcome>> {
+    let Some(java) = &plan.java else {
+        return Ok(None);
+    };
+    if java.has_tests() {
+        eprintln!(
+            "note: `stormpack build` does not run the tests in {}; `stormpack test` runs them",
+            java.test_source_dir
+                .strip_prefix(&plan.project_dir)
+                .unwrap_or(&java.test_source_dir)
+                .display()
+        );
+    }
+    let Some((compiled, jdk)) = java.compile_main(resolution, &plan.request, &plan.repos)? else {
+        return Ok(None);
+    };
+    let classes = java.stage_classes(&compiled, staging)?;
+    if compiled.fresh {
+        eprintln!(
+            "       Fresh {} Java source(s) unchanged: javac not started ({classes} classes, JDK {})",
+            compiled.sources, jdk.version
+        );
+    } else {
+        eprintln!(
+            "    Compiled {} Java source(s) with javac {} ({classes} classes{})",
+            compiled.sources,
+            jdk.version,
+            match compiled.warnings {
+                0 => String::new(),
+                n => format!(", {n} warning(s)"),
+            }
+        );
+    }
+    Ok(Some(crate::java::JavaOutcome {
+        jdk_version: jdk.version.clone(),
+        build_jdk_spec: jdk.feature.to_string(),
+        sources: compiled.sources,
+        classes,
+        fresh: compiled.fresh,
+    }))
 }
 
 /// The plan's dependencies resolved (nothing to do without any); errors name the project.
@@ -242,7 +299,13 @@ fn stage_generated(staging: &mut Staging, path: &str, bytes: Vec<u8>) -> anyhow:
 }
 
 /// MANIFEST.MF: nothing from the build host, 72-byte lines with continuations, CRLF.
-pub fn manifest(main_class: Option<&str>, multi_release: bool) -> Vec<u8> {
+/// `build_jdk_spec`: the feature release of the JDK that compiled the project's classes, as
+/// maven-archiver records it.
+pub fn manifest(
+    main_class: Option<&str>,
+    multi_release: bool,
+    build_jdk_spec: Option<&str>,
+) -> Vec<u8> {
     let mut attrs = vec![
         ("Manifest-Version", "1.0".to_string()),
         (
@@ -250,6 +313,9 @@ pub fn manifest(main_class: Option<&str>, multi_release: bool) -> Vec<u8> {
             format!("stormpack {}", env!("CARGO_PKG_VERSION")),
         ),
     ];
+    if let Some(spec) = build_jdk_spec {
+        attrs.push(("Build-Jdk-Spec", spec.to_string()));
+    }
     if let Some(main) = main_class {
         attrs.push(("Main-Class", main.to_string()));
     }
@@ -433,12 +499,12 @@ mod tests {
 
     #[test]
     fn manifest_is_host_free_and_wrapped() {
-        let m = String::from_utf8(manifest(Some(FLUX_MAIN_CLASS), false)).unwrap();
+        let m = String::from_utf8(manifest(Some(FLUX_MAIN_CLASS), false, None)).unwrap();
         assert!(m.starts_with("Manifest-Version: 1.0\r\nCreated-By: stormpack "));
         assert!(m.contains("Main-Class: org.apache.storm.flux.Flux\r\n"));
         assert!(m.ends_with("\r\n\r\n"));
         let long = "a.".repeat(60) + "Main";
-        let m = String::from_utf8(manifest(Some(&long), true)).unwrap();
+        let m = String::from_utf8(manifest(Some(&long), true, Some("17"))).unwrap();
         for line in m.split("\r\n") {
             assert!(line.len() <= 72, "{line}");
         }

@@ -10,6 +10,7 @@ pub mod run;
 pub mod shade_bench;
 pub mod submit;
 pub mod topology;
+pub mod test;
 pub mod verify;
 
 use crate::cli::{Cli, Command};
@@ -28,6 +29,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Kill(args) => topology::kill(&args),
         Command::Activate(args) => topology::activate(&args, true),
         Command::Deactivate(args) => topology::activate(&args, false),
+        Command::Test(args) => test::run(&args),
         Command::ShadeBench(args) => shade_bench::run(&args),
     }
 }

@@ -11,6 +11,7 @@
 //! components = ["sentence-spout", "split-bolt", "count-bolt"]   # bins; default: every bin
 //! targets = ["x86_64-unknown-linux-musl"]                       # default: x86_64 musl
 //! dependencies = ["org.apache.storm:flux-core:2.8.3"]           # default (empty): the build plan's
+//! java-sources = "src/main/java"       # Java sources compiled into the jar (default: none)
 //! ```
 //!
 //! Every key is checked: an unknown key, a component that is not a bin target, an unsupported
@@ -39,6 +40,7 @@ pub const KEYS: &[&str] = &[
     "components",
     "targets",
     "dependencies",
+    "java-sources",
 ];
 
 /// The Rust side of a project.
@@ -66,6 +68,8 @@ pub struct RustManifest {
     /// `group:artifact:version[:scope]` coordinates as declared; empty when the key is absent
     /// (the build plan then uses Flux and its wrappers at `storm_version`).
     pub dependencies: Vec<String>,
+    /// `java-sources`: a directory of Java sources compiled into the jar (relative).
+    pub java_sources: Option<PathBuf>,
     /// Path dependencies outside the Cargo workspace (`name (path)`): cargo hashes their
     /// absolute path into symbol names, so the binaries differ between checkout directories.
     pub outside_path_dependencies: Vec<String>,
@@ -326,6 +330,11 @@ fn from_table(
     }
     target::check_list(&targets).with_context(|| format!("{loc}: in `targets`"))?;
 
+    let java_sources = t.string("java-sources")?.map(PathBuf::from);
+    if let Some(j) = &java_sources {
+        check_relative(j, "java-sources", loc)?;
+    }
+
     let dependencies = t.strings("dependencies")?.unwrap_or_default();
     for d in &dependencies {
         check_dependency(d).with_context(|| format!("{loc}: in `dependencies`"))?;
@@ -346,6 +355,7 @@ fn from_table(
         components,
         targets,
         dependencies,
+        java_sources,
         outside_path_dependencies: Vec::new(),
     })
 }

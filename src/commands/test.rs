@@ -1,0 +1,69 @@
+//! `stormpack test`: compile the main and test sources (javac skipped when unchanged), run the
+//! tests as maven-surefire-plugin does (JUnit Platform: Jupiter, and JUnit 4 through the vintage
+//! engine), print surefire's summary and write `target/surefire-reports/TEST-<class>.xml`. Exits
+//! 1 when a test failed or erred.
+
+use anyhow::Context;
+
+use crate::cli::BuildArgs;
+use crate::plan::BuildPlan;
+
+pub fn run(args: &BuildArgs) -> anyhow::Result<i32> {
+    let plan = BuildPlan::resolve(args)?;
+    let java = plan.java.as_ref().context(
+        "this project has no Java sources to test\nfix: add `java-sources` to [package.metadata.stormpack], or put tests under src/test/java in a Maven project",
+    )?;
+    if !java.has_tests() {
+        eprintln!(
+            "note: no tests: {} holds no .java files",
+            java.test_source_dir.display()
+        );
+        return Ok(0);
+    }
+    let resolution = crate::commands::build::resolve_dependencies(&plan)?;
+    for warning in &resolution.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let jdk = match java.compile_main(&resolution, &plan.request, &plan.repos)? {
+        Some((compiled, jdk)) => {
+            report("main", &compiled, &jdk);
+            jdk
+        }
+        None => java.jdk(true)?,
+    };
+    jdk.require(
+        java.options.required_feature(true).unwrap_or(0),
+        &java.options.declared_at,
+    )?;
+    if let Some(compiled) = java.compile_tests(&resolution, &plan.request, &plan.repos, &jdk)? {
+        report("test", &compiled, &jdk);
+    }
+    let summary =
+        crate::java::junit::run(java, &jdk, &resolution, &plan.request, &plan.repos)?;
+    eprint!("{}", summary.render());
+    if let Some(first) = summary.reports.first() {
+        eprintln!(
+            "     Reports {} file(s) in {}",
+            summary.reports.len(),
+            first.parent().unwrap_or(first).display()
+        );
+    }
+    if summary.tests == 0 {
+        eprintln!("note: no test class matched surefire's default includes (Test*, *Test, *Tests, *TestCase)");
+    }
+    Ok(if summary.passed() { 0 } else { 1 })
+}
+
+fn report(label: &str, compiled: &crate::java::Compiled, jdk: &crate::java::Jdk) {
+    if compiled.fresh {
+        eprintln!(
+            "       Fresh {} {label} Java source(s) unchanged: javac not started",
+            compiled.sources
+        );
+    } else {
+        eprintln!(
+            "    Compiled {} {label} Java source(s) with javac {}",
+            compiled.sources, jdk.version
+        );
+    }
+}
