@@ -476,7 +476,19 @@ fn parse_logged(line: &str) -> Option<Logged> {
     let (stream, rest) = rest.split_once(", id: ")?;
     let start = rest.find('[')?;
     let end = rest.rfind(']')?;
-    let values: Vec<serde_json::Value> = serde_json::from_str(&rest[start..=end]).ok()?;
+    // Multilang tuples print as JSON; a Java bolt's values print as Java's List.toString
+    // (`[javatag, cow, 3]`): words and whole numbers then.
+    let values: Vec<serde_json::Value> = serde_json::from_str(&rest[start..=end])
+        .ok()
+        .unwrap_or_else(|| {
+            rest[start + 1..end]
+                .split(", ")
+                .map(|v| {
+                    v.parse::<i64>()
+                        .map_or_else(|_| serde_json::Value::from(v), serde_json::Value::from)
+                })
+                .collect()
+        });
     Some(Logged {
         component: component.to_string(),
         task: task.parse().ok()?,
@@ -644,6 +656,57 @@ fn maven_wordcount_runs_on_storm() {
         &evidence,
         &format!("{report}  component log lines: {first_counts:#?}"),
     );
+}
+
+/// A Java bolt compiled by stormpack (its constructor argument from topology.yaml) between
+/// Python components: the bolt's tag and counts reach LogInfoBolt.
+#[test]
+fn java_bolt_wordcount_runs_on_storm() {
+    let _turn = storm_turn();
+    let evidence = evidence_dir("java_wordcount");
+    let scratch = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let project = scratch.path().join("java-wordcount");
+    copy_tree(&repo().join("fixtures/java-wordcount"), &project);
+    let marker = fresh_marker("javamark");
+    inject_config(
+        &project.join("resources/topology.yaml"),
+        "wordcount.marker",
+        &format!("\"{marker}\""),
+    );
+    let project_arg = project.to_string_lossy().into_owned();
+    let run = run_watched(
+        &["run", "--project", &project_arg, "--duration", RUN_FOR],
+        &project,
+        None,
+    );
+    run.save(&evidence);
+    run.assert_success(&evidence);
+    assert!(
+        run.stderr.contains("Compiled 1 Java source(s) with javac"),
+        "stormpack did not compile the bolt:\n{}",
+        tail(&run.stderr, 20)
+    );
+    let log = run.log();
+    log.assert_healthy("java-wordcount");
+    let tuples = log.logged_tuples();
+    assert!(
+        tuples.len() > 100,
+        "LogInfoBolt logged only {} tuples before the shutdown",
+        tuples.len()
+    );
+    // The Java bolt emits (tag, word, count): the tag is topology.yaml's constructor argument.
+    let series = count_series(&tuples, "count-bolt");
+    let mut report = String::new();
+    for word in KNOWN_WORDS {
+        let last = assert_counts_rise(&series, &["javatag", word], 3);
+        report.push_str(&format!("  javatag {word}: {last}\n"));
+    }
+    let last = assert_counts_rise(&series, &["javatag", &marker], 2);
+    report.push_str(&format!(
+        "  javatag {marker} (injected at build time): {last}\n"
+    ));
+    assert_ran_from_extracted_resources(&run, &["sentence_spout.py", "split_bolt.py", "storm.py"]);
+    summary("java_wordcount", &run, &evidence, &report);
 }
 
 #[test]

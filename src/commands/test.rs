@@ -38,8 +38,7 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<i32> {
     if let Some(compiled) = java.compile_tests(&resolution, &plan.request, &plan.repos, &jdk)? {
         report("test", &compiled, &jdk);
     }
-    let summary =
-        crate::java::junit::run(java, &jdk, &resolution, &plan.request, &plan.repos)?;
+    let summary = crate::java::junit::run(java, &jdk, &resolution, &plan.request, &plan.repos)?;
     eprint!("{}", summary.render());
     if let Some(first) = summary.reports.first() {
         eprintln!(

@@ -53,8 +53,7 @@ pub fn java_sources(dirs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
         for entry in WalkDir::new(dir).sort_by_file_name().follow_links(true) {
             let entry =
                 entry.with_context(|| format!("cannot read the sources in {}", dir.display()))?;
-            if entry.file_type().is_file()
-                && entry.path().extension().is_some_and(|e| e == "java")
+            if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "java")
             {
                 files.push(entry.into_path());
             }

@@ -88,7 +88,10 @@ fn output_lines(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
                 .strip_prefix(dir)?
                 .to_string_lossy()
                 .replace('\\', "/");
-            lines.push((hex::encode(Sha256::digest(fs_err::read(entry.path())?)), rel));
+            lines.push((
+                hex::encode(Sha256::digest(fs_err::read(entry.path())?)),
+                rel,
+            ));
         }
     }
     Ok(lines)

@@ -131,8 +131,16 @@ pub fn render(output: &str, project_dir: &Path) -> Report {
 fn is_count_line(line: &str) -> bool {
     let mut parts = line.split(' ');
     matches!(
-        (parts.next().map(|n| n.parse::<u32>().is_ok()), parts.next(), parts.next()),
-        (Some(true), Some("error" | "errors" | "warning" | "warnings"), None)
+        (
+            parts.next().map(|n| n.parse::<u32>().is_ok()),
+            parts.next(),
+            parts.next()
+        ),
+        (
+            Some(true),
+            Some("error" | "errors" | "warning" | "warnings"),
+            None
+        )
     )
 }
 
@@ -174,7 +182,11 @@ mod tests {
             "{}",
             r.rendered
         );
-        assert!(r.rendered.contains("symbol:   class Strin"), "{}", r.rendered);
+        assert!(
+            r.rendered.contains("symbol:   class Strin"),
+            "{}",
+            r.rendered
+        );
         assert!(
             r.rendered
                 .contains("src/main/java/com/x/Bolt.java:9:6: warning: [deprecation] foo"),

@@ -12,7 +12,7 @@ use anyhow::Context;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use super::{test_classpath, Jdk, JavaPlan};
+use super::{test_classpath, JavaPlan, Jdk};
 use crate::maven::repository::RepositorySystem;
 use crate::maven::resolve::{Resolution, ResolveRequest};
 use crate::maven::{Artifact, Dependency};
@@ -55,8 +55,15 @@ impl Summary {
             out.push_str("Results:\n");
             for c in bad {
                 if let Some((kind, message, ty, _)) = &c.problem {
-                    let label = if kind == "failure" { "FAILED" } else { "ERROR " };
-                    out.push_str(&format!("  {label} {}.{}: {ty}: {message}\n", c.class, c.name));
+                    let label = if kind == "failure" {
+                        "FAILED"
+                    } else {
+                        "ERROR "
+                    };
+                    out.push_str(&format!(
+                        "  {label} {}.{}: {ty}: {message}\n",
+                        c.class, c.name
+                    ));
                 }
             }
         }
@@ -317,11 +324,7 @@ fn test_case(a: &BTreeMap<String, String>) -> TestCase {
     }
 }
 
-fn close(
-    current: &mut Option<TestCase>,
-    open: &mut Option<(String, String, String)>,
-    text: &str,
-) {
+fn close(current: &mut Option<TestCase>, open: &mut Option<(String, String, String)>, text: &str) {
     if let (Some(case), Some((kind, message, ty))) = (current.as_mut(), open.take()) {
         if kind == "skipped" {
             case.skipped = Some(message);
@@ -346,7 +349,10 @@ pub fn surefire_xml(class: &str, cases: &[TestCase]) -> String {
             .filter(|c| c.problem.as_ref().is_some_and(|p| p.0 == kind))
             .count()
     };
-    let time: f64 = cases.iter().filter_map(|c| c.time.parse::<f64>().ok()).sum();
+    let time: f64 = cases
+        .iter()
+        .filter_map(|c| c.time.parse::<f64>().ok())
+        .sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
         "<testsuite xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
@@ -437,7 +443,15 @@ unique-id: [engine:junit-jupiter]
             xml.contains(r#"name="com.example.CalcTest" time="0.015" tests="3" errors="0" skipped="1" failures="1""#),
             "{xml}"
         );
-        assert!(xml.contains(r#"<testcase name="adds" classname="com.example.CalcTest" time="0.012"/>"#), "{xml}");
-        assert!(xml.contains("message=\"expected: &lt;3&gt; but was: &lt;4&gt;\""), "{xml}");
+        assert!(
+            xml.contains(
+                r#"<testcase name="adds" classname="com.example.CalcTest" time="0.012"/>"#
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("message=\"expected: &lt;3&gt; but was: &lt;4&gt;\""),
+            "{xml}"
+        );
     }
 }

@@ -79,11 +79,7 @@ impl JavaPlan {
             test_classes_dir: build_dir.join("test-classes"),
             build_dir: build_dir.to_path_buf(),
             project_dir: project_dir.to_path_buf(),
-            options: CompilerOptions::from_pom(
-                &root,
-                properties,
-                &pom_path.display().to_string(),
-            ),
+            options: CompilerOptions::from_pom(&root, properties, &pom_path.display().to_string()),
         })
     }
 
@@ -107,8 +103,7 @@ impl JavaPlan {
 
     /// Whether there is anything to compile.
     pub fn has_sources(&self) -> bool {
-        compile::java_sources(std::slice::from_ref(&self.source_dir))
-            .is_ok_and(|s| !s.is_empty())
+        compile::java_sources(std::slice::from_ref(&self.source_dir)).is_ok_and(|s| !s.is_empty())
     }
 
     /// Whether there are tests (`stormpack build` says it does not run them).
@@ -202,7 +197,9 @@ impl JavaPlan {
             processor_path: self.processor_path(request, repos)?,
             options: self.options.javac_args(true),
             output: self.test_classes_dir.clone(),
-            generated: self.build_dir.join("generated-test-sources/test-annotations"),
+            generated: self
+                .build_dir
+                .join("generated-test-sources/test-annotations"),
             state_dir: self.state_dir(),
             project_dir: self.project_dir.clone(),
         };
@@ -211,7 +208,11 @@ impl JavaPlan {
 
     /// Stage the files javac (and annotation processors) wrote to `target/classes`, at the same
     /// path `mvn package` gives them in the jar; returns how many.
-    pub fn stage_classes(&self, compiled: &Compiled, staging: &mut Staging) -> anyhow::Result<usize> {
+    pub fn stage_classes(
+        &self,
+        compiled: &Compiled,
+        staging: &mut Staging,
+    ) -> anyhow::Result<usize> {
         let shown = self
             .classes_dir
             .strip_prefix(&self.project_dir)

@@ -59,11 +59,7 @@ impl CompilerOptions {
 
     /// Read the options from the project's pom (`root` is its `<project>` element) and its
     /// effective properties (inherited ones included).
-    pub fn from_pom(
-        root: &Element,
-        properties: &BTreeMap<String, String>,
-        pom_name: &str,
-    ) -> Self {
+    pub fn from_pom(root: &Element, properties: &BTreeMap<String, String>, pom_name: &str) -> Self {
         let config = compiler_configuration(root);
         let interp = |s: &str| interpolate(s, properties);
         let param = |name: &str, property: &str| -> Option<String> {
@@ -147,7 +143,11 @@ impl CompilerOptions {
             let target = self.test_target.clone().or_else(|| self.target.clone());
             (release, source, target)
         } else {
-            (self.release.clone(), self.source.clone(), self.target.clone())
+            (
+                self.release.clone(),
+                self.source.clone(),
+                self.target.clone(),
+            )
         }
     }
 

@@ -1,0 +1,453 @@
+//! Java sources: `stormpack build` compiles `src/main/java` with the real JDK as `mvn package`
+//! does (compared with a real `mvn package`), reports javac errors with file:line:col, skips javac
+//! when nothing changed (counted by a javac wrapper), names a JRE or a too-old JDK with the fix;
+//! `stormpack test` runs JUnit 5 and 4 tests as surefire does.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn stormpack() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stormpack"));
+    cmd.env_remove("SOURCE_DATE_EPOCH").stdin(Stdio::null());
+    cmd
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn copy_fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join(name);
+    for entry in walkdir::WalkDir::new(repo_root().join("fixtures").join(name)) {
+        let entry = entry.unwrap();
+        let rel = entry
+            .path()
+            .strip_prefix(repo_root().join("fixtures").join(name))
+            .unwrap();
+        if rel.starts_with("target") {
+            continue;
+        }
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(dest.join(rel)).unwrap();
+        } else {
+            fs::copy(entry.path(), dest.join(rel)).unwrap();
+        }
+    }
+    (tmp, dest)
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn json(out: &Output) -> Value {
+    assert!(out.status.success(), "build failed:\n{}", stderr(out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn skip_outside_ci(why: &str) {
+    assert!(std::env::var_os("CI").is_none(), "CI must have it: {why}");
+    eprintln!("skipping: {why}");
+}
+
+fn have(tool: &str) -> bool {
+    Command::new(tool)
+        .arg(if tool == "mvn" { "-v" } else { "-version" })
+        .output()
+        .is_ok()
+}
+
+/// name -> bytes of every file entry of a jar.
+fn jar_files(path: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(fs::File::open(path).unwrap()).unwrap();
+    let mut out = BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).unwrap();
+        if f.is_dir() {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut bytes).unwrap();
+        out.insert(f.name().unwrap().to_string(), bytes);
+    }
+    out
+}
+
+/// A small Maven project without dependencies, written into a temp dir.
+fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("p");
+    let pom = "<project><modelVersion>4.0.0</modelVersion><groupId>g</groupId><artifactId>tiny</artifactId><version>1</version>\n\
+               <properties><maven.compiler.release>17</maven.compiler.release><project.build.sourceEncoding>UTF-8</project.build.sourceEncoding></properties></project>\n";
+    write(&dir, "pom.xml", pom);
+    for (path, text) in files {
+        write(&dir, path, text);
+    }
+    (tmp, dir)
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+const GOOD: &str = "package p;\n\npublic class Good {\n    public int x = 1;\n}\n";
+
+#[test]
+fn java_classes_land_where_mvn_package_puts_them() {
+    if !have("mvn") || !have("javac") {
+        skip_outside_ci("no `mvn` or `javac` on PATH");
+        return;
+    }
+    let (_tmp, dir) = copy_fixture("java-wordcount");
+    let mvn = Command::new("mvn")
+        .args(["-B", "-q", "package", "-DskipTests"])
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        mvn.status.success(),
+        "{}",
+        String::from_utf8_lossy(&mvn.stdout)
+    );
+    let theirs = jar_files(&dir.join("target/JavaWordCount-1.0-SNAPSHOT.jar"));
+    let out = stormpack()
+        .args(["build", "--json", "--project"])
+        .arg(&dir)
+        .arg("--out-dir")
+        .arg(dir.join("target/stormpack"))
+        .output()
+        .unwrap();
+    let summary = json(&out);
+    let ours = jar_files(&dir.join("target/stormpack/JavaWordCount-1.0-SNAPSHOT.jar"));
+
+    let classes = |files: &BTreeMap<String, Vec<u8>>| -> BTreeMap<String, Vec<u8>> {
+        files
+            .iter()
+            .filter(|(p, _)| p.starts_with("com/example/"))
+            .map(|(p, b)| (p.clone(), b.clone()))
+            .collect()
+    };
+    let (our_classes, their_classes) = (classes(&ours), classes(&theirs));
+    assert_eq!(
+        our_classes.keys().collect::<Vec<_>>(),
+        [
+            "com/example/wordcount/TaggedCountBolt$Counter.class",
+            "com/example/wordcount/TaggedCountBolt.class"
+        ],
+        "the project's entries in stormpack's jar"
+    );
+    assert_eq!(
+        our_classes.keys().collect::<Vec<_>>(),
+        their_classes.keys().collect::<Vec<_>>(),
+        "the project's class entries differ from mvn package's"
+    );
+    for (path, bytes) in &our_classes {
+        assert!(
+            bytes == &their_classes[path],
+            "{path}: stormpack's javac output differs from maven-compiler-plugin's"
+        );
+    }
+    // The whole entry set agrees too (the fixture's ApacheLicenseResourceTransformer makes
+    // Maven drop the dependencies' licenses; stormpack keeps them).
+    let ours_set: BTreeSet<&String> = ours.keys().collect();
+    let theirs_set: BTreeSet<&String> = theirs.keys().collect();
+    let only_ours: Vec<_> = ours_set
+        .difference(&theirs_set)
+        .filter(|p| !matches!(p.as_str(), "META-INF/LICENSE" | "META-INF/LICENSE.txt"))
+        .collect();
+    let only_theirs: Vec<_> = theirs_set.difference(&ours_set).collect();
+    assert!(
+        only_ours.is_empty() && only_theirs.is_empty(),
+        "only in stormpack's jar: {only_ours:?}\nonly in Maven's jar: {only_theirs:?}"
+    );
+    assert!(!ours.keys().any(|p| p.ends_with("README.txt")));
+    let manifest = String::from_utf8(ours["META-INF/MANIFEST.MF"].clone()).unwrap();
+    let spec = summary["java"]["build_jdk_spec"].as_str().unwrap();
+    assert!(
+        manifest.contains(&format!("Build-Jdk-Spec: {spec}\r\n")),
+        "{manifest}"
+    );
+    assert_eq!(summary["java"]["classes"], 2);
+}
+
+#[test]
+fn same_sources_give_the_same_jar_from_any_directory() {
+    if !have("javac") {
+        skip_outside_ci("no `javac` on PATH");
+        return;
+    }
+    let (_a, a) = project(&[("src/main/java/p/Good.java", GOOD)]);
+    let (_b, b) = project(&[("src/main/java/p/Good.java", GOOD)]);
+    let sa = json(
+        &stormpack()
+            .args(["build", "--json", "-p"])
+            .arg(&a)
+            .output()
+            .unwrap(),
+    );
+    let sb = json(
+        &stormpack()
+            .args(["build", "--json", "-p"])
+            .arg(&b)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(sa["sha256"], sb["sha256"]);
+    assert!(jar_files(&a.join("target/tiny-1.jar")).contains_key("p/Good.class"));
+}
+
+#[test]
+fn javac_errors_name_file_line_column_and_keep_the_previous_jar() {
+    if !have("javac") {
+        skip_outside_ci("no `javac` on PATH");
+        return;
+    }
+    let (_tmp, dir) = project(&[("src/main/java/p/Good.java", GOOD)]);
+    let ok = stormpack()
+        .args(["build", "-p"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let jar = dir.join("target/tiny-1.jar");
+    let before = fs::read(&jar).unwrap();
+    write(
+        &dir,
+        "src/main/java/p/Good.java",
+        "package p;\n\npublic class Good {\n    public int x = \"one\";\n}\n",
+    );
+    let bad = stormpack()
+        .args(["build", "-p"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let err = stderr(&bad);
+    eprintln!("{err}");
+    assert!(!bad.status.success());
+    assert!(
+        err.contains("src/main/java/p/Good.java:4:20: error: incompatible types: String cannot be converted to int"),
+        "{err}"
+    );
+    assert!(err.contains("public int x = \"one\";"), "{err}");
+    assert!(err.contains("javac found 1 error(s)"), "{err}");
+    assert_eq!(
+        fs::read(&jar).unwrap(),
+        before,
+        "the previous jar was replaced"
+    );
+}
+
+/// A JDK whose javac counts its runs in `<home>/runs`, then runs the real javac.
+fn counting_jdk(dir: &Path) -> PathBuf {
+    let real = fs::canonicalize(
+        String::from_utf8(
+            Command::new("sh")
+                .args(["-c", "command -v javac"])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap()
+        .trim(),
+    )
+    .unwrap();
+    let real_home = real.parent().unwrap().parent().unwrap();
+    let home = dir.join("jdk");
+    fs::create_dir_all(home.join("bin")).unwrap();
+    let javac = home.join("bin/javac");
+    fs::write(
+        &javac,
+        format!(
+            "#!/bin/sh\necho run >> '{}'\nexec '{}' \"$@\"\n",
+            home.join("runs").display(),
+            real.display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&javac, fs::Permissions::from_mode(0o755)).unwrap();
+    std::os::unix::fs::symlink(real_home.join("bin/java"), home.join("bin/java")).unwrap();
+    fs::copy(real_home.join("release"), home.join("release")).unwrap();
+    home
+}
+
+fn runs(home: &Path) -> usize {
+    fs::read_to_string(home.join("runs"))
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
+}
+
+#[test]
+fn unchanged_java_sources_do_not_start_javac() {
+    if !have("javac") {
+        skip_outside_ci("no `javac` on PATH");
+        return;
+    }
+    let (tmp, dir) = project(&[("src/main/java/p/Good.java", GOOD)]);
+    let home = counting_jdk(tmp.path());
+    let build = || {
+        let out = stormpack()
+            .args(["build", "--json", "-p"])
+            .arg(&dir)
+            .env("JAVA_HOME", &home)
+            .output()
+            .unwrap();
+        let s = json(&out);
+        (s, stderr(&out))
+    };
+    let (first, _) = build();
+    assert_eq!(runs(&home), 1);
+    assert_eq!(first["java"]["fresh"], false);
+    let (second, err) = build();
+    assert_eq!(runs(&home), 1, "javac ran again with nothing changed");
+    assert_eq!(second["java"]["fresh"], true);
+    assert!(err.contains("javac not started"), "{err}");
+    assert_eq!(first["sha256"], second["sha256"]);
+    // A changed source, a changed option: compiled again.
+    write(&dir, "src/main/java/p/Good.java", &GOOD.replace("1;", "2;"));
+    build();
+    assert_eq!(runs(&home), 2, "a changed source was not recompiled");
+    let pom = fs::read_to_string(dir.join("pom.xml")).unwrap();
+    write(
+        &dir,
+        "pom.xml",
+        &pom.replace(
+            "</properties>",
+            "<maven.compiler.parameters>true</maven.compiler.parameters></properties>",
+        ),
+    );
+    build();
+    assert_eq!(runs(&home), 3, "a changed javac option was not recompiled");
+    // A class deleted from target/classes: compiled again.
+    fs::remove_file(dir.join("target/classes/p/Good.class")).unwrap();
+    let (last, _) = build();
+    assert_eq!(runs(&home), 4);
+    assert_eq!(last["java"]["classes"], 1);
+}
+
+#[test]
+fn a_jre_or_an_old_jdk_is_named_with_the_fix() {
+    let (tmp, dir) = project(&[("src/main/java/p/Good.java", GOOD)]);
+    let jre = tmp.path().join("jre");
+    fs::create_dir_all(jre.join("bin")).unwrap();
+    fs::write(jre.join("bin/java"), "#!/bin/sh\n").unwrap();
+    fs::set_permissions(jre.join("bin/java"), fs::Permissions::from_mode(0o755)).unwrap();
+    let out = stormpack()
+        .args(["build", "-p"])
+        .arg(&dir)
+        .env("JAVA_HOME", &jre)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("a Java runtime without a compiler (a JRE)"),
+        "{err}"
+    );
+    assert!(err.contains("openjdk-17-jdk-headless"), "{err}");
+    assert!(!dir.join("target/tiny-1.jar").exists());
+
+    if !have("javac") {
+        skip_outside_ci("no `javac` on PATH");
+        return;
+    }
+    let pom = fs::read_to_string(dir.join("pom.xml")).unwrap();
+    write(&dir, "pom.xml", &pom.replace(">17<", ">99<"));
+    let out = stormpack()
+        .args(["build", "-p"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(!out.status.success());
+    assert!(err.contains("asks javac for Java 99"), "{err}");
+    assert!(err.contains("install a JDK 99 or newer"), "{err}");
+}
+
+#[test]
+fn stormpack_test_runs_junit_as_surefire_and_build_does_not() {
+    if !have("javac") {
+        skip_outside_ci("no `javac` on PATH");
+        return;
+    }
+    let (_tmp, dir) = copy_fixture("java-junit");
+    let out = stormpack().args(["test", "-p"]).arg(&dir).output().unwrap();
+    let err = stderr(&out);
+    eprintln!("{err}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a failing test must fail the run"
+    );
+    assert!(
+        err.contains("Tests run: 3, Failures: 1, Errors: 0, Skipped: 0"),
+        "{err}"
+    );
+    assert!(
+        err.contains("FAILED com.example.calc.CalculatorTest.failsOnPurpose: org.opentest4j.AssertionFailedError: two and two ==> expected: <5> but was: <4>"),
+        "{err}"
+    );
+    let reports = dir.join("target/surefire-reports");
+    let jupiter =
+        fs::read_to_string(reports.join("TEST-com.example.calc.CalculatorTest.xml")).unwrap();
+    assert!(
+        jupiter.contains(r#"name="com.example.calc.CalculatorTest""#)
+            && jupiter.contains(r#"tests="2" errors="0" skipped="0" failures="1""#),
+        "{jupiter}"
+    );
+    assert!(
+        jupiter.contains(r#"<testcase name="adds" classname="com.example.calc.CalculatorTest""#)
+    );
+    assert!(jupiter.contains("CalculatorTest.java:15"), "{jupiter}");
+    let vintage =
+        fs::read_to_string(reports.join("TEST-com.example.calc.LegacyCalculatorTest.xml")).unwrap();
+    assert!(
+        vintage.contains(r#"tests="1" errors="0" skipped="0" failures="0""#),
+        "{vintage}"
+    );
+
+    // Fixed: passes, exit 0.
+    let test = dir.join("src/test/java/com/example/calc/CalculatorTest.java");
+    fs::write(
+        &test,
+        fs::read_to_string(&test)
+            .unwrap()
+            .replace("assertEquals(5,", "assertEquals(4,"),
+    )
+    .unwrap();
+    let out = stormpack().args(["test", "-p"]).arg(&dir).output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("Tests run: 3, Failures: 0, Errors: 0, Skipped: 0"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Fresh 1 main Java source(s) unchanged"),
+        "{err}"
+    );
+
+    // `build` says once that it does not run tests, and ships no test class.
+    let out = stormpack()
+        .args(["build", "--json", "-p"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(err.matches("does not run the tests").count(), 1, "{err}");
+    let files = jar_files(&dir.join("target/calc-1.0.jar"));
+    assert!(files.contains_key("com/example/calc/Calculator.class"));
+    assert!(
+        !files.keys().any(|p| p.contains("Test")),
+        "{:?}",
+        files.keys()
+    );
+}
