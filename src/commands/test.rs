@@ -10,9 +10,11 @@ use crate::plan::BuildPlan;
 
 pub fn run(args: &BuildArgs) -> anyhow::Result<i32> {
     let plan = BuildPlan::resolve(args)?;
-    let java = plan.java.as_ref().context(
-        "this project has no Java sources to test\nfix: add `java-sources` to [package.metadata.stormpack], or put tests under src/test/java in a Maven project",
-    )?;
+    let java = plan.java.as_ref().with_context(|| {
+        crate::error::Diagnostic::new("this project has no Java sources to test").fix(
+            "add `java-sources` to [package.metadata.stormpack], or put tests under src/test/java in a Maven project",
+        )
+    })?;
     if !java.has_tests() {
         eprintln!(
             "note: no tests: {} holds no .java files",

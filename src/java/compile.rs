@@ -142,12 +142,11 @@ pub fn compile(set: &SourceSet, jdk: &Jdk) -> anyhow::Result<Option<Compiled>> {
         eprintln!("{}", report.rendered);
     }
     if !report.success {
-        anyhow::bail!(
-            "javac found {} error(s) in the {} sources (listed above)\n\
-             fix: correct the sources; nothing was replaced (the previous classes and jar are as they were)",
-            report.errors,
-            set.label
-        );
+        anyhow::bail!(crate::error::Diagnostic::new(format!(
+            "javac found {} error(s) in the {} sources (listed above)",
+            report.errors, set.label
+        ))
+        .fix("correct the sources; nothing was replaced (the previous classes and jar are as they were)"));
     }
     // Swap the new classes in.
     if set.output.exists() {

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::error::Diagnostic;
+
 /// The JDK found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Jdk {
@@ -24,7 +26,7 @@ pub struct Jdk {
 
 fn install_hint(feature: u32) -> String {
     format!(
-        "fix: install a JDK {feature} or newer (the compiler, not only the runtime), e.g. \
+        "install a JDK {feature} or newer (the compiler, not only the runtime), e.g. \
          `sudo apt-get install openjdk-{feature}-jdk-headless` on Debian/Ubuntu, or set JAVA_HOME \
          to a JDK's directory (the one holding bin/javac)"
     )
@@ -42,12 +44,12 @@ pub fn find(java_home: Option<&OsStr>, path: Option<&OsStr>, wanted: u32) -> any
             } else {
                 "not a Java installation"
             };
-            anyhow::bail!(
-                "JAVA_HOME is {}, {what}: there is no {}; the project has Java sources to compile\n{}",
+            anyhow::bail!(Diagnostic::new(format!(
+                "JAVA_HOME is {}, {what}: there is no {}; the project has Java sources to compile",
                 home.display(),
-                javac.display(),
-                install_hint(wanted)
-            );
+                javac.display()
+            ))
+            .fix(install_hint(wanted)));
         }
         javac
     } else {
@@ -62,11 +64,11 @@ pub fn find(java_home: Option<&OsStr>, path: Option<&OsStr>, wanted: u32) -> any
                 let jre = path.is_some_and(|path| {
                     std::env::split_paths(path).any(|d| is_executable(&d.join("java")))
                 });
-                anyhow::bail!(
-                    "the project has Java sources, but there is no `javac` on PATH and JAVA_HOME is not set{}\n{}",
-                    if jre { " (the `java` on PATH is a runtime without a compiler)" } else { "" },
-                    install_hint(wanted)
-                );
+                anyhow::bail!(Diagnostic::new(format!(
+                    "the project has Java sources, but there is no `javac` on PATH and JAVA_HOME is not set{}",
+                    if jre { " (the `java` on PATH is a runtime without a compiler)" } else { "" }
+                ))
+                .fix(install_hint(wanted)));
             }
         }
     };
@@ -103,13 +105,13 @@ impl Jdk {
     /// Fail when this JDK is older than the `release`/`target` the project asks for.
     pub fn require(&self, feature: u32, declared_at: &str) -> anyhow::Result<()> {
         if self.feature != 0 && self.feature < feature {
-            anyhow::bail!(
+            anyhow::bail!(Diagnostic::new(format!(
                 "{declared_at}: the project asks javac for Java {feature}, but the JDK found is {} \
-                 ({}), which cannot compile for it\n{}",
+                 ({}), which cannot compile for it",
                 self.version,
-                self.home.display(),
-                install_hint(feature)
-            );
+                self.home.display()
+            ))
+            .fix(install_hint(feature)));
         }
         Ok(())
     }

@@ -201,11 +201,12 @@ impl CompilerOptions {
             .map(|coord| {
                 let parts: Vec<&str> = coord.split(':').collect();
                 if parts.len() < 3 || parts[..3].iter().any(|p| p.trim().is_empty()) {
-                    anyhow::bail!(
+                    anyhow::bail!(crate::error::Diagnostic::new(format!(
                         "{}: annotationProcessorPaths entry `{coord}` needs groupId, artifactId \
-                         and version\nfix: give each <path> a <groupId>, <artifactId> and <version>",
+                         and version",
                         self.declared_at
-                    );
+                    ))
+                    .fix("give each <path> a <groupId>, <artifactId> and <version>"));
                 }
                 let mut artifact = Artifact::new(parts[0], parts[1], parts[2]);
                 if let Some(c) = parts.get(3) {
