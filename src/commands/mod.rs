@@ -9,8 +9,8 @@ pub mod inspect;
 pub mod run;
 pub mod shade_bench;
 pub mod submit;
-pub mod topology;
 pub mod test;
+pub mod topology;
 pub mod verify;
 
 use crate::cli::{Cli, Command};
