@@ -452,3 +452,237 @@ fn fifos_and_devices_are_refused_wherever_a_file_is_read() {
         &["/dev/zero is a character device, not a regular file"],
     );
 }
+
+// ---- 4, 5, 7. resource exhaustion ends in a clear error ----
+
+const VALID_TOPOLOGY: &str = "name: \"t\"\nspouts:\n  - id: \"s\"\n    className: \"org.apache.storm.testing.TestWordSpout\"\n\
+bolts:\n  - id: \"b\"\n    className: \"org.apache.storm.flux.wrappers.bolts.LogInfoBolt\"\n\
+streams:\n  - from: \"s\"\n    to: \"b\"\n    grouping:\n      type: SHUFFLE\n";
+
+/// The topology in `src/main/resources/` (so `build` stages and checks it) of a pom project.
+fn topology_project(topology: impl AsRef<[u8]>) -> Sandbox {
+    let s = Sandbox::new();
+    s.file("pom.xml", pom(""));
+    s.file("src/main/resources/topology.yaml", topology);
+    s
+}
+
+#[test]
+fn a_yaml_alias_bomb_is_stopped() {
+    // 1.6 KB, 9 levels of 9 aliases: 9^9 values once expanded.
+    let mut bomb = String::from("name: t\na0: &a0 [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n");
+    for i in 1..10 {
+        let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+        bomb.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    let s = topology_project(&bomb);
+    for args in [&["build"][..], &["check"]] {
+        fails(
+            &s,
+            args,
+            &[
+                "topology.yaml:",
+                "error: YAML syntax error: ",
+                "alias",
+                "fix: write",
+            ],
+        );
+    }
+}
+
+#[test]
+fn yaml_nested_40000_levels_deep_is_an_error_not_a_stack_overflow() {
+    for deep in [
+        "- ".repeat(40_000) + "x\n",
+        "[".repeat(40_000) + &"]".repeat(40_000),
+    ] {
+        let s = topology_project(format!("name: t\nspouts:\n  {deep}\n"));
+        for args in [&["build"][..], &["check"]] {
+            fails(
+                &s,
+                args,
+                &[
+                    "nested more than 50 levels deep: Flux (SnakeYAML) stops with \"Nesting Depth exceeded max 50\"",
+                    "fix: flatten the structure",
+                ],
+            );
+        }
+    }
+}
+
+/// A jar whose `big.yaml` inflates to 3 GiB of spaces from about 3 MB: the same deflate block
+/// (back-references only) repeated, written as a zip by hand.
+fn zip_bomb(path: &std::path::Path) {
+    use flate2::{Compress, Compression, FlushCompress};
+    const MIB: usize = 1024 * 1024;
+    let spaces = vec![b' '; MIB];
+    let mut deflate = Compress::new(Compression::best(), false);
+    let mut block = |input: &[u8], flush: FlushCompress| {
+        let mut out = Vec::with_capacity(MIB);
+        let before = deflate.total_in();
+        deflate.compress_vec(input, &mut out, flush).unwrap();
+        assert_eq!((deflate.total_in() - before) as usize, input.len());
+        out
+    };
+    let first = block(&spaces, FlushCompress::Sync);
+    let repeat = block(&spaces, FlushCompress::Sync);
+    let last = block(&[], FlushCompress::Finish);
+    let copies = 3 * 1024 - 2;
+    let mut data = first;
+    for _ in 0..copies {
+        data.extend_from_slice(&repeat);
+    }
+    data.extend_from_slice(&last);
+    let size = (copies + 2) as u32 * MIB as u32;
+    let name = b"big.yaml";
+    let mut zip = Vec::new();
+    let header = |sig: u32, central: bool| {
+        let mut h = Vec::new();
+        h.extend_from_slice(&sig.to_le_bytes());
+        if central {
+            h.extend_from_slice(&20u16.to_le_bytes());
+        }
+        h.extend_from_slice(&20u16.to_le_bytes()); // version needed
+        h.extend_from_slice(&0u16.to_le_bytes()); // flags
+        h.extend_from_slice(&8u16.to_le_bytes()); // deflate
+        h.extend_from_slice(&0u32.to_le_bytes()); // time, date
+        h.extend_from_slice(&0u32.to_le_bytes()); // crc: never reached
+        h.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        h.extend_from_slice(&size.to_le_bytes());
+        h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        h.extend_from_slice(&0u16.to_le_bytes()); // extra
+        if central {
+            h.extend_from_slice(&[0; 6]); // comment, disk, internal attributes
+            h.extend_from_slice(&0u32.to_le_bytes()); // external attributes
+            h.extend_from_slice(&0u32.to_le_bytes()); // local header offset
+        }
+        h.extend_from_slice(name);
+        h
+    };
+    zip.extend(header(0x0403_4b50, false));
+    zip.extend_from_slice(&data);
+    let central_at = zip.len() as u32;
+    let central = header(0x0201_4b50, true);
+    zip.extend_from_slice(&central);
+    zip.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    zip.extend_from_slice(&[0; 4]);
+    zip.extend_from_slice(&1u16.to_le_bytes());
+    zip.extend_from_slice(&1u16.to_le_bytes());
+    zip.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    zip.extend_from_slice(&central_at.to_le_bytes());
+    zip.extend_from_slice(&0u16.to_le_bytes());
+    fs::write(path, zip).unwrap();
+}
+
+#[test]
+fn check_jar_reads_a_zip_bomb_include_only_up_to_the_yaml_limit() {
+    let s = Sandbox::new();
+    s.file(
+        "topology.yaml",
+        format!("{VALID_TOPOLOGY}includes:\n  - resource: true\n    file: \"/big.yaml\"\n"),
+    );
+    zip_bomb(&s.root.join("bomb.jar"));
+    let jar = s.root.join("bomb.jar").display().to_string();
+    fails(
+        &s,
+        &["check", "--topology", "topology.yaml", "--jar", &jar],
+        &[
+            "big.yaml:",
+            "the document is longer than 3145728 characters: Flux (SnakeYAML) stops with",
+            "fix: split the topology",
+        ],
+    );
+}
+
+// ---- 12. encodings ----
+
+#[test]
+fn a_utf8_bom_topology_is_accepted_and_other_encodings_are_named() {
+    let s = Sandbox::new();
+    s.file("topology.yaml", format!("\u{feff}{VALID_TOPOLOGY}"));
+    let out = s.run(&["check", "--topology", "topology.yaml"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let latin1: Vec<u8> = VALID_TOPOLOGY
+        .replace("name: \"t\"", "name: \"caf\u{e9}\"")
+        .chars()
+        .map(|c| c as u8)
+        .collect();
+    s.file("topology.yaml", latin1);
+    fails(
+        &s,
+        &["check", "--topology", "topology.yaml"],
+        &[
+            "topology.yaml:1:11: byte 0xE9 is not UTF-8",
+            "fix: save the file as UTF-8",
+        ],
+    );
+    s.file(
+        "topology.yaml",
+        VALID_TOPOLOGY.replace("LogInfoBolt", "LogInfoBolt\0"),
+    );
+    fails(
+        &s,
+        &["check", "--topology", "topology.yaml"],
+        &[
+            "topology.yaml:7:",
+            "a NUL byte",
+            "fix: save the file as UTF-8 text",
+        ],
+    );
+    // UTF-16 with a byte order mark is read, as Flux (SnakeYAML) reads it.
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(VALID_TOPOLOGY.encode_utf16().flat_map(u16::to_le_bytes));
+    s.file("topology.yaml", utf16);
+    let out = s.run(&["check", "--topology", "topology.yaml"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn pom_encodings_are_read_as_maven_reads_them_or_named() {
+    let s = Sandbox::new();
+    let text = pom("").replace(
+        "<version>0.1</version>",
+        "<version>0.1</version><name>Caf\u{e9}</name>",
+    );
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(
+        text.replace("UTF-8", "UTF-16")
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    s.file("pom.xml", utf16);
+    let out = s.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let latin1: Vec<u8> = text
+        .replace("UTF-8", "ISO-8859-1")
+        .chars()
+        .map(|c| c as u8)
+        .collect();
+    s.file("pom.xml", &latin1);
+    let out = s.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    s.file(
+        "pom.xml",
+        // Latin-1 bytes under a declaration that says UTF-8.
+        text.chars().map(|c| c as u8).collect::<Vec<u8>>(),
+    );
+    fails(
+        &s,
+        &["build"],
+        &[
+            "pom.xml:6:32: byte 0xE9 is not UTF-8, and the XML declaration names no other encoding",
+            "fix: save the file as UTF-8, or declare its encoding",
+        ],
+    );
+    s.file("pom.xml", text.replace("<name>", "<name>\0"));
+    fails(
+        &s,
+        &["build"],
+        &[
+            "pom.xml:6:",
+            "a NUL byte, which XML does not allow",
+            "fix: remove the byte",
+        ],
+    );
+}

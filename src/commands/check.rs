@@ -156,7 +156,6 @@ fn check_against_jar(
     run_checks(topology, text, &ctx, dot)
 }
 
-/// storm-client's jar in the local repository, or the path where it was expected.
 /// A `--storm-version` value names a directory of the local repository: it must be a version as
 /// Maven accepts it (no `..`, no path separators).
 pub fn check_storm_version(version: &str) -> anyhow::Result<()> {
@@ -172,6 +171,7 @@ pub fn check_storm_version(version: &str) -> anyhow::Result<()> {
     })
 }
 
+/// storm-client's jar in the local repository, or the path where it was expected.
 pub fn storm_runtime_jar(local_repository: &Path, storm_version: &str) -> Result<PathBuf, PathBuf> {
     let client = classpath::storm_client_jar(local_repository, storm_version);
     if client.is_file() {

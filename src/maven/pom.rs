@@ -24,6 +24,14 @@ pub enum PomError {
         column: usize,
         message: String,
     },
+    #[error("{file}:{line}:{column}: {message}\n  fix: {fix}")]
+    Encoding {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+        fix: String,
+    },
     #[error("{file}: the root element is <{found}>, not <project>\n  fix: a pom.xml must have <project> as its root element")]
     NotAProject { file: PathBuf, found: String },
     #[error("{file}: cannot read the pom: {source}")]
@@ -114,6 +122,120 @@ pub fn parse_xml(file: &Path, bytes: &[u8]) -> Result<Element, PomError> {
     Ok(root)
 }
 
+/// The text of an XML file as Maven's XML reader decodes it: UTF-16 after its byte order mark,
+/// ISO-8859-1 (or US-ASCII) when the XML declaration says so, else UTF-8. Invalid bytes and NUL
+/// (which XML forbids) are errors naming the position and the fix.
+fn decode<'a>(file: &Path, bytes: &'a [u8]) -> Result<std::borrow::Cow<'a, str>, PomError> {
+    use std::borrow::Cow;
+    let encoding_error = |text: &str, offset: usize, message: String, fix: &str| {
+        let (line, column) = LineIndex::new(text).position(offset);
+        PomError::Encoding {
+            file: file.to_path_buf(),
+            line,
+            column,
+            message,
+            fix: fix.to_string(),
+        }
+    };
+    let utf16 = match bytes {
+        [0xFF, 0xFE, rest @ ..] => Some((rest, false)),
+        [0xFE, 0xFF, rest @ ..] => Some((rest, true)),
+        _ => None,
+    };
+    let text: Cow<'a, str> = if let Some((rest, big_endian)) = utf16 {
+        let units: Vec<u16> = rest
+            .chunks(2)
+            .map(|c| {
+                let pair = [c[0], c.get(1).copied().unwrap_or(0)];
+                if big_endian {
+                    u16::from_be_bytes(pair)
+                } else {
+                    u16::from_le_bytes(pair)
+                }
+            })
+            .collect();
+        let mut text = String::with_capacity(units.len());
+        for c in char::decode_utf16(units) {
+            match c {
+                Ok(c) => text.push(c),
+                Err(_) => {
+                    return Err(encoding_error(
+                        &text,
+                        text.len(),
+                        "the file is not valid UTF-16 (it starts with a UTF-16 byte order mark)"
+                            .to_string(),
+                        "save the file as UTF-8",
+                    ))
+                }
+            }
+        }
+        if rest.len() % 2 == 1 {
+            return Err(encoding_error(
+                &text,
+                text.len(),
+                "the file ends in half a UTF-16 character (it starts with a UTF-16 byte order mark)"
+                    .to_string(),
+                "save the file as UTF-8",
+            ));
+        }
+        Cow::Owned(text)
+    } else {
+        let head = &bytes[..bytes.len().min(200)];
+        let head = String::from_utf8_lossy(head);
+        let declared = head
+            .strip_prefix("<?xml")
+            .and_then(|d| d.split("?>").next())
+            .and_then(|d| d.split("encoding").nth(1))
+            .and_then(|d| d.split(['"', '\'']).nth(1))
+            .map(str::to_ascii_uppercase);
+        match declared.as_deref() {
+            Some("ISO-8859-1" | "ISO8859-1" | "LATIN1" | "US-ASCII" | "ASCII") => {
+                Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect())
+            }
+            Some("UTF-16" | "UTF-16LE" | "UTF-16BE") => {
+                return Err(encoding_error(
+                    "",
+                    0,
+                    "the XML declaration says UTF-16, but the file has no UTF-16 byte order mark"
+                        .to_string(),
+                    "save the file as UTF-8 and declare encoding=\"UTF-8\"",
+                ))
+            }
+            declared => match std::str::from_utf8(bytes) {
+                Ok(t) => Cow::Borrowed(t),
+                Err(e) => {
+                    let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("");
+                    let named = match declared {
+                        Some(other) if other != "UTF-8" && other != "UTF8" => format!(
+                            "its declared encoding {other} is not one stormpack reads (UTF-8, UTF-16, ISO-8859-1)"
+                        ),
+                        _ => "the XML declaration names no other encoding".to_string(),
+                    };
+                    return Err(encoding_error(
+                        valid,
+                        e.valid_up_to(),
+                        format!(
+                            "byte 0x{:02X} is not UTF-8, and {named}",
+                            bytes[e.valid_up_to()]
+                        ),
+                        "save the file as UTF-8, or declare its encoding in the first line \
+                         (<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>)",
+                    ));
+                }
+            },
+        }
+    };
+    if let Some(at) = text.find('\0') {
+        return Err(encoding_error(
+            &text,
+            at,
+            "a NUL byte, which XML does not allow (Maven stops with \"An invalid XML character (Unicode: 0x0) was found\")".to_string(),
+            "remove the byte; if the file was saved as UTF-16 without a byte order mark, save it as UTF-8",
+        ));
+    }
+    Ok(text)
+}
+
 /// Parse XML bytes into an element tree.
 pub fn parse_element(file: &Path, bytes: &[u8]) -> Result<Element, PomError> {
     let malformed = |offset: usize, message: String, text: &str| {
@@ -125,17 +247,8 @@ pub fn parse_element(file: &Path, bytes: &[u8]) -> Result<Element, PomError> {
             message,
         }
     };
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("");
-            return Err(malformed(
-                e.valid_up_to(),
-                "the file is not valid UTF-8".to_string(),
-                valid,
-            ));
-        }
-    };
+    let decoded = decode(file, bytes)?;
+    let text: &str = &decoded;
     let text_body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let bom_len = text.len() - text_body.len();
     let index = LineIndex::new(text);

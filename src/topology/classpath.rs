@@ -41,17 +41,28 @@ impl JarIndex {
         })
     }
 
-    /// The text of one entry, `None` when it is absent or not UTF-8.
+    /// The text of one entry, `None` when it is absent or not UTF-8. At most a little more
+    /// than Flux's YAML parser accepts (3 Mi code points) is decompressed: a longer entry (a zip
+    /// bomb of several GB) comes back cut there, still longer than the parser's limit, so the
+    /// check reports it as too long instead of reading it all.
     pub fn read_text(&self, entry: &str) -> Option<String> {
         if !self.entries.contains(entry) {
             return None;
         }
-        let file = fs_err::File::open(&self.path).ok()?;
+        let file = crate::fsread::open_regular(&self.path).ok()?;
         let mut archive = zip::ZipArchive::new(file).ok()?;
-        let mut zipped = archive.by_name(entry).ok()?;
-        let mut text = String::new();
-        zipped.read_to_string(&mut text).ok()?;
-        Some(text)
+        let zipped = archive.by_name(entry).ok()?;
+        let limit = 4 * (crate::topology::yaml::MAX_CODE_POINTS as u64 + 1) + 3;
+        let mut bytes = Vec::new();
+        zipped.take(limit + 1).read_to_end(&mut bytes).ok()?;
+        if bytes.len() as u64 > limit {
+            let valid = match std::str::from_utf8(&bytes) {
+                Ok(_) => bytes.len(),
+                Err(e) => e.valid_up_to(),
+            };
+            bytes.truncate(valid);
+        }
+        String::from_utf8(bytes).ok()
     }
 
     /// The bytes of one entry, `None` when it is absent or unreadable.

@@ -62,7 +62,7 @@ pub fn load_text(
                 file,
                 subst.original_pos(err.pos),
                 format!("YAML syntax error: {}", err.message),
-                "fix the YAML at this position (indentation with spaces, matching brackets and quotes, `key: value` with a space after the colon)".to_string(),
+                err.fix.unwrap_or_else(|| "fix the YAML at this position (indentation with spaces, matching brackets and quotes, `key: value` with a space after the colon)".to_string()),
             ));
             return None;
         }
@@ -205,9 +205,7 @@ fn read_include(
     let beside_main = |entry: &str| -> Option<Resource> {
         let path = main.parent().unwrap_or(Path::new(".")).join(entry);
         inside_project(main, &path).ok()?;
-        crate::fsread::read_regular_to_string(&path, crate::fsread::MAX_TEXT_FILE)
-            .ok()
-            .map(|text| (path, text))
+        super::read_text(&path).ok().map(|text| (path, text))
     };
     let read = |entry: &str| {
         (ctx.read_resource)(entry).or_else(|| {
@@ -278,7 +276,7 @@ fn read_include(
         ));
         return None;
     }
-    match crate::fsread::read_regular_to_string(&resolved, crate::fsread::MAX_TEXT_FILE) {
+    match super::read_text(&resolved) {
         Ok(text) => Some((resolved, text)),
         Err(err) => {
             diags.push(Diagnostic::at(

@@ -206,7 +206,7 @@ fn load(
     let text = match text {
         Some(text) => text,
         None => {
-            read = crate::fsread::read_regular_to_string(path, crate::fsread::MAX_TEXT_FILE)
+            read = read_text(path)
                 .with_context(|| format!("cannot read the topology {}", path.display()))?;
             read.as_str()
         }
@@ -295,12 +295,13 @@ pub fn to_dot_text(
 pub fn substitute(text: &str, filter: Option<&Path>, env_filter: bool) -> anyhow::Result<String> {
     let props = match filter {
         Some(file) => {
-            let text = fs_err::read_to_string(file).with_context(|| {
-                format!(
-                    "cannot read the --filter properties file {}",
-                    file.display()
-                )
-            })?;
+            let text = crate::fsread::read_regular_to_string(file, crate::fsread::MAX_TEXT_FILE)
+                .with_context(|| {
+                    format!(
+                        "cannot read the --filter properties file {}",
+                        file.display()
+                    )
+                })?;
             Some(properties::parse(&text))
         }
         None => None,
@@ -312,4 +313,50 @@ pub fn substitute(text: &str, filter: Option<&Path>, env_filter: bool) -> anyhow
         env_var: &env,
     };
     Ok(f.apply(text).text)
+}
+
+/// A topology file's text as Flux's YAML reader (SnakeYAML's `UnicodeReader`) decodes it:
+/// UTF-16 after a UTF-16 byte order mark, else UTF-8 (a UTF-8 byte order mark is skipped when
+/// parsing). Bytes that are not UTF-8 (a Latin-1 file) are an error naming line and column,
+/// as Flux stops on them too. Only a regular file is read (see [`crate::fsread`]).
+pub fn read_text(path: &Path) -> std::io::Result<String> {
+    let bytes = crate::fsread::read_regular(path, crate::fsread::MAX_TEXT_FILE)?;
+    let invalid = |message: String| std::io::Error::new(std::io::ErrorKind::InvalidData, message);
+    let utf16 = match bytes.as_slice() {
+        [0xFF, 0xFE, rest @ ..] => Some((rest, false)),
+        [0xFE, 0xFF, rest @ ..] => Some((rest, true)),
+        _ => None,
+    };
+    if let Some((rest, big_endian)) = utf16 {
+        let units = rest.chunks(2).map(|c| {
+            let pair = [c[0], c.get(1).copied().unwrap_or(0)];
+            if big_endian {
+                u16::from_be_bytes(pair)
+            } else {
+                u16::from_le_bytes(pair)
+            }
+        });
+        return char::decode_utf16(units)
+            .collect::<Result<String, _>>()
+            .ok()
+            .filter(|_| rest.len() % 2 == 0)
+            .ok_or_else(|| {
+                invalid(format!(
+                    "{}: not valid UTF-16 although it starts with a UTF-16 byte order mark\n  fix: save the file as UTF-8",
+                    path.display()
+                ))
+            });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let byte = e.as_bytes()[valid.len()];
+        let valid = String::from_utf8_lossy(valid);
+        let line = valid.matches('\n').count() + 1;
+        let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        invalid(format!(
+            "{}:{line}:{column}: byte 0x{byte:02X} is not UTF-8: Flux reads a topology as UTF-8 (or UTF-16 \
+             with a byte order mark) and stops here (a Latin-1 or Windows-1252 file?)\n  fix: save the file as UTF-8",
+            path.display()
+        ))
+    })
 }

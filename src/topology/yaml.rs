@@ -47,12 +47,27 @@ pub struct Node {
     pub pos: Pos,
 }
 
-/// A YAML syntax error.
+/// A YAML syntax error, or a document beyond the limits Flux's YAML parser enforces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
     pub pos: Pos,
     pub message: String,
+    /// What to do, when it is not the generic "fix the YAML here".
+    pub fix: Option<String>,
 }
+
+/// SnakeYAML's `LoaderOptions` defaults (2.x), which Flux parses topologies with: documents
+/// beyond them fail in Flux, and here they fail before they can exhaust memory or the stack
+/// (an alias bomb expands exponentially; 40,000 nested `- ` overflow any recursion).
+pub const MAX_NESTING_DEPTH: usize = 50;
+/// More aliases of sequences or mappings than this is SnakeYAML's "Number of aliases for
+/// non-scalar nodes exceeds the specified max=50".
+pub const MAX_COLLECTION_ALIASES: usize = 50;
+/// SnakeYAML's `codePointLimit`: 3 MiB of code points.
+pub const MAX_CODE_POINTS: usize = 3 * 1024 * 1024;
+/// Nodes (scalars, sequences, mappings) the tree may hold once aliases are expanded: 50
+/// aliases can still copy a node 2^50 times; Flux shares them, this tree copies them.
+pub const MAX_EXPANDED_NODES: usize = 1_000_000;
 
 impl Node {
     /// The text of a scalar, `None` for a sequence or mapping.
@@ -137,12 +152,47 @@ impl Node {
 
 /// Parse one YAML document. `Ok(None)` for a file without a document (empty or only comments).
 pub fn parse(text: &str) -> Result<Option<Node>, SyntaxError> {
+    // SnakeYAML (and so Flux) skips a UTF-8 byte order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some((index, _)) = text.char_indices().nth(MAX_CODE_POINTS) {
+        let line = text[..index].matches('\n').count() + 1;
+        return Err(SyntaxError {
+            pos: Pos { line, column: 1 },
+            message: format!(
+                "the document is longer than {MAX_CODE_POINTS} characters: Flux (SnakeYAML) stops with \
+                 \"The incoming YAML document exceeds the limit: {MAX_CODE_POINTS} code points\""
+            ),
+            fix: Some("split the topology into smaller files (`includes:`), or check that this is the file you meant".to_string()),
+        });
+    }
+    if let Some(index) = text.find('\0') {
+        let line = text[..index].matches('\n').count() + 1;
+        let column = text[..index]
+            .rsplit('\n')
+            .next()
+            .map_or(0, |l| l.chars().count())
+            + 1;
+        return Err(SyntaxError {
+            pos: Pos { line, column },
+            message: "a NUL byte: a YAML file is text, and Flux (SnakeYAML) stops with \"special characters are not allowed\"".to_string(),
+            fix: Some("save the file as UTF-8 text (a UTF-16 editor setting writes NUL bytes), or remove the byte".to_string()),
+        });
+    }
     let mut parser = Parser::new_from_str(text);
     let mut builder = Builder::default();
     loop {
-        let (event, mark) = parser.next_token().map_err(|e| SyntaxError {
-            pos: Pos::from_marker(*e.marker()),
-            message: e.info().to_string(),
+        let (event, mark) = parser.next_token().map_err(|e| {
+            let pos = Pos::from_marker(*e.marker());
+            // yaml-rust2's scanner runs ahead of the events and stops deep flow nesting itself.
+            if e.info() == "recursion limit exceeded" {
+                nesting_error(pos)
+            } else {
+                SyntaxError {
+                    pos,
+                    message: e.info().to_string(),
+                    fix: None,
+                }
+            }
         })?;
         match event {
             Event::StreamEnd => break,
@@ -153,13 +203,25 @@ pub fn parse(text: &str) -> Result<Option<Node>, SyntaxError> {
                         pos: Pos::from_marker(mark),
                         message: "a second YAML document (`---`): Flux reads exactly one"
                             .to_string(),
+                        fix: None,
                     });
                 }
             }
-            other => builder.event(other, mark),
+            other => builder.event(other, mark)?,
         }
     }
     Ok(builder.root)
+}
+
+fn nesting_error(pos: Pos) -> SyntaxError {
+    SyntaxError {
+        pos,
+        message: format!(
+            "sequences and mappings nested more than {MAX_NESTING_DEPTH} levels deep: \
+             Flux (SnakeYAML) stops with \"Nesting Depth exceeded max {MAX_NESTING_DEPTH}\""
+        ),
+        fix: Some("flatten the structure; no topology needs this depth".to_string()),
+    }
 }
 
 /// An open sequence or mapping and the anchor it will be stored under.
@@ -181,14 +243,59 @@ enum Open {
 #[derive(Default)]
 struct Builder {
     stack: Vec<Open>,
-    anchors: HashMap<usize, Node>,
+    /// Each anchored node and how many nodes it holds (itself included).
+    anchors: HashMap<usize, (Node, usize)>,
     root: Option<Node>,
     documents: usize,
+    /// Aliases of sequences and mappings so far.
+    collection_aliases: usize,
+    /// Nodes in the tree so far, aliases expanded.
+    nodes: usize,
 }
 
 impl Builder {
-    fn event(&mut self, event: Event, mark: Marker) {
+    fn event(&mut self, event: Event, mark: Marker) -> Result<(), SyntaxError> {
         let pos = Pos::from_marker(mark);
+        if matches!(event, Event::SequenceStart(..) | Event::MappingStart(..))
+            && self.stack.len() >= MAX_NESTING_DEPTH
+        {
+            return Err(nesting_error(pos));
+        }
+        self.nodes += 1;
+        match &event {
+            Event::Alias(id) => {
+                let (is_collection, size) = self.anchors.get(id).map_or((false, 1), |(n, size)| {
+                    (!matches!(n.kind, Kind::Scalar { .. }), *size)
+                });
+                if is_collection {
+                    self.collection_aliases += 1;
+                    if self.collection_aliases > MAX_COLLECTION_ALIASES {
+                        return Err(SyntaxError {
+                            pos,
+                            message: format!(
+                                "more than {MAX_COLLECTION_ALIASES} aliases (`*name`) of sequences or mappings: \
+                                 Flux (SnakeYAML) stops with \"Number of aliases for non-scalar nodes exceeds \
+                                 the specified max={MAX_COLLECTION_ALIASES}\""
+                            ),
+                            fix: Some("write the repeated parts out, or use fewer aliases".to_string()),
+                        });
+                    }
+                }
+                self.nodes += size - 1;
+            }
+            Event::Scalar(text, ..) => self.nodes += text.len() / 1024,
+            _ => {}
+        }
+        if self.nodes > MAX_EXPANDED_NODES {
+            return Err(SyntaxError {
+                pos,
+                message: format!(
+                    "the document expands to more than {MAX_EXPANDED_NODES} values once its aliases \
+                     (`*name`) are replaced by what they refer to (an \"alias bomb\")"
+                ),
+                fix: Some("write the topology without aliases of aliases; no topology needs this many values".to_string()),
+            });
+        }
         match event {
             Event::Scalar(text, style, anchor, _) => {
                 let quoted = !matches!(style, TScalarStyle::Plain);
@@ -201,13 +308,17 @@ impl Builder {
                 );
             }
             Event::Alias(id) => {
-                let node = self.anchors.get(&id).cloned().unwrap_or(Node {
-                    kind: Kind::Scalar {
-                        text: String::new(),
-                        quoted: false,
-                    },
-                    pos,
-                });
+                let node = self
+                    .anchors
+                    .get(&id)
+                    .map(|(n, _)| n.clone())
+                    .unwrap_or(Node {
+                        kind: Kind::Scalar {
+                            text: String::new(),
+                            quoted: false,
+                        },
+                        pos,
+                    });
                 self.complete(Node { pos, ..node }, 0);
             }
             Event::SequenceStart(anchor, _) => self.stack.push(Open::Seq {
@@ -249,12 +360,14 @@ impl Builder {
             }
             _ => {}
         }
+        Ok(())
     }
 
     /// Attach a finished node to its parent (or make it the root).
     fn complete(&mut self, node: Node, anchor: usize) {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            let size = size_of(&node);
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
@@ -285,6 +398,21 @@ impl Builder {
             },
         }
     }
+}
+
+/// The nodes `node` holds, itself included (walked without recursion).
+fn size_of(node: &Node) -> usize {
+    let mut count = 0;
+    let mut todo = vec![node];
+    while let Some(n) = todo.pop() {
+        count += 1;
+        match &n.kind {
+            Kind::Scalar { text, .. } => count += text.len() / 1024,
+            Kind::Seq(items) => todo.extend(items),
+            Kind::Map(pairs) => todo.extend(pairs.iter().flat_map(|(k, v)| [k, v])),
+        }
+    }
+    count
 }
 
 /// Apply YAML 1.1 merge keys as SnakeYAML does: `<<: *a` (or a list of them) adds the merged
@@ -369,6 +497,64 @@ mod tests {
     fn empty_and_multi_document_files() {
         assert_eq!(parse("# nothing\n").unwrap(), None);
         assert!(parse("a: 1\n---\nb: 2\n").is_err());
+    }
+
+    #[test]
+    fn limits_are_snakeyaml_s_and_stop_bombs_early() {
+        // SnakeYAML 2.2 loads 50 nested sequences and stops at 51.
+        let deep = |n: usize| format!("{}x", "[".repeat(n)) + &"]".repeat(n);
+        assert!(parse(&deep(50)).is_ok());
+        let err = parse(&deep(51)).unwrap_err();
+        assert!(
+            err.message.contains("Nesting Depth exceeded max 50"),
+            "{err:?}"
+        );
+        let block = "- ".repeat(40_000) + "x\n";
+        assert!(parse(&block)
+            .unwrap_err()
+            .message
+            .contains("nested more than 50"));
+
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+            bomb.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let err = parse(&bomb).unwrap_err();
+        assert!(err.message.contains("alias bomb"), "{err:?}");
+        let many = |n: usize| format!("a: &a [x]\nb: [{}]\n", vec!["*a"; n].join(", "));
+        assert!(parse(&many(50)).is_ok());
+        let err = parse(&many(51)).unwrap_err();
+        assert!(err.message.contains("max=50"), "{err:?}");
+        // Fewer aliases, still exponential: bounded by the expanded size.
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            bomb.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}]\n",
+                p = i - 1
+            ));
+        }
+        let err = parse(&bomb).unwrap_err();
+        assert!(err.message.contains("alias bomb"), "{err:?}");
+
+        assert_eq!(
+            parse("\u{feff}name: x\n")
+                .unwrap()
+                .unwrap()
+                .get("name")
+                .unwrap()
+                .as_str(),
+            Some("x")
+        );
+        let err = parse("name: x\nbolts: [a\0]\n").unwrap_err();
+        assert_eq!(
+            err.pos,
+            Pos {
+                line: 2,
+                column: 10
+            }
+        );
+        assert!(err.message.contains("NUL byte"));
     }
 
     #[test]
