@@ -177,6 +177,36 @@ fn java_classes_land_where_mvn_package_puts_them() {
         "{manifest}"
     );
     assert_eq!(summary["java"]["classes"], 2);
+
+    // `check` finds the Java bolt among the compiled classes in the jar.
+    let check = stormpack()
+        .args(["check", "-p"])
+        .arg(&dir)
+        .arg("--jar")
+        .arg(dir.join("target/stormpack/JavaWordCount-1.0-SNAPSHOT.jar"))
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{}", stderr(&check));
+    let topology = dir.join("resources/topology.yaml");
+    let text = fs::read_to_string(&topology).unwrap();
+    fs::write(
+        &topology,
+        text.replace("TaggedCountBolt\"", "TaggedCountBolts\""),
+    )
+    .unwrap();
+    let check = stormpack()
+        .args(["check", "-p"])
+        .arg(&dir)
+        .arg("--jar")
+        .arg(dir.join("target/stormpack/JavaWordCount-1.0-SNAPSHOT.jar"))
+        .output()
+        .unwrap();
+    let err = stderr(&check);
+    assert!(!check.status.success(), "{err}");
+    assert!(
+        err.contains("com.example.wordcount.TaggedCountBolts"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -450,4 +480,100 @@ fn stormpack_test_runs_junit_as_surefire_and_build_does_not() {
         "{:?}",
         files.keys()
     );
+}
+
+#[test]
+fn a_project_class_wins_over_a_shaded_dependency_class_and_is_reported() {
+    if !have("javac") {
+        skip_outside_ci("no `javac` on PATH");
+        return;
+    }
+    let (_tmp, dir) = project(&[(
+        "src/main/java/org/apache/commons/cli/HelpFormatter.java",
+        "package org.apache.commons.cli;\n\npublic class HelpFormatter {\n    public static final String MARK = \"project\";\n}\n",
+    )]);
+    let pom = fs::read_to_string(dir.join("pom.xml")).unwrap();
+    write(
+        &dir,
+        "pom.xml",
+        &pom.replace(
+            "</project>",
+            "<dependencies><dependency><groupId>commons-cli</groupId><artifactId>commons-cli</artifactId><version>1.2</version></dependency></dependencies></project>",
+        ),
+    );
+    let out = stormpack()
+        .args(["build", "--json", "-p"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    let summary = json(&out);
+    let line = "org/apache/commons/cli/HelpFormatter.class: kept from the project, dropped from commons-cli:commons-cli:1.2";
+    assert!(
+        summary["overlaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o.as_str() == Some(line)),
+        "{}",
+        summary["overlaps"]
+    );
+    assert!(
+        err.contains(&format!(
+            "warning: a project class replaces a dependency's: {line}"
+        )),
+        "{err}"
+    );
+    let files = jar_files(&dir.join("target/tiny-1.jar"));
+    assert_eq!(
+        files["org/apache/commons/cli/HelpFormatter.class"],
+        fs::read(dir.join("target/classes/org/apache/commons/cli/HelpFormatter.class")).unwrap()
+    );
+    // The dependency's other classes are still shaded.
+    assert!(files.contains_key("org/apache/commons/cli/Options.class"));
+}
+
+#[test]
+fn a_rust_first_project_compiles_its_java_sources() {
+    if !have("javac") || !have("cargo") {
+        skip_outside_ci("no `javac` or `cargo` on PATH");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("mixed");
+    write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"mixed\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n\
+         [package.metadata.stormpack]\ngroup-id = \"com.example\"\njava-sources = \"java\"\n\
+         dependencies = [\"org.apache.storm:flux-core:2.4.0\", \"org.apache.storm:flux-wrappers:2.4.0\"]\n",
+    );
+    write(&dir, "src/main.rs", "fn main() {}\n");
+    write(
+        &dir,
+        "java/com/example/Hello.java",
+        "package com.example;\n\npublic class Hello {\n    public static String hello() {\n        return \"hello\";\n    }\n}\n",
+    );
+    write(&dir, "java/com/example/notes.md", "not a class\n");
+    write(
+        &dir,
+        "topology.yaml",
+        "name: \"mixed\"\nspouts:\n  - id: \"s\"\n    className: \"org.apache.storm.testing.TestWordSpout\"\n    parallelism: 1\n\
+         bolts:\n  - id: \"b\"\n    className: \"org.apache.storm.flux.wrappers.bolts.FluxShellBolt\"\n    constructorArgs:\n      - [\"sh\", \"mixed.sh\"]\n      - [\"word\"]\n    parallelism: 1\n\
+         streams:\n  - from: \"s\"\n    to: \"b\"\n    grouping:\n      type: SHUFFLE\n",
+    );
+    let out = stormpack()
+        .args(["build", "--json", "-p"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    let summary = json(&out);
+    assert_eq!(summary["java"]["classes"], 1, "{err}");
+    assert!(!err.contains("warning: [options]"), "{err}");
+    let files = jar_files(&dir.join("target/mixed-0.1.0.jar"));
+    assert!(files.contains_key("com/example/Hello.class"));
+    assert!(!files.keys().any(|p| p.ends_with("notes.md")));
+    // Class file major version 61 = Java 17.
+    assert_eq!(&files["com/example/Hello.class"][6..8], &[0, 61]);
 }

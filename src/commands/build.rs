@@ -136,6 +136,14 @@ pub fn build_plan(plan: &BuildPlan) -> anyhow::Result<BuildOutcome> {
         })
         .collect();
     let shaded = crate::shade::plan(&staging, inputs)?;
+    // A project class shadowing a dependency's is what Maven does too, but rarely intended.
+    for line in shaded
+        .overlaps
+        .iter()
+        .filter(|l| l.contains(".class: kept from the project,"))
+    {
+        eprintln!("warning: a project class replaces a dependency's: {line}");
+    }
     // Versioned classes (META-INF/versions/N/) of shaded dependencies only take effect when the
     // jar itself is a multi-release jar.
     let multi_release = !shaded.multi_release.is_empty();

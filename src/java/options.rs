@@ -11,6 +11,9 @@ use serde::Serialize;
 use crate::maven::pom::Element;
 use crate::maven::{Artifact, Dependency};
 
+/// The Java release a Rust-first project's `java-sources` are compiled for.
+pub const RUST_FIRST_RELEASE: &str = "17";
+
 /// maven-compiler-plugin 3.13's default `source`/`target`.
 pub const DEFAULT_SOURCE: &str = "1.8";
 
@@ -46,11 +49,12 @@ pub struct CompilerOptions {
 }
 
 impl CompilerOptions {
-    /// Options for a project without a pom (Rust-first `java-sources`): the plugin's defaults
-    /// plus UTF-8.
+    /// Options for a project without a pom (Rust-first `java-sources`): `-g`, UTF-8 and
+    /// `--release 17` (what Storm 2.8 runs on) instead of the plugin's obsolete 1.8.
     pub fn defaults(declared_at: &str) -> Self {
         CompilerOptions {
             debug: true,
+            release: Some(RUST_FIRST_RELEASE.to_string()),
             encoding: Some("UTF-8".to_string()),
             declared_at: declared_at.to_string(),
             ..Default::default()

@@ -11,7 +11,7 @@
 //! components = ["sentence-spout", "split-bolt", "count-bolt"]   # bins; default: every bin
 //! targets = ["x86_64-unknown-linux-musl"]                       # default: x86_64 musl
 //! dependencies = ["org.apache.storm:flux-core:2.8.3"]           # default (empty): the build plan's
-//! java-sources = "src/main/java"       # Java sources compiled into the jar (default: none)
+//! java-sources = "src/main/java"       # Java sources compiled into the jar (javac --release 17)
 //! ```
 //!
 //! Every key is checked: an unknown key, a component that is not a bin target, an unsupported
