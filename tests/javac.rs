@@ -418,7 +418,7 @@ fn stormpack_test_runs_junit_as_surefire_and_build_does_not() {
         "a failing test must fail the run"
     );
     assert!(
-        err.contains("Tests run: 3, Failures: 1, Errors: 0, Skipped: 0"),
+        err.contains("Tests run: 5, Failures: 1, Errors: 0, Skipped: 0"),
         "{err}"
     );
     assert!(
@@ -444,6 +444,13 @@ fn stormpack_test_runs_junit_as_surefire_and_build_does_not() {
         "{vintage}"
     );
 
+    let resources =
+        fs::read_to_string(reports.join("TEST-com.example.calc.ResourcesTest.xml")).unwrap();
+    assert!(
+        resources.contains(r#"tests="2" errors="0" skipped="0" failures="0""#),
+        "{resources}"
+    );
+
     // Fixed: passes, exit 0.
     let test = dir.join("src/test/java/com/example/calc/CalculatorTest.java");
     fs::write(
@@ -457,7 +464,7 @@ fn stormpack_test_runs_junit_as_surefire_and_build_does_not() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(
-        err.contains("Tests run: 3, Failures: 0, Errors: 0, Skipped: 0"),
+        err.contains("Tests run: 5, Failures: 0, Errors: 0, Skipped: 0"),
         "{err}"
     );
     assert!(

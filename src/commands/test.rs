@@ -40,7 +40,15 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<i32> {
     if let Some(compiled) = java.compile_tests(&resolution, &plan.request, &plan.repos, &jdk)? {
         report("test", &compiled, &jdk);
     }
-    let summary = crate::java::junit::run(java, &jdk, &resolution, &plan.request, &plan.repos)?;
+    let resources = write_resources(&plan, java)?;
+    let summary = crate::java::junit::run(
+        java,
+        &jdk,
+        &resources,
+        &resolution,
+        &plan.request,
+        &plan.repos,
+    )?;
     eprint!("{}", summary.render());
     if let Some(first) = summary.reports.first() {
         eprintln!(
@@ -53,6 +61,48 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<i32> {
         eprintln!("note: no test class matched surefire's default includes (Test*, *Test, *Tests, *TestCase)");
     }
     Ok(if summary.passed() { 0 } else { 1 })
+}
+
+/// The class path entries surefire has besides the classes: the project's resources as the jar
+/// holds them (filtered, targetPath applied), written to `target/stormpack/main-resources/`, and
+/// `src/test/resources` as it is.
+fn write_resources(
+    plan: &BuildPlan,
+    java: &crate::java::JavaPlan,
+) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let mut staging = crate::staging::Staging::new();
+    for set in &plan.resources {
+        crate::resources::stage(
+            set,
+            &plan.project_dir,
+            &plan.filter_properties,
+            &mut staging,
+        )?;
+    }
+    let dir = java.build_dir.join("stormpack/main-resources");
+    if dir.exists() {
+        fs_err::remove_dir_all(&dir)?;
+    }
+    fs_err::create_dir_all(&dir)?;
+    for entry in staging.entries() {
+        let dest = dir.join(&entry.path);
+        if let Some(parent) = dest.parent() {
+            fs_err::create_dir_all(parent)?;
+        }
+        match &entry.source {
+            crate::staging::EntrySource::Bytes(bytes) => fs_err::write(&dest, bytes)?,
+            crate::staging::EntrySource::File(file) => {
+                fs_err::copy(file, &dest)?;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let test_resources = plan.project_dir.join("src/test/resources");
+    if test_resources.is_dir() {
+        out.push(test_resources);
+    }
+    out.push(dir);
+    Ok(out)
 }
 
 fn report(label: &str, compiled: &crate::java::Compiled, jdk: &crate::java::Jdk) {

@@ -123,10 +123,13 @@ pub fn platform_version(resolution: &Resolution) -> String {
     DEFAULT_PLATFORM_VERSION.to_string()
 }
 
-/// Compile nothing, run the tests in `plan.test_classes_dir` and write the reports.
+/// Run the tests in `plan.test_classes_dir` (compiled already) and write the reports.
+/// `resources`: class path entries after the test classes (test resources first, then the
+/// main resources, last), as surefire has them in `target/test-classes` and `target/classes`.
 pub fn run(
     plan: &JavaPlan,
     jdk: &Jdk,
+    resources: &[PathBuf],
     resolution: &Resolution,
     request: &ResolveRequest,
     repos: &RepositorySystem,
@@ -155,10 +158,13 @@ pub fn run(
         .map(|a| a.file.clone())
         .context("the JUnit Platform console launcher resolved to nothing")?;
 
+    let (test_resources, main_resources) = resources.split_at(resources.len().saturating_sub(1));
     let mut classpath = vec![plan.test_classes_dir.clone()];
+    classpath.extend(test_resources.iter().cloned());
     if plan.classes_dir.is_dir() {
         classpath.push(plan.classes_dir.clone());
     }
+    classpath.extend(main_resources.iter().cloned());
     classpath.extend(test_classpath(resolution));
     let raw = tempfile::Builder::new()
         .prefix(".stormpack-junit-")
