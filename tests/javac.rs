@@ -584,3 +584,86 @@ fn a_rust_first_project_compiles_its_java_sources() {
     // Class file major version 61 = Java 17.
     assert_eq!(&files["com/example/Hello.class"][6..8], &[0, 61]);
 }
+
+/// Lombok's processor writes `getX()`; `Use` compiles only if it ran.
+const LOMBOK_SOURCES: &[(&str, &str)] = &[
+    (
+        "src/main/java/p/Point.java",
+        "package p;\n\n@lombok.Getter\npublic class Point {\n    private final int x = 3;\n}\n",
+    ),
+    (
+        "src/main/java/p/Use.java",
+        "package p;\n\npublic class Use {\n    public static int x() {\n        return new Point().getX();\n    }\n}\n",
+    ),
+];
+
+const LOMBOK: &str =
+    "<groupId>org.projectlombok</groupId><artifactId>lombok</artifactId><version>1.18.34</version>";
+
+#[test]
+fn annotation_processors_from_the_class_path_and_from_annotation_processor_paths() {
+    if !have("javac") {
+        skip_outside_ci("no `javac` on PATH");
+        return;
+    }
+    // Found on the class path, as javac does (lombok declares its processor as a service).
+    let (_a, dir) = project(LOMBOK_SOURCES);
+    let pom = fs::read_to_string(dir.join("pom.xml")).unwrap();
+    write(
+        &dir,
+        "pom.xml",
+        &pom.replace(
+            "</project>",
+            &format!("<dependencies><dependency>{LOMBOK}<scope>provided</scope></dependency></dependencies></project>"),
+        ),
+    );
+    let out = stormpack()
+        .args(["build", "--json", "-p"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(json(&out)["java"]["classes"], 2, "{}", stderr(&out));
+
+    // Named in annotationProcessorPaths: javac then looks for processors only on
+    // -processorpath (the provided dependency stays, for the annotation itself).
+    let (_b, dir) = project(LOMBOK_SOURCES);
+    write(
+        &dir,
+        "pom.xml",
+        &pom.replace(
+            "</project>",
+            &format!(
+                "<dependencies><dependency>{LOMBOK}<scope>provided</scope></dependency></dependencies>\
+                 <build><plugins><plugin><artifactId>maven-compiler-plugin</artifactId><configuration>\
+                 <annotationProcessorPaths><path>{LOMBOK}</path></annotationProcessorPaths>\
+                 </configuration></plugin></plugins></build></project>"
+            ),
+        ),
+    );
+    let out = stormpack()
+        .args(["build", "--json", "-p"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(json(&out)["java"]["classes"], 2, "{}", stderr(&out));
+    let args = fs::read_to_string(dir.join("target/stormpack/javac-main.args")).unwrap();
+    assert!(args.contains("\"-processorpath\""), "{args}");
+    assert!(args.contains("lombok-1.18.34.jar"), "{args}");
+
+    // With proc=none the processor does not run, and javac says where getX() is missing.
+    let pom2 = fs::read_to_string(dir.join("pom.xml")).unwrap();
+    write(
+        &dir,
+        "pom.xml",
+        &pom2.replace("<configuration>", "<configuration><proc>none</proc>"),
+    );
+    let out = stormpack()
+        .args(["build", "-p"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(!out.status.success());
+    assert!(err.contains("src/main/java/p/Use.java:5:"), "{err}");
+    assert!(err.contains("cannot find symbol"), "{err}");
+}
