@@ -133,6 +133,14 @@ impl BuildPlan {
             plan.jar = out.join(plan.jar.file_name().context("jar path has no file name")?);
             plan.output_dir = out;
         }
+        // `stormpack verify`'s rebuild compiles the Java sources again, into its scratch
+        // directory, instead of taking the first build's classes.
+        if let (Some(java), Some(dir)) = (
+            plan.java.as_mut(),
+            std::env::var_os(crate::java::JAVA_OUTPUT_ENV),
+        ) {
+            java.relocate(Path::new(&dir));
+        }
         plan.offline = p.offline;
         plan.locked = p.locked;
         Ok(plan)

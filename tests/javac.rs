@@ -233,6 +233,17 @@ fn same_sources_give_the_same_jar_from_any_directory() {
     );
     assert_eq!(sa["sha256"], sb["sha256"]);
     assert!(jar_files(&a.join("target/tiny-1.jar")).contains_key("p/Good.class"));
+    // `verify` compiles the sources again (not reusing target/classes) and gets the same jar.
+    let verify = stormpack().args(["verify", "-p"]).arg(&a).output().unwrap();
+    let err = stderr(&verify);
+    assert!(verify.status.success(), "{err}");
+    assert!(
+        String::from_utf8_lossy(&verify.stdout)
+            .contains("reproducible: the two builds are byte-identical"),
+        "{err}"
+    );
+    assert!(err.contains("javac not started"), "{err}");
+    assert!(err.contains("Compiled 1 Java source(s)"), "{err}");
 }
 
 #[test]

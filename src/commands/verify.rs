@@ -63,8 +63,14 @@ fn rebuild_in_child(args: &BuildArgs, scratch: &std::path::Path) -> anyhow::Resu
     for t in &args.targets {
         cmd.arg("--target").arg(t);
     }
+    // Java sources are compiled again too, into a fresh directory.
+    let java = scratch.join("java");
+    if java.exists() {
+        fs_err::remove_dir_all(&java)?;
+    }
     let output = cmd
         .env("TZ", "Pacific/Chatham")
+        .env(crate::java::JAVA_OUTPUT_ENV, &java)
         // Rust components are compiled again from scratch, not taken from the first build.
         .env("CARGO_TARGET_DIR", scratch.join("cargo"))
         .stdin(Stdio::null())

@@ -23,6 +23,9 @@ pub use compile::{Compiled, SourceSet};
 pub use jdk::Jdk;
 pub use options::CompilerOptions;
 
+/// Where `stormpack verify`'s rebuild puts its classes and javac state (instead of `target/`).
+pub const JAVA_OUTPUT_ENV: &str = "STORMPACK_JAVA_OUTPUT";
+
 /// The Java half of a build plan.
 #[derive(Debug, Clone, Serialize)]
 pub struct JavaPlan {
@@ -99,6 +102,13 @@ impl JavaPlan {
             project_dir: project_dir.to_path_buf(),
             options: CompilerOptions::defaults(declared_at),
         }
+    }
+
+    /// Compile into `dir` (classes, test classes, javac state) instead of the build directory.
+    pub fn relocate(&mut self, dir: &Path) {
+        self.build_dir = dir.to_path_buf();
+        self.classes_dir = dir.join("classes");
+        self.test_classes_dir = dir.join("test-classes");
     }
 
     /// Whether there is anything to compile.
