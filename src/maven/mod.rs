@@ -7,14 +7,20 @@
 //! runtime classpath, in Maven's order).
 
 pub mod coord;
+pub mod environment;
+mod inherit;
+mod interpolate;
 pub mod lock;
 pub mod model;
 pub mod pom;
+pub mod profile;
 pub mod project;
+pub mod remote;
 pub mod repository;
 pub mod resolve;
 pub mod settings;
 mod transport;
 pub mod version;
+pub mod xml;
 
 pub use coord::{Artifact, Dependency, Exclusion, Scope};

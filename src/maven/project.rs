@@ -6,37 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::coord::Dependency;
+pub use super::model::ResourceDecl;
 use super::model::{EffectiveModel, ModelBuilder};
 use super::repository::{RemoteRepository, RepositorySystem};
-
-/// Where something was declared, for error messages (`file:line:column`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceLocation {
-    pub file: PathBuf,
-    pub line: usize,
-    pub column: usize,
-}
-
-impl std::fmt::Display for SourceLocation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
-    }
-}
-
-/// One `<build><resources><resource>` (or Maven's default `src/main/resources`).
-#[derive(Debug, Clone)]
-pub struct ResourceDecl {
-    /// Absolute directory (the pom's `directory`, resolved against the project dir).
-    pub directory: PathBuf,
-    /// The directory as written in the pom, for messages.
-    pub declared_directory: String,
-    pub includes: Vec<String>,
-    pub excludes: Vec<String>,
-    pub target_path: Option<String>,
-    pub filtering: bool,
-    /// Where the `<resource>` element is; `None` for Maven's implicit default.
-    pub location: Option<SourceLocation>,
-}
 
 /// The effective project model stormpack builds from.
 #[derive(Debug, Clone)]
@@ -102,14 +74,48 @@ fn project_from_model(
     pom_bytes: Vec<u8>,
     model: EffectiveModel,
 ) -> anyhow::Result<MavenProject> {
-    let absolute = |p: &str| {
-        let p = Path::new(p);
-        if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            project_dir.join(p)
-        }
-    };
+    check_model(&model, &pom_path)?;
+    let build_directory = absolute(&project_dir, &model.build_directory);
+    let resources = resources(&model, &project_dir, &pom_path)?;
+    let output_timestamp = model
+        .properties
+        .get("project.build.outputTimestamp")
+        .cloned()
+        .filter(|t| !t.is_empty());
+    let properties = project_properties(&model, &project_dir, &build_directory);
+    Ok(MavenProject {
+        project_dir,
+        pom_path,
+        pom_bytes,
+        group_id: model.group_id,
+        artifact_id: model.artifact_id,
+        version: model.version,
+        packaging: model.packaging,
+        final_name: model.final_name,
+        build_directory,
+        output_timestamp,
+        resources,
+        properties,
+        dependencies: model.dependencies,
+        dependency_management: model.dependency_management,
+        repositories: model.repositories,
+        shade_main_class: model.shade_main_class,
+    })
+}
+
+/// `p` resolved against the project directory unless it is absolute.
+fn absolute(project_dir: &Path, p: &str) -> PathBuf {
+    let p = Path::new(p);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        project_dir.join(p)
+    }
+}
+
+/// What Maven would refuse before building: an empty or path-like finalName, and coordinates
+/// that cannot name files in the local repository or the jar.
+fn check_model(model: &EffectiveModel, pom_path: &Path) -> anyhow::Result<()> {
     if model.final_name.trim().is_empty() {
         let at = model
             .final_name_location
@@ -146,8 +152,16 @@ fn project_from_model(
             );
         }
     }
-    let build_directory = absolute(&model.build_directory);
-    let resources = match &model.resources {
+    Ok(())
+}
+
+/// The pom's `<resources>` with absolute directories, or Maven's default `src/main/resources`.
+fn resources(
+    model: &EffectiveModel,
+    project_dir: &Path,
+    pom_path: &Path,
+) -> anyhow::Result<Vec<ResourceDecl>> {
+    Ok(match &model.resources {
         None => vec![ResourceDecl {
             directory: project_dir.join("src/main/resources"),
             declared_directory: "src/main/resources".to_string(),
@@ -160,29 +174,28 @@ fn project_from_model(
         Some(list) => list
             .iter()
             .map(|r| {
-                let declared = r.directory.clone().filter(|d| !d.trim().is_empty()).ok_or_else(|| {
-                    anyhow::anyhow!(
+                if r.declared_directory.trim().is_empty() {
+                    anyhow::bail!(
                         "{}: <resource> has no <directory>\n  fix: add <directory>src/main/resources</directory> (or the directory holding these files)",
-                        r.location
-                    )
-                })?;
+                        r.location.as_ref().map_or_else(|| pom_path.display().to_string(), ToString::to_string)
+                    );
+                }
                 Ok(ResourceDecl {
-                    directory: absolute(&declared),
-                    declared_directory: declared,
-                    includes: r.includes.clone(),
-                    excludes: r.excludes.clone(),
+                    directory: absolute(project_dir, &r.declared_directory),
                     target_path: r.target_path.clone().filter(|t| !t.is_empty()),
-                    filtering: r.filtering,
-                    location: Some(r.location.clone()),
+                    ..r.clone()
                 })
             })
             .collect::<anyhow::Result<Vec<_>>>()?,
-    };
-    let output_timestamp = model
-        .properties
-        .get("project.build.outputTimestamp")
-        .cloned()
-        .filter(|t| !t.is_empty());
+    })
+}
+
+/// The properties resource filtering can name: the pom's, then `project.*`/`pom.*` and `basedir`.
+fn project_properties(
+    model: &EffectiveModel,
+    project_dir: &Path,
+    build_directory: &Path,
+) -> BTreeMap<String, String> {
     let mut properties = model.properties.clone();
     let basedir = project_dir.to_string_lossy().into_owned();
     let build_dir = build_directory.to_string_lossy().into_owned();
@@ -215,24 +228,7 @@ fn project_from_model(
         properties.insert(format!("pom.{key}"), value);
     }
     properties.insert("basedir".to_string(), basedir);
-    Ok(MavenProject {
-        project_dir,
-        pom_path,
-        pom_bytes,
-        group_id: model.group_id,
-        artifact_id: model.artifact_id,
-        version: model.version,
-        packaging: model.packaging,
-        final_name: model.final_name,
-        build_directory,
-        output_timestamp,
-        resources,
-        properties,
-        dependencies: model.dependencies,
-        dependency_management: model.dependency_management,
-        repositories: model.repositories,
-        shade_main_class: model.shade_main_class,
-    })
+    properties
 }
 
 #[cfg(test)]

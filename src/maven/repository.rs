@@ -19,16 +19,15 @@ use anyhow::Context;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
 
+pub use super::remote::{aggregate_repositories, RemoteRepository, CENTRAL_URL};
+
 use super::coord::{check_file_component, check_id, Artifact, InvalidCoordinate};
-use super::pom::Element;
 use super::settings::{self, Mirror, Server, Settings};
 use super::transport::{
     describe_io, digest_file, parse_checksum, shared_temp_file, Opened, Progress, Session,
     TransferError,
 };
-
-/// Maven Central, as the super POM declares it.
-pub const CENTRAL_URL: &str = "https://repo.maven.apache.org/maven2";
+use super::xml::{parse_document, Element};
 
 /// Overrides Maven Central's URL (used by tests and air-gapped set-ups; a mirror in
 /// settings.xml is the Maven way to do the same).
@@ -50,57 +49,6 @@ const UNREACHABLE_EARLIER: &str = "unreachable earlier in this run";
 const PARALLEL_DOWNLOADS: usize = 6;
 /// Maven's default update policy for metadata: daily.
 const METADATA_MAX_AGE: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// A remote repository (`<repository>` in a pom, a mirror, or Maven Central).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RemoteRepository {
-    pub id: String,
-    /// `https://...` or `file://...`, without a trailing slash.
-    pub url: String,
-}
-
-impl RemoteRepository {
-    pub fn new(id: &str, url: &str) -> Self {
-        RemoteRepository {
-            id: id.to_string(),
-            url: url.trim_end_matches('/').to_string(),
-        }
-    }
-
-    pub fn central() -> Self {
-        RemoteRepository::new("central", CENTRAL_URL)
-    }
-
-    /// `file://` repository for a local directory.
-    pub fn file(id: &str, dir: &Path) -> Self {
-        RemoteRepository::new(id, &format!("file://{}", dir.display()))
-    }
-
-    fn file_url(&self, path: &str) -> String {
-        format!("{}/{}", self.url, path)
-    }
-}
-
-impl fmt::Display for RemoteRepository {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.id, self.url)
-    }
-}
-
-/// Maven's repository aggregation when descending into a dependency's pom: the repositories
-/// already in use come first, then the pom's own, skipping ids already present.
-pub fn aggregate_repositories(
-    dominant: &[RemoteRepository],
-    recessive: &[RemoteRepository],
-) -> Vec<RemoteRepository> {
-    let mut out: Vec<RemoteRepository> = Vec::with_capacity(dominant.len() + recessive.len());
-    for repo in dominant.iter().chain(recessive) {
-        if !out.iter().any(|r| r.id == repo.id) {
-            out.push(repo.clone());
-        }
-    }
-    out
-}
 
 /// A repository as it is actually asked: the declared one, or the mirror that serves it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,6 +135,8 @@ pub enum RepositoryError {
     Outside { path: PathBuf, local: PathBuf },
 }
 
+// One match arm per error, each the complete message for that case: longer than ~80 lines on
+// purpose, as splitting it would only move the arms apart.
 impl fmt::Display for RepositoryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -624,6 +574,49 @@ impl RepositorySystem {
     /// those in the local repository's `maven-metadata-local.xml`. Deduplicated, in the order
     /// first seen (unsorted: order them with Maven's version comparison). Offline, only the
     /// cached files are read.
+    /// The `maven-metadata.xml` of the directory `dir_rel` from one repository, cached as
+    /// `maven-metadata-<id>.xml` in `dir` (refreshed daily, Maven's default policy); `None` when
+    /// the repository has none (its failures are added to `failures`).
+    fn metadata_file(
+        &self,
+        repo: &EffectiveRepository,
+        dir: &Path,
+        dir_rel: &str,
+        failures: &mut Vec<Attempt>,
+    ) -> anyhow::Result<Option<PathBuf>> {
+        let cached = dir.join(format!("maven-metadata-{}.xml", repo.repo.id));
+        let fresh = fs_err::metadata(&cached)
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| SystemTime::now().duration_since(t).ok())
+            .is_some_and(|age| age < METADATA_MAX_AGE);
+        if self.offline || fresh {
+            return Ok(cached.is_file().then_some(cached));
+        }
+        let rel = format!("{dir_rel}/maven-metadata.xml");
+        let mut tried = Vec::new();
+        match self.fetch_from(repo, &rel, &cached, &mut tried) {
+            Ok(true) => Ok(Some(cached)),
+            Ok(false) => {
+                let failed: Vec<Attempt> = tried
+                    .into_iter()
+                    .filter(|t| !matches!(t.outcome, Outcome::NotFound(_)))
+                    .collect();
+                if !failed.is_empty() && cached.is_file() {
+                    eprintln!(
+                        "warning: could not refresh {}; using the cached copy {}",
+                        repo.repo.file_url(&rel),
+                        cached.display()
+                    );
+                    return Ok(Some(cached));
+                }
+                failures.extend(failed);
+                Ok(None)
+            }
+            Err(Fatal::Repository(e)) => Err(e.into()),
+        }
+    }
+
     pub fn metadata_versions(
         &self,
         group: &str,
@@ -661,44 +654,9 @@ impl RepositorySystem {
             add(&local_metadata, &mut versions)?;
         }
         for repo in self.repositories(extra) {
-            let cached = dir.join(format!("maven-metadata-{}.xml", repo.repo.id));
-            let fresh = fs_err::metadata(&cached)
-                .ok()
-                .and_then(|m| m.modified().ok())
-                .and_then(|t| SystemTime::now().duration_since(t).ok())
-                .is_some_and(|age| age < METADATA_MAX_AGE);
-            if self.offline || fresh {
-                if cached.is_file() {
-                    seen_any = true;
-                    add(&cached, &mut versions)?;
-                }
-                continue;
-            }
-            let rel = format!("{dir_rel}/maven-metadata.xml");
-            let mut tried = Vec::new();
-            match self.fetch_from(&repo, &rel, &cached, &mut tried) {
-                Ok(true) => {
-                    seen_any = true;
-                    add(&cached, &mut versions)?;
-                }
-                Ok(false) => {
-                    let failed: Vec<Attempt> = tried
-                        .into_iter()
-                        .filter(|t| !matches!(t.outcome, Outcome::NotFound(_)))
-                        .collect();
-                    if !failed.is_empty() && cached.is_file() {
-                        eprintln!(
-                            "warning: could not refresh {}; using the cached copy {}",
-                            repo.repo.file_url(&rel),
-                            cached.display()
-                        );
-                        seen_any = true;
-                        add(&cached, &mut versions)?;
-                    } else {
-                        failures.extend(failed);
-                    }
-                }
-                Err(Fatal::Repository(e)) => return Err(e.into()),
+            if let Some(file) = self.metadata_file(&repo, &dir, &dir_rel, &mut failures)? {
+                seen_any = true;
+                add(&file, &mut versions)?;
             }
         }
         if self.offline && !seen_any {
@@ -1035,7 +993,7 @@ impl SnapshotBuild {
 /// A cached maven-metadata.xml, parsed; a malformed one names its line and how to recover.
 fn read_metadata(path: &Path) -> anyhow::Result<Element> {
     let text = crate::fsread::read_regular_to_string(path, crate::fsread::MAX_TEXT_FILE)?;
-    settings::parse_xml_document(
+    parse_document(
         &text,
         path,
         "maven-metadata.xml",

@@ -28,6 +28,7 @@ use super::model::{fetch_file, EffectiveModel, ModelBuilder, ModelError};
 use super::pom::PomError;
 use super::repository::{RemoteRepository, RepositorySystem};
 use super::version::{Version, VersionRange};
+use super::xml::XmlError;
 
 /// What to resolve: a root (the project, or a synthesized one for Rust-first projects).
 #[derive(Debug, Clone)]
@@ -247,6 +248,33 @@ impl Resolver<'_> {
         }
     }
 
+    /// The root's dependencyManagement applied to a transitive dependency, as Maven's
+    /// ClassicDependencyManager does from depth 2 on.
+    fn apply_management(&self, dep: &mut Dependency) {
+        if let Some(m) = self.managed.get(&conflict_key(&dep.artifact)) {
+            if let Some(v) = &m.version {
+                dep.artifact.version.clone_from(v);
+            }
+            if let Some(s) = m.scope {
+                dep.scope = Some(s);
+                if s != Scope::System {
+                    dep.system_path = None;
+                }
+            }
+            if dep.scope == Some(Scope::System) && m.system_path.is_some() {
+                dep.system_path.clone_from(&m.system_path);
+            }
+            if let Some(o) = m.optional {
+                dep.optional = o;
+            }
+            for e in &m.exclusions {
+                if !dep.exclusions.contains(e) {
+                    dep.exclusions.push(e.clone());
+                }
+            }
+        }
+    }
+
     /// Manage, resolve ranges and relocations, and record a node; `Some` when it wins (and so
     /// is to be expanded).
     fn add_node(
@@ -268,28 +296,7 @@ impl Resolver<'_> {
         })?;
         let depth = parent.map_or(1, |p| self.nodes[p].depth + 1);
         if depth >= 2 {
-            if let Some(m) = self.managed.get(&conflict_key(&dep.artifact)) {
-                if let Some(v) = &m.version {
-                    dep.artifact.version.clone_from(v);
-                }
-                if let Some(s) = m.scope {
-                    dep.scope = Some(s);
-                    if s != Scope::System {
-                        dep.system_path = None;
-                    }
-                }
-                if dep.scope == Some(Scope::System) && m.system_path.is_some() {
-                    dep.system_path.clone_from(&m.system_path);
-                }
-                if let Some(o) = m.optional {
-                    dep.optional = o;
-                }
-                for e in &m.exclusions {
-                    if !dep.exclusions.contains(e) {
-                        dep.exclusions.push(e.clone());
-                    }
-                }
-            }
+            self.apply_management(&mut dep);
         }
         let mut range = None;
         if VersionRange::is_range(&dep.artifact.version) {
@@ -522,7 +529,9 @@ impl Resolver<'_> {
                 if e.downcast_ref::<ModelError>().is_some() {
                     return Err(e.context(format!("resolving {trail}")));
                 }
-                if let Some(PomError::Malformed { file, .. }) = e.downcast_ref::<PomError>() {
+                if let Some(PomError::Xml(XmlError::Malformed { file, .. })) =
+                    e.downcast_ref::<PomError>()
+                {
                     let file = file.clone();
                     return Err(e.context(format!(
                         "the pom of {pom} (reached by {trail}) is malformed\n  fix: if the copy in the local repository is damaged, delete {} so it is downloaded again; otherwise exclude this dependency (<exclusions>) or manage it to another version",

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::pom::{self, Element, PomError};
-use super::repository::RemoteRepository;
+use super::remote::RemoteRepository;
+use super::xml::{parse_document, Element};
 
 /// A `<mirror>`: serves every repository its `mirrorOf` pattern matches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,7 +194,7 @@ impl Settings {
 
     /// Parses settings.xml text; `path` is used in messages only.
     pub fn parse(text: &str, path: &Path) -> anyhow::Result<Settings> {
-        let root = parse_xml_document(
+        let root = parse_document(
             text,
             path,
             "XML in Maven settings",
@@ -227,105 +227,125 @@ impl Settings {
                 ),
             };
         }
-        if let Some(mirrors) = root.child("mirrors") {
-            for m in mirrors.children.iter().filter(|c| c.name == "mirror") {
-                let field = |name: &str| m.text_of(name).map(interpolate).unwrap_or_default();
-                let id = field("id");
-                let url = field("url");
-                let mirror_of = field("mirrorOf");
-                let blocked = field("blocked") == "true";
-                if id.is_empty() || mirror_of.is_empty() || (url.is_empty() && !blocked) {
-                    anyhow::bail!(
-                        "{}:{}: a <mirror> needs <id>, <url> and <mirrorOf>\n  fix: complete or remove that mirror",
-                        path.display(),
-                        m.line
-                    );
-                }
-                settings.mirrors.push(Mirror {
-                    id,
-                    url: url.trim_end_matches('/').to_string(),
-                    mirror_of,
-                    blocked,
-                });
-            }
-        }
-        if let Some(servers) = root.child("servers") {
-            for server in servers.children.iter().filter(|c| c.name == "server") {
-                let field = |name: &str| server.text_of(name).map(interpolate).unwrap_or_default();
-                let id = field("id");
-                if id.is_empty() {
-                    anyhow::bail!(
-                        "{}:{}: a <server> needs an <id> (the id of the repository or mirror it authenticates to)",
-                        path.display(),
-                        server.line
-                    );
-                }
-                let username = field("username");
-                if username.is_empty() {
-                    // Key-based servers (<privateKey>) are for deployment over ssh/scp.
-                    continue;
-                }
-                settings.servers.push(Server {
-                    id,
-                    username,
-                    password: field("password"),
-                });
-            }
-        }
-        if let Some(proxies) = root.child("proxies") {
-            for proxy in proxies.children.iter().filter(|c| c.name == "proxy") {
-                let field = |name: &str| proxy.text_of(name).map(interpolate).unwrap_or_default();
-                if field("active") == "false" || settings.proxy.is_some() {
-                    continue;
-                }
-                let host = field("host");
-                let port_text = field("port");
-                let port = if port_text.is_empty() {
-                    8080
-                } else {
-                    port_text.parse().map_err(|_| {
-                        anyhow::anyhow!(
-                            "{}:{}: <proxy> <port> `{port_text}` is not a port number",
-                            path.display(),
-                            proxy.line
-                        )
-                    })?
-                };
-                if host.is_empty() {
-                    anyhow::bail!(
-                        "{}:{}: an active <proxy> needs a <host>\n  fix: add it, or set <active>false</active>",
-                        path.display(),
-                        proxy.line
-                    );
-                }
-                let protocol = match field("protocol").to_ascii_lowercase().as_str() {
-                    "" | "http" => "http".to_string(),
-                    "https" => "https".to_string(),
-                    other => anyhow::bail!(
-                        "{}:{}: <proxy> <protocol> `{other}` is not supported (http or https)",
-                        path.display(),
-                        proxy.line
-                    ),
-                };
-                let optional = |name: &str| Some(field(name)).filter(|v| !v.is_empty());
-                settings.proxy = Some(ProxySettings {
-                    id: field("id"),
-                    protocol,
-                    host,
-                    port,
-                    username: optional("username"),
-                    password: optional("password"),
-                    non_proxy_hosts: field("nonProxyHosts")
-                        .split(['|', ','])
-                        .map(str::trim)
-                        .filter(|h| !h.is_empty())
-                        .map(str::to_string)
-                        .collect(),
-                });
-            }
-        }
+        settings.mirrors = parse_mirrors(&root, path)?;
+        settings.servers = parse_servers(&root, path)?;
+        settings.proxy = parse_proxy(&root, path)?;
         Ok(settings)
     }
+}
+
+/// `<mirrors>`, each complete.
+fn parse_mirrors(root: &Element, path: &Path) -> anyhow::Result<Vec<Mirror>> {
+    let mut out = Vec::new();
+    if let Some(mirrors) = root.child("mirrors") {
+        for m in mirrors.children.iter().filter(|c| c.name == "mirror") {
+            let field = |name: &str| m.text_of(name).map(interpolate).unwrap_or_default();
+            let id = field("id");
+            let url = field("url");
+            let mirror_of = field("mirrorOf");
+            let blocked = field("blocked") == "true";
+            if id.is_empty() || mirror_of.is_empty() || (url.is_empty() && !blocked) {
+                anyhow::bail!(
+                    "{}:{}: a <mirror> needs <id>, <url> and <mirrorOf>\n  fix: complete or remove that mirror",
+                    path.display(),
+                    m.line
+                );
+            }
+            out.push(Mirror {
+                id,
+                url: url.trim_end_matches('/').to_string(),
+                mirror_of,
+                blocked,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `<servers>` with a username (key-based ones are for deployment and skipped).
+fn parse_servers(root: &Element, path: &Path) -> anyhow::Result<Vec<Server>> {
+    let mut out = Vec::new();
+    if let Some(servers) = root.child("servers") {
+        for server in servers.children.iter().filter(|c| c.name == "server") {
+            let field = |name: &str| server.text_of(name).map(interpolate).unwrap_or_default();
+            let id = field("id");
+            if id.is_empty() {
+                anyhow::bail!(
+                    "{}:{}: a <server> needs an <id> (the id of the repository or mirror it authenticates to)",
+                    path.display(),
+                    server.line
+                );
+            }
+            let username = field("username");
+            if username.is_empty() {
+                // Key-based servers (<privateKey>) are for deployment over ssh/scp.
+                continue;
+            }
+            out.push(Server {
+                id,
+                username,
+                password: field("password"),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The first active `<proxy>`, as Maven uses it.
+fn parse_proxy(root: &Element, path: &Path) -> anyhow::Result<Option<ProxySettings>> {
+    if let Some(proxies) = root.child("proxies") {
+        for proxy in proxies.children.iter().filter(|c| c.name == "proxy") {
+            let field = |name: &str| proxy.text_of(name).map(interpolate).unwrap_or_default();
+            if field("active") == "false" {
+                continue;
+            }
+            let host = field("host");
+            let port_text = field("port");
+            let port = if port_text.is_empty() {
+                8080
+            } else {
+                port_text.parse().map_err(|_| {
+                    anyhow::anyhow!(
+                        "{}:{}: <proxy> <port> `{port_text}` is not a port number",
+                        path.display(),
+                        proxy.line
+                    )
+                })?
+            };
+            if host.is_empty() {
+                anyhow::bail!(
+                    "{}:{}: an active <proxy> needs a <host>\n  fix: add it, or set <active>false</active>",
+                    path.display(),
+                    proxy.line
+                );
+            }
+            let protocol = match field("protocol").to_ascii_lowercase().as_str() {
+                "" | "http" => "http".to_string(),
+                "https" => "https".to_string(),
+                other => anyhow::bail!(
+                    "{}:{}: <proxy> <protocol> `{other}` is not supported (http or https)",
+                    path.display(),
+                    proxy.line
+                ),
+            };
+            let optional = |name: &str| Some(field(name)).filter(|v| !v.is_empty());
+            return Ok(Some(ProxySettings {
+                id: field("id"),
+                protocol,
+                host,
+                port,
+                username: optional("username"),
+                password: optional("password"),
+                non_proxy_hosts: field("nonProxyHosts")
+                    .split(['|', ','])
+                    .map(str::trim)
+                    .filter(|h| !h.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            }));
+        }
+    }
+    Ok(None)
 }
 
 impl Settings {
@@ -489,28 +509,6 @@ pub fn select_mirror<'m>(mirrors: &'m [Mirror], repo: &RemoteRepository) -> Opti
         mirrors
             .iter()
             .find(|m| mirror_of_matches(&m.mirror_of, repo))
-    })
-}
-
-/// Parses a Maven XML document other than a pom (settings.xml, maven-metadata.xml) with the
-/// pom parser; `what` names the document and `fix` says how to recover, in messages.
-pub(crate) fn parse_xml_document(
-    text: &str,
-    path: &Path,
-    what: &str,
-    fix: &str,
-) -> anyhow::Result<Element> {
-    pom::parse_element(path, text.as_bytes()).map_err(|e| match e {
-        PomError::Malformed {
-            line,
-            column,
-            message,
-            ..
-        } => anyhow::anyhow!(
-            "{}:{line}:{column}: malformed {what}: {message}\n  fix: {fix}",
-            path.display()
-        ),
-        other => anyhow::Error::new(other),
     })
 }
 

@@ -1,0 +1,82 @@
+//! The Java and OS system properties a pom sees (`java.version`, `os.name`, ..., `env.*`) for
+//! interpolation and profile activation, detected once per run.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// The Java and OS properties Maven exposes (`java.version`, `os.name`, ..., `env.*`), used for
+/// interpolation and profile activation.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub system: BTreeMap<String, String>,
+}
+
+impl Environment {
+    /// The running machine's properties; the Java ones come from `java -XshowSettings` once
+    /// (`STORMPACK_JAVA_VERSION` overrides the version; Java 17 is assumed without a JDK).
+    pub fn detect() -> Environment {
+        static DETECTED: OnceLock<Environment> = OnceLock::new();
+        DETECTED.get_or_init(detect_environment).clone()
+    }
+}
+
+fn detect_environment() -> Environment {
+    let mut system = BTreeMap::new();
+    let java_props = std::process::Command::new("java")
+        .args(["-XshowSettings:properties", "-version"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+        .unwrap_or_default();
+    for line in java_props.lines() {
+        if let Some((k, v)) = line.trim().split_once(" = ") {
+            if k.starts_with("java.") || k.starts_with("os.") {
+                system.insert(k.to_string(), v.to_string());
+            }
+        }
+    }
+    if let Ok(v) = std::env::var("STORMPACK_JAVA_VERSION") {
+        system.insert("java.version".into(), v);
+    }
+    system
+        .entry("java.version".into())
+        .or_insert_with(|| "17".into());
+    let spec = system["java.version"]
+        .split('.')
+        .next()
+        .unwrap_or("17")
+        .to_string();
+    system
+        .entry("java.specification.version".into())
+        .or_insert(spec);
+    let os_name = match std::env::consts::OS {
+        "linux" => "Linux",
+        "macos" => "Mac OS X",
+        "windows" => "Windows",
+        other => other,
+    };
+    system
+        .entry("os.name".into())
+        .or_insert_with(|| os_name.into());
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        other => other,
+    };
+    system
+        .entry("os.arch".into())
+        .or_insert_with(|| arch.into());
+    let os_version = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    system
+        .entry("os.version".into())
+        .or_insert_with(|| os_version.trim().to_string());
+    system.insert("file.separator".into(), "/".into());
+    system.insert("path.separator".into(), ":".into());
+    system.insert("line.separator".into(), "\n".into());
+    if let Ok(home) = std::env::var("HOME") {
+        system.insert("user.home".into(), home);
+    }
+    for (k, v) in std::env::vars() {
+        system.insert(format!("env.{k}"), v);
+    }
+    Environment { system }
+}

@@ -1,0 +1,132 @@
+//! Inheritance: a pom's lineage (the pom and its parents, child first, each with its active
+//! profiles injected) merged into one uninterpolated model the way Maven's inheritance assembler
+//! does — the child's values win, keyed lists (dependencies, management, repositories) keep
+//! the child's entries first and add the parent's others after.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use super::pom::{Field, RawBody, RawDependency, RawModel, RawRepository, RawResource};
+
+/// One pom in a lineage and whether it came from the project's file system.
+pub(crate) struct Lineage {
+    pub(crate) raw: Rc<RawModel>,
+    pub(crate) body: RawBody,
+}
+
+pub(crate) fn raw_file(lineage: &[Lineage]) -> PathBuf {
+    lineage[0].raw.file.clone()
+}
+
+/// Inheritance result before interpolation.
+#[derive(Debug, Default)]
+pub(crate) struct Merged {
+    pub(crate) group_id: Option<Field>,
+    pub(crate) artifact_id: Option<Field>,
+    pub(crate) version: Option<Field>,
+    pub(crate) packaging: Option<Field>,
+    pub(crate) name: Option<Field>,
+    pub(crate) description: Option<Field>,
+    pub(crate) url: Option<Field>,
+    pub(crate) properties: BTreeMap<String, Field>,
+    pub(crate) dependencies: Vec<RawDependency>,
+    pub(crate) dependency_management: Vec<RawDependency>,
+    pub(crate) repositories: Vec<RawRepository>,
+    pub(crate) final_name: Option<Field>,
+    pub(crate) directory: Option<Field>,
+    pub(crate) resources: Option<Vec<RawResource>>,
+    pub(crate) shade_main_class: Option<Field>,
+    /// `build.outputTimestamp`-like raw lookups go through the lineage's XML.
+    pub(crate) parent_fields: Option<(Option<Field>, Option<Field>, Option<Field>)>,
+}
+
+pub(crate) fn raw_key(d: &RawDependency) -> String {
+    d.key_with(|s| s.to_string())
+}
+
+/// Child entries first, then the parent's whose key the child does not declare.
+fn merge_keyed(child: &[RawDependency], parent: &[RawDependency]) -> Vec<RawDependency> {
+    let mut out: Vec<RawDependency> = Vec::with_capacity(child.len() + parent.len());
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for d in child {
+        match index.get(&raw_key(d)) {
+            Some(&i) => out[i] = d.clone(),
+            None => {
+                index.insert(raw_key(d), out.len());
+                out.push(d.clone());
+            }
+        }
+    }
+    for d in parent {
+        if let std::collections::hash_map::Entry::Vacant(e) = index.entry(raw_key(d)) {
+            e.insert(out.len());
+            out.push(d.clone());
+        }
+    }
+    out
+}
+
+pub(crate) fn merge_lineage(lineage: &[Lineage]) -> Merged {
+    let mut m = Merged::default();
+    for (i, l) in lineage.iter().enumerate().rev() {
+        let raw = &l.raw;
+        let body = &l.body;
+        let is_leaf = i == 0;
+        if raw.group_id.is_some() {
+            m.group_id.clone_from(&raw.group_id);
+        } else if let Some(p) = &raw.parent {
+            if m.group_id.is_none() {
+                m.group_id.clone_from(&p.group_id);
+            }
+        }
+        if raw.version.is_some() {
+            m.version.clone_from(&raw.version);
+        } else if let Some(p) = &raw.parent {
+            if m.version.is_none() {
+                m.version.clone_from(&p.version);
+            }
+        }
+        if raw.description.is_some() {
+            m.description.clone_from(&raw.description);
+        }
+        if raw.url.is_some() {
+            m.url.clone_from(&raw.url);
+        }
+        if is_leaf {
+            m.artifact_id.clone_from(&raw.artifact_id);
+            m.packaging.clone_from(&raw.packaging);
+            m.name.clone_from(&raw.name);
+            m.parent_fields = raw
+                .parent
+                .as_ref()
+                .map(|p| (p.group_id.clone(), p.artifact_id.clone(), p.version.clone()));
+        }
+        for (k, v) in &body.properties {
+            m.properties.insert(k.clone(), v.clone());
+        }
+        m.dependencies = merge_keyed(&body.dependencies, &m.dependencies);
+        m.dependency_management =
+            merge_keyed(&body.dependency_management, &m.dependency_management);
+        let mut repos = body.repositories.clone();
+        for r in std::mem::take(&mut m.repositories) {
+            if !repos.iter().any(|x| x.id == r.id) {
+                repos.push(r);
+            }
+        }
+        m.repositories = repos;
+        if body.final_name.is_some() {
+            m.final_name.clone_from(&body.final_name);
+        }
+        if body.directory.is_some() {
+            m.directory.clone_from(&body.directory);
+        }
+        if body.resources.is_some() {
+            m.resources.clone_from(&body.resources);
+        }
+        if body.shade_main_class.is_some() {
+            m.shade_main_class.clone_from(&body.shade_main_class);
+        }
+    }
+    m
+}
