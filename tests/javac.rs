@@ -107,8 +107,17 @@ fn java_classes_land_where_mvn_package_puts_them() {
         return;
     }
     let (_tmp, dir) = copy_fixture("java-wordcount");
+    // One Maven run: the jar, and Maven's compile class path (compile, provided, system).
     let mvn = Command::new("mvn")
-        .args(["-B", "-q", "package", "-DskipTests"])
+        .args([
+            "-B",
+            "-q",
+            "package",
+            "dependency:build-classpath",
+            "-DskipTests",
+            "-Dmdep.includeScope=compile",
+            "-Dmdep.outputFile=maven-compile-classpath.txt",
+        ])
         .current_dir(&dir)
         .stdin(Stdio::null())
         .output()
@@ -177,6 +186,31 @@ fn java_classes_land_where_mvn_package_puts_them() {
         "{manifest}"
     );
     assert_eq!(summary["java"]["classes"], 2);
+
+    // javac's class path is Maven's compile class path, in Maven's order.
+    let file_names = |cp: &str| -> Vec<String> {
+        cp.trim()
+            .split(':')
+            .map(|p| {
+                Path::new(p)
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect()
+    };
+    let theirs_cp =
+        file_names(&fs::read_to_string(dir.join("maven-compile-classpath.txt")).unwrap());
+    let args = fs::read_to_string(dir.join("target/stormpack/javac-main.args")).unwrap();
+    let lines: Vec<&str> = args.lines().collect();
+    let at = lines.iter().position(|l| *l == "\"-classpath\"").unwrap();
+    let ours_cp = file_names(lines[at + 1].trim_matches('"'));
+    assert!(theirs_cp.len() > 20, "{theirs_cp:?}");
+    assert_eq!(
+        ours_cp, theirs_cp,
+        "javac's class path differs from Maven's"
+    );
 
     // `check` finds the Java bolt among the compiled classes in the jar.
     let check = stormpack()
