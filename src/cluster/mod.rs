@@ -11,6 +11,7 @@
 
 pub mod config;
 pub mod process;
+pub mod shadow;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

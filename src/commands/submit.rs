@@ -94,6 +94,9 @@ pub fn run(args: &SubmitArgs) -> anyhow::Result<i32> {
         work_dir,
     };
     let done = submit(&request)?;
+    for w in &done.warnings {
+        eprintln!("warning: {w}");
+    }
     match &done.path {
         SubmitPath::Thrift => println!(
             "submitted `{}` to Nimbus at {} without a JVM (Flux topology translated, Thrift): \

@@ -52,6 +52,8 @@ pub struct Submitted {
     pub elapsed: Duration,
     /// The JVM path's output (Flux's log), kept here.
     pub log: Option<PathBuf>,
+    /// Classes of the jar that Storm's lib-worker shadows on the cluster, and differ.
+    pub warnings: Vec<String>,
 }
 
 pub fn submit(req: &SubmitRequest<'_>) -> anyhow::Result<Submitted> {
@@ -79,23 +81,28 @@ pub fn submit(req: &SubmitRequest<'_>) -> anyhow::Result<Submitted> {
         .map(|n| n.version.clone())
         .filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case("unknown"));
 
+    // Storm's lib-worker as the cluster has it (storm-client's closure in Nimbus's version):
+    // class files for what must be Java-serialized, and what shadows the jar's classes.
+    let version = nimbus_version
+        .clone()
+        .unwrap_or_else(|| req.storm_version.clone());
+    let lib_worker = crate::cluster::resolve(req.repos, "storm-client", &version).ok();
+    let mut warnings = Vec::new();
+    if let Some(all) = &lib_worker {
+        let files: Vec<PathBuf> = all.iter().map(|a| a.file.clone()).collect();
+        let shadows = crate::cluster::shadow::shadowed(&req.jar, &files)?;
+        warnings = crate::cluster::shadow::warnings(&req.jar, &shadows);
+    }
     let translated = if req.force_jvm {
         Err(Fallback {
             reasons: Vec::new(),
         })
     } else {
-        // Class files for what must be Java-serialized: the jar's, then the cluster's
-        // storm-client (Nimbus's version: what the workers load).
-        let version = nimbus_version
-            .clone()
-            .unwrap_or_else(|| req.storm_version.clone());
-        let storm_client = crate::cluster::resolve(req.repos, "storm-client", &version)
-            .ok()
-            .and_then(|all| {
-                all.into_iter()
-                    .find(|a| a.artifact.artifact_id == "storm-client")
-                    .and_then(|a| crate::topology::classpath::JarIndex::read(&a.file).ok())
-            });
+        let storm_client = lib_worker.as_ref().and_then(|all| {
+            all.iter()
+                .find(|a| a.artifact.artifact_id == "storm-client")
+                .and_then(|a| crate::topology::classpath::JarIndex::read(&a.file).ok())
+        });
         let classes = |name: &str| {
             let entry = format!("{name}.class");
             index
@@ -143,6 +150,7 @@ pub fn submit(req: &SubmitRequest<'_>) -> anyhow::Result<Submitted> {
                 jar_bytes,
                 elapsed: started.elapsed(),
                 log: None,
+                warnings,
             })
         }
         Err(fallback) => {
@@ -155,6 +163,7 @@ pub fn submit(req: &SubmitRequest<'_>) -> anyhow::Result<Submitted> {
                 jar_bytes,
                 elapsed: started.elapsed(),
                 log: Some(log),
+                warnings,
             })
         }
     }
