@@ -64,11 +64,16 @@ report() {
 # Modules the binary declares itself (`mod x;` in src/main.rs).
 bin_mods() { awk '/^[[:space:]]*(pub )?mod [a-z_]+;/ { sub(/.*mod /, ""); sub(/;.*/, ""); print }' src/main.rs; }
 
+# Modules the library declares (`mod x;` in src/lib.rs); any other `stormpack::x` is the API at
+# the crate root (`lib`).
+lib_mods() { awk '/^[[:space:]]*(pub )?mod [a-z_]+;/ { sub(/.*mod /, ""); sub(/;.*/, ""); print }' src/lib.rs; }
+
 toplevel() {
   local bins; bins=" $(bin_mods | tr '\n' ' ') "
+  local libs; libs=" $(lib_mods | tr '\n' ' ') "
   local files; files=$(find src -name '*.rs' | sort)
   # shellcheck disable=SC2086
-  paths $files | awk -F'\t' -v bins="$bins" '
+  paths $files | awk -F'\t' -v bins="$bins" -v libs="$libs" '
     function lib(m) { return m }
     {
       f = $1; p = $2
@@ -82,6 +87,7 @@ toplevel() {
       else next
       if (to == "" || to == "super") next
       if (inbin && s[1] == "crate" && index(bins, " " s[2] " ") == 0) next
+      if (!(inbin && s[1] == "crate") && index(libs, " " to " ") == 0) to = "lib"
       print from "\t" to
     }'
 }

@@ -1,5 +1,5 @@
-//! The command line, as clap derive types. Parsing only: every command's behaviour lives in
-//! `commands::*`, which turns these into a build plan.
+//! The command line, as clap derive types, and their translation into the library's options
+//! (`to_lib`). Parsing only: every command's behaviour lives in the library.
 
 use std::path::PathBuf;
 
@@ -212,7 +212,7 @@ pub struct ClusterUpArgs {
     #[arg(long, default_value_t = 2)]
     pub slots: usize,
     /// The Storm version to run.
-    #[arg(long, default_value = crate::plan::DEFAULT_STORM_VERSION)]
+    #[arg(long, default_value = stormpack::plan::DEFAULT_STORM_VERSION)]
     pub storm_version: String,
     /// Also start the Storm UI (storm-webapp), when it resolves.
     #[arg(long)]
@@ -277,4 +277,57 @@ pub struct SubmitArgs {
     /// The Storm version whose storm-client runs Flux on the JVM path (default: Nimbus's).
     #[arg(long)]
     pub storm_version: Option<String>,
+}
+
+impl ProjectArgs {
+    pub fn to_lib(&self) -> stormpack::ProjectOptions {
+        stormpack::ProjectOptions {
+            project: self.project.clone(),
+            offline: self.offline,
+            locked: self.locked,
+            maven_repo_local: self.maven_repo_local.clone(),
+            settings: self.settings.clone(),
+        }
+    }
+}
+
+impl BuildArgs {
+    pub fn to_lib(&self) -> stormpack::BuildOptions {
+        stormpack::BuildOptions {
+            project: self.project.to_lib(),
+            targets: self.targets.clone(),
+            out_dir: self.out_dir.clone(),
+            flux_filter: None,
+            flux_env_filter: false,
+        }
+    }
+}
+
+impl CheckArgs {
+    pub fn to_lib(&self) -> stormpack::CheckOptions {
+        stormpack::CheckOptions {
+            project: self.project.to_lib(),
+            topology: self.topology.clone(),
+            jar: self.jar.clone(),
+            storm_version: self.storm_version.clone(),
+            filter: self.filter.clone(),
+            env_filter: self.env_filter,
+            dot: self.dot,
+        }
+    }
+}
+
+impl RunArgs {
+    pub fn to_lib(&self) -> stormpack::RunOptions {
+        stormpack::RunOptions {
+            build: self.build.to_lib(),
+            dry_run: self.build.dry_run,
+            duration: self.duration.clone(),
+            storm_version: self.storm_version.clone(),
+            filter: self.filter.clone(),
+            env_filter: self.env_filter,
+            conf: self.conf.clone(),
+            jar: self.jar.clone(),
+        }
+    }
 }

@@ -1,4 +1,8 @@
-//! The `stormpack` binary: parse the command line, hand it to the library, report errors.
+//! The `stormpack` binary: parse the command line (`cli`), translate it into the library's options
+//! and call the library (`commands`, one file per subcommand), print the results and the errors.
+
+mod cli;
+mod commands;
 
 use clap::Parser;
 
@@ -9,8 +13,8 @@ fn main() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = stormpack::cli::Cli::parse();
-    match stormpack::commands::dispatch(cli) {
+    let cli = cli::Cli::parse();
+    match commands::dispatch(cli) {
         Ok(code) => std::process::exit(code),
         Err(err) => {
             eprint!("{}", stormpack::error::render(&err));

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use serde::Serialize;
 
-use crate::cli::BuildArgs;
 use crate::error::Diagnostic;
 use crate::manifest::rust::RustManifest;
 use crate::maven::project::MavenProject;
@@ -18,10 +17,36 @@ use crate::maven::{Artifact, Dependency, Scope};
 use crate::resources::ResourceSet;
 use crate::timestamp::Timestamp;
 
-/// The Storm version assumed when the project names none.
-pub const DEFAULT_STORM_VERSION: &str = "2.8.3";
-/// The default Rust target: static, runs on any x86_64 node whatever its glibc.
-pub const DEFAULT_TARGET: &str = "x86_64-unknown-linux-musl";
+pub use crate::manifest::{Project, ProjectOptions};
+pub use crate::storm::DEFAULT_STORM_VERSION;
+
+/// What a caller may choose about a build, beyond what the project's manifest says.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub project: ProjectOptions,
+    /// Rust target triples for the components (empty: the manifest's, else [`crate::target::DEFAULT_TARGET`]).
+    pub targets: Vec<String>,
+    /// Write the jar into this directory instead of the project's build directory.
+    pub out_dir: Option<PathBuf>,
+    /// The `--filter` properties file Flux will be given, so the build's topology check
+    /// substitutes `${...}` the same way.
+    pub flux_filter: Option<PathBuf>,
+    /// Flux's `--env-filter`.
+    pub flux_env_filter: bool,
+}
+
+impl BuildOptions {
+    /// Default options for the project in `dir`.
+    pub fn for_project(dir: impl Into<PathBuf>) -> BuildOptions {
+        BuildOptions {
+            project: ProjectOptions {
+                project: dir.into(),
+                ..ProjectOptions::default()
+            },
+            ..BuildOptions::default()
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -85,46 +110,34 @@ pub struct BuildPlan {
 }
 
 impl BuildPlan {
-    /// Resolve `args`, the manifest in the project directory and the environment into a plan.
-    pub fn resolve(args: &BuildArgs) -> anyhow::Result<BuildPlan> {
-        let p = &args.project;
-        let project_dir = fs_err::canonicalize(&p.project).with_context(|| {
-            Diagnostic::new(format!(
-                "project directory {} not found",
-                p.project.display()
-            ))
-            .fix("pass --project <dir> pointing at a directory with pom.xml or Cargo.toml")
-        })?;
-        let repos = RepositorySystem::from_environment(
-            p.maven_repo_local.as_deref(),
-            p.settings.as_deref(),
-            p.offline,
-        )?;
-        let rust = crate::manifest::rust::load(&project_dir)?;
-        let has_pom = project_dir.join("pom.xml").is_file();
-        let sde = std::env::var("SOURCE_DATE_EPOCH").ok();
+    /// Load the project `options` name and make its plan ([`Project::load`] + [`BuildPlan::new`]).
+    pub fn resolve(options: &BuildOptions) -> anyhow::Result<BuildPlan> {
+        BuildPlan::new(Project::load(&options.project)?, options)
+    }
 
-        let mut plan = match (rust, has_pom) {
-            (rust, true) => {
-                let pom = crate::maven::project::load_project(&project_dir, &repos)?;
-                Self::from_pom(&project_dir, pom, rust, sde.as_deref(), &repos)?
+    /// The plan for a loaded project, the caller's options and the environment.
+    pub fn new(project: Project, options: &BuildOptions) -> anyhow::Result<BuildPlan> {
+        let sde = std::env::var("SOURCE_DATE_EPOCH").ok();
+        let Project {
+            dir,
+            repos,
+            rust,
+            pom,
+            locked,
+        } = project;
+        let mut plan = match pom {
+            Some(pom) => Self::from_pom(&dir, pom, rust, sde.as_deref(), &repos)?,
+            None => {
+                let rust = rust.context("a project without pom.xml has a Rust manifest")?;
+                Self::from_cargo(&dir, rust, sde.as_deref(), &repos)?
             }
-            (Some(rust), false) => Self::from_cargo(&project_dir, rust, sde.as_deref(), &repos)?,
-            (None, false) => bail!(Diagnostic::new(format!(
-                "no pom.xml in {dir}, and no Cargo.toml with [package.metadata.stormpack]",
-                dir = project_dir.display()
-            ))
-            .fix(
-                "run stormpack in a Maven project (pom.xml), or add [package.metadata.stormpack] \
-                 to Cargo.toml (see examples/wordcount)"
-            )),
         };
         if let Some(rust) = plan.rust.as_mut() {
-            if !args.targets.is_empty() {
-                rust.targets = dedup(args.targets.clone());
+            if !options.targets.is_empty() {
+                rust.targets = dedup(options.targets.clone());
             }
         }
-        if let Some(out) = &args.out_dir {
+        if let Some(out) = &options.out_dir {
             let out = if out.is_absolute() {
                 out.clone()
             } else {
@@ -141,8 +154,11 @@ impl BuildPlan {
         ) {
             java.relocate(Path::new(&dir));
         }
-        plan.offline = p.offline;
-        plan.locked = p.locked;
+        // One home for offline mode: the repository system's, which includes settings.xml.
+        plan.offline = repos.offline;
+        plan.locked = locked;
+        plan.flux_filter = options.flux_filter.clone();
+        plan.flux_env_filter = options.flux_env_filter;
         Ok(plan)
     }
 
@@ -328,6 +344,22 @@ impl BuildPlan {
         })
     }
 
+    /// The source file of the plan's topology (the resource set that puts it at its jar path),
+    /// and whether that set filters it.
+    pub fn topology_source(&self) -> Option<(PathBuf, bool)> {
+        let jar_path = self.topology.as_deref()?;
+        self.resources.iter().find_map(|set| {
+            let prefix = set.target_path.trim_matches('/');
+            let relative = if prefix.is_empty() {
+                Some(jar_path)
+            } else {
+                jar_path.strip_prefix(prefix)?.strip_prefix('/')
+            }?;
+            let file = set.directory.join(relative);
+            file.is_file().then_some((file, set.filtering))
+        })
+    }
+
     /// The jar paths of the project's Maven metadata, written right after the manifest.
     pub fn maven_metadata_paths(&self) -> (String, String) {
         let base = format!("META-INF/maven/{}/{}", self.group_id, self.artifact_id);
@@ -406,12 +438,24 @@ impl BuildPlan {
     }
 }
 
+/// A `--storm-version` value names a directory of the local repository: it must be a version as
+/// Maven accepts it (no `..`, no path separators).
+pub fn check_storm_version(version: &str) -> anyhow::Result<()> {
+    crate::maven::coord::check_file_component(version).map_err(|reason| {
+        Diagnostic::new(format!(
+            "--storm-version `{}` is not a Maven version: it {reason}",
+            crate::maven::coord::escape(version)
+        ))
+        .fix(format!(
+            "pass a Storm release such as {DEFAULT_STORM_VERSION}"
+        ))
+        .into()
+    })
+}
+
 fn rust_plan(manifest: RustManifest) -> RustPlan {
-    let targets = if manifest.targets.is_empty() {
-        vec![DEFAULT_TARGET.to_string()]
-    } else {
-        dedup(manifest.targets.clone())
-    };
+    // The manifest never has an empty list: it defaults to target::DEFAULT_TARGET.
+    let targets = dedup(manifest.targets.clone());
     RustPlan { manifest, targets }
 }
 

@@ -1,8 +1,8 @@
-//! `stormpack cluster up|status|down`: the local multi-daemon cluster of `crate::cluster`.
+//! `stormpack cluster up|status|down`: the local multi-daemon cluster of `stormpack::cluster`.
 
 use crate::cli::ClusterCommand;
-use crate::cluster;
-use crate::maven::repository::RepositorySystem;
+use stormpack::cluster;
+use stormpack::maven::repository::RepositorySystem;
 
 pub fn run(cmd: &ClusterCommand) -> anyhow::Result<i32> {
     match cmd {

@@ -4,24 +4,20 @@
 
 use std::fmt::Write as _;
 
-use crate::cli::{BuildArgs, DepsArgs};
-use crate::maven::coord::Artifact;
-use crate::maven::resolve::{Resolution, ResolvedArtifact};
-use crate::plan::BuildPlan;
+use stormpack::maven::coord::Artifact;
+use stormpack::maven::resolve::{Resolution, ResolvedArtifact};
+use stormpack::{BuildOptions, BuildPlan};
+
+use super::Stderr;
+use crate::cli::DepsArgs;
 
 pub fn run(args: &DepsArgs) -> anyhow::Result<i32> {
-    let build_args = BuildArgs {
-        project: args.project.clone(),
-        targets: Vec::new(),
-        json: false,
-        dry_run: true,
-        out_dir: None,
+    let options = BuildOptions {
+        project: args.project.to_lib(),
+        ..BuildOptions::default()
     };
-    let plan = BuildPlan::resolve(&build_args)?;
-    let resolution = crate::commands::build::resolve_dependencies(&plan)?;
-    for w in &resolution.warnings {
-        eprintln!("warning: {w}");
-    }
+    let plan = BuildPlan::resolve(&options)?;
+    let resolution = stormpack::resolve(&plan, &mut Stderr)?;
     let text = if args.tree {
         render_tree(&plan.request.root, &resolution)
     } else {
@@ -99,7 +95,7 @@ pub fn render_tree(root: &Artifact, resolution: &Resolution) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::maven::Scope;
+    use stormpack::maven::Scope;
 
     fn artifact(name: &str, scope: Scope, parent_trail: &[&Artifact]) -> ResolvedArtifact {
         let a = Artifact::new("g", name, "1");

@@ -2,7 +2,7 @@
 //! print its manifest; `--json` for machines.
 
 use crate::cli::InspectArgs;
-use crate::jar::inspect::{inspect, render};
+use stormpack::jar::inspect::{inspect, render};
 
 pub fn run(args: &InspectArgs) -> anyhow::Result<i32> {
     let inspection = inspect(&args.jar)?;

@@ -1,5 +1,7 @@
-//! One module per subcommand; `dispatch` routes the parsed command line. Each returns the exit
-//! code (0 success, 1 failure reported through the error, other codes as documented per command).
+//! One module per subcommand, each a translation from its arguments to the library's API plus
+//! printing; `dispatch` routes the parsed command line. Each returns the exit code (0 success, 1
+//! failure reported through the error, other codes as documented per command). [`Stderr`] is
+//! how the binary shows the library's progress and findings.
 
 pub mod build;
 pub mod check;
@@ -12,6 +14,8 @@ pub mod submit;
 pub mod test;
 pub mod topology;
 pub mod verify;
+
+use stormpack::report::{Event, Reporter};
 
 use crate::cli::{Cli, Command};
 
@@ -31,5 +35,20 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Deactivate(args) => topology::activate(&args, false),
         Command::Test(args) => test::run(&args),
         Command::ShadeBench(args) => shade_bench::run(&args),
+    }
+}
+
+/// Prints the library's events on stderr, as they come.
+pub struct Stderr;
+
+impl Reporter for Stderr {
+    fn report(&mut self, event: Event) {
+        match event {
+            Event::Stage(_) => {}
+            Event::Note(note) => eprintln!("note: {note}"),
+            Event::Warning(warning) => eprintln!("warning: {warning}"),
+            Event::Finding(finding) => eprintln!("{finding}"),
+            Event::Status(line) => eprintln!("{line}"),
+        }
     }
 }

@@ -10,11 +10,11 @@ use std::time::Instant;
 use anyhow::Context;
 
 use crate::cli::ShadeBenchArgs;
-use crate::jar::{write_jar, JarBuild};
-use crate::maven::Artifact;
-use crate::shade::{plan_with, ShadeInput, ShadeOptions};
-use crate::staging::{EntrySource, StagedEntry, Staging};
-use crate::timestamp::Timestamp;
+use stormpack::jar::{write_jar, JarBuild};
+use stormpack::maven::Artifact;
+use stormpack::shade::{plan_with, ShadeInput, ShadeOptions};
+use stormpack::staging::{EntrySource, StagedEntry, Staging};
+use stormpack::timestamp::Timestamp;
 
 pub fn run(args: &ShadeBenchArgs) -> anyhow::Result<i32> {
     let start = Instant::now();

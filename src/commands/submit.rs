@@ -1,38 +1,37 @@
 //! `stormpack submit`: build (unless `--jar`), then submit to Nimbus by the path the topology
-//! allows (`crate::nimbus::submit`), and say which path it took.
+//! allows (`stormpack::nimbus::submit`), and say which path it took.
 
 use std::path::Path;
 
 use anyhow::Context;
 
+use stormpack::error::Diagnostic;
+use stormpack::maven::repository::RepositorySystem;
+use stormpack::nimbus::address;
+use stormpack::nimbus::submit::{submit, SubmitPath, SubmitRequest};
+use stormpack::plan::{BuildOptions, BuildPlan, DEFAULT_STORM_VERSION};
+
+use super::Stderr;
 use crate::cli::SubmitArgs;
-use crate::maven::repository::RepositorySystem;
-use crate::nimbus::address;
-use crate::nimbus::submit::{submit, SubmitPath, SubmitRequest};
-use crate::plan::{BuildPlan, DEFAULT_STORM_VERSION};
 
 pub fn run(args: &SubmitArgs) -> anyhow::Result<i32> {
     let address = address::from_env(args.nimbus.nimbus.as_deref())?;
-    let conf = crate::run::parse_conf(&args.conf)?;
+    let conf = stormpack::run::parse_conf(&args.conf)?;
     let filter = args
         .filter
         .as_deref()
         .map(|f| {
             fs_err::canonicalize(f).with_context(|| {
-                format!(
-                    "the --filter file {} does not exist\nfix: pass a Java properties file with the ${{key}} values",
-                    f.display()
-                )
+                Diagnostic::new(format!("the --filter file {} does not exist", f.display()))
+                    .fix("pass a Java properties file with the ${key} values")
             })
         })
         .transpose()?;
     let (jar, entry, storm_version, work_dir, repos) = match &args.jar {
         Some(jar) => {
             let jar = fs_err::canonicalize(jar).with_context(|| {
-                format!(
-                    "the jar {} does not exist\nfix: build it first (`stormpack build`), or drop --jar to build the project",
-                    jar.display()
-                )
+                Diagnostic::new(format!("the jar {} does not exist", jar.display()))
+                    .fix("build it first (`stormpack build`), or drop --jar to build the project")
             })?;
             let p = &args.build.project;
             let repos = RepositorySystem::from_environment(
@@ -53,20 +52,27 @@ pub fn run(args: &SubmitArgs) -> anyhow::Result<i32> {
             )
         }
         None => {
-            let mut plan = BuildPlan::resolve(&args.build)?;
-            plan.flux_filter = filter.clone();
-            plan.flux_env_filter = args.env_filter;
-            let outcome = crate::commands::build::build_plan(&plan)?;
+            // The build's topology check substitutes `${...}` as Flux will on the cluster.
+            let options = BuildOptions {
+                flux_filter: filter.clone(),
+                flux_env_filter: args.env_filter,
+                ..args.build.to_lib()
+            };
+            let plan = BuildPlan::resolve(&options)?;
+            let outcome = stormpack::build(&plan, &mut Stderr)?;
             eprintln!(
                 "stormpack: built {} (sha256 {})",
                 outcome.jar.display(),
                 outcome.sha256
             );
             let entry = plan.topology.clone().with_context(|| {
-                format!(
-                    "{} has no topology to submit\nfix: add resources/topology.yaml (Maven) or \
-                     `topology = \"topology.yaml\"` under [package.metadata.stormpack] (Cargo.toml)",
+                Diagnostic::new(format!(
+                    "{} has no topology to submit",
                     plan.project_dir.display()
+                ))
+                .fix(
+                    "add resources/topology.yaml (Maven) or \
+                     `topology = \"topology.yaml\"` under [package.metadata.stormpack] (Cargo.toml)",
                 )
             })?;
             let dir = plan.output_dir.join("stormpack-submit");

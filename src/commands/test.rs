@@ -6,12 +6,12 @@
 use anyhow::Context;
 
 use crate::cli::BuildArgs;
-use crate::plan::BuildPlan;
+use stormpack::plan::BuildPlan;
 
 pub fn run(args: &BuildArgs) -> anyhow::Result<i32> {
-    let plan = BuildPlan::resolve(args)?;
+    let plan = BuildPlan::resolve(&args.to_lib())?;
     let java = plan.java.as_ref().with_context(|| {
-        crate::error::Diagnostic::new("this project has no Java sources to test").fix(
+        stormpack::error::Diagnostic::new("this project has no Java sources to test").fix(
             "add `java-sources` to [package.metadata.stormpack], or put tests under src/test/java in a Maven project",
         )
     })?;
@@ -22,10 +22,7 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<i32> {
         );
         return Ok(0);
     }
-    let resolution = crate::commands::build::resolve_dependencies(&plan)?;
-    for warning in &resolution.warnings {
-        eprintln!("warning: {warning}");
-    }
+    let resolution = stormpack::resolve(&plan, &mut super::Stderr)?;
     let jdk = match java.compile_main(&resolution, &plan.request, &plan.repos)? {
         Some((compiled, jdk)) => {
             report("main", &compiled, &jdk);
@@ -41,7 +38,7 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<i32> {
         report("test", &compiled, &jdk);
     }
     let resources = write_resources(&plan, java)?;
-    let summary = crate::java::junit::run(
+    let summary = stormpack::java::junit::run(
         java,
         &jdk,
         &resources,
@@ -68,11 +65,11 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<i32> {
 /// `src/test/resources` as it is.
 fn write_resources(
     plan: &BuildPlan,
-    java: &crate::java::JavaPlan,
+    java: &stormpack::java::JavaPlan,
 ) -> anyhow::Result<Vec<std::path::PathBuf>> {
-    let mut staging = crate::staging::Staging::new();
+    let mut staging = stormpack::staging::Staging::new();
     for set in &plan.resources {
-        crate::resources::stage(
+        stormpack::resources::stage(
             set,
             &plan.project_dir,
             &plan.filter_properties,
@@ -90,8 +87,8 @@ fn write_resources(
             fs_err::create_dir_all(parent)?;
         }
         match &entry.source {
-            crate::staging::EntrySource::Bytes(bytes) => fs_err::write(&dest, bytes)?,
-            crate::staging::EntrySource::File(file) => {
+            stormpack::staging::EntrySource::Bytes(bytes) => fs_err::write(&dest, bytes)?,
+            stormpack::staging::EntrySource::File(file) => {
                 fs_err::copy(file, &dest)?;
             }
         }
@@ -105,7 +102,7 @@ fn write_resources(
     Ok(out)
 }
 
-fn report(label: &str, compiled: &crate::java::Compiled, jdk: &crate::java::Jdk) {
+fn report(label: &str, compiled: &stormpack::java::Compiled, jdk: &stormpack::java::Jdk) {
     if compiled.fresh {
         eprintln!(
             "       Fresh {} {label} Java source(s) unchanged: javac not started",

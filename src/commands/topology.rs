@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use crate::cli::{KillArgs, NameArgs, NimbusArgs};
-use crate::nimbus::{address, Nimbus};
+use stormpack::nimbus::{address, Nimbus};
 
 fn connect(args: &NimbusArgs) -> anyhow::Result<Nimbus> {
     Nimbus::connect(&address::from_env(args.nimbus.as_deref())?)

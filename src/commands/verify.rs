@@ -8,11 +8,14 @@ use std::process::{Command, Stdio};
 
 use anyhow::Context;
 
+use stormpack::{BuildOutcome, BuildPlan};
+
+use super::Stderr;
 use crate::cli::BuildArgs;
-use crate::commands::build::{build_project, BuildOutcome};
 
 pub fn run(args: &BuildArgs) -> anyhow::Result<i32> {
-    let first = build_project(args)?;
+    let plan = BuildPlan::resolve(&args.to_lib())?;
+    let first = stormpack::build(&plan, &mut Stderr)?;
     let scratch = first
         .jar
         .parent()
@@ -70,7 +73,7 @@ fn rebuild_in_child(args: &BuildArgs, scratch: &std::path::Path) -> anyhow::Resu
     }
     let output = cmd
         .env("TZ", "Pacific/Chatham")
-        .env(crate::java::JAVA_OUTPUT_ENV, &java)
+        .env(stormpack::java::JAVA_OUTPUT_ENV, &java)
         // Rust components are compiled again from scratch, not taken from the first build.
         .env("CARGO_TARGET_DIR", scratch.join("cargo"))
         .stdin(Stdio::null())

@@ -7,7 +7,7 @@
 //! version = "1.0-SNAPSHOT"             # default: the package version
 //! topology = "topology.yaml"           # default: topology.yaml; stored at the jar root
 //! resources = ["log4j2.xml"]           # files or globs, stored at the jar root (relative path kept)
-//! storm-version = "2.8.3"              # default: plan::DEFAULT_STORM_VERSION
+//! storm-version = "2.8.3"              # default: storm::DEFAULT_STORM_VERSION
 //! components = ["sentence-spout", "split-bolt", "count-bolt"]   # bins; default: every bin
 //! targets = ["x86_64-unknown-linux-musl"]                       # default: x86_64 musl
 //! dependencies = ["org.apache.storm:flux-core:2.8.3"]           # default (empty): the build plan's
@@ -27,7 +27,7 @@ use crate::error::{Diagnostic, Location};
 use crate::maven::coord::Scope;
 use crate::target;
 
-use crate::plan::DEFAULT_STORM_VERSION;
+use crate::storm::DEFAULT_STORM_VERSION;
 
 /// The keys `[package.metadata.stormpack]` accepts.
 pub const KEYS: &[&str] = &[

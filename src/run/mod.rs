@@ -14,6 +14,7 @@ pub mod duration;
 pub mod java;
 pub mod log4j2;
 pub mod logscan;
+pub mod prepare;
 pub mod supervise;
 
 use std::ffi::OsString;

@@ -1,0 +1,375 @@
+//! The build pipeline, in one place and in the order it runs:
+//!
+//! project -> plan ([`crate::plan`], before this) -> [`resolve`] -> [`compile`] -> [`stage`] ->
+//! [`shade`] -> [`write_jar`] -> [`check`](check::topology_stage) -> [`finish`].
+//!
+//! Each stage is a function that takes what earlier stages produced and returns what later ones
+//! need; [`build`] calls them in order and announces each through the [`Reporter`]. To add a
+//! stage, add a [`Stage`] variant and one call in [`build`]. Nothing here prints: progress,
+//! notes, warnings and topology findings go to the reporter.
+//!
+//! The jar is written to a temporary file beside its target and renamed into place only after
+//! the topology check passed: a failure at any stage leaves the previous jar untouched.
+
+pub mod check;
+mod output;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use crate::cargo_build::BuiltBinary;
+use crate::error::Diagnostic;
+use crate::jar::{EntryInfo, JarBuild};
+use crate::java::JavaOutcome;
+use crate::maven::lock::{sync_lockfile, LockStatus, Lockfile};
+use crate::maven::resolve::Resolution;
+use crate::plan::BuildPlan;
+use crate::report::{Event, Reporter, Stage};
+use crate::shade::{ShadeInput, ShadePlan};
+use crate::staging::{EntrySource, StagedEntry, Staging};
+
+pub use output::manifest;
+
+pub use crate::storm::FLUX_MAIN_CLASS;
+
+/// What a finished build produced (`build --json` prints it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BuildOutcome {
+    pub jar: PathBuf,
+    pub sha256: String,
+    pub size: u64,
+    pub timestamp: String,
+    pub main_class: Option<String>,
+    /// The jar path Flux reads (`-R /<topology>`).
+    pub topology: Option<String>,
+    pub storm_version: String,
+    pub warnings: Vec<String>,
+    pub overlaps: Vec<String>,
+    /// The Java compile (`None`: the project has no Java sources).
+    #[serde(default)]
+    pub java: Option<JavaOutcome>,
+    pub entries: Vec<EntryInfo>,
+}
+
+/// Carry out `plan`: the jar and its `.sha256` are in place when this returns `Ok`.
+pub fn build(plan: &BuildPlan, reporter: &mut dyn Reporter) -> anyhow::Result<BuildOutcome> {
+    reporter.report(Event::Stage(Stage::Resolve));
+    let resolved = resolve_locked(plan, reporter)?;
+    reporter.report(Event::Stage(Stage::Compile));
+    let compiled = compile(plan, &resolved.resolution, reporter)?;
+    reporter.report(Event::Stage(Stage::Stage));
+    let (mut staging, java) = stage(plan, compiled, reporter)?;
+    reporter.report(Event::Stage(Stage::Shade));
+    let shaded = shade(plan, &resolved.resolution, java, &mut staging, reporter)?;
+    reporter.report(Event::Stage(Stage::WriteJar));
+    let written = write_jar(plan, &staging, &shaded)?;
+    reporter.report(Event::Stage(Stage::Check));
+    let warnings =
+        check::topology_stage(plan, &staging, &written.tmp, &resolved.resolution, reporter)?;
+    finish(plan, written, &shaded, resolved.lock, warnings, reporter)
+}
+
+/// The plan's dependencies resolved (nothing to do without any); errors name the project and
+/// resolution warnings go to the reporter.
+pub fn resolve(plan: &BuildPlan, reporter: &mut dyn Reporter) -> anyhow::Result<Resolution> {
+    if plan.request.dependencies.is_empty() {
+        return Ok(Resolution::default());
+    }
+    let resolution =
+        crate::maven::resolve::resolve(&plan.request, &plan.repos).with_context(|| {
+            format!(
+                "cannot resolve the dependencies of {}:{}:{}",
+                plan.group_id, plan.artifact_id, plan.version
+            )
+        })?;
+    for warning in &resolution.warnings {
+        reporter.report(Event::Warning(Diagnostic::new(warning.clone())));
+    }
+    Ok(resolution)
+}
+
+/// A resolution and the lockfile it makes (`None` without dependencies: nothing to lock).
+struct Resolved {
+    resolution: Resolution,
+    lock: Option<Lockfile>,
+}
+
+/// Resolve, check the local files against the lockfile's digests, and under `--locked` fail
+/// on any change before anything is written.
+fn resolve_locked(plan: &BuildPlan, reporter: &mut dyn Reporter) -> anyhow::Result<Resolved> {
+    let resolution = resolve(plan, reporter)?;
+    if plan.request.dependencies.is_empty() {
+        return Ok(Resolved {
+            resolution,
+            lock: None,
+        });
+    }
+    let lock = Lockfile::from_resolution(&resolution)?;
+    let files: Vec<_> = resolution
+        .artifacts
+        .iter()
+        .map(|a| (&a.artifact, a.file.as_path()))
+        .collect();
+    crate::maven::lock::check_integrity(&plan.lockfile, &lock, &files)?;
+    if plan.locked {
+        sync_lockfile(&plan.lockfile, &lock, true)?;
+    }
+    Ok(Resolved {
+        resolution,
+        lock: Some(lock),
+    })
+}
+
+/// What the compile stage produced: Rust component binaries, Java classes.
+struct Compiled {
+    binaries: Vec<BuiltBinary>,
+    java: Option<(crate::java::Compiled, crate::java::Jdk)>,
+}
+
+/// The Rust components (cargo, for each target) and the Java sources (javac, skipped when
+/// nothing changed).
+fn compile(
+    plan: &BuildPlan,
+    resolution: &Resolution,
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<Compiled> {
+    let binaries = compile_rust(plan, reporter)?;
+    let java = match &plan.java {
+        Some(java) => {
+            if java.has_tests() {
+                reporter.report(Event::Note(Diagnostic::new(format!(
+                    "`stormpack build` does not run the tests in {}; `stormpack test` runs them",
+                    java.test_source_dir
+                        .strip_prefix(&plan.project_dir)
+                        .unwrap_or(&java.test_source_dir)
+                        .display()
+                ))));
+            }
+            java.compile_main(resolution, &plan.request, &plan.repos)?
+        }
+        None => None,
+    };
+    Ok(Compiled { binaries, java })
+}
+
+/// The Rust components, built with cargo for each target (none for a Maven-only project).
+fn compile_rust(plan: &BuildPlan, reporter: &mut dyn Reporter) -> anyhow::Result<Vec<BuiltBinary>> {
+    let Some(rust) = &plan.rust else {
+        return Ok(Vec::new());
+    };
+    for dep in &rust.manifest.outside_path_dependencies {
+        reporter.report(Event::Note(
+            Diagnostic::new(format!(
+                "path dependency {dep} lies outside the Cargo workspace: cargo hashes its \
+                 absolute path into symbol names, so the component binaries (and the jar) differ \
+                 between checkout directories"
+            ))
+            .fix(
+                "for byte-identical jars from any directory, depend on it from a registry or \
+                 git, or move it inside the workspace",
+            ),
+        ));
+    }
+    crate::cargo_build::build(&rust.manifest, &rust.targets, &plan.output_dir)
+}
+
+/// The project's own entries: resources, the components' binaries and launchers, the compiled
+/// Java classes, and the Maven metadata (`META-INF/maven/<g>/<a>/pom.xml`, `pom.properties`).
+fn stage(
+    plan: &BuildPlan,
+    compiled: Compiled,
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<(Staging, Option<JavaOutcome>)> {
+    let mut staging = Staging::new();
+    for set in &plan.resources {
+        crate::resources::stage(
+            set,
+            &plan.project_dir,
+            &plan.filter_properties,
+            &mut staging,
+        )?;
+    }
+    if plan.rust.is_some() {
+        crate::launcher::stage(&compiled.binaries, &mut staging)?;
+    }
+    let java = match (&plan.java, compiled.java) {
+        (Some(java), Some((classes, jdk))) => {
+            Some(stage_java(java, &classes, &jdk, &mut staging, reporter)?)
+        }
+        _ => None,
+    };
+    let (pom_path, props_path) = plan.maven_metadata_paths();
+    stage_generated(&mut staging, &pom_path, plan.pom_bytes.clone())?;
+    stage_generated(&mut staging, &props_path, output::pom_properties(plan))?;
+    Ok((staging, java))
+}
+
+/// Stage the compiled classes and say what javac did.
+fn stage_java(
+    java: &crate::java::JavaPlan,
+    compiled: &crate::java::Compiled,
+    jdk: &crate::java::Jdk,
+    staging: &mut Staging,
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<JavaOutcome> {
+    let classes = java.stage_classes(compiled, staging)?;
+    reporter.report(Event::Status(if compiled.fresh {
+        format!(
+            "       Fresh {} Java source(s) unchanged: javac not started ({classes} classes, JDK {})",
+            compiled.sources, jdk.version
+        )
+    } else {
+        format!(
+            "    Compiled {} Java source(s) with javac {} ({classes} classes{})",
+            compiled.sources,
+            jdk.version,
+            match compiled.warnings {
+                0 => String::new(),
+                n => format!(", {n} warning(s)"),
+            }
+        )
+    }));
+    Ok(JavaOutcome {
+        jdk_version: jdk.version.clone(),
+        build_jdk_spec: jdk.feature.to_string(),
+        sources: compiled.sources,
+        classes,
+        fresh: compiled.fresh,
+    })
+}
+
+/// The dependency entries to copy raw, and `META-INF/MANIFEST.MF` (its Main-Class and
+/// Multi-Release depend on what is shaded).
+fn shade(
+    plan: &BuildPlan,
+    resolution: &Resolution,
+    java: Option<JavaOutcome>,
+    staging: &mut Staging,
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<Shaded> {
+    let inputs: Vec<ShadeInput> = resolution
+        .packaged()
+        .map(|a| ShadeInput {
+            artifact: a.artifact.clone(),
+            file: a.file.clone(),
+            trail: a.trail.clone(),
+        })
+        .collect();
+    let shade = crate::shade::plan(staging, inputs)?;
+    // A project class shadowing a dependency's is what Maven does too, but rarely intended.
+    for line in shade
+        .overlaps
+        .iter()
+        .filter(|l| l.contains(".class: kept from the project,"))
+    {
+        reporter.report(Event::Warning(Diagnostic::new(format!(
+            "a project class replaces a dependency's: {line}"
+        ))));
+    }
+    let main_class = plan.configured_main_class.clone().or_else(|| {
+        resolution
+            .packaged()
+            .any(|a| {
+                a.artifact.group_id == crate::storm::GROUP && a.artifact.artifact_id == "flux-core"
+            })
+            .then(|| FLUX_MAIN_CLASS.to_string())
+    });
+    // Versioned classes (META-INF/versions/N/) of shaded dependencies only take effect when the
+    // jar itself is a multi-release jar.
+    let multi_release = !shade.multi_release.is_empty();
+    stage_generated(
+        staging,
+        "META-INF/MANIFEST.MF",
+        manifest(
+            main_class.as_deref(),
+            multi_release,
+            java.as_ref().map(|j| j.build_jdk_spec.as_str()),
+        ),
+    )?;
+    Ok(Shaded {
+        plan: shade,
+        main_class,
+        java,
+    })
+}
+
+/// The shade plan, the manifest's Main-Class, and the Java compile it recorded.
+struct Shaded {
+    plan: ShadePlan,
+    main_class: Option<String>,
+    java: Option<JavaOutcome>,
+}
+
+/// The jar, written to a temporary file beside its target.
+struct Written {
+    tmp: tempfile::TempPath,
+    entries: Vec<EntryInfo>,
+}
+
+fn write_jar(plan: &BuildPlan, staging: &Staging, shaded: &Shaded) -> anyhow::Result<Written> {
+    let tmp = output::temporary_jar(&plan.output_dir)?;
+    let (pom_path, props_path) = plan.maven_metadata_paths();
+    let summary = crate::jar::write_jar(
+        &JarBuild {
+            project: staging,
+            leading: vec![pom_path, props_path],
+            shaded: &shaded.plan,
+            timestamp: plan.epoch,
+        },
+        &tmp,
+    )?;
+    Ok(Written {
+        tmp,
+        entries: summary.entries,
+    })
+}
+
+/// Rename the checked jar into place, write `<jar>.sha256`, update stormpack.lock.
+fn finish(
+    plan: &BuildPlan,
+    written: Written,
+    shaded: &Shaded,
+    lock: Option<Lockfile>,
+    warnings: Vec<String>,
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<BuildOutcome> {
+    // Streamed: a large uber jar is never held in memory.
+    let sha256 = crate::maven::lock::sha256_file(&written.tmp)?;
+    let size = fs_err::metadata(&written.tmp)?.len();
+    written
+        .tmp
+        .persist(&plan.jar)
+        .with_context(|| format!("cannot move the new jar to {}", plan.jar.display()))?;
+    output::write_checksum(&plan.jar, &sha256)?;
+    if let (Some(lock), false) = (&lock, plan.locked) {
+        if let LockStatus::Written(changes) = sync_lockfile(&plan.lockfile, lock, false)? {
+            for change in changes {
+                reporter.report(Event::Status(format!("    stormpack.lock: {change}")));
+            }
+        }
+    }
+    Ok(BuildOutcome {
+        jar: plan.jar.clone(),
+        sha256,
+        size,
+        timestamp: plan.timestamp.clone(),
+        main_class: shaded.main_class.clone(),
+        topology: plan.topology.clone(),
+        storm_version: plan.storm_version.clone(),
+        warnings,
+        overlaps: shaded.plan.overlaps.clone(),
+        java: shaded.java.clone(),
+        entries: written.entries,
+    })
+}
+
+fn stage_generated(staging: &mut Staging, path: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
+    staging.add(StagedEntry {
+        path: path.to_string(),
+        source: EntrySource::Bytes(bytes),
+        executable: false,
+        origin: format!("{path} (generated by stormpack)"),
+    })
+}
