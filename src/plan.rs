@@ -237,10 +237,9 @@ impl BuildPlan {
             java: Some(crate::java::JavaPlan::from_pom(
                 dir,
                 &pom.build_directory,
-                &pom.pom_path,
-                &pom.pom_bytes,
+                &pom.build_lineage,
                 &pom.properties,
-            )?),
+            )),
             dependencies: describe(&request.dependencies),
             local_repository: repos.local.clone(),
             remote_repositories: remotes(repos, &request),

@@ -712,3 +712,44 @@ fn annotation_processors_from_the_class_path_and_from_annotation_processor_paths
     assert!(err.contains("src/main/java/p/Use.java:5:"), "{err}");
     assert!(err.contains("cannot find symbol"), "{err}");
 }
+
+#[test]
+fn compiler_settings_are_inherited_from_the_parent_pom() {
+    if !have("javac") {
+        skip_outside_ci("no `javac` on PATH");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        "pom.xml",
+        "<project><modelVersion>4.0.0</modelVersion><groupId>g</groupId><artifactId>parent</artifactId><version>1</version><packaging>pom</packaging>\n\
+         <properties><maven.compiler.release>17</maven.compiler.release></properties>\n\
+         <build><sourceDirectory>java</sourceDirectory><pluginManagement><plugins><plugin><artifactId>maven-compiler-plugin</artifactId>\n\
+         <configuration><parameters>true</parameters><compilerArgs><arg>-Xlint:deprecation</arg></compilerArgs></configuration>\n\
+         </plugin></plugins></pluginManagement></build></project>\n",
+    );
+    let child = tmp.path().join("child");
+    write(
+        &child,
+        "pom.xml",
+        "<project><modelVersion>4.0.0</modelVersion><parent><groupId>g</groupId><artifactId>parent</artifactId><version>1</version></parent>\n\
+         <artifactId>child</artifactId></project>\n",
+    );
+    write(&child, "java/p/Good.java", GOOD);
+    let out = stormpack()
+        .args(["build", "--json", "-p"])
+        .arg(&child)
+        .output()
+        .unwrap();
+    assert_eq!(json(&out)["java"]["classes"], 1, "{}", stderr(&out));
+    let args = fs::read_to_string(child.join("target/stormpack/javac-main.args")).unwrap();
+    for arg in [
+        "\"-parameters\"",
+        "\"--release\"\n\"17\"",
+        "\"-Xlint:deprecation\"",
+    ] {
+        assert!(args.contains(arg), "{arg} missing from\n{args}");
+    }
+    assert!(jar_files(&child.join("target/child-1.jar")).contains_key("p/Good.class"));
+}

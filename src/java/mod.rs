@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::maven::pom::Element;
 use crate::maven::repository::RepositorySystem;
 use crate::maven::resolve::{Resolution, ResolveRequest};
 use crate::maven::{Artifact, Scope};
@@ -59,31 +60,32 @@ pub struct JavaOutcome {
 impl JavaPlan {
     /// The Java sources of a Maven project: directories from the pom's `<build>` and options
     /// from its maven-compiler-plugin configuration.
+    /// `build_lineage`: the `<build>` elements of the pom and its parents, nearest first.
     pub fn from_pom(
         project_dir: &Path,
         build_dir: &Path,
-        pom_path: &Path,
-        pom_bytes: &[u8],
+        build_lineage: &[(PathBuf, Element)],
         properties: &std::collections::BTreeMap<String, String>,
-    ) -> anyhow::Result<JavaPlan> {
-        let root = crate::maven::pom::parse_xml(pom_path, pom_bytes)?;
+    ) -> JavaPlan {
+        // Inherited like any <build> setting: the nearest pom that declares it.
         let dir = |name: &str, default: &str| {
-            let declared = root
-                .at(&["build", name])
+            let declared = build_lineage
+                .iter()
+                .find_map(|(_, build)| build.child(name))
                 .map(|e| options::interpolate(&e.text, properties))
                 .filter(|d| !d.trim().is_empty())
                 .unwrap_or_else(|| default.to_string());
             absolute(project_dir, &declared)
         };
-        Ok(JavaPlan {
+        JavaPlan {
             source_dir: dir("sourceDirectory", "src/main/java"),
             test_source_dir: dir("testSourceDirectory", "src/test/java"),
             classes_dir: build_dir.join("classes"),
             test_classes_dir: build_dir.join("test-classes"),
             build_dir: build_dir.to_path_buf(),
             project_dir: project_dir.to_path_buf(),
-            options: CompilerOptions::from_pom(&root, properties, &pom_path.display().to_string()),
-        })
+            options: CompilerOptions::from_lineage(build_lineage, properties),
+        }
     }
 
     /// A Rust-first project's `java-sources` directory (tests under `src/test/java`).

@@ -61,10 +61,31 @@ impl CompilerOptions {
         }
     }
 
-    /// Read the options from the project's pom (`root` is its `<project>` element) and its
-    /// effective properties (inherited ones included).
-    pub fn from_pom(root: &Element, properties: &BTreeMap<String, String>, pom_name: &str) -> Self {
-        let config = compiler_configuration(root);
+    /// Read the options from the `<build>` elements of the pom and its parents (nearest first)
+    /// and the effective properties (inherited ones included). Configuration is inherited as
+    /// Maven does by default: from the farthest parent down, each pom's `pluginManagement` then
+    /// `plugins` configuration replaces same-named parameters.
+    pub fn from_lineage(
+        build_lineage: &[(std::path::PathBuf, Element)],
+        properties: &BTreeMap<String, String>,
+    ) -> Self {
+        let mut merged = Element::default();
+        let mut declared_at = None;
+        for (file, build) in build_lineage.iter().rev() {
+            for config in compiler_configurations(build) {
+                for param in &config.children {
+                    merged.children.retain(|c| c.name != param.name);
+                    merged.children.push(param.clone());
+                }
+                declared_at = Some(format!(
+                    "{}:{}:{}",
+                    file.display(),
+                    config.line,
+                    config.column
+                ));
+            }
+        }
+        let config = declared_at.is_some().then_some(&merged);
         let interp = |s: &str| interpolate(s, properties);
         let param = |name: &str, property: &str| -> Option<String> {
             config
@@ -123,10 +144,12 @@ impl CompilerOptions {
             proc: param("proc", "maven.compiler.proc"),
             processors,
             processor_paths,
-            declared_at: match config {
-                Some(c) => format!("{pom_name}:{}:{}", c.line, c.column),
-                None => format!("{pom_name} (maven-compiler-plugin defaults)"),
-            },
+            declared_at: declared_at.unwrap_or_else(|| {
+                let pom = build_lineage
+                    .first()
+                    .map_or_else(|| "pom.xml".to_string(), |(f, _)| f.display().to_string());
+                format!("{pom} (maven-compiler-plugin defaults)")
+            }),
         }
     }
 
@@ -231,17 +254,19 @@ pub fn feature_number(v: &str) -> Option<u32> {
         .and_then(|n| n.parse().ok())
 }
 
-/// maven-compiler-plugin's `<configuration>` in `<build><plugins>`, else in
-/// `<build><pluginManagement><plugins>`.
-fn compiler_configuration(root: &Element) -> Option<&Element> {
+/// maven-compiler-plugin's `<configuration>` in one `<build>`: `pluginManagement`'s, then
+/// `plugins`' (which wins).
+fn compiler_configurations(build: &Element) -> Vec<&Element> {
     fn find(plugins: Option<&Element>) -> Option<&Element> {
         plugins?
             .children_named("plugin")
             .find(|p| p.text_of("artifactId") == Some("maven-compiler-plugin"))
             .and_then(|p| p.child("configuration"))
     }
-    find(root.at(&["build", "plugins"]))
-        .or_else(|| find(root.at(&["build", "pluginManagement", "plugins"])))
+    find(build.at(&["pluginManagement", "plugins"]))
+        .into_iter()
+        .chain(find(build.child("plugins")))
+        .collect()
 }
 
 /// `${name}` replaced by the property's value; unknown names stay as written (as Maven leaves
@@ -283,12 +308,56 @@ mod tests {
     use std::path::Path;
 
     fn options(pom: &str, props: &[(&str, &str)]) -> CompilerOptions {
-        let root = parse_xml(Path::new("pom.xml"), pom.as_bytes()).unwrap();
+        lineage(&[pom], props)
+    }
+
+    /// `poms`: the project's first, then its parents.
+    fn lineage(poms: &[&str], props: &[(&str, &str)]) -> CompilerOptions {
+        let builds: Vec<(std::path::PathBuf, Element)> = poms
+            .iter()
+            .enumerate()
+            .filter_map(|(i, pom)| {
+                let root = parse_xml(Path::new("pom.xml"), pom.as_bytes()).unwrap();
+                let name = if i == 0 {
+                    "pom.xml".to_string()
+                } else {
+                    format!("parent{i}.xml")
+                };
+                Some((name.into(), root.child("build")?.clone()))
+            })
+            .collect();
         let props = props
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        CompilerOptions::from_pom(&root, &props, "pom.xml")
+        CompilerOptions::from_lineage(&builds, &props)
+    }
+
+    #[test]
+    fn configuration_is_inherited_parameter_by_parameter() {
+        let parent = "<project><build><pluginManagement><plugins><plugin><artifactId>maven-compiler-plugin</artifactId>
+               <configuration><parameters>true</parameters><release>11</release></configuration>
+               </plugin></plugins></pluginManagement></build></project>";
+        let child =
+            "<project><build><plugins><plugin><artifactId>maven-compiler-plugin</artifactId>
+               <configuration><release>17</release></configuration>
+               </plugin></plugins></build></project>";
+        let o = lineage(&[child, parent], &[]);
+        assert_eq!(
+            o.javac_args(false),
+            ["-g", "-parameters", "--release", "17"]
+        );
+        assert_eq!(o.declared_at, "pom.xml:2:16");
+        let o = lineage(&["<project/>", parent], &[]);
+        assert_eq!(
+            o.javac_args(false),
+            ["-g", "-parameters", "--release", "11"]
+        );
+        assert!(
+            o.declared_at.starts_with("parent1.xml:2:"),
+            "{}",
+            o.declared_at
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use super::interpolate::Interpolator;
 use super::pom::{Field, RawDependency, RawModel, RawParent, RawRelocation, RawResource};
 use super::profile::inject_profiles;
 use super::repository::{RemoteRepository, RepositorySystem};
-use super::xml::SourceLocation;
+use super::xml::{Element, SourceLocation};
 
 /// One `<build><resources><resource>` (or Maven's default `src/main/resources`): interpolated
 /// by the model builder, its directory made absolute by `project`.
@@ -67,6 +67,10 @@ pub struct EffectiveModel {
     /// `None` when no pom in the chain declares `<resources>`.
     pub resources: Option<Vec<ResourceDecl>>,
     pub shade_main_class: Option<String>,
+    /// The project's pom and its parents' `<build>` elements, nearest first, uninterpolated
+    /// (for plugin configuration Maven inherits, such as maven-compiler-plugin's); empty for
+    /// repository poms.
+    pub build_lineage: Vec<(PathBuf, Element)>,
     /// Why the model is unusable for transitive resolution (Maven: "The POM is invalid").
     pub invalid: Option<String>,
 }
@@ -185,6 +189,14 @@ impl<'a> ModelBuilder<'a> {
             Mode::Repository => None,
         };
         let lineage = self.lineage(raw, mode, extra, chain.as_slice())?;
+        let build_lineage = if strict {
+            lineage
+                .iter()
+                .filter_map(|l| Some((l.raw.file.clone(), l.raw.root.child("build")?.clone())))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let merged = merge_lineage(&lineage);
         let interp = Interpolator {
             merged: &merged,
@@ -249,6 +261,7 @@ impl<'a> ModelBuilder<'a> {
             build_directory_location: merged.directory.as_ref().map(Field::location),
             resources: head.resources,
             shade_main_class: head.shade_main_class,
+            build_lineage,
             invalid,
         })
     }

@@ -37,6 +37,9 @@ pub struct MavenProject {
     pub repositories: Vec<RemoteRepository>,
     /// `mainClass` of a maven-shade-plugin ManifestResourceTransformer, if the pom declares one.
     pub shade_main_class: Option<String>,
+    /// `<build>` of the pom and of each parent, nearest first, uninterpolated (see
+    /// [`super::model::EffectiveModel::build_lineage`]).
+    pub build_lineage: Vec<(PathBuf, super::xml::Element)>,
 }
 
 /// Read and resolve `<dir>/pom.xml`. Parents come from `relativePath` or the repository.
@@ -100,6 +103,7 @@ fn project_from_model(
         dependency_management: model.dependency_management,
         repositories: model.repositories,
         shade_main_class: model.shade_main_class,
+        build_lineage: model.build_lineage,
     })
 }
 
