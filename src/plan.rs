@@ -169,8 +169,13 @@ impl BuildPlan {
         sde: Option<&str>,
         repos: &RepositorySystem,
     ) -> anyhow::Result<BuildPlan> {
-        let epoch = Timestamp::decide(sde, pom.output_timestamp.as_deref())
-            .with_context(|| format!("in {}", pom.pom_path.display()))?;
+        // SOURCE_DATE_EPOCH wins; only an outputTimestamp error is the pom's.
+        let epoch = if sde.is_some_and(|s| !s.trim().is_empty()) {
+            Timestamp::decide(sde, None)?
+        } else {
+            Timestamp::decide(None, pom.output_timestamp.as_deref())
+                .with_context(|| format!("in {}", pom.pom_path.display()))?
+        };
         let resources = pom
             .resources
             .iter()

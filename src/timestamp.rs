@@ -29,12 +29,36 @@ impl Timestamp {
         output_timestamp: Option<&str>,
     ) -> anyhow::Result<Self> {
         if let Some(raw) = source_date_epoch.filter(|s| !s.trim().is_empty()) {
-            let secs: i64 = raw.trim().parse().with_context(|| {
-                Diagnostic::new(format!(
+            let fix = "export SOURCE_DATE_EPOCH=$(git log -1 --format=%ct), or unset it";
+            let digits = raw.trim().strip_prefix('-').unwrap_or(raw.trim());
+            let secs: i64 = match raw.trim().parse() {
+                Ok(secs) => secs,
+                Err(_) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+                    if raw.trim().starts_with('-') {
+                        i64::MIN
+                    } else {
+                        i64::MAX
+                    }
+                }
+                Err(_) => bail!(Diagnostic::new(format!(
                     "SOURCE_DATE_EPOCH=`{raw}` is not a whole number of seconds"
                 ))
-                .fix("export SOURCE_DATE_EPOCH=$(git log -1 --format=%ct), or unset it")
-            })?;
+                .fix(fix)),
+            };
+            if secs > ZIP_MAX_EPOCH {
+                bail!(Diagnostic::new(format!(
+                    "SOURCE_DATE_EPOCH=`{}` is after 2107-12-31T23:59:58Z ({ZIP_MAX_EPOCH}), the last time a zip entry can hold",
+                    raw.trim()
+                ))
+                .fix(fix));
+            }
+            if secs < ZIP_MIN_EPOCH {
+                eprintln!(
+                    "note: SOURCE_DATE_EPOCH={} is before 1980-01-01, the first time a zip entry can hold: \
+                     entries carry 1980-01-01T00:00:00Z (as other reproducible zip writers do)",
+                    raw.trim()
+                );
+            }
             return Ok(Timestamp {
                 epoch_seconds: clamp(secs),
                 origin: "SOURCE_DATE_EPOCH",
@@ -210,6 +234,13 @@ mod tests {
     #[test]
     fn bad_values_are_errors() {
         assert!(Timestamp::decide(Some("yesterday"), None).is_err());
+        for late in ["4354819199", "99999999999999999999999"] {
+            let err = Timestamp::decide(Some(late), None).unwrap_err().to_string();
+            assert!(err.contains("after 2107-12-31T23:59:58Z"), "{err}");
+        }
+        let early = Timestamp::decide(Some("-99999999999999999999999"), None).unwrap();
+        assert_eq!(early.rfc3339(), "1980-01-01T00:00:00Z");
+        assert!(Timestamp::decide(Some("4354819198"), None).is_ok());
         assert!(Timestamp::decide(None, Some("2024-13-01T00:00:00Z")).is_err());
         assert!(Timestamp::decide(None, Some("2024-01-01")).is_err());
         // Out-of-range numbers are errors, not arithmetic overflows.

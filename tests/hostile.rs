@@ -63,22 +63,23 @@ impl Sandbox {
     /// `stormpack <args>` in the project directory, with the sandbox's repositories. A run
     /// still going after two minutes is a hang: it is killed and the test fails.
     fn run(&self, args: &[&str]) -> Output {
-        let mut child = self
+        let child = self
             .command(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let started = std::time::Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if started.elapsed() > std::time::Duration::from_secs(120) {
-                child.kill().unwrap();
-                let out = child.wait_with_output().unwrap();
-                panic!("stormpack {args:?} hung:\n{}", stderr(&out));
+        let pid = child.id();
+        let (done, result) = std::sync::mpsc::channel();
+        std::thread::spawn(move || done.send(child.wait_with_output()));
+        match result.recv_timeout(std::time::Duration::from_secs(120)) {
+            Ok(out) => out.unwrap(),
+            Err(_) => {
+                // SAFETY: kill(2) on the pid of the child this test started.
+                unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+                panic!("stormpack {args:?} hung (killed after 120 s)");
             }
-            std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        child.wait_with_output().unwrap()
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -685,4 +686,155 @@ fn pom_encodings_are_read_as_maven_reads_them_or_named() {
             "fix: remove the byte",
         ],
     );
+}
+
+// ---- 11. inspect: duplicates, wrapped counts, control characters ----
+
+/// A zip of stored entries written by hand: `names` in order (duplicates allowed), `contents`
+/// for each; the end record's 16-bit counts are the real count modulo 65,536, as a writer
+/// without zip64 leaves them.
+fn hand_zip(names: &[Vec<u8>], content: &[u8]) -> Vec<u8> {
+    let crc = {
+        let mut table = [0u32; 256];
+        for (i, t) in table.iter_mut().enumerate() {
+            let mut c = i as u32;
+            for _ in 0..8 {
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+            *t = c;
+        }
+        !content.iter().fold(!0u32, |c, &b| {
+            table[((c ^ u32::from(b)) & 0xFF) as usize] ^ (c >> 8)
+        })
+    };
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for name in names {
+        let offset = out.len() as u32;
+        let fields = |v: &mut Vec<u8>| {
+            v.extend_from_slice(&20u16.to_le_bytes());
+            v.extend_from_slice(&0u16.to_le_bytes());
+            v.extend_from_slice(&0u16.to_le_bytes()); // stored
+            v.extend_from_slice(&0x6000u16.to_le_bytes()); // 12:00
+            v.extend_from_slice(&0x5821u16.to_le_bytes()); // 2024-01-01
+            v.extend_from_slice(&crc.to_le_bytes());
+            v.extend_from_slice(&(content.len() as u32).to_le_bytes());
+            v.extend_from_slice(&(content.len() as u32).to_le_bytes());
+            v.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            v.extend_from_slice(&0u16.to_le_bytes());
+        };
+        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        fields(&mut out);
+        out.extend_from_slice(name);
+        out.extend_from_slice(content);
+        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        central.extend_from_slice(&0x031Eu16.to_le_bytes()); // made on Unix
+        fields(&mut central);
+        central.extend_from_slice(&[0; 6]);
+        central.extend_from_slice(&(0o100644u32 << 16).to_le_bytes());
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(name);
+    }
+    let at = out.len() as u32;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    out.extend_from_slice(&[0; 4]);
+    let count = (names.len() % 65_536) as u16;
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    out.extend_from_slice(&at.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+#[test]
+fn inspect_lists_duplicates_and_entries_past_a_wrapped_count() {
+    let s = Sandbox::new();
+    let jar = s.root.join("dup.jar");
+    fs::write(
+        &jar,
+        hand_zip(
+            &[b"a.txt".to_vec(), b"b.txt".to_vec(), b"a.txt".to_vec()],
+            b"hi\n",
+        ),
+    )
+    .unwrap();
+    let out = s.run(&["inspect", jar.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(text.matches("  a.txt\n").count(), 2, "{text}");
+    assert!(text.contains("3 entries\n"), "{text}");
+    assert!(
+        text.contains("warning: duplicate entry name a.txt (2 entries"),
+        "{text}"
+    );
+
+    let names: Vec<Vec<u8>> = (0..65_536)
+        .map(|i| format!("e/{i:05}").into_bytes())
+        .collect();
+    fs::write(&jar, hand_zip(&names, b"")).unwrap();
+    let out = s.run(&["inspect", jar.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        text.contains("65536 entries\n"),
+        "{}",
+        &text[text.len().saturating_sub(200)..]
+    );
+    assert!(text.contains("  e/65535\n"));
+}
+
+#[test]
+fn inspect_escapes_control_characters() {
+    let s = Sandbox::new();
+    let jar = s.root.join("ctl.jar");
+    fs::write(
+        &jar,
+        hand_zip(&[b"evil\x1b[2J\x07name\r.txt".to_vec()], b"hi\n"),
+    )
+    .unwrap();
+    let out = s.run(&["inspect", jar.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        text.contains("evil\\u{1b}[2J\\u{7}name\\u{d}.txt"),
+        "{text}"
+    );
+    assert!(!text.contains('\x1b') && !text.contains('\x07') && !text.contains('\r'));
+}
+
+// ---- 13. messages that point the right way ----
+
+#[test]
+fn source_date_epoch_errors_are_not_blamed_on_the_pom() {
+    let s = Sandbox::new();
+    s.file("pom.xml", pom(""));
+    for (value, needle) in [
+        (
+            "yesterday",
+            "SOURCE_DATE_EPOCH=`yesterday` is not a whole number of seconds",
+        ),
+        (
+            "99999999999",
+            "SOURCE_DATE_EPOCH=`99999999999` is after 2107-12-31T23:59:58Z",
+        ),
+    ] {
+        let before = s.snapshot();
+        let out = s
+            .command(&["build"])
+            .env("SOURCE_DATE_EPOCH", value)
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains(needle), "{err}");
+        assert!(err.contains("fix: export SOURCE_DATE_EPOCH="), "{err}");
+        assert!(!err.contains("pom.xml"), "blamed on the pom:\n{err}");
+        assert_eq!(before, s.snapshot());
+    }
 }

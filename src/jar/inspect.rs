@@ -9,7 +9,6 @@ use anyhow::Context;
 use zip::ZipArchive;
 
 use super::io::JarSource;
-use super::writer::method_name;
 use super::EntryInfo;
 
 /// One entry as stored.
@@ -39,54 +38,45 @@ pub fn inspect(jar: &Path) -> anyhow::Result<Inspection> {
         Diagnostic::new(format!("cannot open {}", jar.display()))
             .fix("check the path; `stormpack build` writes target/<finalName>.jar")
     })?;
-    let source = JarSource::new(file).with_context(|| format!("cannot read {}", jar.display()))?;
-    let mut archive = ZipArchive::new(source).map_err(|e| {
+    let mut source =
+        JarSource::new(file).with_context(|| format!("cannot read {}", jar.display()))?;
+    // Listed from the central directory itself: every record, duplicates included, however
+    // many (the zip crate keys entries by name and trusts the 16-bit count).
+    let records = super::central::read(&mut source).map_err(|e| {
         Diagnostic::new(format!("{} is not a jar (zip) file: {e}", jar.display()))
             .fix("pass a .jar file (`stormpack build` writes target/<finalName>.jar); rebuild it if it was cut short")
     })?;
-    let mut entries = Vec::with_capacity(archive.len());
-    for index in 0..archive.len() {
-        let data = archive.by_index_data(index)?;
-        let modified = data
-            .last_modified()
-            .map(|t| {
-                format!(
-                    "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-                    t.year(),
-                    t.month(),
-                    t.day(),
-                    t.hour(),
-                    t.minute(),
-                    t.second()
-                )
-            })
-            .unwrap_or_else(|| "-".to_string());
-        entries.push(InspectedEntry {
+    let entries = records
+        .iter()
+        .map(|r| InspectedEntry {
             info: EntryInfo {
-                path: String::from_utf8_lossy(data.name_raw()).into_owned(),
-                size: data.size(),
-                compressed_size: data.compressed_size(),
-                method: method_name(data.compression()),
-                crc32: data.crc32(),
-                mode: data.unix_mode().unwrap_or(0),
+                path: String::from_utf8_lossy(&r.name).into_owned(),
+                size: r.size,
+                compressed_size: r.compressed_size,
+                method: r.method_name(),
+                crc32: r.crc32,
+                mode: r.unix_mode(),
             },
-            modified,
-            made_on_unix: data.system() == zip::System::Unix,
-        });
-    }
-    let manifest = match archive.index_for_name("META-INF/MANIFEST.MF") {
-        Some(index) => {
-            let mut entry = archive
-                .by_index(index)
-                .with_context(|| format!("reading the manifest of {}", jar.display()))?;
-            let mut bytes = Vec::new();
-            (&mut entry)
-                .take(MANIFEST_LIMIT)
-                .read_to_end(&mut bytes)
-                .with_context(|| format!("reading the manifest of {}", jar.display()))?;
-            Some(String::from_utf8_lossy(&bytes).into_owned())
-        }
-        None => None,
+            modified: r.modified(),
+            made_on_unix: r.made_on_unix(),
+        })
+        .collect();
+    let manifest = match ZipArchive::new(source.clone()) {
+        Ok(mut archive) => match archive.index_for_name("META-INF/MANIFEST.MF") {
+            Some(index) => {
+                let mut entry = archive
+                    .by_index(index)
+                    .with_context(|| format!("reading the manifest of {}", jar.display()))?;
+                let mut bytes = Vec::new();
+                (&mut entry)
+                    .take(MANIFEST_LIMIT)
+                    .read_to_end(&mut bytes)
+                    .with_context(|| format!("reading the manifest of {}", jar.display()))?;
+                Some(String::from_utf8_lossy(&bytes).into_owned())
+            }
+            None => None,
+        },
+        Err(_) => None,
     };
     Ok(Inspection {
         jar: jar.display().to_string(),
@@ -121,10 +111,20 @@ pub fn render(inspection: &Inspection) -> String {
             e.info.method,
             e.info.crc32,
             e.modified,
-            e.info.path
+            escape_control(&e.info.path)
         ));
     }
     out.push_str(&format!("{} entries\n", inspection.entries.len()));
+    let mut seen = std::collections::BTreeMap::<&str, usize>::new();
+    for e in &inspection.entries {
+        *seen.entry(e.info.path.as_str()).or_default() += 1;
+    }
+    for (path, count) in seen.iter().filter(|(_, c)| **c > 1) {
+        out.push_str(&format!(
+            "warning: duplicate entry name {} ({count} entries; Java reads the first, `unzip` extracts the last)\n",
+            escape_control(path)
+        ));
+    }
     if inspection
         .entries
         .iter()
@@ -135,9 +135,23 @@ pub fn render(inspection: &Inspection) -> String {
     match &inspection.manifest {
         Some(text) => {
             out.push_str("\nMETA-INF/MANIFEST.MF:\n");
-            out.push_str(&text.replace("\r\n", "\n"));
+            out.push_str(&escape_control(&text.replace("\r\n", "\n")));
         }
         None => out.push_str("\n(no META-INF/MANIFEST.MF)\n"),
+    }
+    out
+}
+
+/// `text` with control characters (other than line feeds and tabs) written as `\u{1b}`, so a
+/// hostile entry name or manifest cannot drive the terminal.
+pub fn escape_control(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
     }
     out
 }

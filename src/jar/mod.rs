@@ -11,6 +11,7 @@
 //! read back as such for copied entries too; no 0xCAFE marker (the zip crate reserves that id and
 //! no reader needs it).
 
+pub mod central;
 pub mod inspect;
 pub(crate) mod io;
 mod writer;

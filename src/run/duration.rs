@@ -51,11 +51,21 @@ fn bad(message: String) -> Diagnostic {
         .fix("write it as seconds, minutes or hours, e.g. --duration 30s, 2m, 1m30s or 1h")
 }
 
+/// The longest run: a year. Storm multiplies `storm.local.sleeptime` into milliseconds in a
+/// Java `long`; far longer values overflowed it (and deadlines computed from them).
+pub const MAX_SECONDS: u64 = 366 * 24 * 3600;
+
 fn at_least_one_second(text: &str, secs: u64) -> anyhow::Result<Duration> {
     if secs == 0 {
         anyhow::bail!(bad(format!(
             "--duration {text:?} is zero: the topology would stop before it starts"
         )));
+    }
+    if secs > MAX_SECONDS {
+        anyhow::bail!(Diagnostic::new(format!(
+            "--duration {text:?} is longer than a year ({MAX_SECONDS} seconds), the longest run stormpack starts"
+        ))
+        .fix("give a shorter duration, e.g. --duration 24h; stop a run early with Ctrl-C"));
     }
     Ok(Duration::from_secs(secs))
 }
@@ -75,6 +85,14 @@ mod tests {
 
     #[test]
     fn rejects_nonsense_with_the_fix() {
+        assert!(parse("8784h").is_ok());
+        for long in ["8785h", "99999999999999999h", "18446744073709551615"] {
+            let err = parse(long).unwrap_err().to_string();
+            assert!(
+                err.contains("too long") || err.contains("longer than a year"),
+                "{long}: {err}"
+            );
+        }
         for bad in ["", "0", "0s", "10x", "s", "1.5m", "5m3", "-3s"] {
             let err = parse(bad).unwrap_err().to_string();
             assert!(err.contains("fix: write it as"), "{bad:?}: {err}");
