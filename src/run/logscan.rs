@@ -53,6 +53,11 @@ pub struct LogScan {
     pub stopping: bool,
     /// Problem lines seen before the shutdown began, with their explanation.
     pub problems: Vec<(String, &'static str)>,
+    /// Storm halted its own JVM while the shutdown was under way ("Halting process" after
+    /// "STOPPING LOCAL MODE CLUSTER"): an executor thread that did not stop within 100 ms of its
+    /// interruption (a busy machine) reports the closed pipe and halts with status 1. The
+    /// topology had stopped by then; the status says nothing about it.
+    pub halted_while_stopping: bool,
 }
 
 impl LogScan {
@@ -65,6 +70,9 @@ impl LogScan {
             self.submitted = true;
         }
         if self.stopping {
+            if line.contains("Halting process") {
+                self.halted_while_stopping = true;
+            }
             return;
         }
         if let Some((_, meaning)) = PROBLEMS.iter().find(|(needle, _)| line.contains(needle)) {
@@ -109,6 +117,7 @@ mod tests {
             scan.observe(line);
         }
         assert!(scan.stopping);
+        assert!(scan.halted_while_stopping);
         assert!(scan.problems.is_empty(), "{:?}", scan.problems);
     }
 }
