@@ -464,3 +464,20 @@ fn real_cluster_submit_list_kill_down() {
     );
     assert!(worker_of(&ids["wc-rust"]).is_none());
 }
+
+#[test]
+fn status_and_down_of_a_missing_cluster_create_nothing() {
+    let base = repo().join("target/tmp/cluster-missing");
+    let _ = fs::remove_dir_all(&base);
+    fs::create_dir_all(&base).unwrap();
+    let dir = base.join("no-such-cluster");
+    let dir_s = dir.display().to_string();
+    let out = run(&["cluster", "status", "--dir", &dir_s]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no cluster in"), "{err}");
+    assert!(err.contains("cluster up --dir"), "{err}");
+    let out = run(&["cluster", "down", "--dir", &dir_s]);
+    assert!(out.status.success());
+    assert!(!dir.exists(), "status/down created {}", dir.display());
+}

@@ -24,16 +24,65 @@ pub struct SupervisorPorts {
     pub slots: Vec<u16>,
 }
 
-/// Pick `n` distinct free ports on 127.0.0.1 (bound together, then released).
+/// The kernel's ephemeral port range (`net.ipv4.ip_local_port_range`), from which it picks the
+/// local port of every outgoing connection; Linux's default when the file cannot be read.
+fn ephemeral_range() -> (u16, u16) {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| {
+            let mut it = s.split_whitespace().map(|v| v.parse::<u16>().ok());
+            Some((it.next()??, it.next()??))
+        })
+        .unwrap_or((32768, 60999))
+}
+
+/// The widest stretch of ports at or above 10000 outside `ephemeral`: the daemons' ports.
+fn listening_range(ephemeral: (u16, u16)) -> (u16, u16) {
+    let below = (10000u16, ephemeral.0.saturating_sub(1));
+    let above = (ephemeral.1.saturating_add(1), u16::MAX);
+    let width = |r: (u16, u16)| r.1.saturating_sub(r.0);
+    if width(below) >= width(above) {
+        below
+    } else {
+        above
+    }
+}
+
+/// Pick `n` distinct free ports on 127.0.0.1, outside the kernel's ephemeral range.
+///
+/// A port the kernel hands out for `bind(0)` comes from the ephemeral range, the same range it
+/// takes outgoing connections' local ports from: between `cluster up` choosing it and the daemon
+/// binding it (seconds later, a JVM start), a ZooKeeper client's connection can take it and the
+/// daemon dies with "Address already in use". Ports outside that range are never given to a
+/// connection. The search starts at a point that differs per process and per moment, so two
+/// clusters started together do not probe the same ports; each port is checked by binding it.
 pub fn free_ports(n: usize) -> anyhow::Result<Vec<u16>> {
-    let listeners = (0..n)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| anyhow::anyhow!("cannot find a free port on 127.0.0.1: {e}"))?;
-    listeners
-        .iter()
-        .map(|l| Ok(l.local_addr()?.port()))
-        .collect()
+    let (lo, hi) = listening_range(ephemeral_range());
+    let span = u32::from(hi.saturating_sub(lo)) + 1;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let mut cursor = (nanos ^ std::process::id().wrapping_mul(2_654_435_761)) % span;
+    let mut held = Vec::with_capacity(n);
+    for _ in 0..span {
+        if held.len() == n {
+            break;
+        }
+        let port = lo + cursor as u16;
+        cursor = (cursor + 1) % span;
+        if let Ok(listener) = std::net::TcpListener::bind(("127.0.0.1", port)) {
+            held.push(listener);
+        }
+    }
+    if held.len() < n {
+        anyhow::bail!(
+            "cannot find {n} free ports on 127.0.0.1 between {lo} and {hi} (outside the \
+             ephemeral range)\nfix: stop the processes listening there (`ss -ltnp`), or run \
+             `stormpack cluster down` for clusters left running"
+        );
+    }
+    held.iter().map(|l| Ok(l.local_addr()?.port())).collect()
 }
 
 impl Ports {
@@ -152,6 +201,19 @@ pub const WORKER_XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn daemon_ports_are_outside_the_ephemeral_range() {
+        assert_eq!(listening_range((32768, 60999)), (10000, 32767));
+        assert_eq!(listening_range((10001, 60000)), (60001, 65535));
+        let (lo, hi) = ephemeral_range();
+        for port in free_ports(12).unwrap() {
+            assert!(
+                port >= 10000 && !(lo..=hi).contains(&port),
+                "{port} in {lo}-{hi}"
+            );
+        }
+    }
 
     #[test]
     fn ports_are_distinct_and_storm_yaml_uses_them() {

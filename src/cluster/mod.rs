@@ -108,15 +108,27 @@ impl State {
     }
 }
 
-/// The cluster home for `--dir` (made absolute: workers and logs name it in full).
+/// The cluster home for `--dir` (made absolute: workers and logs name it in full), created
+/// for `up`.
 pub fn home_dir(dir: &Path) -> anyhow::Result<PathBuf> {
-    let abs = if dir.is_absolute() {
+    let abs = absolute(dir)?;
+    fs_err::create_dir_all(&abs)?;
+    Ok(fs_err::canonicalize(&abs)?)
+}
+
+/// The cluster home for `--dir` as `status` and `down` look at it: never created (a mistyped
+/// `--dir` must not leave a directory behind); canonical when it exists.
+pub fn existing_home_dir(dir: &Path) -> anyhow::Result<PathBuf> {
+    let abs = absolute(dir)?;
+    Ok(fs_err::canonicalize(&abs).unwrap_or(abs))
+}
+
+fn absolute(dir: &Path) -> anyhow::Result<PathBuf> {
+    Ok(if dir.is_absolute() {
         dir.to_path_buf()
     } else {
         std::env::current_dir()?.join(dir)
-    };
-    fs_err::create_dir_all(&abs)?;
-    Ok(fs_err::canonicalize(&abs)?)
+    })
 }
 
 /// Start the cluster; returns its state once Nimbus answers and the Supervisors registered.

@@ -32,12 +32,12 @@ pub fn run(cmd: &ClusterCommand) -> anyhow::Result<i32> {
             Ok(0)
         }
         ClusterCommand::Status(args) => {
-            let home = cluster::home_dir(&args.dir)?;
+            let home = cluster::existing_home_dir(&args.dir)?;
             print!("{}", cluster::status(&home)?);
             Ok(0)
         }
         ClusterCommand::Down(args) => {
-            let home = cluster::home_dir(&args.dir)?;
+            let home = cluster::existing_home_dir(&args.dir)?;
             let stopped = cluster::down(&home)?;
             println!(
                 "stopped the cluster in {} ({} processes); none is left",
