@@ -838,3 +838,137 @@ fn source_date_epoch_errors_are_not_blamed_on_the_pom() {
         assert_eq!(before, s.snapshot());
     }
 }
+
+// ---- 9, 10. a failed or killed build never leaves a jar its .sha256 does not match ----
+
+/// The files of `dir` whose names start with `.stormpack-` (temporaries, owner files, journals),
+/// but not the commit lock every build keeps.
+fn leftovers(dir: &std::path::Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .map(|r| {
+            r.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(".stormpack-") && n != ".stormpack-commit.lock")
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn sidecar_matches(jar: &std::path::Path) -> Option<bool> {
+    let sidecar = fs::read_to_string(jar.with_extension("jar.sha256")).ok()?;
+    let bytes = fs::read(jar).ok()?;
+    Some(sidecar.starts_with(&format!("{}  ", hex::encode(sha2::Sha256::digest(&bytes)))))
+}
+
+#[test]
+fn a_lockfile_that_cannot_be_replaced_changes_nothing() {
+    let s = Sandbox::new();
+    s.publish("com.example:lib:1.0", "", &[("lib.txt", b"one")]);
+    s.publish("com.example:other:1.0", "", &[("other.txt", b"two")]);
+    s.file("pom.xml", pom(&dep("com.example", "lib", "1.0")));
+    let out = s.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let jar = s.project.join("target/hostile-0.1.jar");
+    let built = fs::read(&jar).unwrap();
+    let sidecar = fs::read(jar.with_extension("jar.sha256")).unwrap();
+    // A new dependency needs a new lockfile, and the lockfile's place is taken by a directory.
+    s.file(
+        "pom.xml",
+        pom(&(dep("com.example", "lib", "1.0") + &dep("com.example", "other", "1.0"))),
+    );
+    let lock = s.project.join("stormpack.lock");
+    fs::remove_file(&lock).unwrap();
+    fs::create_dir_all(lock.join("in-the-way")).unwrap();
+    fails(&s, &["build"], &["cannot write", "stormpack.lock", "fix:"]);
+    assert_eq!(fs::read(&jar).unwrap(), built, "the jar changed");
+    assert_eq!(fs::read(jar.with_extension("jar.sha256")).unwrap(), sidecar);
+    assert!(leftovers(&s.project.join("target")).is_empty());
+    assert!(leftovers(&s.project).is_empty());
+    // Out of the way, the next build replaces all three.
+    fs::remove_dir_all(&lock).unwrap();
+    let out = s.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_ne!(fs::read(&jar).unwrap(), built);
+    assert_eq!(sidecar_matches(&jar), Some(true));
+    assert!(fs::read_to_string(&lock)
+        .unwrap()
+        .contains("com.example:other"));
+}
+
+#[test]
+fn an_out_dir_that_is_a_file_is_an_error_with_the_fix() {
+    let s = Sandbox::new();
+    s.file("pom.xml", pom(""));
+    s.file("not-a-dir", "x");
+    fails(
+        &s,
+        &["build", "--out-dir", "not-a-dir"],
+        &[
+            "is a file, not a directory",
+            "fix: pass --out-dir a directory",
+        ],
+    );
+    assert_eq!(fs::read(s.project.join("not-a-dir")).unwrap(), b"x");
+}
+
+#[test]
+fn a_build_killed_at_any_moment_leaves_a_matching_sha256_and_the_next_cleans_up() {
+    let s = Sandbox::new();
+    s.publish("com.example:lib:1.0", "", &[("lib.txt", b"one")]);
+    s.file("pom.xml", pom(&dep("com.example", "lib", "1.0")));
+    s.file("src/main/resources/data.txt", "0");
+    let out = s.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let jar = s.project.join("target/hostile-0.1.jar");
+    // How long a build takes here: kills are spread over that time and a bit beyond.
+    let start = std::time::Instant::now();
+    s.file("src/main/resources/data.txt", "warm");
+    assert!(s.run(&["build"]).status.success());
+    let span = start.elapsed().as_micros().max(1_000) as u64 * 5 / 4;
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64 ^ u64::from(std::process::id());
+    let (mut mid_build, mut after) = (0, 0);
+    for round in 0..30 {
+        // Each round changes a resource, so every build writes a new jar.
+        s.file("src/main/resources/data.txt", format!("round {round}"));
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let delay = std::time::Duration::from_micros(seed % span);
+        let mut child = s
+            .command(&["build"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        let finished = child.try_wait().unwrap().is_some();
+        child.kill().unwrap_or(()); // SIGKILL, by the child's id
+        child.wait().unwrap();
+        if finished {
+            after += 1;
+        } else {
+            mid_build += 1;
+        }
+        assert_ne!(
+            sidecar_matches(&jar),
+            Some(false),
+            "round {round}: killed after {delay:?}, the .sha256 does not match the jar"
+        );
+    }
+    eprintln!("{mid_build} builds killed while running, {after} after they finished");
+    assert!(mid_build >= 10, "too few kills landed inside a build");
+    // The next build cleans up after the killed ones and leaves a matching pair.
+    let out = s.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(sidecar_matches(&jar), Some(true));
+    assert!(
+        leftovers(&s.project.join("target")).is_empty(),
+        "{:?}",
+        leftovers(&s.project.join("target"))
+    );
+    assert!(
+        leftovers(&s.project).is_empty(),
+        "{:?}",
+        leftovers(&s.project)
+    );
+}

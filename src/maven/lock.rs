@@ -341,35 +341,43 @@ pub enum LockStatus {
 /// The lockfile step of a build: with `locked`, the file must exist and match `new`;
 /// otherwise it is written when it differs (and left untouched when it does not).
 pub fn sync_lockfile(path: &Path, new: &Lockfile, locked: bool) -> anyhow::Result<LockStatus> {
-    let existing = match Lockfile::read_optional(path) {
-        Ok(existing) => existing,
-        // Without --locked the lockfile is only an output: a damaged one (a merge conflict, a
-        // hand edit) is replaced rather than failing a build whose jar is already in place.
-        Err(err) if !locked => {
-            new.write(path)?;
-            let reason = err.to_string();
-            let reason = reason.lines().next().unwrap_or_default();
-            return Ok(LockStatus::Written(vec![format!(
-                "replaced: the old file could not be read ({reason})"
-            )]));
-        }
-        Err(err) => return Err(err),
-    };
-    match (existing, locked) {
-        (None, true) => anyhow::bail!(
+    if !locked {
+        return Ok(match lockfile_update(path, new)? {
+            Some(changes) => {
+                new.write(path)?;
+                LockStatus::Written(changes)
+            }
+            None => LockStatus::Unchanged,
+        });
+    }
+    match Lockfile::read_optional(path)? {
+        None => anyhow::bail!(
             "--locked needs {}, which does not exist\n  fix: run once without --locked to create it, and commit it",
             path.display()
         ),
-        (Some(existing), true) => {
+        Some(existing) => {
             locked_result(&path.display().to_string(), &existing, new)?;
             Ok(LockStatus::Unchanged)
         }
-        (Some(existing), false) if existing.render() == new.render() => Ok(LockStatus::Unchanged),
-        (existing, false) => {
-            let changes = existing.unwrap_or_default().diff(new);
-            new.write(path)?;
-            Ok(LockStatus::Written(changes))
+    }
+}
+
+/// Without `--locked`: whether `path` must be rewritten to hold `new`, and the changes to
+/// report (`None`: it already does). Writes nothing; the build commits the new file with the
+/// jar.
+pub fn lockfile_update(path: &Path, new: &Lockfile) -> anyhow::Result<Option<Vec<String>>> {
+    match Lockfile::read_optional(path) {
+        // The lockfile is only an output here: a damaged one (a merge conflict, a hand edit) is
+        // replaced rather than failing the build.
+        Err(err) => {
+            let reason = err.to_string();
+            let reason = reason.lines().next().unwrap_or_default();
+            Ok(Some(vec![format!(
+                "replaced: the old file could not be read ({reason})"
+            )]))
         }
+        Ok(Some(existing)) if existing.render() == new.render() => Ok(None),
+        Ok(existing) => Ok(Some(existing.unwrap_or_default().diff(new))),
     }
 }
 

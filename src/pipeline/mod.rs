@@ -12,9 +12,10 @@
 //! the topology check passed: a failure at any stage leaves the previous jar untouched.
 
 pub mod check;
+mod commit;
 mod output;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -23,7 +24,7 @@ use crate::cargo_build::BuiltBinary;
 use crate::error::Diagnostic;
 use crate::jar::{EntryInfo, JarBuild};
 use crate::java::JavaOutcome;
-use crate::maven::lock::{sync_lockfile, LockStatus, Lockfile};
+use crate::maven::lock::{lockfile_update, sync_lockfile, Lockfile};
 use crate::maven::resolve::Resolution;
 use crate::plan::BuildPlan;
 use crate::report::{Event, Reporter, Stage};
@@ -64,11 +65,20 @@ pub fn build(plan: &BuildPlan, reporter: &mut dyn Reporter) -> anyhow::Result<Bu
     reporter.report(Event::Stage(Stage::Shade));
     let shaded = shade(plan, &resolved.resolution, java, &mut staging, reporter)?;
     reporter.report(Event::Stage(Stage::WriteJar));
-    let written = write_jar(plan, &staging, &shaded)?;
+    let mut txn = commit::Transaction::begin(jar_dir(plan), &[lock_dir(plan)])?;
+    let written = write_jar(plan, &staging, &shaded, &mut txn)?;
     reporter.report(Event::Stage(Stage::Check));
     let warnings =
         check::topology_stage(plan, &staging, &written.tmp, &resolved.resolution, reporter)?;
-    finish(plan, written, &shaded, resolved.lock, warnings, reporter)
+    finish(
+        plan,
+        written,
+        txn,
+        &shaded,
+        resolved.lock,
+        warnings,
+        reporter,
+    )
 }
 
 /// The plan's dependencies resolved (nothing to do without any); errors name the project and
@@ -304,12 +314,34 @@ struct Shaded {
 
 /// The jar, written to a temporary file beside its target.
 struct Written {
-    tmp: tempfile::TempPath,
+    tmp: PathBuf,
     entries: Vec<EntryInfo>,
 }
 
-fn write_jar(plan: &BuildPlan, staging: &Staging, shaded: &Shaded) -> anyhow::Result<Written> {
-    let tmp = output::temporary_jar(&plan.output_dir)?;
+/// The directory the jar goes to (its `.sha256` beside it).
+fn jar_dir(plan: &BuildPlan) -> &Path {
+    plan.jar
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(&plan.output_dir)
+}
+
+/// The directory of `stormpack.lock`.
+fn lock_dir(plan: &BuildPlan) -> &Path {
+    plan.lockfile
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+fn write_jar(
+    plan: &BuildPlan,
+    staging: &Staging,
+    shaded: &Shaded,
+    txn: &mut commit::Transaction,
+) -> anyhow::Result<Written> {
+    let (file, tmp) = txn.temporary(jar_dir(plan), "jar")?;
+    drop(file);
     let (pom_path, props_path) = plan.maven_metadata_paths();
     let summary = crate::jar::write_jar(
         &JarBuild {
@@ -326,10 +358,12 @@ fn write_jar(plan: &BuildPlan, staging: &Staging, shaded: &Shaded) -> anyhow::Re
     })
 }
 
-/// Rename the checked jar into place, write `<jar>.sha256`, update stormpack.lock.
+/// Put the checked jar, `<jar>.sha256` and stormpack.lock in place together
+/// ([`commit::Transaction`]): a failure before the commit leaves all three as they were.
 fn finish(
     plan: &BuildPlan,
     written: Written,
+    mut txn: commit::Transaction,
     shaded: &Shaded,
     lock: Option<Lockfile>,
     warnings: Vec<String>,
@@ -338,17 +372,36 @@ fn finish(
     // Streamed: a large uber jar is never held in memory.
     let sha256 = crate::maven::lock::sha256_file(&written.tmp)?;
     let size = fs_err::metadata(&written.tmp)?.len();
-    written
-        .tmp
-        .persist(&plan.jar)
-        .with_context(|| format!("cannot move the new jar to {}", plan.jar.display()))?;
-    output::write_checksum(&plan.jar, &sha256)?;
+    let name = plan
+        .jar
+        .file_name()
+        .context("jar path has no file name")?
+        .to_string_lossy()
+        .into_owned();
+    let sidecar = jar_dir(plan).join(format!("{name}.sha256"));
+    // The lockfile first: if it cannot be replaced, nothing has changed yet.
+    let mut lock_changes = Vec::new();
     if let (Some(lock), false) = (&lock, plan.locked) {
-        if let LockStatus::Written(changes) = sync_lockfile(&plan.lockfile, lock, false)? {
-            for change in changes {
-                reporter.report(Event::Status(format!("    stormpack.lock: {change}")));
-            }
+        if let Some(changes) = lockfile_update(&plan.lockfile, lock)? {
+            txn.write(
+                lock_dir(plan),
+                "lock",
+                lock.render().as_bytes(),
+                &plan.lockfile,
+            )?;
+            lock_changes = changes;
         }
+    }
+    txn.replace(&written.tmp, &plan.jar, Some(&sidecar));
+    txn.write(
+        jar_dir(plan),
+        "sha256",
+        format!("{sha256}  {name}\n").as_bytes(),
+        &sidecar,
+    )?;
+    txn.commit()?;
+    for change in lock_changes {
+        reporter.report(Event::Status(format!("    stormpack.lock: {change}")));
     }
     Ok(BuildOutcome {
         jar: plan.jar.clone(),

@@ -1,27 +1,7 @@
-//! The build's output files: the manifest and Maven metadata it generates, the temporary jar
-//! beside the target, `<jar>.sha256`, and the clean-up of an interrupted build's leftovers.
-
-use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
-
-use anyhow::Context;
+//! The files the build generates into the jar: the manifest and Maven metadata
+//! (pom.properties).
 
 use crate::plan::BuildPlan;
-
-/// A temporary file for the jar in `output_dir` (created if needed), after removing stale
-/// temporaries an interrupted build left there.
-pub(super) fn temporary_jar(output_dir: &Path) -> anyhow::Result<tempfile::TempPath> {
-    fs_err::create_dir_all(output_dir)?;
-    remove_stale_temporaries(output_dir);
-    Ok(tempfile::Builder::new()
-        .prefix(".stormpack-")
-        .suffix(".jar.tmp")
-        .permissions(readable())
-        .tempfile_in(output_dir)
-        .with_context(|| format!("cannot create a file in {}", output_dir.display()))?
-        .into_temp_path())
-}
 
 /// MANIFEST.MF: nothing from the build host, 72-byte lines with continuations, CRLF.
 /// `build_jdk_spec`: the feature release of the JDK that compiled the project's classes, as
@@ -80,87 +60,9 @@ pub(super) fn pom_properties(plan: &BuildPlan) -> Vec<u8> {
     .into_bytes()
 }
 
-/// `<jar>.sha256` in `sha256sum -c` format, written atomically.
-pub(super) fn write_checksum(jar: &Path, sha256: &str) -> anyhow::Result<()> {
-    let name = jar
-        .file_name()
-        .context("jar path has no file name")?
-        .to_string_lossy();
-    let dir = jar.parent().context("jar path has no directory")?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".stormpack-")
-        .suffix(".sha256.tmp")
-        .permissions(readable())
-        .tempfile_in(dir)?;
-    writeln!(tmp, "{sha256}  {name}")?;
-    let target = dir.join(format!("{name}.sha256"));
-    tmp.persist(&target)
-        .with_context(|| format!("cannot write {}", target.display()))?;
-    Ok(())
-}
-
-/// Output files get 0666 less the umask, like any file a build tool writes (tempfile's own
-/// default is 0600).
-fn readable() -> std::fs::Permissions {
-    std::fs::Permissions::from_mode(0o666)
-}
-
-/// How old a temporary file must be before a build takes it for an interrupted build's leftover.
-const STALE_TEMPORARY: std::time::Duration = std::time::Duration::from_secs(3600);
-
-/// Temporary files an interrupted build left behind. Recent ones may belong to a build running
-/// at the same time into the same directory (removing them would fail its rename), so only
-/// files older than [`STALE_TEMPORARY`] go.
-fn remove_stale_temporaries(dir: &Path) {
-    let Ok(read) = fs_err::read_dir(dir) else {
-        return;
-    };
-    let now = std::time::SystemTime::now();
-    for entry in read.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if !(name.starts_with(".stormpack-") && name.ends_with(".tmp")) {
-            continue;
-        }
-        let stale = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|modified| now.duration_since(modified).ok())
-            .is_some_and(|age| age > STALE_TEMPORARY);
-        if stale {
-            let _ = fs_err::remove_file(entry.path());
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_stale_temporaries_are_removed() {
-        let dir = tempfile::tempdir().unwrap();
-        let old = dir.path().join(".stormpack-old.jar.tmp");
-        let fresh = dir.path().join(".stormpack-fresh.jar.tmp");
-        let other = dir.path().join("keep.tmp");
-        for p in [&old, &fresh, &other] {
-            std::fs::write(p, b"x").unwrap();
-        }
-        let two_hours_ago = std::time::SystemTime::now() - 2 * STALE_TEMPORARY;
-        for p in [&old, &other] {
-            std::fs::File::options()
-                .write(true)
-                .open(p)
-                .unwrap()
-                .set_modified(two_hours_ago)
-                .unwrap();
-        }
-        remove_stale_temporaries(dir.path());
-        assert!(!old.exists());
-        assert!(fresh.exists(), "a concurrent build's temporary was removed");
-        assert!(other.exists());
-    }
 
     #[test]
     fn manifest_is_host_free_and_wrapped() {
