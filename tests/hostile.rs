@@ -972,3 +972,52 @@ fn a_build_killed_at_any_moment_leaves_a_matching_sha256_and_the_next_cleans_up(
         leftovers(&s.project)
     );
 }
+
+// ---- 6. properties that double at each level ----
+
+#[test]
+fn doubling_properties_are_bounded_and_named_where_used() {
+    let s = Sandbox::new();
+    let mut props = String::from("<e0>ab</e0>");
+    for i in 1..40 {
+        props += &format!("<e{i}>${{e{}}}${{e{}}}</e{i}>", i - 1, i - 1);
+    }
+    let project = |deps: &str| {
+        format!(
+            "<project><modelVersion>4.0.0</modelVersion><groupId>com.example</groupId>\
+             <artifactId>hostile</artifactId><version>0.1</version>\
+             <properties>{props}</properties><dependencies>{deps}</dependencies></project>"
+        )
+    };
+    // Unused: the build goes on (2^40 bytes if expanded), within 1 GiB of address space.
+    s.file("pom.xml", project(""));
+    let limited = |args: &[&str]| {
+        let mut cmd = s.command(args);
+        // SAFETY: setrlimit in the child before exec; no allocation.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+                let limit = libc::rlimit {
+                    rlim_cur: 1 << 30,
+                    rlim_max: 1 << 30,
+                };
+                libc::setrlimit(libc::RLIMIT_AS, &limit);
+                Ok(())
+            });
+        }
+        cmd.output().unwrap()
+    };
+    let out = limited(&["deps"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Used: an error naming the property, the place and the fix.
+    s.file("pom.xml", project(&dep("com.example", "lib", "${e39}")));
+    let out = limited(&["deps"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    for needle in [
+        "pom.xml:1:",
+        "`${e39}` in dependency version expands to more than 1 MiB",
+        "fix: give `e39`",
+    ] {
+        assert!(err.contains(needle), "{needle:?} not in {err}");
+    }
+}

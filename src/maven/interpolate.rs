@@ -15,11 +15,19 @@ use super::xml::SourceLocation;
 /// overflow the stack). Real poms stay in single digits.
 const MAX_PROPERTY_DEPTH: usize = 64;
 
+/// The longest value an expansion may produce. Properties that double at each level
+/// (`e2 = ${e1}${e1}`, ...) reach gigabytes in 30 steps; real values (a class path, a list of
+/// arguments) stay far below this. Expansion stops as soon as a value passes the bound, so
+/// memory stays within a few times this size however the pom nests.
+pub(crate) const MAX_VALUE_LEN: usize = 1 << 20;
+
 /// A problem with one `${...}` expression.
 #[derive(Debug, Clone)]
 pub(crate) enum InterpProblem {
     Unknown(String),
     Cycle(Vec<String>),
+    /// The expansion of this property passed [`MAX_VALUE_LEN`].
+    TooLong(String),
 }
 
 impl InterpProblem {
@@ -38,12 +46,17 @@ impl InterpProblem {
                 "{at}: recursive property definition in {what}: {}\n  fix: make one of these properties a literal value",
                 chain.iter().map(|n| format!("${{{n}}}")).collect::<Vec<_>>().join(" -> ")
             ),
+            InterpProblem::TooLong(name) => format!(
+                "{at}: `${{{name}}}` in {what} expands to more than {} MiB (properties that repeat other properties)\n  fix: give `{name}` (or the properties it repeats) a shorter, literal value",
+                MAX_VALUE_LEN >> 20
+            ),
         }
     }
 }
 
-/// A resolved expression: its value (`None`: unknown), or the cycle it is part of.
-type Resolved = Result<Option<String>, Vec<String>>;
+/// A resolved expression: its value (`None`: unknown), or why it has none (a cycle it is part
+/// of, or an expansion past [`MAX_VALUE_LEN`]).
+type Resolved = Result<Option<String>, InterpProblem>;
 
 /// `${...}` resolution over one effective model: basedir, `project.*`/`pom.*`, `<properties>`,
 /// Java/OS properties, `env.*`, and Maven's unprefixed model fields (`${version}`).
@@ -57,9 +70,10 @@ pub(crate) struct Interpolator<'m> {
 }
 
 impl Interpolator<'_> {
-    /// The interpolated string (unresolvable expressions left as written) and the problems.
+    /// The interpolated string (unresolvable expressions left as written) and the problems. An
+    /// expansion past [`MAX_VALUE_LEN`] stops there: `s` comes back as written, with the problem.
     pub(crate) fn interpolate(&self, s: &str) -> (String, Vec<InterpProblem>) {
-        let mut out = String::with_capacity(s.len());
+        let mut out = String::with_capacity(s.len().min(MAX_VALUE_LEN));
         let mut problems = Vec::new();
         let mut rest = s;
         while let Some(start) = rest.find("${") {
@@ -69,13 +83,21 @@ impl Interpolator<'_> {
             out.push_str(&rest[..start]);
             let name = &rest[start + 2..start + 2 + len];
             match self.resolve(name) {
+                Ok(Some(v)) if out.len() + v.len() > MAX_VALUE_LEN => {
+                    problems.push(InterpProblem::TooLong(name.to_string()));
+                    return (s.to_string(), problems);
+                }
                 Ok(Some(v)) => out.push_str(&v),
                 Ok(None) => {
                     problems.push(InterpProblem::Unknown(name.to_string()));
                     out.push_str(&rest[start..start + 3 + len]);
                 }
-                Err(chain) => {
-                    problems.push(InterpProblem::Cycle(chain));
+                Err(problem @ InterpProblem::TooLong(_)) => {
+                    problems.push(problem);
+                    return (s.to_string(), problems);
+                }
+                Err(problem) => {
+                    problems.push(problem);
                     out.push_str(&rest[start..start + 3 + len]);
                 }
             }
@@ -94,12 +116,12 @@ impl Interpolator<'_> {
             if let Some(pos) = stack.iter().position(|n| n == name) {
                 let mut chain: Vec<String> = stack[pos..].to_vec();
                 chain.push(name.to_string());
-                return Err(chain);
+                return Err(InterpProblem::Cycle(chain));
             }
             if stack.len() >= MAX_PROPERTY_DEPTH {
                 let mut chain = stack.clone();
                 chain.push(name.to_string());
-                return Err(chain);
+                return Err(InterpProblem::Cycle(chain));
             }
         }
         let Some(raw) = self.lookup(name) else {
@@ -110,10 +132,12 @@ impl Interpolator<'_> {
         self.stack.borrow_mut().pop();
         let result = match problems
             .into_iter()
-            .find(|p| matches!(p, InterpProblem::Cycle(_)))
+            .find(|p| !matches!(p, InterpProblem::Unknown(_)))
         {
-            Some(InterpProblem::Cycle(chain)) => Err(chain),
-            _ => Ok(Some(value)),
+            // The outermost name is the one the user wrote where the value is used.
+            Some(InterpProblem::TooLong(_)) => Err(InterpProblem::TooLong(name.to_string())),
+            Some(problem) => Err(problem),
+            None => Ok(Some(value)),
         };
         self.cache
             .borrow_mut()
