@@ -19,7 +19,7 @@ use super::inherit::{merge_lineage, raw_file, Lineage, Merged};
 use super::interpolate::Interpolator;
 use super::pom::{Field, RawDependency, RawModel, RawParent, RawRelocation, RawResource};
 use super::profile::inject_profiles;
-use super::repository::{RemoteRepository, RepositorySystem};
+use super::repository::{aggregate_repositories, RemoteRepository, RepositorySystem};
 use super::xml::{Element, SourceLocation};
 
 /// One `<build><resources><resource>` (or Maven's default `src/main/resources`): interpolated
@@ -230,8 +230,7 @@ impl<'a> ModelBuilder<'a> {
         let file = reading.file;
         drop(interp);
 
-        let mut repos_for_imports = head.repositories.clone();
-        repos_for_imports.extend(extra.iter().cloned());
+        let repos_for_imports = aggregate_repositories(extra, &head.repositories);
         let management = self.management(managed, &repos_for_imports, chain, strict)?;
         let (dependencies, dependency_locations, invalid) =
             inject_management(deps, &management, strict)?;
@@ -420,7 +419,9 @@ impl<'a> ModelBuilder<'a> {
         Ok(matches.then_some(parent_raw))
     }
 
-    /// The parent pom from the repositories: the child's own `<repositories>`, then `extra`.
+    /// The parent pom from the repositories: `extra` (the path's repositories, dominant), then
+    /// the child's own `<repositories>` whose ids are new (Maven's `DefaultModelResolver`
+    /// ignores a pom's repository with an id already in use).
     fn parent_from_repository(
         &mut self,
         current: &RawModel,
@@ -435,17 +436,17 @@ impl<'a> ModelBuilder<'a> {
             );
         };
         let artifact = Artifact::new(&g.value, &a.value, &v.value).pom();
-        let mut repos: Vec<RemoteRepository> = current
+        let own: Vec<RemoteRepository> = current
             .body
             .repositories
             .iter()
-            .map(|r| RemoteRepository {
-                id: r.id.clone(),
-                url: r.url.value.trim_end_matches('/').to_string(),
+            .map(|r| {
+                RemoteRepository::new(&r.id, &r.url.value)
+                    .with_policies(r.releases_enabled, r.snapshots_enabled)
             })
             .filter(|r| !r.url.contains("${"))
             .collect();
-        repos.extend(extra.iter().cloned());
+        let repos = aggregate_repositories(extra, &own);
         let path = fetch_file(self.repos, &artifact, &repos).with_context(|| {
             format!(
                 "{}:{}:{}: cannot get the parent pom {key}",
@@ -549,15 +550,9 @@ impl Reading<'_, '_> {
         let repositories = merged
             .repositories
             .iter()
-            .filter(|r| r.releases_enabled)
-            .map(|r| RemoteRepository {
-                id: r.id.clone(),
-                url: self
-                    .interp
-                    .interpolate(&r.url.value)
-                    .0
-                    .trim_end_matches('/')
-                    .to_string(),
+            .map(|r| {
+                RemoteRepository::new(&r.id, &self.interp.interpolate(&r.url.value).0)
+                    .with_policies(r.releases_enabled, r.snapshots_enabled)
             })
             .collect();
         let resources = merged

@@ -174,6 +174,8 @@ pub struct RawRepository {
     pub url: Field,
     /// `<releases><enabled>false</enabled>` makes a repository useless for release versions.
     pub releases_enabled: bool,
+    /// `<snapshots><enabled>false</enabled>`: not asked for `-SNAPSHOT` versions.
+    pub snapshots_enabled: bool,
 }
 
 /// `<profile>` with its activation and the parts it can inject.
@@ -246,7 +248,10 @@ impl RawBody {
                                 url: field(repo, "url", file)?,
                                 releases_enabled: repo
                                     .at(&["releases", "enabled"])
-                                    .is_none_or(|e| e.text != "false"),
+                                    .is_none_or(|e| e.text.trim() != "false"),
+                                snapshots_enabled: repo
+                                    .at(&["snapshots", "enabled"])
+                                    .is_none_or(|e| e.text.trim() != "false"),
                             })
                         })
                         .collect()

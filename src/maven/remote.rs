@@ -14,6 +14,10 @@ pub struct RemoteRepository {
     pub id: String,
     /// `https://...` or `file://...`, without a trailing slash.
     pub url: String,
+    /// `<releases><enabled>`: whether release versions are asked of it.
+    pub releases: bool,
+    /// `<snapshots><enabled>`: whether `-SNAPSHOT` versions are asked of it.
+    pub snapshots: bool,
 }
 
 impl RemoteRepository {
@@ -21,6 +25,25 @@ impl RemoteRepository {
         RemoteRepository {
             id: id.to_string(),
             url: url.trim_end_matches('/').to_string(),
+            releases: true,
+            snapshots: true,
+        }
+    }
+
+    /// With the `<releases>`/`<snapshots>` policies of its declaration.
+    pub fn with_policies(mut self, releases: bool, snapshots: bool) -> Self {
+        self.releases = releases;
+        self.snapshots = snapshots;
+        self
+    }
+
+    /// Whether its policies let `version` be asked of it (Maven skips a repository whose
+    /// policy for the version's kind is disabled).
+    pub fn serves(&self, version: &str) -> bool {
+        if version.ends_with("-SNAPSHOT") {
+            self.snapshots
+        } else {
+            self.releases
         }
     }
 
@@ -44,8 +67,10 @@ impl fmt::Display for RemoteRepository {
     }
 }
 
-/// Maven's repository aggregation when descending into a dependency's pom: the repositories
-/// already in use come first, then the pom's own, skipping ids already present.
+/// Maven's repository aggregation (`RemoteRepositoryManager.aggregateRepositories`) when
+/// descending into a dependency's pom: the repositories already in use (the request's: the
+/// project's, settings' and the super POM's Central) stay dominant, then the pom's own are
+/// added, skipping ids already present: a pom that redeclares `central` changes nothing.
 pub fn aggregate_repositories(
     dominant: &[RemoteRepository],
     recessive: &[RemoteRepository],

@@ -33,8 +33,21 @@ use super::xml::{parse_document, Element};
 /// settings.xml is the Maven way to do the same).
 pub const CENTRAL_URL_ENV: &str = "STORMPACK_MAVEN_CENTRAL";
 
-/// Attempts per file for transient failures (5xx, resets, timeouts, truncated bodies).
+/// Attempts per file for transient failures (5xx, resets, truncated bodies).
 const ATTEMPTS: u32 = 3;
+/// Attempts for transient connection-level failures (a DNS lookup, a timeout), waiting 0.5 s,
+/// 1.5 s, 4.5 s and 13.5 s between them: a name server that fails one lookup in five then
+/// fails a file about once in 3,000, where three attempts failed one in 125.
+const CONNECTION_ATTEMPTS: u32 = 5;
+
+/// How many attempts a failure of this kind gets.
+fn attempts_for(e: &TransferError) -> u32 {
+    if e.connection {
+        CONNECTION_ATTEMPTS
+    } else {
+        ATTEMPTS
+    }
+}
 /// The checksum files checked when published: `(algorithm, file extension)`, strongest first.
 const CHECKSUMS: [(&str, &str); 3] = [
     ("SHA-512", "sha512"),
@@ -333,11 +346,27 @@ impl RepositorySystem {
         Ok(())
     }
 
-    /// The repositories asked, in order, for a pom that declares `extra`: `extra` first, then
-    /// the system ones (central last, as it comes from the super POM), first id wins; each
-    /// replaced by its settings.xml mirror; mirrors serving several repositories asked once.
+    /// The repositories asked, in order, given the path's repositories `extra` (the request's
+    /// first, then those the poms above declare): `extra` first, then the system ones (central
+    /// last, as it comes from the super POM), first id wins; each replaced by its settings.xml
+    /// mirror; mirrors serving several repositories asked once.
     pub fn repositories(&self, extra: &[RemoteRepository]) -> Vec<EffectiveRepository> {
-        let declared = aggregate_repositories(extra, &self.remotes);
+        self.repositories_serving(extra, None)
+    }
+
+    /// [`RepositorySystem::repositories`] without those whose `<releases>`/`<snapshots>` policy
+    /// excludes `version` (`None`: every repository).
+    fn repositories_serving(
+        &self,
+        extra: &[RemoteRepository],
+        version: Option<&str>,
+    ) -> Vec<EffectiveRepository> {
+        let mut declared = aggregate_repositories(extra, &self.remotes);
+        if let Some(v) = version {
+            declared.retain(|r| r.serves(v));
+        } else {
+            declared.retain(|r| r.releases || r.snapshots);
+        }
         let blocker = [Mirror::default_http_blocker()];
         let mut out: Vec<EffectiveRepository> = Vec::new();
         for repo in declared {
@@ -388,7 +417,7 @@ impl RepositorySystem {
         }
         let rel = artifact.repository_path();
         let mut tried = Vec::new();
-        let repos = self.repositories(extra);
+        let repos = self.repositories_serving(extra, Some(&artifact.version));
         if artifact.version.ends_with("-SNAPSHOT") {
             if let Some(path) = self.fetch_snapshot(artifact, &repos, &local, &mut tried)? {
                 return Ok(path);
@@ -776,13 +805,14 @@ impl RepositorySystem {
                     Ok(Ok(done)) => break done,
                     Ok(Err(why)) => return Ok(Transfer::NotFound(why)),
                     Err(Err(fatal)) => return Err(Err(fatal)),
-                    Err(Ok(e)) if e.transient && attempt < ATTEMPTS => {
+                    Err(Ok(e)) if e.transient && attempt < attempts_for(&e) => {
                         let wait = Duration::from_millis(500 * 3u64.pow(attempt - 1));
                         eprintln!(
-                            "warning: {url}: {}; retrying in {:.1}s (attempt {} of {ATTEMPTS})",
+                            "warning: {url}: {}; retrying in {:.1}s (attempt {} of {})",
                             e.message,
                             wait.as_secs_f64(),
-                            attempt + 1
+                            attempt + 1,
+                            attempts_for(&e)
                         );
                         std::thread::sleep(wait);
                         attempt += 1;
@@ -923,7 +953,7 @@ impl RepositorySystem {
                 });
             match result {
                 Ok(text) => return Ok(text),
-                Err(e) if e.transient && attempt < ATTEMPTS => {
+                Err(e) if e.transient && attempt < attempts_for(&e) => {
                     std::thread::sleep(Duration::from_millis(500 * 3u64.pow(attempt - 1)));
                     attempt += 1;
                 }

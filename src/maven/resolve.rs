@@ -26,7 +26,7 @@ use anyhow::Context;
 use super::coord::{Artifact, Dependency, Exclusion, Scope};
 use super::model::{fetch_file, EffectiveModel, ModelBuilder, ModelError};
 use super::pom::PomError;
-use super::repository::{RemoteRepository, RepositorySystem};
+use super::repository::{aggregate_repositories, RemoteRepository, RepositorySystem};
 use super::version::{Version, VersionRange};
 use super::xml::XmlError;
 
@@ -93,9 +93,15 @@ struct Node {
     system_path: Option<String>,
     /// The range this node's version was picked from, if it was declared as one.
     range: Option<String>,
+    /// The repositories its pom and file are asked of: the request's, then those the poms
+    /// above it on its path declare (Maven's per-path aggregation).
+    repos: Repos,
     /// Winner children, in declaration order.
     children: Vec<usize>,
 }
+
+/// A path's repositories, shared by siblings.
+type Repos = Rc<Vec<RemoteRepository>>;
 
 /// `group:artifact:extension:classifier`: what mediation and management key on.
 fn conflict_key(a: &Artifact) -> String {
@@ -112,7 +118,9 @@ pub fn resolve(request: &ResolveRequest, repos: &RepositorySystem) -> anyhow::Re
     let mut resolver = Resolver {
         builder: ModelBuilder::new(repos),
         repos,
-        repositories: request.repositories.clone(),
+        // The request's repositories: the project's, then the system ones (settings, Central):
+        // a dependency's pom that redeclares one of these ids changes nothing.
+        repositories: aggregate_repositories(&request.repositories, &repos.remotes),
         nodes: Vec::new(),
         winners: HashMap::new(),
         items: HashMap::new(),
@@ -157,7 +165,8 @@ pub fn resolve(request: &ResolveRequest, repos: &RepositorySystem) -> anyhow::Re
 struct Resolver<'a> {
     builder: ModelBuilder<'a>,
     repos: &'a RepositorySystem,
-    /// The request's repositories plus every repository a visited pom declares.
+    /// The request's repositories (the project's, then settings' and Central, dominant on
+    /// every path; a dependency's pom adds its own only below it).
     repositories: Vec<RemoteRepository>,
     nodes: Vec<Node>,
     /// Conflict key -> winning node.
@@ -176,20 +185,21 @@ impl Resolver<'_> {
     fn collect(&mut self, request: &ResolveRequest) -> anyhow::Result<()> {
         let mut queue: VecDeque<usize> = VecDeque::new();
         let none: Rc<Vec<Exclusion>> = Rc::new(Vec::new());
-        self.prefetch_poms(&request.dependencies, 1);
+        let top: Repos = Rc::new(self.repositories.clone());
+        self.prefetch_poms(&request.dependencies, 1, &top);
         for dep in &request.dependencies {
             if dep.scope == Some(Scope::Import) {
                 continue;
             }
             let dep = dep.clone();
-            if let Some(i) = self.add_node(dep, None, &none)? {
+            if let Some(i) = self.add_node(dep, None, &none, &top)? {
                 queue.push_back(i);
             }
         }
         while let Some(i) = queue.pop_front() {
             let exclusions = self.nodes[i].exclusions.clone();
-            let children: Vec<Dependency> = self
-                .dependencies_of(i)?
+            let (declared, child_repos) = self.dependencies_of(i)?;
+            let children: Vec<Dependency> = declared
                 .into_iter()
                 .filter(|dep| {
                     // Selection sees the declaration as written, before management.
@@ -199,9 +209,9 @@ impl Resolver<'_> {
                         || exclusions.iter().any(|e| e.matches(&dep.artifact)))
                 })
                 .collect();
-            self.prefetch_poms(&children, self.nodes[i].depth + 1);
+            self.prefetch_poms(&children, self.nodes[i].depth + 1, &child_repos);
             for dep in children {
-                if let Some(c) = self.add_node(dep, Some(i), &exclusions)? {
+                if let Some(c) = self.add_node(dep, Some(i), &exclusions, &child_repos)? {
                     queue.push_back(c);
                 }
             }
@@ -213,7 +223,7 @@ impl Resolver<'_> {
     /// will manage them) in parallel, ahead of the walk that reads them one by one. Only poms
     /// missing from the local repository with a plain version are fetched; a failure is left
     /// for the walk to report (it asks again).
-    fn prefetch_poms(&self, deps: &[Dependency], depth: usize) {
+    fn prefetch_poms(&self, deps: &[Dependency], depth: usize, repos: &Repos) {
         if self.repos.offline {
             return;
         }
@@ -239,7 +249,7 @@ impl Resolver<'_> {
                 }
                 let pom = artifact.pom();
                 let path = self.repos.local_path(&pom);
-                (!path.is_file() && seen.insert(path)).then(|| (pom, self.repositories.clone()))
+                (!path.is_file() && seen.insert(path)).then(|| (pom, repos.to_vec()))
             })
             .collect();
         if requests.len() > 1 {
@@ -282,6 +292,7 @@ impl Resolver<'_> {
         mut dep: Dependency,
         parent: Option<usize>,
         inherited: &Rc<Vec<Exclusion>>,
+        repos: &Repos,
     ) -> anyhow::Result<Option<usize>> {
         // A coordinate Maven rejects could name a file outside the local repository: refuse
         // it, naming the poms that lead to it.
@@ -301,11 +312,11 @@ impl Resolver<'_> {
         let mut range = None;
         if VersionRange::is_range(&dep.artifact.version) {
             range = Some(dep.artifact.version.clone());
-            dep.artifact.version = self.select_from_range(&dep.artifact, parent)?;
+            dep.artifact.version = self.select_from_range(&dep.artifact, parent, repos)?;
         }
         let scope = dep.scope.unwrap_or(Scope::Compile);
         if scope != Scope::System {
-            dep.artifact = self.relocate(dep.artifact)?;
+            dep.artifact = self.relocate(dep.artifact, repos)?;
         }
         let exclusions = if dep.exclusions.is_empty() {
             inherited.clone()
@@ -332,6 +343,7 @@ impl Resolver<'_> {
             key: key.clone(),
             system_path: dep.system_path,
             range,
+            repos: repos.clone(),
             children: Vec::new(),
         });
         self.items.entry(key.clone()).or_default().push(index);
@@ -383,7 +395,7 @@ impl Resolver<'_> {
                     self.repos,
                     &artifact.group_id,
                     &artifact.artifact_id,
-                    &self.repositories,
+                    &n.repos,
                 )?;
                 if let Some(best) = versions
                     .iter()
@@ -437,6 +449,7 @@ impl Resolver<'_> {
         &mut self,
         artifact: &Artifact,
         parent: Option<usize>,
+        repos: &[RemoteRepository],
     ) -> anyhow::Result<String> {
         let range = VersionRange::parse(&artifact.version).map_err(|e| {
             anyhow::anyhow!(
@@ -445,12 +458,8 @@ impl Resolver<'_> {
                 artifact.version
             )
         })?;
-        let versions = available_versions(
-            self.repos,
-            &artifact.group_id,
-            &artifact.artifact_id,
-            &self.repositories,
-        )?;
+        let versions =
+            available_versions(self.repos, &artifact.group_id, &artifact.artifact_id, repos)?;
         versions
             .iter()
             .map(|v| Version::parse(v))
@@ -470,9 +479,13 @@ impl Resolver<'_> {
     }
 
     /// Follow `<distributionManagement><relocation>` until it stops.
-    fn relocate(&mut self, mut artifact: Artifact) -> anyhow::Result<Artifact> {
+    fn relocate(
+        &mut self,
+        mut artifact: Artifact,
+        repos: &[RemoteRepository],
+    ) -> anyhow::Result<Artifact> {
         for _ in 0..8 {
-            let Some(model) = self.model_of(&artifact, None)? else {
+            let Some(model) = self.model_of(&artifact, None, repos)? else {
                 return Ok(artifact);
             };
             let Some(r) = &model.relocation else {
@@ -502,9 +515,10 @@ impl Resolver<'_> {
         &mut self,
         artifact: &Artifact,
         node: Option<usize>,
+        repos: &[RemoteRepository],
     ) -> anyhow::Result<Option<Rc<EffectiveModel>>> {
         let pom = artifact.pom();
-        if fetch_pom_optional(self.repos, &pom, &self.repositories)?.is_none() {
+        if fetch_pom_optional(self.repos, &pom, repos)?.is_none() {
             let w = format!(
                 "the POM for {} is missing, no dependency information available",
                 Artifact {
@@ -519,10 +533,7 @@ impl Resolver<'_> {
             return Ok(None);
         }
         let mut chain = Vec::new();
-        let model = match self
-            .builder
-            .repository_model(&pom, &self.repositories, &mut chain)
-        {
+        let model = match self.builder.repository_model(&pom, repos, &mut chain) {
             Ok(m) => m,
             Err(e) => {
                 let trail = self.trail_text(node, artifact);
@@ -541,25 +552,28 @@ impl Resolver<'_> {
                 return Err(e.context(format!("reading the pom of {pom} (reached by {trail})")));
             }
         };
-        for r in &model.repositories {
-            if !self
-                .repositories
-                .iter()
-                .any(|x| x.id == r.id || x.url == r.url)
-            {
-                self.repositories.push(r.clone());
-            }
-        }
         Ok(Some(model))
     }
 
-    fn dependencies_of(&mut self, i: usize) -> anyhow::Result<Vec<Dependency>> {
+    /// The dependencies `i`'s pom declares, and the repositories they are asked of: the
+    /// path's, then the pom's own with new ids.
+    fn dependencies_of(&mut self, i: usize) -> anyhow::Result<(Vec<Dependency>, Repos)> {
+        let repos = self.nodes[i].repos.clone();
         if self.nodes[i].scope == Scope::System {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), repos));
         }
         let artifact = self.nodes[i].artifact.clone();
-        let Some(model) = self.model_of(&artifact, Some(i))? else {
-            return Ok(Vec::new());
+        let Some(model) = self.model_of(&artifact, Some(i), &repos)? else {
+            return Ok((Vec::new(), repos));
+        };
+        let child_repos = if model
+            .repositories
+            .iter()
+            .all(|r| repos.iter().any(|x| x.id == r.id))
+        {
+            repos
+        } else {
+            Rc::new(aggregate_repositories(&repos, &model.repositories))
         };
         if let Some(problem) = &model.invalid {
             let w = format!(
@@ -569,9 +583,9 @@ impl Resolver<'_> {
             if !self.warnings.contains(&w) {
                 self.warnings.push(w);
             }
-            return Ok(Vec::new());
+            return Ok((Vec::new(), child_repos));
         }
-        Ok(model.dependencies.clone())
+        Ok((model.dependencies.clone(), child_repos))
     }
 
     /// Scopes, optionality, files, and the classpath (preorder) order.
@@ -595,7 +609,7 @@ impl Resolver<'_> {
         for &i in &order {
             let n = &self.nodes[i];
             if n.scope != Scope::System {
-                requests.push((n.artifact.clone(), self.repositories.clone()));
+                requests.push((n.artifact.clone(), n.repos.to_vec()));
             }
         }
         let mut files = fetch_all(self.repos, &requests)?.into_iter();
@@ -818,6 +832,114 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// Publishes `g:name:version` with `body` inside `<project>` (and an empty jar), with
+    /// `.sha1` files, into the repository directory `dir`.
+    fn publish(dir: &std::path::Path, name: &str, version: &str, body: &str) {
+        use sha1::Digest as _;
+        let base = dir.join(format!("g/{name}/{version}"));
+        std::fs::create_dir_all(&base).unwrap();
+        let pom = format!("<project><modelVersion>4.0.0</modelVersion><groupId>g</groupId><artifactId>{name}</artifactId><version>{version}</version>{body}</project>");
+        for (file, bytes) in [
+            (format!("{name}-{version}.pom"), pom.into_bytes()),
+            (format!("{name}-{version}.jar"), Vec::new()),
+        ] {
+            std::fs::write(
+                base.join(format!("{file}.sha1")),
+                hex::encode(sha1::Sha1::digest(&bytes)),
+            )
+            .unwrap();
+            std::fs::write(base.join(file), bytes).unwrap();
+        }
+    }
+
+    fn dependency_xml(names: &[&str]) -> String {
+        let deps: String = names
+            .iter()
+            .map(|n| format!("<dependency><groupId>g</groupId><artifactId>{n}</artifactId><version>1</version></dependency>"))
+            .collect();
+        format!("<dependencies>{deps}</dependencies>")
+    }
+
+    /// Maven keeps the request's repositories (settings, the super POM's Central) dominant: a
+    /// dependency's pom that redeclares `central` elsewhere changes nothing, its other
+    /// repositories serve only its own subtree, and a snapshots-only one is not asked for
+    /// releases.
+    #[test]
+    fn request_repositories_stay_dominant_and_pom_repositories_serve_their_subtree() {
+        let tmp = tempfile::tempdir().unwrap();
+        let central = tmp.path().join("central");
+        let side = tmp.path().join("side");
+        let snaps = tmp.path().join("snaps");
+        let repositories = format!(
+            "<repositories>\
+               <repository><id>central</id><url>file://{}/nowhere</url></repository>\
+               <repository><id>side</id><url>file://{}</url></repository>\
+               <repository><id>snaps</id><url>file://{}</url><releases><enabled>false</enabled></releases></repository>\
+             </repositories>",
+            tmp.path().display(),
+            side.display(),
+            snaps.display()
+        );
+        publish(
+            &central,
+            "a",
+            "1",
+            &format!("{repositories}{}", dependency_xml(&["b", "e"])),
+        );
+        publish(&central, "b", "1", "");
+        publish(&side, "e", "1", "");
+        // c's subtree does not see a's `side` repository.
+        publish(&central, "c", "1", &dependency_xml(&["only-side"]));
+        publish(&side, "only-side", "1", "");
+        publish(&snaps, "only-snaps", "1", "");
+        let system = |local: &std::path::Path| {
+            RepositorySystem::new(
+                local.to_path_buf(),
+                vec![RemoteRepository::file("central", &central)],
+                false,
+            )
+        };
+        let request = |deps: Vec<Dependency>| ResolveRequest {
+            root: Artifact::new("g", "root", "1"),
+            dependencies: deps,
+            dependency_management: Vec::new(),
+            repositories: Vec::new(),
+        };
+        let local = tmp.path().join("local");
+        let r = resolve(
+            &request(vec![dep("a", "1", Scope::Compile)]),
+            &system(&local),
+        )
+        .unwrap();
+        assert_eq!(listing(&r), ["a:1:compile", "b:1:compile", "e:1:compile"]);
+
+        let local = tmp.path().join("local2");
+        let err = resolve(
+            &request(vec![
+                dep("a", "1", Scope::Compile),
+                dep("c", "1", Scope::Compile),
+            ]),
+            &system(&local),
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("only-side"), "{err:#}");
+
+        publish(
+            &central,
+            "d",
+            "1",
+            &format!("{repositories}{}", dependency_xml(&["only-snaps"])),
+        );
+        let local = tmp.path().join("local3");
+        let err = resolve(
+            &request(vec![dep("d", "1", Scope::Compile)]),
+            &system(&local),
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("only-snaps"), "{err:#}");
+        assert!(!local.join("g/only-snaps").exists());
     }
 
     /// With the poms in a remote repository and an empty local one, the level prefetch

@@ -517,10 +517,7 @@ mod tests {
     use super::*;
 
     fn repo(id: &str, url: &str) -> RemoteRepository {
-        RemoteRepository {
-            id: id.to_string(),
-            url: url.to_string(),
-        }
+        RemoteRepository::new(id, url)
     }
 
     fn mirror(id: &str, of: &str) -> Mirror {

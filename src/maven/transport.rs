@@ -269,7 +269,9 @@ fn describe_ureq(e: &ureq::Error) -> TransferError {
             io::ErrorKind::UnexpectedEof | io::ErrorKind::BrokenPipe => {
                 (true, false, describe_io(io))
             }
-            _ => (false, true, io.to_string()),
+            // Name resolution and routing failures are often momentary: retried, and only
+            // then is the repository given up on for the run.
+            _ => (true, true, io.to_string()),
         },
         ureq::Error::Timeout(t) => (
             true,
@@ -280,12 +282,8 @@ fn describe_ureq(e: &ureq::Error) -> TransferError {
                 READ_TIMEOUT.as_secs()
             ),
         ),
-        ureq::Error::HostNotFound => (
-            false,
-            true,
-            "host not found (DNS lookup failed)".to_string(),
-        ),
-        ureq::Error::ConnectionFailed => (false, true, "connection failed".to_string()),
+        ureq::Error::HostNotFound => (true, true, "host not found (DNS lookup failed)".to_string()),
+        ureq::Error::ConnectionFailed => (true, true, "connection failed".to_string()),
         ureq::Error::Tls(m) => (false, true, format!("TLS error: {m}")),
         ureq::Error::Protocol(p) => (true, false, format!("HTTP protocol error: {p}")),
         other => (false, false, other.to_string()),
