@@ -14,6 +14,21 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// A user property, as `mvn -Dkey=value`: activates `<property>` profiles and overrides
+    /// the pom's `<properties>` of the same name (repeatable; accepted by every command).
+    #[arg(short = 'D', global = true, value_name = "KEY=VALUE", value_parser = parse_define)]
+    pub define: Vec<(String, String)>,
+}
+
+/// `key=value` (`key` alone means `key=true`, as Maven reads `-Dkey`).
+fn parse_define(text: &str) -> Result<(String, String), String> {
+    let (key, value) = text.split_once('=').unwrap_or((text, "true"));
+    if key.trim().is_empty() {
+        return Err(format!(
+            "`-D{text}`: the property name is empty (write -Dkey=value)"
+        ));
+    }
+    Ok((key.to_string(), value.to_string()))
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +109,9 @@ pub struct ProjectArgs {
     /// A Maven settings.xml to use instead of ~/.m2/settings.xml.
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
+    /// The `-D` user properties (filled from the global option by `commands::dispatch`).
+    #[arg(skip)]
+    pub properties: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -287,6 +305,7 @@ impl ProjectArgs {
             locked: self.locked,
             maven_repo_local: self.maven_repo_local.clone(),
             settings: self.settings.clone(),
+            properties: self.properties.iter().cloned().collect(),
         }
     }
 }

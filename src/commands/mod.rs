@@ -19,7 +19,19 @@ use stormpack::report::{Event, Reporter};
 
 use crate::cli::{Cli, Command};
 
-pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
+pub fn dispatch(mut cli: Cli) -> anyhow::Result<i32> {
+    // `-D` is global (as mvn takes it anywhere); the project commands pass it on.
+    let defines = std::mem::take(&mut cli.define);
+    match &mut cli.command {
+        Command::Build(a) | Command::Verify(a) | Command::Test(a) => {
+            a.project.properties = defines;
+        }
+        Command::Deps(a) => a.project.properties = defines,
+        Command::Check(a) => a.project.properties = defines,
+        Command::Run(a) => a.build.project.properties = defines,
+        Command::Submit(a) => a.build.project.properties = defines,
+        _ => {}
+    }
     match cli.command {
         Command::Build(args) => build::run(&args),
         Command::Inspect(args) => inspect::run(&args),

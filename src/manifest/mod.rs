@@ -27,6 +27,8 @@ pub struct ProjectOptions {
     pub maven_repo_local: Option<PathBuf>,
     /// A Maven settings.xml to use instead of ~/.m2/settings.xml.
     pub settings: Option<PathBuf>,
+    /// User properties (`-Dkey=value`): profile activation and interpolation, as Maven's.
+    pub properties: std::collections::BTreeMap<String, String>,
 }
 
 /// A loaded project: its directory, its manifests, and the repositories to resolve against.
@@ -49,11 +51,12 @@ impl Project {
             ))
             .fix("pass --project <dir> pointing at a directory with pom.xml or Cargo.toml")
         })?;
-        let repos = RepositorySystem::from_environment(
+        let mut repos = RepositorySystem::from_environment(
             options.maven_repo_local.as_deref(),
             options.settings.as_deref(),
             options.offline,
         )?;
+        repos.user_properties.clone_from(&options.properties);
         let rust = rust::load(&dir)?;
         let pom = if dir.join("pom.xml").is_file() {
             Some(crate::maven::project::load_project(&dir, &repos)?)

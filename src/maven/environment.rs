@@ -1,5 +1,7 @@
-//! The Java and OS system properties a pom sees (`java.version`, `os.name`, ..., `env.*`) for
-//! interpolation and profile activation, detected once per run.
+//! The properties a pom sees for interpolation and profile activation: the JVM's system
+//! properties (every one `java -XshowSettings:properties` lists: `java.version`, `os.name`,
+//! `sun.arch.data.model`, `user.name`, ...), `env.*`, detected once per run, and the user
+//! properties (`-Dkey=value`), which take precedence as in Maven.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -9,6 +11,8 @@ use std::sync::OnceLock;
 #[derive(Debug, Clone)]
 pub struct Environment {
     pub system: BTreeMap<String, String>,
+    /// `-Dkey=value`: above the pom's `<properties>` and the system properties.
+    pub user: BTreeMap<String, String>,
 }
 
 impl Environment {
@@ -17,6 +21,17 @@ impl Environment {
     pub fn detect() -> Environment {
         static DETECTED: OnceLock<Environment> = OnceLock::new();
         DETECTED.get_or_init(detect_environment).clone()
+    }
+
+    /// With `user` as the user properties.
+    pub fn with_user(mut self, user: &BTreeMap<String, String>) -> Environment {
+        self.user.clone_from(user);
+        self
+    }
+
+    /// A property as profile activation sees it: the user's, else the system's.
+    pub fn property(&self, name: &str) -> Option<&String> {
+        self.user.get(name).or_else(|| self.system.get(name))
     }
 }
 
@@ -30,7 +45,8 @@ fn detect_environment() -> Environment {
         .unwrap_or_default();
     for line in java_props.lines() {
         if let Some((k, v)) = line.trim().split_once(" = ") {
-            if k.starts_with("java.") || k.starts_with("os.") {
+            // Continuation lines of multi-valued properties hold no ` = `.
+            if !k.is_empty() && !k.contains(char::is_whitespace) {
                 system.insert(k.to_string(), v.to_string());
             }
         }
@@ -78,5 +94,8 @@ fn detect_environment() -> Environment {
     for (k, v) in std::env::vars() {
         system.insert(format!("env.{k}"), v);
     }
-    Environment { system }
+    Environment {
+        system,
+        user: BTreeMap::new(),
+    }
 }

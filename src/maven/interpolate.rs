@@ -163,6 +163,9 @@ impl Interpolator<'_> {
         {
             return self.model_value(path);
         }
+        if let Some(v) = self.env.user.get(name) {
+            return Some(v.clone());
+        }
         if let Some(v) = self.merged.properties.get(name) {
             return Some(v.value.clone());
         }

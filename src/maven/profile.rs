@@ -88,7 +88,7 @@ pub fn profile_condition(
             Some(n) => (true, n),
             None => (false, name.as_str()),
         };
-        let actual = env.system.get(name);
+        let actual = env.property(name);
         let ok = match value {
             None => {
                 let present = actual.is_some_and(|v| !v.is_empty());
@@ -259,6 +259,33 @@ mod tests {
         assert!(!jdk_matches("[11,17)", "17.0.15"));
         assert!(jdk_matches("[11,17]", "17"));
         assert!(jdk_matches("(,1.8],[17,)", "17.0.15"));
+    }
+
+    /// Issue 10 defect 5: any JVM system property and the user's `-D` properties activate.
+    #[test]
+    fn property_activation_sees_jvm_and_user_properties() {
+        let profile = |name: &str, value: Option<&str>| RawProfile {
+            property: Some((name.to_string(), value.map(str::to_string))),
+            ..RawProfile::default()
+        };
+        let mut env = Environment {
+            system: [("sun.arch.data.model".to_string(), "64".to_string())].into(),
+            user: Default::default(),
+        };
+        assert_eq!(
+            profile_condition(&profile("sun.arch.data.model", Some("64")), &env, None),
+            Some(true)
+        );
+        let flavour = profile("flavour", Some("full"));
+        assert_eq!(profile_condition(&flavour, &env, None), Some(false));
+        env = env.with_user(&[("flavour".to_string(), "full".to_string())].into());
+        assert_eq!(profile_condition(&flavour, &env, None), Some(true));
+        // A user property overrides a system property of the same name.
+        env = env.with_user(&[("sun.arch.data.model".to_string(), "32".to_string())].into());
+        assert_eq!(
+            profile_condition(&profile("sun.arch.data.model", Some("64")), &env, None),
+            Some(false)
+        );
     }
 
     #[test]

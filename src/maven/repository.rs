@@ -254,6 +254,9 @@ pub struct RepositorySystem {
     pub mirrors: Vec<Mirror>,
     /// settings.xml `<server>` credentials, by repository (or mirror) id.
     pub servers: Vec<Server>,
+    /// The session's user properties (`-Dkey=value`), which every pom read sees (profile
+    /// activation, interpolation), as Maven's repository session carries them.
+    pub user_properties: std::collections::BTreeMap<String, String>,
     session: Arc<Session>,
 }
 
@@ -277,6 +280,7 @@ impl RepositorySystem {
             offline,
             mirrors: Vec::new(),
             servers: Vec::new(),
+            user_properties: std::collections::BTreeMap::new(),
             session: Arc::new(Session::new()),
         }
     }
