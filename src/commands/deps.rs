@@ -27,14 +27,10 @@ pub fn run(args: &DepsArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// One line's coordinate part: `g:a:type[:classifier]:version:scope`, and ` (optional)` in
-/// the list (as dependency:list marks it; dependency:tree does not).
-fn line(a: &ResolvedArtifact, mark_optional: bool) -> String {
-    let optional = if mark_optional && a.optional {
-        " (optional)"
-    } else {
-        ""
-    };
+/// One line's coordinate part: `g:a:type[:classifier]:version:scope`, and ` (optional)` as
+/// maven-dependency-plugin 3.x marks optional artifacts in its list and tree.
+fn line(a: &ResolvedArtifact) -> String {
+    let optional = if a.optional { " (optional)" } else { "" };
     format!("{}:{}{optional}", a.artifact, a.scope)
 }
 
@@ -45,7 +41,7 @@ pub fn render_list(resolution: &Resolution) -> String {
         out.push_str("   none\n");
     }
     for a in &resolution.artifacts {
-        let _ = writeln!(out, "   {}", line(a, true));
+        let _ = writeln!(out, "   {}", line(a));
     }
     out.push('\n');
     out
@@ -73,11 +69,7 @@ pub fn render_tree(root: &Artifact, resolution: &Resolution) -> String {
         for (k, &i) in nodes.iter().enumerate() {
             let last = k + 1 == nodes.len();
             let branch = if last { "\\- " } else { "+- " };
-            let _ = writeln!(
-                out,
-                "{prefix}{branch}{}",
-                line(&resolution.artifacts[i], false)
-            );
+            let _ = writeln!(out, "{prefix}{branch}{}", line(&resolution.artifacts[i]));
             let rail = if last { "   " } else { "|  " };
             walk(
                 out,
@@ -114,7 +106,8 @@ mod tests {
     fn tree_and_list_follow_maven_layout() {
         let a = artifact("a", Scope::Compile, &[]);
         let b = artifact("b", Scope::Runtime, &[&a.artifact]);
-        let c = artifact("c", Scope::Test, &[]);
+        let mut c = artifact("c", Scope::Test, &[]);
+        c.optional = true;
         let resolution = Resolution {
             artifacts: vec![a, b, c],
             parents: vec![None, Some(0), None],
@@ -123,11 +116,11 @@ mod tests {
         let root = Artifact::new("com.example", "root", "1.0");
         assert_eq!(
             render_tree(&root, &resolution),
-            "com.example:root:jar:1.0\n+- g:a:jar:1:compile\n|  \\- g:b:jar:1:runtime\n\\- g:c:jar:1:test\n"
+            "com.example:root:jar:1.0\n+- g:a:jar:1:compile\n|  \\- g:b:jar:1:runtime\n\\- g:c:jar:1:test (optional)\n"
         );
         assert_eq!(
             render_list(&resolution),
-            "\nThe following files have been resolved:\n   g:a:jar:1:compile\n   g:b:jar:1:runtime\n   g:c:jar:1:test\n\n"
+            "\nThe following files have been resolved:\n   g:a:jar:1:compile\n   g:b:jar:1:runtime\n   g:c:jar:1:test (optional)\n\n"
         );
     }
 }

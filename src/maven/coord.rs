@@ -34,6 +34,12 @@ impl Artifact {
         }
     }
 
+    /// Whether the type's artifact handler says the file bundles its dependencies (`war`,
+    /// `ear`, `rar`): Maven's collector does not follow such an artifact's dependencies.
+    pub fn includes_dependencies(&self) -> bool {
+        matches!(self.kind.as_str(), "war" | "ear" | "rar")
+    }
+
     /// The classifier, including the one a type implies (`test-jar` -> `tests`).
     pub fn effective_classifier(&self) -> Option<&str> {
         match (&self.classifier, self.kind.as_str()) {
@@ -103,13 +109,12 @@ impl Artifact {
 }
 
 impl fmt::Display for Artifact {
-    /// `group:artifact:type[:classifier]:version`, as `mvn dependency:list` writes it.
+    /// `group:artifact:type[:classifier]:version`, as `mvn dependency:list` writes it: with
+    /// the classifier a type implies (`test-jar` -> `tests`, `java-source` -> `sources`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}", self.group_id, self.artifact_id, self.kind)?;
-        if let Some(c) = &self.classifier {
-            if !c.is_empty() {
-                write!(f, ":{c}")?;
-            }
+        if let Some(c) = self.effective_classifier() {
+            write!(f, ":{c}")?;
         }
         write!(f, ":{}", self.version)
     }
@@ -294,6 +299,27 @@ impl Dependency {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 10 defect 6: types that imply a classifier print it, as dependency:list does.
+    #[test]
+    fn implied_classifiers_are_printed() {
+        let of = |kind: &str| {
+            Artifact {
+                kind: kind.into(),
+                ..Artifact::new("g", "a", "1")
+            }
+            .to_string()
+        };
+        assert_eq!(of("test-jar"), "g:a:test-jar:tests:1");
+        assert_eq!(of("java-source"), "g:a:java-source:sources:1");
+        assert_eq!(of("javadoc"), "g:a:javadoc:javadoc:1");
+        assert_eq!(of("jar"), "g:a:jar:1");
+        assert!(Artifact {
+            kind: "war".into(),
+            ..Artifact::new("g", "a", "1")
+        }
+        .includes_dependencies());
+    }
 
     #[test]
     fn repository_path_follows_maven_layout() {

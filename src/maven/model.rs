@@ -685,8 +685,8 @@ impl Reading<'_, '_> {
     }
 }
 
-/// The pom's management injected into its dependencies (version, scope, optional, systemPath
-/// and exclusions where the dependency declares none); returns the checked dependencies, where
+/// The pom's management injected into its dependencies (version, scope, systemPath and
+/// exclusions where the dependency declares none; never optional); returns the checked dependencies, where
 /// each was declared, and why the model is invalid for transitive use, if it is.
 #[allow(clippy::type_complexity)]
 fn inject_management(
@@ -716,9 +716,7 @@ fn inject_management(
             if d.scope.is_none() {
                 d.scope.clone_from(&m.scope);
             }
-            if d.optional.is_none() {
-                d.optional.clone_from(&m.optional);
-            }
+            // `<optional>` is not managed here (Maven's management injector skips it).
             if d.system_path.is_none() {
                 d.system_path.clone_from(&m.system_path);
             }

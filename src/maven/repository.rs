@@ -717,6 +717,55 @@ impl RepositorySystem {
         Ok(versions)
     }
 
+    /// The version a `RELEASE` or `LATEST` meta-version stands for, as Maven's version
+    /// resolver reads it: `<versioning><release>` (or `<latest>`) of `group:artifact`'s
+    /// `maven-metadata.xml`, from the repository whose metadata was updated last; without that
+    /// element, the highest version listed (releases only for `RELEASE`). `None` when no
+    /// repository lists one.
+    pub fn meta_version(
+        &self,
+        group: &str,
+        artifact: &str,
+        keyword: &str,
+        extra: &[RemoteRepository],
+    ) -> anyhow::Result<Option<String>> {
+        // Fetches (or refreshes) and validates every repository's metadata file.
+        let listed = self.metadata_versions(group, artifact, extra)?;
+        let dir = self.local.join(group.replace('.', "/")).join(artifact);
+        let element = if keyword == "LATEST" {
+            "latest"
+        } else {
+            "release"
+        };
+        let mut files = vec![dir.join("maven-metadata-local.xml")];
+        for repo in self.repositories(extra) {
+            files.push(dir.join(format!("maven-metadata-{}.xml", repo.repo.id)));
+        }
+        let mut best: Option<(String, String)> = None;
+        for file in files.iter().filter(|f| f.is_file()) {
+            let root = read_metadata(file)?;
+            let Some(versioning) = root.child("versioning") else {
+                continue;
+            };
+            let Some(version) = versioning.text_of(element).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            let updated = versioning.text_of("lastUpdated").unwrap_or("").to_string();
+            if best.as_ref().is_none_or(|(u, _)| updated > *u) {
+                best = Some((updated, version.to_string()));
+            }
+        }
+        if let Some((_, version)) = best {
+            return Ok(Some(version));
+        }
+        Ok(listed
+            .iter()
+            .filter(|v| keyword == "LATEST" || !v.ends_with("-SNAPSHOT"))
+            .map(|v| super::version::Version::parse(v))
+            .max()
+            .map(|v| v.as_str().to_string()))
+    }
+
     /// Downloads `rel` from one repository into `dest`. `Ok(true)` when stored, `Ok(false)`
     /// when this repository cannot provide it (the reason is pushed onto `tried`).
     fn fetch_from(

@@ -85,6 +85,10 @@ struct Node {
     /// The declared (or managed) scope at this position.
     scope: Scope,
     optional: bool,
+    /// Whether the root's management set the scope / optional flag: Maven's ConflictResolver
+    /// then takes them as they are instead of deriving them from the parent's.
+    managed_scope: bool,
+    managed_optional: bool,
     depth: usize,
     parent: Option<usize>,
     /// Exclusions in force for this node's dependencies (the path's and its own).
@@ -242,7 +246,7 @@ impl Resolver<'_> {
                     }
                 }
                 if scope == Some(Scope::System)
-                    || artifact.version.is_empty()
+                    || matches!(artifact.version.as_str(), "" | "RELEASE" | "LATEST")
                     || VersionRange::is_range(&artifact.version)
                 {
                     return None;
@@ -258,11 +262,26 @@ impl Resolver<'_> {
         }
     }
 
-    /// The root's dependencyManagement applied to a transitive dependency, as Maven's
-    /// ClassicDependencyManager does from depth 2 on.
-    fn apply_management(&self, dep: &mut Dependency) {
+    /// The root's managed exclusions for `dep`'s key added to its own.
+    fn merge_managed_exclusions(&self, dep: &mut Dependency) {
         if let Some(m) = self.managed.get(&conflict_key(&dep.artifact)) {
-            if let Some(v) = &m.version {
+            for e in &m.exclusions {
+                if !dep.exclusions.contains(e) {
+                    dep.exclusions.push(e.clone());
+                }
+            }
+        }
+    }
+
+    /// The root's dependencyManagement applied to a transitive dependency, as Maven's
+    /// ClassicDependencyManager does from depth 2 on; whether it managed the scope and the
+    /// optional flag.
+    fn apply_management(&self, dep: &mut Dependency, manage_version: bool) -> (bool, bool) {
+        let Some(m) = self.managed.get(&conflict_key(&dep.artifact)) else {
+            return (false, false);
+        };
+        {
+            if let (Some(v), true) = (&m.version, manage_version) {
                 dep.artifact.version.clone_from(v);
             }
             if let Some(s) = m.scope {
@@ -283,6 +302,7 @@ impl Resolver<'_> {
                 }
             }
         }
+        (m.scope.is_some(), m.optional.is_some())
     }
 
     /// Manage, resolve ranges and relocations, and record a node; `Some` when it wins (and so
@@ -306,18 +326,60 @@ impl Resolver<'_> {
             ))
         })?;
         let depth = parent.map_or(1, |p| self.nodes[p].depth + 1);
-        if depth >= 2 {
-            self.apply_management(&mut dep);
+        let (managed_scope, managed_optional) = if depth >= 2 {
+            self.apply_management(&mut dep, true)
+        } else {
+            // ClassicDependencyManager manages exclusions at every depth: a direct
+            // dependency's own exclusions are merged with the managed ones.
+            self.merge_managed_exclusions(&mut dep);
+            (false, false)
+        };
+        if matches!(dep.artifact.version.as_str(), "RELEASE" | "LATEST") {
+            let keyword = dep.artifact.version.clone();
+            dep.artifact.version = self
+                .repos
+                .meta_version(
+                    &dep.artifact.group_id,
+                    &dep.artifact.artifact_id,
+                    &keyword,
+                    repos,
+                )?
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "{}: no repository's maven-metadata.xml names a {keyword} version of {}:{}\n  fix: give a version number",
+                        self.trail_text(parent, &dep.artifact),
+                        dep.artifact.group_id,
+                        dep.artifact.artifact_id
+                    )
+                })?;
         }
         let mut range = None;
         if VersionRange::is_range(&dep.artifact.version) {
             range = Some(dep.artifact.version.clone());
             dep.artifact.version = self.select_from_range(&dep.artifact, parent, repos)?;
         }
-        let scope = dep.scope.unwrap_or(Scope::Compile);
-        if scope != Scope::System {
-            dep.artifact = self.relocate(dep.artifact, repos)?;
+        let (mut managed_scope, mut managed_optional) = (managed_scope, managed_optional);
+        if dep.scope != Some(Scope::System) {
+            let relocated = self.relocate(dep.artifact.clone(), repos)?;
+            if relocated != dep.artifact {
+                // Maven's collector processes the relocation's target as a new dependency:
+                // the path's exclusions select it, the root's management applies to it (its
+                // version only when the relocation left groupId:artifactId alone), and it is
+                // mediated under its own key.
+                if inherited.iter().any(|e| e.matches(&relocated)) {
+                    return Ok(None);
+                }
+                let same_key = relocated.group_id == dep.artifact.group_id
+                    && relocated.artifact_id == dep.artifact.artifact_id;
+                dep.artifact = relocated;
+                if depth >= 2 {
+                    let (s, o) = self.apply_management(&mut dep, !same_key);
+                    managed_scope |= s;
+                    managed_optional |= o;
+                }
+            }
         }
+        let scope = dep.scope.unwrap_or(Scope::Compile);
         let exclusions = if dep.exclusions.is_empty() {
             inherited.clone()
         } else {
@@ -337,6 +399,8 @@ impl Resolver<'_> {
             artifact: dep.artifact,
             scope,
             optional: dep.optional,
+            managed_scope,
+            managed_optional,
             depth,
             parent,
             exclusions,
@@ -559,7 +623,7 @@ impl Resolver<'_> {
     /// path's, then the pom's own with new ids.
     fn dependencies_of(&mut self, i: usize) -> anyhow::Result<(Vec<Dependency>, Repos)> {
         let repos = self.nodes[i].repos.clone();
-        if self.nodes[i].scope == Scope::System {
+        if self.nodes[i].scope == Scope::System || self.nodes[i].artifact.includes_dependencies() {
             return Ok((Vec::new(), repos));
         }
         let artifact = self.nodes[i].artifact.clone();
@@ -715,8 +779,17 @@ impl Resolver<'_> {
             let (parent_scope, parent_optional) = parent
                 .and_then(|p| done.get(&p.key).copied())
                 .unwrap_or((Scope::Compile, false));
-            scopes.insert(derive_scope(parent_scope, n.scope));
-            if !(n.optional || parent_optional) {
+            scopes.insert(if n.managed_scope {
+                n.scope
+            } else {
+                derive_scope(parent_scope, n.scope)
+            });
+            let this_optional = if n.managed_optional {
+                n.optional
+            } else {
+                n.optional || parent_optional
+            };
+            if !this_optional {
                 optional = false;
             }
         }
@@ -1117,6 +1190,182 @@ mod tests {
         };
         let r = resolve(&request, &repos).unwrap();
         assert_eq!(listing(&r), ["y:1:compile", "z:1:compile", "c:1.5:compile"]);
+    }
+
+    fn managed(name: &str, version: &str) -> Dependency {
+        Dependency {
+            scope: None,
+            ..Dependency::compile(Artifact::new("g", name, version))
+        }
+    }
+
+    fn exclude(name: &str) -> Exclusion {
+        Exclusion {
+            group_id: "g".into(),
+            artifact_id: name.into(),
+        }
+    }
+
+    fn request(deps: Vec<Dependency>, managed: Vec<Dependency>) -> ResolveRequest {
+        ResolveRequest {
+            root: Artifact::new("g", "root", "1"),
+            dependencies: deps,
+            dependency_management: managed,
+            repositories: Vec::new(),
+        }
+    }
+
+    /// Issue 10 defects 2, 4, 7: managed scope and optional are taken as they are (not derived
+    /// through the parent); managed exclusions are merged with a direct dependency's own.
+    #[test]
+    fn management_applies_as_maven_collector_does() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repos = repo(
+            tmp.path(),
+            &[
+                ("a:1", &["b:1", "c:1", "d:1"]),
+                ("b:1", &[]),
+                ("c:1", &[]),
+                ("d:1", &[]),
+            ],
+        );
+        // junit (test) -> hamcrest managed to compile: compile.
+        let r = resolve(
+            &request(
+                vec![dep("a", "1", Scope::Test)],
+                vec![Dependency {
+                    scope: Some(Scope::Compile),
+                    ..managed("b", "1")
+                }],
+            ),
+            &repos,
+        )
+        .unwrap();
+        assert_eq!(
+            listing(&r),
+            ["a:1:test", "b:1:compile", "c:1:test", "d:1:test"]
+        );
+
+        // Managed optional marks the transitive dependency only.
+        let r = resolve(
+            &request(
+                vec![dep("a", "1", Scope::Compile)],
+                vec![Dependency {
+                    optional: true,
+                    ..managed("c", "1")
+                }],
+            ),
+            &repos,
+        )
+        .unwrap();
+        let optional: Vec<(&str, bool)> = r
+            .artifacts
+            .iter()
+            .map(|a| (a.artifact.artifact_id.as_str(), a.optional))
+            .collect();
+        assert_eq!(
+            optional,
+            [("a", false), ("b", false), ("c", true), ("d", false)]
+        );
+
+        // A direct dependency's own exclusion plus the managed one.
+        let mut a = dep("a", "1", Scope::Compile);
+        a.exclusions.push(exclude("b"));
+        let r = resolve(
+            &request(
+                vec![a],
+                vec![Dependency {
+                    exclusions: vec![exclude("d")],
+                    ..managed("a", "1")
+                }],
+            ),
+            &repos,
+        )
+        .unwrap();
+        assert_eq!(listing(&r), ["a:1:compile", "c:1:compile"]);
+    }
+
+    /// Issue 10 defect 6: the dependencies of a war are not followed.
+    #[test]
+    fn war_dependencies_are_not_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repos = repo(tmp.path(), &[("w:1", &["x:1"]), ("x:1", &[])]);
+        std::fs::write(tmp.path().join("g/w/1/w-1.war"), b"").unwrap();
+        let war = Dependency::compile(Artifact {
+            kind: "war".into(),
+            ..Artifact::new("g", "w", "1")
+        });
+        let r = resolve(&request(vec![war], Vec::new()), &repos).unwrap();
+        assert_eq!(listing(&r), ["w:1:compile"]);
+        assert_eq!(r.artifacts[0].artifact.to_string(), "g:w:war:1");
+    }
+
+    /// Issue 10 defect 8: RELEASE and LATEST from the repository metadata.
+    #[test]
+    fn release_and_latest_come_from_the_metadata() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repos = repo(tmp.path(), &[("m:1.0", &[]), ("m:2.0-beta", &[])]);
+        std::fs::write(
+            tmp.path().join("g/m/maven-metadata-local.xml"),
+            "<metadata><groupId>g</groupId><artifactId>m</artifactId><versioning><latest>2.0-beta</latest><release>1.0</release><versions><version>1.0</version><version>2.0-beta</version></versions><lastUpdated>20200101000000</lastUpdated></versioning></metadata>",
+        )
+        .unwrap();
+        let r = resolve(
+            &request(vec![dep("m", "RELEASE", Scope::Compile)], Vec::new()),
+            &repos,
+        )
+        .unwrap();
+        assert_eq!(listing(&r), ["m:1.0:compile"]);
+        let r = resolve(
+            &request(vec![dep("m", "LATEST", Scope::Compile)], Vec::new()),
+            &repos,
+        )
+        .unwrap();
+        assert_eq!(listing(&r), ["m:2.0-beta:compile"]);
+    }
+
+    /// Issue 10 defect 3: a relocation's target is selected, managed and mediated again.
+    #[test]
+    fn relocation_targets_are_excluded_managed_and_mediated() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repos = repo(
+            tmp.path(),
+            &[
+                ("a:1", &["old:1"]),
+                ("t:1", &[]),
+                ("t:2", &[]),
+                ("t:3", &[]),
+            ],
+        );
+        let base = tmp.path().join("g/old/1");
+        std::fs::create_dir_all(&base).unwrap();
+        std::fs::write(
+            base.join("old-1.pom"),
+            "<project><groupId>g</groupId><artifactId>old</artifactId><version>1</version><distributionManagement><relocation><artifactId>t</artifactId></relocation></distributionManagement></project>",
+        )
+        .unwrap();
+        // Relocated to t:1, then t's managed version applies.
+        let r = resolve(
+            &request(vec![dep("a", "1", Scope::Compile)], vec![managed("t", "2")]),
+            &repos,
+        )
+        .unwrap();
+        assert_eq!(listing(&r), ["a:1:compile", "t:2:compile"]);
+        // An exclusion of the target removes it.
+        let mut a = dep("a", "1", Scope::Compile);
+        a.exclusions.push(exclude("t"));
+        let r = resolve(&request(vec![a], Vec::new()), &repos).unwrap();
+        assert_eq!(listing(&r), ["a:1:compile"]);
+        // Mediated under the target's key: the direct t:3 wins.
+        let r = resolve(
+            &request(
+                vec![dep("a", "1", Scope::Compile), dep("t", "3", Scope::Compile)],
+                Vec::new(),
+            ),
+            &repos,
+        )
+        .unwrap();
+        assert_eq!(listing(&r), ["a:1:compile", "t:3:compile"]);
     }
 
     #[test]
