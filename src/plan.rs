@@ -214,7 +214,11 @@ impl BuildPlan {
             .or_else(|| rust.as_ref().map(|r| r.storm_version.clone()))
             .unwrap_or_else(|| DEFAULT_STORM_VERSION.to_string());
         let request = ResolveRequest {
-            root: Artifact::new(&pom.group_id, &pom.artifact_id, &pom.version),
+            // The packaging is the root's type, as dependency:tree prints it.
+            root: Artifact {
+                kind: pom.packaging.clone(),
+                ..Artifact::new(&pom.group_id, &pom.artifact_id, &pom.version)
+            },
             dependencies: pom.dependencies.clone(),
             dependency_management: pom.dependency_management.clone(),
             repositories: pom.repositories.clone(),

@@ -1,14 +1,30 @@
-//! The resolver against Maven itself: for every pom under `fixtures/maven-resolve/`, runs
-//! `mvn dependency:list` and `dependency:tree` (Maven 3.8, maven-dependency-plugin 3.6.1) and
-//! `stormpack deps` / `stormpack deps --tree`, and requires the same coordinates and scopes in
-//! the same (classpath) order, and the same tree. Both share the local repository (Maven runs
-//! first and fills it). Also: the broken-pom fixtures and repository poms that are malformed or
-//! form a parent cycle, each with its message.
+//! The resolver against Maven itself: every pom under `fixtures/maven-resolve/` (one Maven rule
+//! each, named in its first comment) is a module of one Maven reactor, so `mvn` starts once and
+//! runs `dependency:list` and `dependency:tree` on all of them; `stormpack deps` and
+//! `stormpack deps --tree` must give the same coordinates, scopes and `(optional)` marks, and
+//! the same tree (whose preorder is the classpath order). Both share the local repository
+//! (Maven runs first and fills it). Also: the broken-pom fixtures and repository poms that are
+//! malformed or form a parent cycle, each with its message.
+//!
+//! maven-dependency-plugin 2.8 is the version Maven 3.8's super POM pins, so it is what a bare
+//! `mvn dependency:tree` runs with Maven 3.8.7: its list is the project's artifacts as Maven
+//! core's resolver left them (printed in no particular order, so compared as a set), and its
+//! tree is drawn from the same resolver. Later plugins (3.x) resolve again on their own, with
+//! semantics that vary by plugin version (3.8.1 gave other trees for hadoop-client and
+//! mixed-semantics). 2.8 prints no `(optional)` marks, so the same Maven run also draws the
+//! tree with 3.8.1, and where that tree has 2.8's lines, its marks must be ours.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const DEPENDENCY_PLUGIN: &str = "org.apache.maven.plugins:maven-dependency-plugin:3.6.1";
+const DEPENDENCY_PLUGIN: &str = "org.apache.maven.plugins:maven-dependency-plugin:2.8";
+/// Only for the `(optional)` marks, which 2.8 does not print.
+const MARKING_PLUGIN: &str = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1";
+const OPTIONAL: &str = " (optional)";
+
+/// User properties given to both tools (the `profile-user-property*` fixtures need them).
+const USER_PROPERTIES: [&str; 2] = ["-Dcorpus.flavour=full", "-Dcorpus.cli.version=1.4"];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -22,53 +38,6 @@ fn stormpack(args: &[&str]) -> Output {
         .unwrap()
 }
 
-/// A copy of the fixture's pom in a temp dir, so neither tool writes into `fixtures/`.
-fn copy_fixture(name: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        root()
-            .join("fixtures/maven-resolve")
-            .join(name)
-            .join("pom.xml"),
-        dir.path().join("pom.xml"),
-    )
-    .unwrap();
-    dir
-}
-
-fn mvn(project: &Path, goal: &str, out: &Path) {
-    let mut cmd = Command::new("mvn");
-    cmd.current_dir(project)
-        .args(["-B", "-q", &format!("{DEPENDENCY_PLUGIN}:{goal}")])
-        .arg(format!("-DoutputFile={}", out.display()))
-        .stdin(std::process::Stdio::null());
-    if let Ok(local) = std::env::var("STORMPACK_MAVEN_REPO_LOCAL") {
-        cmd.arg(format!("-Dmaven.repo.local={local}"));
-    }
-    let output = cmd.output().unwrap_or_else(|e| {
-        panic!("this test needs Maven (`mvn`, e.g. apt-get install maven): {e}")
-    });
-    assert!(
-        output.status.success(),
-        "mvn {goal} failed in {}:\n{}{}",
-        project.display(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// `   g:a:type[:classifier]:version:scope` lines, without dependency:list's module suffix.
-fn list_lines(text: &str) -> Vec<String> {
-    text.lines()
-        .filter(|l| l.starts_with("   ") && l.trim() != "none")
-        .map(|l| {
-            let l = l.trim();
-            let l = l.split(" -- ").next().unwrap_or(l);
-            l.trim_end_matches(" (optional)").to_string()
-        })
-        .collect()
-}
-
 fn fixtures() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(root().join("fixtures/maven-resolve"))
         .unwrap()
@@ -78,63 +47,221 @@ fn fixtures() -> Vec<String> {
     names
 }
 
+/// The corpus copied into a temp dir (neither tool writes into `fixtures/`) with an aggregator
+/// pom listing every fixture as a module.
+fn reactor(names: &[String]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in walkdir::WalkDir::new(root().join("fixtures/maven-resolve")) {
+        let entry = entry.unwrap();
+        let rel = entry
+            .path()
+            .strip_prefix(root().join("fixtures/maven-resolve"))
+            .unwrap();
+        let to = dir.path().join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    let modules: String = names
+        .iter()
+        .map(|n| format!("    <module>{n}</module>\n"))
+        .collect();
+    std::fs::write(
+        dir.path().join("pom.xml"),
+        format!(
+            "<project xmlns=\"http://maven.apache.org/POM/4.0.0\">\n  <modelVersion>4.0.0</modelVersion>\n  <groupId>com.example.resolve</groupId>\n  <artifactId>corpus</artifactId>\n  <version>1.0</version>\n  <packaging>pom</packaging>\n  <modules>\n{modules}  </modules>\n</project>\n"
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+/// Whether Maven's output shows a network failure worth another try (Maven caches a failed
+/// transfer, so the retry passes `-U`).
+fn transient_network_failure(output: &str) -> bool {
+    [
+        "UnknownHostException",
+        "Temporary failure in name resolution",
+        "Could not transfer",
+        "Connection reset",
+        "Connect timed out",
+        "Read timed out",
+        "SocketTimeoutException",
+    ]
+    .iter()
+    .any(|needle| output.contains(needle))
+}
+
+/// `mvn dependency:list dependency:tree` (and 3.8.1's tree) over the reactor, each module
+/// appending them to its own `deps.txt`.
+fn mvn_reactor(dir: &Path) {
+    for attempt in 1..=3 {
+        for entry in walkdir::WalkDir::new(dir) {
+            let entry = entry.unwrap();
+            if entry.file_name() == "deps.txt" {
+                std::fs::remove_file(entry.path()).unwrap();
+            }
+        }
+        let mut cmd = Command::new("mvn");
+        cmd.current_dir(dir)
+            .args([
+                "-B",
+                &format!("{DEPENDENCY_PLUGIN}:list"),
+                &format!("{DEPENDENCY_PLUGIN}:tree"),
+                &format!("{MARKING_PLUGIN}:tree"),
+                "-DoutputFile=deps.txt",
+                "-DappendOutput=true",
+            ])
+            .args(USER_PROPERTIES)
+            .stdin(std::process::Stdio::null());
+        if attempt > 1 {
+            cmd.arg("-U");
+        }
+        if let Ok(local) = std::env::var("STORMPACK_MAVEN_REPO_LOCAL") {
+            cmd.arg(format!("-Dmaven.repo.local={local}"));
+        }
+        let output = cmd.output().unwrap_or_else(|e| {
+            panic!("this test needs Maven (`mvn`, e.g. apt-get install maven): {e}")
+        });
+        if output.status.success() {
+            return;
+        }
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if attempt < 3 && transient_network_failure(&text) {
+            eprintln!("mvn failed on the network (attempt {attempt} of 3); trying again");
+            std::thread::sleep(std::time::Duration::from_secs(5 * attempt));
+            continue;
+        }
+        panic!("mvn dependency:list dependency:tree failed:\n{text}");
+    }
+}
+
+/// `g:a:type[:classifier]:version:scope[ (optional)]` lines of a dependency:list text.
+fn list_lines(text: &str) -> BTreeSet<String> {
+    text.lines()
+        .filter(|l| l.starts_with("   ") && l.trim() != "none")
+        .map(|l| {
+            let l = l.trim();
+            l.split(" -- ").next().unwrap_or(l).trim_end().to_string()
+        })
+        .collect()
+}
+
+/// A module's `deps.txt`: the list, 2.8's tree and 3.8.1's tree (each tree starts at the
+/// module's own coordinate line).
+fn split_maven_output(text: &str, name: &str) -> (String, String, String) {
+    let marker = format!("com.example.resolve:{name}:");
+    let lines: Vec<&str> = text.lines().collect();
+    let roots: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].starts_with(&marker))
+        .collect();
+    let [first, second] = roots[..] else {
+        panic!("expected two dependency:tree outputs for {name} in:\n{text}");
+    };
+    (
+        lines[..first].join("\n"),
+        lines[first..second].join("\n").trim_end().to_string(),
+        lines[second..].join("\n").trim_end().to_string(),
+    )
+}
+
+fn unmarked(text: &str) -> String {
+    text.lines()
+        .map(|l| l.strip_suffix(OPTIONAL).unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Each fixture's first comment: `Rule: ...`.
+fn rule_of(name: &str) -> String {
+    let pom = std::fs::read_to_string(
+        root()
+            .join("fixtures/maven-resolve")
+            .join(name)
+            .join("pom.xml"),
+    )
+    .unwrap();
+    pom.split("<!--")
+        .nth(1)
+        .and_then(|c| c.split("-->").next())
+        .map(|c| c.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
 #[test]
 fn deps_equals_mvn_dependency_list_and_tree() {
     let names = fixtures();
     assert!(
-        names.len() >= 8,
-        "expected the fixture poms, found {names:?}"
+        names.len() >= 40,
+        "expected at least 40 fixture poms, found {}: {names:?}",
+        names.len()
     );
+    let dir = reactor(&names);
+    mvn_reactor(dir.path());
     let mut failures = Vec::new();
-    let mut summary = Vec::new();
+    let mut table = Vec::new();
     for name in &names {
-        let project = copy_fixture(name);
-        let out = tempfile::tempdir().unwrap();
-        let list_file = out.path().join("list.txt");
-        let tree_file = out.path().join("tree.txt");
-        mvn(project.path(), "list", &list_file);
-        mvn(project.path(), "tree", &tree_file);
-        let maven = list_lines(&std::fs::read_to_string(&list_file).unwrap());
-        let maven_tree = std::fs::read_to_string(&tree_file).unwrap();
+        let module = dir.path().join(name);
+        let text = std::fs::read_to_string(module.join("deps.txt")).unwrap();
+        let (maven_list, maven_tree, marked_tree) = split_maven_output(&text, name);
+        let maven = list_lines(&maven_list);
 
-        let dir = project.path().to_str().unwrap();
-        let ours = stormpack(&["deps", "-p", dir]);
-        assert!(
-            ours.status.success(),
-            "stormpack deps failed for {name}: {}",
-            String::from_utf8_lossy(&ours.stderr)
-        );
-        let ours_list = list_lines(&String::from_utf8_lossy(&ours.stdout));
-        let tree = stormpack(&["deps", "--tree", "-p", dir]);
-        assert!(
-            tree.status.success(),
-            "stormpack deps --tree failed for {name}"
-        );
-        let ours_tree = String::from_utf8_lossy(&tree.stdout).into_owned();
-
-        let only_maven: Vec<&String> = maven.iter().filter(|l| !ours_list.contains(l)).collect();
-        let only_ours: Vec<&String> = ours_list.iter().filter(|l| !maven.contains(l)).collect();
+        let project = module.to_str().unwrap();
+        let mut args = vec!["deps", "-p", project];
+        args.extend(USER_PROPERTIES);
+        let ours = stormpack(&args);
+        let mut tree_args = args.clone();
+        tree_args.push("--tree");
+        let tree = stormpack(&tree_args);
+        if !ours.status.success() || !tree.status.success() {
+            failures.push(format!(
+                "{name}: stormpack deps failed:\n{}",
+                String::from_utf8_lossy(&ours.stderr)
+            ));
+            table.push(format!("| {name} | - | no |"));
+            continue;
+        }
+        let ours_list: BTreeSet<String> = list_lines(&String::from_utf8_lossy(&ours.stdout))
+            .iter()
+            .map(|l| unmarked(l))
+            .collect();
+        let ours_tree = String::from_utf8_lossy(&tree.stdout).trim_end().to_string();
+        let mut same = true;
+        let only_maven: Vec<&String> = maven.difference(&ours_list).collect();
+        let only_ours: Vec<&String> = ours_list.difference(&maven).collect();
         if !only_maven.is_empty() || !only_ours.is_empty() {
+            same = false;
             failures.push(format!(
                 "{name}: only in mvn dependency:list: {only_maven:#?}\n{name}: only in stormpack deps: {only_ours:#?}"
             ));
-        } else if maven != ours_list {
-            failures.push(format!(
-                "{name}: same set, different order\nmvn:\n{}\nstormpack:\n{}",
-                maven.join("\n"),
-                ours_list.join("\n")
-            ));
         }
-        if maven_tree.trim_end() != ours_tree.trim_end() {
+        if maven_tree != unmarked(&ours_tree) {
+            same = false;
             failures.push(format!(
                 "{name}: trees differ\nmvn dependency:tree:\n{maven_tree}\nstormpack deps --tree:\n{ours_tree}"
             ));
+        } else if unmarked(&marked_tree) == maven_tree && marked_tree != ours_tree {
+            same = false;
+            failures.push(format!(
+                "{name}: (optional) marks differ\nmvn dependency:tree ({MARKING_PLUGIN}):\n{marked_tree}\nstormpack deps --tree:\n{ours_tree}"
+            ));
         }
-        summary.push(format!("{name}: {} coordinates", maven.len()));
+        table.push(format!(
+            "| {name} | {} | {} coordinates | {} |",
+            rule_of(name),
+            maven.len(),
+            if same { "yes" } else { "no" }
+        ));
     }
     eprintln!(
-        "compared with mvn dependency:list:\n  {}",
-        summary.join("\n  ")
+        "compared with mvn dependency:list and dependency:tree ({DEPENDENCY_PLUGIN}):\n| fixture | rule | coordinates | identical |\n|---|---|---|---|\n{}",
+        table.join("\n")
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

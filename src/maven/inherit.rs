@@ -106,8 +106,17 @@ pub(crate) fn merge_lineage(lineage: &[Lineage]) -> Merged {
             m.properties.insert(k.clone(), v.clone());
         }
         m.dependencies = merge_keyed(&body.dependencies, &m.dependencies);
-        m.dependency_management =
-            merge_keyed(&body.dependency_management, &m.dependency_management);
+        // A key managed twice in one pom: Maven applies the first (its management injector
+        // does not override what an earlier entry set, and its importer keeps the first BOM's
+        // entry), where a duplicate `<dependency>` is the last one's.
+        let mut first = std::collections::HashSet::new();
+        let own: Vec<RawDependency> = body
+            .dependency_management
+            .iter()
+            .filter(|d| first.insert(raw_key(d)))
+            .cloned()
+            .collect();
+        m.dependency_management = merge_keyed(&own, &m.dependency_management);
         let mut repos = body.repositories.clone();
         for r in std::mem::take(&mut m.repositories) {
             if !repos.iter().any(|x| x.id == r.id) {
