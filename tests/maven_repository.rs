@@ -977,16 +977,18 @@ fn settings_proxy_carries_requests_except_to_non_proxy_hosts() {
     // Nothing listens on the repository's own port: only the proxy can answer.
     let repo_port = closed_port();
     let repo_url = format!("http://localhost:{repo_port}/maven");
-    let settings_with = |non_proxy: &str| {
-        let settings = dir.path().join(format!("settings-{}.xml", non_proxy.len()));
+    let settings_for = |non_proxy: &str, protocol: &str| {
+        let settings = dir
+            .path()
+            .join(format!("settings-{}-{protocol}.xml", non_proxy.len()));
         std::fs::write(
             &settings,
             format!(
                 "<settings><localRepository>{}</localRepository><proxies><proxy><id>corp</id>\
-                 <host>127.0.0.1</host><port>{proxy_port}</port>\
+                 <protocol>{protocol}</protocol><host>127.0.0.1</host><port>{proxy_port}</port>\
                  <nonProxyHosts>{non_proxy}</nonProxyHosts></proxy></proxies></settings>",
                 dir.path()
-                    .join(format!("local-{}", non_proxy.len()))
+                    .join(format!("local-{}-{protocol}", non_proxy.len()))
                     .display()
             ),
         )
@@ -995,6 +997,7 @@ fn settings_proxy_carries_requests_except_to_non_proxy_hosts() {
         repos.remotes = vec![RemoteRepository::new("behind-proxy", &repo_url)];
         repos
     };
+    let settings_with = |non_proxy: &str| settings_for(non_proxy, "http");
     let a = Artifact::new("org.example", "proxied", "1.0");
 
     let path = settings_with("*.internal.example").fetch(&a, &[]).unwrap();
@@ -1006,6 +1009,15 @@ fn settings_proxy_carries_requests_except_to_non_proxy_hosts() {
             .contains(&format!("localhost:{repo_port}")),
         "{targets:?}"
     );
+
+    // `<protocol>https</protocol>` still speaks plain HTTP (CONNECT) to the proxy, as Maven
+    // does (issue 10 defect 9): no TLS handshake with the proxy.
+    let before = targets.lock().unwrap().len();
+    let path = settings_for("*.internal.example", "https")
+        .fetch(&a, &[])
+        .unwrap();
+    assert_eq!(std::fs::read(path).unwrap(), content);
+    assert!(targets.lock().unwrap().len() > before, "{targets:?}");
 
     // localhost is a non-proxy host: asked directly, and nothing listens there.
     let before = targets.lock().unwrap().len();

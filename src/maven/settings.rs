@@ -95,7 +95,8 @@ fn base64(bytes: &[u8]) -> String {
 #[derive(Clone, PartialEq, Eq)]
 pub struct ProxySettings {
     pub id: String,
-    /// `http` or `https`: how stormpack talks to the proxy.
+    /// `http` or `https`: in Maven, the protocol of the repositories the proxy serves; the
+    /// proxy itself is always spoken to in plain HTTP (`CONNECT` for https targets).
     pub protocol: String,
     pub host: String,
     pub port: u16,
@@ -106,17 +107,15 @@ pub struct ProxySettings {
 }
 
 impl ProxySettings {
-    /// The proxy URL ureq takes (`http://user:pass@host:port`).
+    /// The proxy URL ureq takes (`http://user:pass@host:port`): plain HTTP whatever
+    /// `<protocol>` says, as Maven's transports talk to a proxy.
     pub fn url(&self) -> String {
         let credentials = match (&self.username, &self.password) {
             (Some(u), Some(p)) => format!("{}:{}@", percent_encode(u), percent_encode(p)),
             (Some(u), None) => format!("{}@", percent_encode(u)),
             _ => String::new(),
         };
-        format!(
-            "{}://{credentials}{}:{}",
-            self.protocol, self.host, self.port
-        )
+        format!("http://{credentials}{}:{}", self.host, self.port)
     }
 
     /// Whether requests to `host` bypass the proxy.
