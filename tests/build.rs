@@ -279,6 +279,109 @@ fn project_files_land_where_mvn_package_puts_them() {
     );
 }
 
+/// `mvn -B -q clean package` in `dir`, tried again (with `-U`, as Maven caches a failed
+/// transfer) when the network failed.
+fn mvn_package(dir: &Path) {
+    for attempt in 1..=3 {
+        let mut cmd = Command::new("mvn");
+        cmd.args(["-B", "-q", "clean", "package", "-DskipTests"])
+            .current_dir(dir)
+            .stdin(Stdio::null());
+        if attempt > 1 {
+            cmd.arg("-U");
+        }
+        let out = cmd.output().unwrap();
+        if out.status.success() {
+            return;
+        }
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let transient = [
+            "UnknownHostException",
+            "Temporary failure in name resolution",
+            "Could not transfer",
+            "timed out",
+        ]
+        .iter()
+        .any(|n| text.contains(n));
+        if !(transient && attempt < 3) {
+            panic!("mvn package failed in {}:\n{text}", dir.display());
+        }
+        std::thread::sleep(std::time::Duration::from_secs(5));
+    }
+}
+
+/// Issue 10: the classic Storm 1.x Flux WordCount (storm-core 1.0.6 provided, flux-core and
+/// flux-wrappers compiled in, two resource directories, Python multilang bolts) builds, and its
+/// jar holds exactly the entries of the jar `mvn clean package` shades with the pom's
+/// maven-shade-plugin configuration.
+#[test]
+fn storm1_flux_wordcount_holds_exactly_the_entries_of_mvn_package() {
+    if Command::new("mvn").arg("-v").output().is_err() {
+        skip_outside_ci("no `mvn` on PATH");
+        return;
+    }
+    let (_tmp, dir) = copy_fixture("storm1-wordcount");
+    mvn_package(&dir);
+    let theirs: std::collections::BTreeSet<String> =
+        zip_names(&dir.join("target/storm1-wordcount-1.0-SNAPSHOT.jar"))
+            .into_iter()
+            .collect();
+    let out = stormpack()
+        .args(["build", "--json", "--project"])
+        .arg(&dir)
+        .args(["--out-dir"])
+        .arg(dir.join("target/stormpack"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary = json(&out);
+    assert_eq!(summary["main_class"], "org.apache.storm.flux.Flux");
+    assert_eq!(summary["storm_version"], "1.0.6");
+    let ours: std::collections::BTreeSet<String> = entry_paths(&summary).into_iter().collect();
+    let only_ours: Vec<_> = ours.difference(&theirs).collect();
+    let only_theirs: Vec<_> = theirs.difference(&ours).collect();
+    assert!(
+        only_ours.is_empty() && only_theirs.is_empty(),
+        "entries only in stormpack's jar: {only_ours:?}\nentries only in Maven's jar: {only_theirs:?}"
+    );
+    assert!(ours.contains("resources/split_bolt.py") && ours.contains("topology.yaml"));
+    assert!(ours.contains("org/apache/storm/flux/Flux.class"));
+    assert!(
+        !ours
+            .iter()
+            .any(|e| e.starts_with("org/apache/storm/daemon/")),
+        "storm-core is provided"
+    );
+    eprintln!(
+        "storm1-wordcount: {} entries, identical to mvn package",
+        ours.len()
+    );
+}
+
+/// Issue 10: `stormpack run` on a Storm 1.x project stops with the Storm versions it runs.
+#[test]
+fn run_on_a_storm1_project_names_the_supported_versions() {
+    let (_tmp, dir) = copy_fixture("storm1-wordcount");
+    let out = stormpack()
+        .args(["run", "--dry-run", "--project"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("stormpack run supports Storm 2.x (2.0.0 and later; default 2.8.3)")
+            && err.contains("this project's Storm is 1.0.6")
+            && err.contains("fix: build the jar with `stormpack build`"),
+        "{err}"
+    );
+    assert!(!dir.join("target").exists(), "nothing written");
+}
+
 fn zip_names(path: &Path) -> Vec<String> {
     let archive = zip::ZipArchive::new(fs::File::open(path).unwrap()).unwrap();
     archive

@@ -61,6 +61,8 @@ pub fn plan(options: &RunOptions, reporter: &mut dyn Reporter) -> anyhow::Result
         .clone()
         .unwrap_or_else(|| target.storm_version.clone());
 
+    check_runnable_storm(&storm_version)?;
+
     let entries = if target.jar.is_file() {
         let entries = classpath::jar_entry_names(&target.jar)?;
         check_jar(&target.jar, &target.topology, &entries)?;
@@ -92,6 +94,30 @@ pub fn plan(options: &RunOptions, reporter: &mut dyn Reporter) -> anyhow::Result
         env_filter: options.env_filter,
         conf,
     })
+}
+
+/// `run` starts Storm 2's LocalCluster (storm-server's closure, Flux 2's command line). A
+/// Storm 1.x project (storm-core, Flux 1.x) stops here with the versions that run, rather than
+/// failing later on a storm-server that 1.x never published.
+fn check_runnable_storm(version: &str) -> anyhow::Result<()> {
+    let major = version
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|m| m.parse::<u32>().ok());
+    match major {
+        Some(m) if m >= 2 => Ok(()),
+        _ => Err(Diagnostic::new(format!(
+            "stormpack run supports Storm 2.x (2.0.0 and later; default {DEFAULT_STORM_VERSION}); \
+             this project's Storm is {version}, whose local mode (storm-core, Flux {version}) \
+             stormpack does not start"
+        ))
+        .fix(format!(
+            "build the jar with `stormpack build` and run it on a Storm {version} installation \
+             (`storm jar <jar> org.apache.storm.flux.Flux --local <topology.yaml>`), or move the \
+             project to Storm 2 (storm-client provided, Flux 2.x) and run it here"
+        ))
+        .into()),
+    }
 }
 
 /// The jar to run and where it came from.
