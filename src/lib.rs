@@ -28,6 +28,7 @@ pub mod error;
 pub mod fsread;
 pub mod jar;
 pub mod java;
+pub mod jvm;
 pub mod launcher;
 pub mod manifest;
 pub mod maven;

@@ -32,10 +32,15 @@ fn system(local: &Path, remotes: Vec<RemoteRepository>) -> RepositorySystem {
 }
 
 /// Every file below `dir` (relative paths), to prove nothing was cached.
+/// The files below `dir`, but not stormpack's own caches (`.stormpack/`: the JDK's properties,
+/// digests, resolutions), which are not repository content.
 fn files_below(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     if dir.exists() {
-        for e in walkdir::WalkDir::new(dir) {
+        for e in walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_entry(|e| e.depth() != 1 || e.file_name() != ".stormpack")
+        {
             let e = e.unwrap();
             if e.file_type().is_file() {
                 out.push(e.path().strip_prefix(dir).unwrap().display().to_string());

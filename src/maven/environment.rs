@@ -16,11 +16,14 @@ pub struct Environment {
 }
 
 impl Environment {
-    /// The running machine's properties; the Java ones come from `java -XshowSettings` once
+    /// The running machine's properties; the Java ones are those `java -XshowSettings` prints,
+    /// cached under `local_repo` by [`crate::jvm`] (no JVM once a `java` binary was seen)
     /// (`STORMPACK_JAVA_VERSION` overrides the version; Java 17 is assumed without a JDK).
-    pub fn detect() -> Environment {
+    pub fn detect(local_repo: Option<&std::path::Path>) -> Environment {
         static DETECTED: OnceLock<Environment> = OnceLock::new();
-        DETECTED.get_or_init(detect_environment).clone()
+        DETECTED
+            .get_or_init(|| detect_environment(local_repo))
+            .clone()
     }
 
     /// With `user` as the user properties.
@@ -35,22 +38,8 @@ impl Environment {
     }
 }
 
-fn detect_environment() -> Environment {
-    let mut system = BTreeMap::new();
-    let java_props = std::process::Command::new("java")
-        .args(["-XshowSettings:properties", "-version"])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
-        .unwrap_or_default();
-    for line in java_props.lines() {
-        if let Some((k, v)) = line.trim().split_once(" = ") {
-            // Continuation lines of multi-valued properties hold no ` = `.
-            if !k.is_empty() && !k.contains(char::is_whitespace) {
-                system.insert(k.to_string(), v.to_string());
-            }
-        }
-    }
+fn detect_environment(local_repo: Option<&std::path::Path>) -> Environment {
+    let mut system = crate::jvm::java_properties(std::env::var_os("PATH").as_deref(), local_repo);
     if let Ok(v) = std::env::var("STORMPACK_JAVA_VERSION") {
         system.insert("java.version".into(), v);
     }

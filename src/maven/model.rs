@@ -106,7 +106,7 @@ impl<'a> ModelBuilder<'a> {
     pub fn new(repos: &'a RepositorySystem) -> Self {
         ModelBuilder {
             repos,
-            env: Environment::detect().with_user(&repos.user_properties),
+            env: Environment::detect(Some(&repos.local)).with_user(&repos.user_properties),
             raw_cache: HashMap::new(),
             model_cache: HashMap::new(),
             warnings: Vec::new(),
