@@ -5,10 +5,11 @@
 //! blocking (`O_NONBLOCK`, so opening a FIFO does not wait for a writer) and its type is taken
 //! from the open descriptor, so a file swapped after a check cannot slip through.
 
-use std::fs::File;
+use std::collections::BTreeMap;
+use std::fs::{File, Metadata};
 use std::io::{self, Read};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The largest text input read whole (a pom, settings.xml, a topology, a lockfile): far beyond
 /// any real one, small enough that a hostile one cannot exhaust memory.
@@ -21,8 +22,10 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(path)?;
-    let kind = file.metadata()?.file_type();
+    let meta = file.metadata()?;
+    let kind = meta.file_type();
     if kind.is_file() {
+        record(path, &meta);
         // Regular files ignore O_NONBLOCK; nothing to reset.
         return Ok(file);
     }
@@ -47,6 +50,34 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
             path.display()
         ),
     ))
+}
+
+/// The regular files opened through [`open_regular`] while recording, with their metadata at
+/// the first open (a build's inputs, for the whole-build fingerprint).
+static RECORDED: std::sync::Mutex<Option<BTreeMap<PathBuf, Metadata>>> =
+    std::sync::Mutex::new(None);
+
+fn record(path: &Path, meta: &Metadata) {
+    let mut recorded = RECORDED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(files) = recorded.as_mut() {
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        files.entry(path).or_insert_with(|| meta.clone());
+    }
+}
+
+/// Start recording the files [`open_regular`] opens (in this whole process), forgetting any
+/// earlier recording.
+pub fn start_recording() {
+    *RECORDED.lock().unwrap_or_else(|e| e.into_inner()) = Some(BTreeMap::new());
+}
+
+/// Stop recording; the files opened since [`start_recording`] and their metadata then.
+pub fn take_recording() -> BTreeMap<PathBuf, Metadata> {
+    RECORDED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .unwrap_or_default()
 }
 
 /// The bytes of the regular file `path`, refusing more than `max` bytes (an `InvalidData`

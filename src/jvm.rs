@@ -43,9 +43,9 @@ pub fn java_properties(
     props
 }
 
-/// The first executable `java` on `path`, symlinks resolved (Debian's /usr/bin/java ->
+/// The first executable `java` on `path` (the PATH value), symlinks resolved (Debian's /usr/bin/java ->
 /// /etc/alternatives/java -> the JDK's).
-fn find_java(path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
+pub fn find_java(path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
     std::env::split_paths(path?)
         .map(|dir| dir.join("java"))
@@ -88,7 +88,8 @@ struct CacheFile {
 }
 
 fn read_cache(file: &Path) -> Option<BTreeMap<String, String>> {
-    let bytes = crate::fsread::read_regular(file, 1 << 20).ok()?;
+    // Not through fsread: a cache is not an input of the build.
+    let bytes = std::fs::read(file).ok()?;
     let cache: CacheFile = serde_json::from_slice(&bytes).ok()?;
     (cache.format == CACHE_FORMAT && !cache.properties.is_empty()).then_some(cache.properties)
 }

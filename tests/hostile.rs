@@ -842,13 +842,17 @@ fn source_date_epoch_errors_are_not_blamed_on_the_pom() {
 // ---- 9, 10. a failed or killed build never leaves a jar its .sha256 does not match ----
 
 /// The files of `dir` whose names start with `.stormpack-` (temporaries, owner files, journals),
-/// but not the commit lock every build keeps.
+/// but not the commit lock every build keeps nor the build's fingerprint record.
 fn leftovers(dir: &std::path::Path) -> Vec<String> {
     fs::read_dir(dir)
         .map(|r| {
             r.filter_map(Result::ok)
                 .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with(".stormpack-") && n != ".stormpack-commit.lock")
+                .filter(|n| {
+                    n.starts_with(".stormpack-")
+                        && n != ".stormpack-commit.lock"
+                        && n != ".stormpack-build.json"
+                })
                 .collect()
         })
         .unwrap_or_default()

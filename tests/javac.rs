@@ -381,11 +381,23 @@ fn unchanged_java_sources_do_not_start_javac() {
     let (first, _) = build();
     assert_eq!(runs(&home), 1);
     assert_eq!(first["java"]["fresh"], false);
-    let (second, err) = build();
+    // Nothing changed: the whole build is up to date (javac not started either).
+    let (noop, _) = build();
     assert_eq!(runs(&home), 1, "javac ran again with nothing changed");
+    assert_eq!(noop["up_to_date"], true);
+    assert_eq!(noop["java"]["fresh"], true);
+    // A new resource: the jar is built again, but the Java sources are unchanged.
+    write(&dir, "src/main/resources/extra.txt", "x\n");
+    let (second, err) = build();
+    assert_eq!(
+        runs(&home),
+        1,
+        "javac ran again with the Java sources unchanged"
+    );
+    assert_eq!(second["up_to_date"], false);
     assert_eq!(second["java"]["fresh"], true);
     assert!(err.contains("javac not started"), "{err}");
-    assert_eq!(first["sha256"], second["sha256"]);
+    assert_ne!(first["sha256"], second["sha256"]);
     // A changed source, a changed option: compiled again.
     write(&dir, "src/main/java/p/Good.java", &GOOD.replace("1;", "2;"));
     build();

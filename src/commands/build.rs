@@ -7,8 +7,9 @@ use super::Stderr;
 use crate::cli::BuildArgs;
 
 pub fn run(args: &BuildArgs) -> anyhow::Result<i32> {
-    let plan = BuildPlan::resolve(&args.to_lib())?;
+    let options = args.to_lib();
     if args.dry_run {
+        let plan = BuildPlan::resolve(&options)?;
         if args.json {
             println!("{}", serde_json::to_string_pretty(&plan)?);
         } else {
@@ -16,7 +17,7 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<i32> {
         }
         return Ok(0);
     }
-    let outcome = stormpack::build(&plan, &mut Stderr)?;
+    let outcome = stormpack::pipeline::build_incremental(&options, &mut Stderr)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&outcome)?);
     } else {

@@ -13,6 +13,7 @@
 
 pub mod check;
 mod commit;
+pub mod fingerprint;
 mod output;
 
 use std::path::{Path, PathBuf};
@@ -26,7 +27,7 @@ use crate::jar::{EntryInfo, JarBuild};
 use crate::java::JavaOutcome;
 use crate::maven::lock::{lockfile_update, sync_lockfile, Lockfile};
 use crate::maven::resolve::Resolution;
-use crate::plan::BuildPlan;
+use crate::plan::{BuildOptions, BuildPlan};
 use crate::report::{Event, Reporter, Stage};
 use crate::shade::{ShadeInput, ShadePlan};
 use crate::staging::{EntrySource, StagedEntry, Staging};
@@ -52,14 +53,87 @@ pub struct BuildOutcome {
     #[serde(default)]
     pub java: Option<JavaOutcome>,
     pub entries: Vec<EntryInfo>,
+    /// Nothing changed since the last build with these options: the jar was left as it was
+    /// ([`fingerprint`]).
+    #[serde(default)]
+    pub up_to_date: bool,
+}
+
+/// Build the project `options` names, unless nothing that can change the jar changed since
+/// the last build with the same options: then the jar is left alone and the last outcome is
+/// returned with `up_to_date` ([`fingerprint`]). After a full build, its inputs are recorded.
+pub fn build_incremental(
+    options: &BuildOptions,
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<BuildOutcome> {
+    let usual = fingerprint::usual_record_path(options);
+    if let Some(outcome) = usual
+        .as_deref()
+        .and_then(|p| fingerprint::check(p, options))
+    {
+        report_up_to_date(&outcome, reporter);
+        return Ok(outcome);
+    }
+    let started_at = fingerprint::now();
+    crate::fsread::start_recording();
+    let result = (|| {
+        let plan = BuildPlan::resolve(options)?;
+        let record_path = jar_dir(&plan).join(fingerprint::RECORD_NAME);
+        if usual.as_ref() != Some(&record_path) {
+            // The project keeps its jar elsewhere (`<build><directory>`): look there.
+            if let Some(outcome) = fingerprint::check(&record_path, options) {
+                return Ok((plan, outcome, None));
+            }
+        }
+        // Whatever happens next, the old record no longer speaks for the jar.
+        let _ = std::fs::remove_file(&record_path);
+        let mut extra = fingerprint::Extra::default();
+        let outcome = build_collect(&plan, reporter, &mut extra)?;
+        Ok::<_, anyhow::Error>((plan, outcome, Some(extra)))
+    })();
+    let opened = crate::fsread::take_recording();
+    let (plan, outcome, extra) = result?;
+    match extra {
+        None => report_up_to_date(&outcome, reporter),
+        Some(extra) => {
+            if let Err(e) =
+                fingerprint::record(&plan, options, &outcome, opened, &extra, started_at)
+            {
+                reporter.report(Event::Note(Diagnostic::new(format!(
+                    "cannot record this build's inputs beside {} ({e:#}): the next build \
+                     redoes everything",
+                    plan.jar.display()
+                ))));
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+fn report_up_to_date(outcome: &BuildOutcome, reporter: &mut dyn Reporter) {
+    reporter.report(Event::Status(format!(
+        "  Up to date {} (no input changed since it was built)",
+        outcome.jar.display()
+    )));
 }
 
 /// Carry out `plan`: the jar and its `.sha256` are in place when this returns `Ok`.
 pub fn build(plan: &BuildPlan, reporter: &mut dyn Reporter) -> anyhow::Result<BuildOutcome> {
+    build_collect(plan, reporter, &mut fingerprint::Extra::default())
+}
+
+/// [`build`], keeping in `extra` what the fingerprint needs (the JDK, the Rust binaries).
+fn build_collect(
+    plan: &BuildPlan,
+    reporter: &mut dyn Reporter,
+    extra: &mut fingerprint::Extra,
+) -> anyhow::Result<BuildOutcome> {
     reporter.report(Event::Stage(Stage::Resolve));
     let resolved = resolve_locked(plan, reporter)?;
     reporter.report(Event::Stage(Stage::Compile));
     let compiled = compile(plan, &resolved.resolution, reporter)?;
+    extra.binaries = compiled.binaries.clone();
+    extra.jdk = compiled.java.as_ref().map(|(_, jdk)| jdk.clone());
     reporter.report(Event::Stage(Stage::Stage));
     let (mut staging, java) = stage(plan, compiled, reporter)?;
     reporter.report(Event::Stage(Stage::Shade));
@@ -415,6 +489,7 @@ fn finish(
         overlaps: shaded.plan.overlaps.clone(),
         java: shaded.java.clone(),
         entries: written.entries,
+        up_to_date: false,
     })
 }
 
