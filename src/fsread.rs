@@ -53,31 +53,39 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
 }
 
 /// The regular files opened through [`open_regular`] while recording, with their metadata at
-/// the first open (a build's inputs, for the whole-build fingerprint).
-static RECORDED: std::sync::Mutex<Option<BTreeMap<PathBuf, Metadata>>> =
-    std::sync::Mutex::new(None);
+/// the first open (a build's inputs, for the whole-build fingerprint): one map per recording,
+/// innermost last.
+static RECORDED: std::sync::Mutex<Vec<BTreeMap<PathBuf, Metadata>>> =
+    std::sync::Mutex::new(Vec::new());
 
 fn record(path: &Path, meta: &Metadata) {
     let mut recorded = RECORDED.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(files) = recorded.as_mut() {
+    if let Some(files) = recorded.last_mut() {
         let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         files.entry(path).or_insert_with(|| meta.clone());
     }
 }
 
-/// Start recording the files [`open_regular`] opens (in this whole process), forgetting any
-/// earlier recording.
+/// Start recording the files [`open_regular`] opens (in this whole process). Recordings nest:
+/// what an inner one saw is also the outer one's.
 pub fn start_recording() {
-    *RECORDED.lock().unwrap_or_else(|e| e.into_inner()) = Some(BTreeMap::new());
-}
-
-/// Stop recording; the files opened since [`start_recording`] and their metadata then.
-pub fn take_recording() -> BTreeMap<PathBuf, Metadata> {
     RECORDED
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .take()
-        .unwrap_or_default()
+        .push(BTreeMap::new());
+}
+
+/// Stop the innermost recording; the files opened since its [`start_recording`] and their
+/// metadata then.
+pub fn take_recording() -> BTreeMap<PathBuf, Metadata> {
+    let mut recorded = RECORDED.lock().unwrap_or_else(|e| e.into_inner());
+    let files = recorded.pop().unwrap_or_default();
+    if let Some(outer) = recorded.last_mut() {
+        for (path, meta) in &files {
+            outer.entry(path.clone()).or_insert_with(|| meta.clone());
+        }
+    }
+    files
 }
 
 /// The bytes of the regular file `path`, refusing more than `max` bytes (an `InvalidData`

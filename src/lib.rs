@@ -23,6 +23,7 @@
 
 pub mod cargo_build;
 pub mod cluster;
+pub mod digest;
 pub mod elf;
 pub mod error;
 pub mod fsread;

@@ -408,3 +408,128 @@ fn rust_sources_as_cargo_reports_them() {
     fs::write(&bolt, original).unwrap();
     fs::write(&library, original_lib).unwrap();
 }
+
+/// A one-entry jar.
+fn jar_with(name: &str, bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut out);
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(bytes).unwrap();
+        zip.finish().unwrap();
+    }
+    out.into_inner()
+}
+
+/// A pom and jar in a file:// "Central" (with .sha1 files, as a real repository serves them).
+fn publish(central: &Path, a: &str, dependencies: &str) {
+    use sha1::Digest;
+    let dir = central.join("com/example").join(a).join("1.0");
+    fs::create_dir_all(&dir).unwrap();
+    let pom = format!(
+        "<project><modelVersion>4.0.0</modelVersion><groupId>com.example</groupId>\
+         <artifactId>{a}</artifactId><version>1.0</version>\
+         <dependencies>{dependencies}</dependencies></project>"
+    );
+    let jar = jar_with(&format!("{a}.txt"), a.as_bytes());
+    for (ext, bytes) in [("pom", pom.into_bytes()), ("jar", jar)] {
+        let path = dir.join(format!("{a}-1.0.{ext}"));
+        fs::write(&path, &bytes).unwrap();
+        fs::write(
+            path.with_extension(format!("{ext}.sha1")),
+            hex::encode(sha1::Sha1::digest(&bytes)),
+        )
+        .unwrap();
+    }
+}
+
+/// Resolutions are remembered in the local repository, and a changed pom there is seen: the
+/// next clean build resolves again.
+#[test]
+fn a_remembered_resolution_follows_a_changed_dependency_pom() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (central, local, project) = (
+        tmp.path().join("central"),
+        tmp.path().join("local"),
+        tmp.path().join("project"),
+    );
+    let dep = |a: &str| {
+        format!("<dependency><groupId>com.example</groupId><artifactId>{a}</artifactId><version>1.0</version></dependency>")
+    };
+    publish(&central, "other", "");
+    publish(&central, "lib", &dep("other"));
+    fs::create_dir_all(&project).unwrap();
+    fs::write(
+        project.join("pom.xml"),
+        format!(
+            "<project><modelVersion>4.0.0</modelVersion><groupId>com.example</groupId>\
+             <artifactId>app</artifactId><version>0.1</version>\
+             <dependencies>{}</dependencies></project>",
+            dep("lib")
+        ),
+    )
+    .unwrap();
+    let build = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_stormpack"))
+            .args(["build", "--json", "--project"])
+            .arg(&project)
+            .env("HOME", tmp.path().join("home"))
+            .env("STORMPACK_MAVEN_REPO_LOCAL", &local)
+            .env(
+                "STORMPACK_MAVEN_CENTRAL",
+                format!("file://{}", central.display()),
+            )
+            .env("STORMPACK_MAVEN_GLOBAL_SETTINGS", "")
+            .env_remove("SOURCE_DATE_EPOCH")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "build failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let has = |v: &Value, path: &str| {
+        v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["path"] == path)
+    };
+    let first = build();
+    assert!(has(&first, "other.txt") && has(&first, "lib.txt"));
+    // Downloaded files are too new to be trusted by their times: age them, then clean builds
+    // remember the resolution.
+    let hour_ago = SystemTime::now() - std::time::Duration::from_secs(3600);
+    for entry in walkdir::WalkDir::new(&local) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() && !entry.path().to_string_lossy().contains(".stormpack") {
+            fs::File::options()
+                .write(true)
+                .open(entry.path())
+                .unwrap()
+                .set_modified(hour_ago)
+                .unwrap();
+        }
+    }
+    fs::remove_dir_all(project.join("target")).unwrap();
+    build();
+    let remembered = local.join(".stormpack/resolutions");
+    assert_eq!(fs::read_dir(&remembered).unwrap().count(), 1);
+    fs::remove_dir_all(project.join("target")).unwrap();
+    let cached = build();
+    assert_eq!(cached["sha256"], first["sha256"]);
+
+    // lib's pom in the local repository no longer depends on other.
+    let pom = local.join("com/example/lib/1.0/lib-1.0.pom");
+    let text = fs::read_to_string(&pom).unwrap();
+    fs::write(&pom, text.replace(&dep("other"), "")).unwrap();
+    fs::remove_dir_all(project.join("target")).unwrap();
+    let changed = build();
+    assert!(has(&changed, "lib.txt"));
+    assert!(!has(&changed, "other.txt"), "a stale resolution was used");
+}

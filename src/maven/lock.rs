@@ -98,7 +98,7 @@ impl Lockfile {
                 Ok(LockEntry {
                     coordinate: artifact.to_string(),
                     scope,
-                    sha256: sha256_file(file)
+                    sha256: crate::digest::sha256_file(file)
                         .with_context(|| format!("cannot hash {artifact} for {LOCKFILE_NAME}"))?,
                 })
             })

@@ -202,6 +202,7 @@ pub(super) fn record(
     // Never leave an older record claiming this jar is up to date.
     let _ = std::fs::remove_file(&record_path);
     let mut inputs = Inputs::new(started_at);
+    inputs.local_repo = Some(plan.repos.local.clone());
     for (path, then) in &opened {
         if path.starts_with(&plan.output_dir) && !path.is_file() {
             continue; // the build's own temporaries (the jar before its rename)
@@ -321,8 +322,8 @@ fn rust_inputs(rust: &crate::plan::RustPlan, binaries: &[BuiltBinary], inputs: &
         inputs.file(&built, true);
         let mut dep_info = built.into_os_string();
         dep_info.push(".d");
+        // Not the dep-info file itself: cargo rewrites it on every run, even a no-op.
         let dep_info = PathBuf::from(dep_info);
-        inputs.file(&dep_info, true);
         for dep in dep_info_files(&dep_info) {
             inputs.file(&dep, false);
             if let Some(dir) = dep.parent() {
@@ -417,6 +418,8 @@ fn dep_info_files(path: &Path) -> Vec<PathBuf> {
 /// The recorded files, by absolute path, and the environment variables they mention.
 struct Inputs {
     files: BTreeMap<PathBuf, FileInput>,
+    /// The local Maven repository (its files' digests come from [`crate::digest`]).
+    local_repo: Option<PathBuf>,
     env_names: BTreeSet<String>,
     started_at: u128,
 }
@@ -425,6 +428,7 @@ impl Inputs {
     fn new(started_at: u128) -> Self {
         Inputs {
             files: BTreeMap::new(),
+            local_repo: None,
             env_names: BTreeSet::new(),
             started_at,
         }
@@ -440,11 +444,16 @@ impl Inputs {
         let racy = stat.is_some_and(|(_, t)| t + RACY_NS >= self.started_at);
         let sha256 = match &meta {
             Some(m) if m.is_file() && !output && (m.len() <= HASH_LIMIT || racy) => {
-                let bytes = std::fs::read(&path).ok();
-                if let Some(bytes) = &bytes {
-                    env_mentions(bytes, &mut self.env_names);
+                if self
+                    .local_repo
+                    .as_ref()
+                    .is_some_and(|r| path.starts_with(r))
+                {
+                    // The dependencies: digests remembered across builds, no `${env.}` scan.
+                    crate::digest::sha256_file(&path).ok()
+                } else {
+                    self.read_and_hash(&path)
                 }
-                bytes.map(|b| hex::encode(Sha256::digest(&b)))
             }
             _ => None,
         };
@@ -457,6 +466,13 @@ impl Inputs {
                 output,
             },
         );
+    }
+
+    /// The file's digest, noting the environment variables its text mentions.
+    fn read_and_hash(&mut self, path: &Path) -> Option<String> {
+        let bytes = std::fs::read(path).ok()?;
+        env_mentions(&bytes, &mut self.env_names);
+        Some(hex::encode(Sha256::digest(&bytes)))
     }
 
     /// Every file below `dir`.
@@ -563,6 +579,11 @@ fn key(options: &BuildOptions, env_names: &BTreeSet<String>) -> String {
 
 fn sha256(path: &Path) -> Option<String> {
     crate::maven::lock::sha256_file(path).ok()
+}
+
+/// A file's modification time, in ns since the epoch (0 when unknown).
+pub(super) fn mtime_ns(meta: &Metadata) -> u128 {
+    mtime(meta)
 }
 
 fn mtime(meta: &Metadata) -> u128 {

@@ -15,6 +15,7 @@ pub mod check;
 mod commit;
 pub mod fingerprint;
 mod output;
+mod resolution_cache;
 
 use std::path::{Path, PathBuf};
 
@@ -96,9 +97,10 @@ pub fn build_incremental(
     match extra {
         None => report_up_to_date(&outcome, reporter),
         Some(extra) => {
-            if let Err(e) =
-                fingerprint::record(&plan, options, &outcome, opened, &extra, started_at)
-            {
+            let recorded =
+                fingerprint::record(&plan, options, &outcome, opened, &extra, started_at);
+            crate::digest::flush();
+            if let Err(e) = recorded {
                 reporter.report(Event::Note(Diagnostic::new(format!(
                     "cannot record this build's inputs beside {} ({e:#}): the next build \
                      redoes everything",
@@ -119,7 +121,9 @@ fn report_up_to_date(outcome: &BuildOutcome, reporter: &mut dyn Reporter) {
 
 /// Carry out `plan`: the jar and its `.sha256` are in place when this returns `Ok`.
 pub fn build(plan: &BuildPlan, reporter: &mut dyn Reporter) -> anyhow::Result<BuildOutcome> {
-    build_collect(plan, reporter, &mut fingerprint::Extra::default())
+    let outcome = build_collect(plan, reporter, &mut fingerprint::Extra::default());
+    crate::digest::flush();
+    outcome
 }
 
 /// [`build`], keeping in `extra` what the fingerprint needs (the JDK, the Rust binaries).
@@ -161,13 +165,25 @@ pub fn resolve(plan: &BuildPlan, reporter: &mut dyn Reporter) -> anyhow::Result<
     if plan.request.dependencies.is_empty() {
         return Ok(Resolution::default());
     }
-    let resolution =
-        crate::maven::resolve::resolve(&plan.request, &plan.repos).with_context(|| {
-            format!(
-                "cannot resolve the dependencies of {}:{}:{}",
-                plan.group_id, plan.artifact_id, plan.version
-            )
-        })?;
+    let key = resolution_cache::key(plan);
+    let resolution = match resolution_cache::load(plan, &key) {
+        Some(cached) => cached,
+        None => {
+            let started_at = fingerprint::now();
+            crate::fsread::start_recording();
+            let resolved = crate::maven::resolve::resolve(&plan.request, &plan.repos);
+            let opened = crate::fsread::take_recording();
+            let resolution = resolved.with_context(|| {
+                format!(
+                    "cannot resolve the dependencies of {}:{}:{}",
+                    plan.group_id, plan.artifact_id, plan.version
+                )
+            })?;
+            // A cache that cannot be written only costs the next build the resolution.
+            let _ = resolution_cache::store(plan, &key, &resolution, &opened, started_at);
+            resolution
+        }
+    };
     for warning in &resolution.warnings {
         reporter.report(Event::Warning(Diagnostic::new(warning.clone())));
     }
@@ -183,6 +199,8 @@ struct Resolved {
 /// Resolve, check the local files against the lockfile's digests, and under `--locked` fail
 /// on any change before anything is written.
 fn resolve_locked(plan: &BuildPlan, reporter: &mut dyn Reporter) -> anyhow::Result<Resolved> {
+    // The dependency jars' digests (lockfile, fingerprint) are remembered across builds.
+    crate::digest::open_cache(&plan.repos.local);
     let resolution = resolve(plan, reporter)?;
     if plan.request.dependencies.is_empty() {
         return Ok(Resolved {
