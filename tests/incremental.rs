@@ -533,3 +533,36 @@ fn a_remembered_resolution_follows_a_changed_dependency_pom() {
     assert!(has(&changed, "lib.txt"));
     assert!(!has(&changed, "other.txt"), "a stale resolution was used");
 }
+
+/// The topology check's warnings are shown again by an up-to-date build.
+#[test]
+fn an_up_to_date_build_repeats_the_topology_warnings() {
+    let (_tmp, dir) = copy_fixture("wordcount-maven");
+    edit(
+        &dir.join("resources/topology.yaml"),
+        "bolts:\n",
+        "bolts:\n  - id: \"lonely-bolt\"\n    className: \"org.apache.storm.flux.wrappers.bolts.LogInfoBolt\"\n    parallelism: 1\n",
+    );
+    let stderr = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_stormpack"))
+            .args(["build", "--project"])
+            .arg(&dir)
+            .env_remove("SOURCE_DATE_EPOCH")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let first = stderr();
+    assert!(
+        first.contains("`lonely-bolt` receives no stream"),
+        "{first}"
+    );
+    let again = stderr();
+    assert!(again.contains("Up to date"), "{again}");
+    assert!(
+        again.contains("`lonely-bolt` receives no stream"),
+        "{again}"
+    );
+}

@@ -227,6 +227,11 @@ pub(super) fn record(
     if let Some(home) = std::env::var_os("HOME") {
         inputs.file(&Path::new(&home).join(".m2/settings.xml"), false);
     }
+    // The topology check reads storm-client from the local repository when it is there.
+    inputs.file(
+        &crate::storm::storm_client_jar(&plan.local_repository, &plan.storm_version),
+        false,
+    );
     if let Some(java) = crate::jvm::find_java(std::env::var_os("PATH").as_deref()) {
         inputs.file(&java, false);
     }

@@ -113,6 +113,10 @@ pub fn build_incremental(
 }
 
 fn report_up_to_date(outcome: &BuildOutcome, reporter: &mut dyn Reporter) {
+    // The topology check's warnings still hold: shown again, as the build printed them.
+    for warning in &outcome.warnings {
+        reporter.report(Event::Status(warning.clone()));
+    }
     reporter.report(Event::Status(format!(
         "  Up to date {} (no input changed since it was built)",
         outcome.jar.display()
