@@ -566,3 +566,106 @@ fn an_up_to_date_build_repeats_the_topology_warnings() {
         "{again}"
     );
 }
+
+/// A remembered resolution is not used when an environment variable a pom's profile activates
+/// on has changed.
+#[test]
+fn a_remembered_resolution_follows_the_environment_its_poms_mention() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (central, local, project) = (
+        tmp.path().join("central"),
+        tmp.path().join("local"),
+        tmp.path().join("project"),
+    );
+    let dep = |a: &str| {
+        format!("<dependency><groupId>com.example</groupId><artifactId>{a}</artifactId><version>1.0</version></dependency>")
+    };
+    publish(&central, "other", "");
+    publish(&central, "lib", "");
+    // lib's pom: `other` only under a profile that env.WITH_OTHER activates.
+    let lib_pom = central.join("com/example/lib/1.0/lib-1.0.pom");
+    let text = fs::read_to_string(&lib_pom).unwrap().replace(
+        "</project>",
+        &format!(
+            "<profiles><profile><id>o</id><activation><property><name>env.WITH_OTHER</name>\
+             </property></activation><dependencies>{}</dependencies></profile></profiles></project>",
+            dep("other")
+        ),
+    );
+    fs::write(&lib_pom, &text).unwrap();
+    {
+        use sha1::Digest;
+        fs::write(
+            lib_pom.with_extension("pom.sha1"),
+            hex::encode(sha1::Sha1::digest(text.as_bytes())),
+        )
+        .unwrap();
+    }
+    fs::create_dir_all(&project).unwrap();
+    fs::write(
+        project.join("pom.xml"),
+        format!(
+            "<project><modelVersion>4.0.0</modelVersion><groupId>com.example</groupId>\
+             <artifactId>app</artifactId><version>0.1</version>\
+             <dependencies>{}</dependencies></project>",
+            dep("lib")
+        ),
+    )
+    .unwrap();
+    let build = |with_other: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stormpack"));
+        cmd.args(["build", "--json", "--project"])
+            .arg(&project)
+            .env("HOME", tmp.path().join("home"))
+            .env("STORMPACK_MAVEN_REPO_LOCAL", &local)
+            .env(
+                "STORMPACK_MAVEN_CENTRAL",
+                format!("file://{}", central.display()),
+            )
+            .env("STORMPACK_MAVEN_GLOBAL_SETTINGS", "")
+            .env_remove("SOURCE_DATE_EPOCH")
+            .env_remove("WITH_OTHER")
+            .stdin(Stdio::null());
+        if with_other {
+            cmd.env("WITH_OTHER", "1");
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "build failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["path"] == "other.txt")
+    };
+    assert!(!build(false));
+    let hour_ago = SystemTime::now() - std::time::Duration::from_secs(3600);
+    for entry in walkdir::WalkDir::new(&local) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() && !entry.path().to_string_lossy().contains(".stormpack") {
+            fs::File::options()
+                .write(true)
+                .open(entry.path())
+                .unwrap()
+                .set_modified(hour_ago)
+                .unwrap();
+        }
+    }
+    fs::remove_dir_all(project.join("target")).unwrap();
+    assert!(!build(false));
+    assert_eq!(
+        fs::read_dir(local.join(".stormpack/resolutions"))
+            .unwrap()
+            .count(),
+        1
+    );
+    fs::remove_dir_all(project.join("target")).unwrap();
+    assert!(
+        build(true),
+        "a remembered resolution ignored env.WITH_OTHER"
+    );
+}

@@ -3,12 +3,14 @@
 //! and imports in the local repository, settings) and its size and modification time. The key
 //! covers stormpack itself (version and binary), the request (root, dependencies, management,
 //! repositories), the repository settings (local path, offline, remotes, mirrors) and the
-//! properties profiles activate on (`java.*`, `os.*`, `env.*`). A cached resolution is used only
+//! properties profiles activate on (`java.*`, `os.*`); the environment variables the files
+//! mention (`env.X`) are stored with their values and compared. A cached resolution is used only
 //! when all of those files are unchanged and every resolved jar is still there; it is never
 //! stored for SNAPSHOT or range versions (whose answer can change without a local file
 //! changing). A clean build then parses no pom of its dependencies.
 //! `STORMPACK_RESOLUTION_CACHE=off` resolves from the poms (and still stores the result).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -18,7 +20,7 @@ use crate::maven::coord::{Artifact, Scope};
 use crate::maven::resolve::{Resolution, ResolvedArtifact};
 use crate::plan::BuildPlan;
 
-const FORMAT: &str = "stormpack-resolution-1";
+const FORMAT: &str = "stormpack-resolution-2";
 
 /// A file read less than this before the resolution started is not trusted by its times.
 const RACY_NS: u128 = 2_000_000_000;
@@ -30,6 +32,8 @@ struct Cached {
     /// (path, size, modification time in ns)
     files: Vec<(PathBuf, u64, u128)>,
     artifacts: Vec<CachedArtifact>,
+    /// The environment variables the files mention (`env.X`), with their values then.
+    env: BTreeMap<String, Option<String>>,
     parents: Vec<Option<usize>>,
     warnings: Vec<String>,
 }
@@ -75,6 +79,29 @@ impl Coord {
     }
 }
 
+/// The `X` of every `env.X` in `text` (`${env.X}`, `<name>env.X</name>`), not part of a longer
+/// word.
+fn env_mentions(text: &[u8]) -> Vec<String> {
+    let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-';
+    let mut names = Vec::new();
+    let mut from = 0;
+    while let Some(pos) = text[from..].windows(4).position(|w| w == b"env.") {
+        let start = from + pos;
+        from = start + 4;
+        if start > 0 && (text[start - 1].is_ascii_alphanumeric() || text[start - 1] == b'_') {
+            continue;
+        }
+        let end = text[from..]
+            .iter()
+            .position(|&b| !is_name(b))
+            .map_or(text.len(), |n| from + n);
+        if end > from {
+            names.push(String::from_utf8_lossy(&text[from..end]).into_owned());
+        }
+    }
+    names
+}
+
 fn cache_file(plan: &BuildPlan, key: &str) -> PathBuf {
     plan.repos
         .local
@@ -104,8 +131,12 @@ pub(super) fn key(plan: &BuildPlan) -> String {
     field("offline", &plan.repos.offline.to_string());
     field("remotes", &format!("{:?}", plan.repos.remotes));
     field("mirrors", &format!("{:?}", plan.repos.mirrors));
+    // The JDK and OS properties; environment variables only as the poms mention them (checked
+    // by `load`), so that a changed OLDPWD does not throw the resolution away.
     let env = crate::maven::environment::Environment::detect(Some(&plan.repos.local));
-    field("environment", &format!("{:?}", env.system));
+    for (k, v) in env.system.iter().filter(|(k, _)| !k.starts_with("env.")) {
+        field("property", &format!("{k}={v}"));
+    }
     hex::encode(h.finalize())
 }
 
@@ -117,6 +148,13 @@ pub(super) fn load(plan: &BuildPlan, key: &str) -> Option<Resolution> {
     let bytes = std::fs::read(cache_file(plan, key)).ok()?;
     let cached: Cached = serde_json::from_slice(&bytes).ok()?;
     if cached.format != FORMAT || cached.key != key {
+        return None;
+    }
+    if cached
+        .env
+        .iter()
+        .any(|(name, value)| std::env::var(name).ok() != *value)
+    {
         return None;
     }
     for (path, size, mtime) in &cached.files {
@@ -170,7 +208,14 @@ pub(super) fn store(
         return Ok(());
     }
     let mut files = Vec::new();
+    let mut env = BTreeMap::new();
     for (path, then) in opened {
+        if let Ok(text) = std::fs::read(path) {
+            for name in env_mentions(&text) {
+                let value = std::env::var(&name).ok();
+                env.insert(name, value);
+            }
+        }
         let Ok(now) = std::fs::metadata(path) else {
             return Ok(());
         };
@@ -199,6 +244,7 @@ pub(super) fn store(
         key: key.into(),
         files,
         artifacts,
+        env,
         parents: resolution.parents.clone(),
         warnings: resolution.warnings.clone(),
     };
@@ -209,4 +255,15 @@ pub(super) fn store(
     serde_json::to_writer(&mut tmp, &cached)?;
     tmp.persist(&file)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_mentions_in_poms() {
+        let pom = b"<name>env.BUILD_NUMBER</name> ${env.JAVA_HOME}/lib myenv.NOT ${environment.x}";
+        assert_eq!(env_mentions(pom), vec!["BUILD_NUMBER", "JAVA_HOME"]);
+    }
 }
