@@ -2,7 +2,8 @@
 //! holds the resolved list of a request, with every file the resolver read (the poms, parents
 //! and imports in the local repository, settings) and its size and modification time. The key
 //! covers stormpack itself (version and binary), the request (root, dependencies, management,
-//! repositories), the repository settings (local path, offline, remotes, mirrors) and the
+//! repositories), the repository settings (local path, offline, remotes, mirrors), the user
+//! properties (`-Dkey=value`) and the
 //! properties profiles activate on (`java.*`, `os.*`); the environment variables the files
 //! mention (`env.X`) are stored with their values and compared. A cached resolution is used only
 //! when all of those files are unchanged and every resolved jar is still there; it is never
@@ -131,6 +132,8 @@ pub(super) fn key(plan: &BuildPlan) -> String {
     field("offline", &plan.repos.offline.to_string());
     field("remotes", &format!("{:?}", plan.repos.remotes));
     field("mirrors", &format!("{:?}", plan.repos.mirrors));
+    // -Dkey=value: profile activation and interpolation in every pom the resolver reads.
+    field("user", &format!("{:?}", plan.repos.user_properties));
     // The JDK and OS properties; environment variables only as the poms mention them (checked
     // by `load`), so that a changed OLDPWD does not throw the resolution away.
     let env = crate::maven::environment::Environment::detect(Some(&plan.repos.local));
