@@ -97,6 +97,29 @@ fn parse(text: &str) -> HashMap<PathBuf, (Stamp, String)> {
     entries
 }
 
+/// A file's digest with `D` (lower-case hex), streaming; no cache.
+pub fn hash_file<D: sha2::Digest>(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = D::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// The SHA-256 of `path` (lower-case hex), always hashed (for files just written, or checked
+/// against a record).
+pub fn sha256_uncached(path: &Path) -> anyhow::Result<String> {
+    use anyhow::Context;
+    hash_file::<sha2::Sha256>(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
 /// The SHA-256 of `path` (lower-case hex), from the cache when its entry matches the file's
 /// current stamp, else hashed (and remembered).
 pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
@@ -110,7 +133,7 @@ pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
             }
         }
     }
-    let digest = crate::maven::lock::sha256_file(path)?;
+    let digest = sha256_uncached(path)?;
     let after = std::fs::metadata(&absolute).ok().map(|m| Stamp::of(&m));
     // Remembered only when the file did not change while it was read.
     if let (Some(stamp), true) = (before, before == after) {
@@ -192,6 +215,6 @@ mod tests {
             .unwrap();
         let second = sha256_file(&f).unwrap();
         assert_ne!(second, first);
-        assert_eq!(second, crate::maven::lock::sha256_file(&f).unwrap());
+        assert_eq!(second, sha256_uncached(&f).unwrap());
     }
 }

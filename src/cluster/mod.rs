@@ -11,7 +11,6 @@
 
 pub mod config;
 pub mod process;
-pub mod shadow;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,8 +20,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use crate::maven::repository::RepositorySystem;
-use crate::maven::resolve::{ResolveRequest, ResolvedArtifact};
-use crate::maven::{Artifact, Dependency};
+use crate::maven::resolve::ResolvedArtifact;
 use crate::nimbus::{Nimbus, NimbusAddress};
 use config::Ports;
 
@@ -160,12 +158,27 @@ pub fn up(opts: &UpOptions, repos: &RepositorySystem) -> anyhow::Result<State> {
         "stormpack: resolving Storm {} from Maven",
         opts.storm_version
     );
-    let server = resolve(repos, "storm-server", &opts.storm_version)?;
-    let client = resolve(repos, "storm-client", &opts.storm_version)?;
+    let server = crate::storm::resolve(
+        repos,
+        "storm-server",
+        &opts.storm_version,
+        "for the local cluster",
+    )?;
+    let client = crate::storm::resolve(
+        repos,
+        "storm-client",
+        &opts.storm_version,
+        "for the local cluster",
+    )?;
     link_dir(&home.join("lib"), &server)?;
     link_dir(&home.join("lib-worker"), &client)?;
     let ui = if opts.ui {
-        match resolve(repos, "storm-webapp", &opts.storm_version) {
+        match crate::storm::resolve(
+            repos,
+            "storm-webapp",
+            &opts.storm_version,
+            "for the Storm UI",
+        ) {
             Ok(webapp) => {
                 link_dir(&home.join("lib-webapp"), &webapp)?;
                 true
@@ -287,7 +300,10 @@ fn daemon_command(
         ))
         .arg(format!("-Djava.io.tmpdir={}", home.join("tmp").display()));
     if !options.is_empty() {
-        cmd.arg(format!("-Dstorm.options={}", storm_options(options)));
+        cmd.arg(format!(
+            "-Dstorm.options={}",
+            crate::storm::storm_options(options)
+        ));
     }
     cmd.arg("-cp").arg(format!(
         "{}:{}",
@@ -296,29 +312,6 @@ fn daemon_command(
     ));
     cmd.env("STORM_CONF_DIR", home.join("conf"));
     cmd
-}
-
-/// Storm's `storm.options`: `key=value` pairs, each URL-encoded, joined by commas (values are
-/// read as JSON when they parse).
-pub fn storm_options(options: &[(&str, String)]) -> String {
-    options
-        .iter()
-        .map(|(k, v)| url_encode(&format!("{k}={v}")))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-fn url_encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'*' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 fn start(state: &mut State, name: &str, cmd: Command) -> anyhow::Result<()> {
@@ -404,28 +397,6 @@ fn wait_for_nimbus(state: &State, supervisors: usize) -> anyhow::Result<()> {
         }
         std::thread::sleep(Duration::from_millis(500));
     }
-}
-
-/// Resolve `org.apache.storm:<artifact>:<version>` and its runtime closure.
-pub fn resolve(
-    repos: &RepositorySystem,
-    artifact: &str,
-    version: &str,
-) -> anyhow::Result<Vec<ResolvedArtifact>> {
-    let root = Artifact::new("org.apache.storm", artifact, version);
-    let request = ResolveRequest {
-        root: Artifact::new("stormpack", "stormpack-cluster", version),
-        dependencies: vec![Dependency::compile(root.clone())],
-        dependency_management: Vec::new(),
-        repositories: Vec::new(),
-    };
-    let resolution = crate::maven::resolve::resolve(&request, repos).with_context(|| {
-        format!(
-            "cannot resolve {root} (needed for the local cluster)\n\
-             fix: check --storm-version and that Maven Central is reachable"
-        )
-    })?;
-    Ok(resolution.packaged().cloned().collect())
 }
 
 /// Make `dir` hold exactly links to `artifacts`' jars.
@@ -516,21 +487,4 @@ pub fn down(home: &Path) -> anyhow::Result<Vec<i32>> {
     }
     let _ = fs_err::remove_file(home.join(STATE_FILE));
     Ok(stopped)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn storm_options_are_url_encoded_pairs() {
-        let s = storm_options(&[
-            ("supervisor.slots.ports", "[6700,6701]".to_string()),
-            ("storm.local.dir", "\"/a b\"".to_string()),
-        ]);
-        assert_eq!(
-            s,
-            "supervisor.slots.ports%3D%5B6700%2C6701%5D,storm.local.dir%3D%22%2Fa%20b%22"
-        );
-    }
 }

@@ -2,7 +2,8 @@
 //! and the dependency jars (already planned by `shade`) and writes one reproducible jar: `META-INF/`
 //! and `META-INF/MANIFEST.MF` first, then the `leading` entries, then everything else sorted; one
 //! timestamp; modes 0644/0755; dependency entries copied raw (never recompressed).
-//! `inspect` reads a jar back for `stormpack inspect`.
+//! `inspect` reads a jar back for `stormpack inspect`; `read` lists a jar's entries and reads one
+//! (the topology check).
 //!
 //! Decisions, all deterministic: directories are stored, everything else is deflated (level
 //! [`DEFLATE_LEVEL`], zlib-rs); a copied entry keeps its own method, compressed bytes, CRC and any
@@ -14,6 +15,7 @@
 pub mod central;
 pub mod inspect;
 pub(crate) mod io;
+pub mod read;
 mod writer;
 
 use crate::shade::ShadePlan;

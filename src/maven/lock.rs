@@ -11,11 +11,10 @@
 //! ```
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
-use sha2::{Digest, Sha256};
 
 use super::coord::{Artifact, Scope};
 use super::resolve::Resolution;
@@ -436,22 +435,6 @@ pub fn check_integrity(
 }
 
 /// The sha256 of a file, lower-case hex, streaming.
-pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
-    let mut file = fs_err::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = file
-            .read(&mut buf)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex::encode(hasher.finalize()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

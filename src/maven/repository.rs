@@ -24,8 +24,7 @@ pub use super::remote::{aggregate_repositories, RemoteRepository, CENTRAL_URL};
 use super::coord::{check_file_component, check_id, Artifact, InvalidCoordinate};
 use super::settings::{self, Mirror, Server, Settings};
 use super::transport::{
-    describe_io, digest_file, parse_checksum, shared_temp_file, Opened, Progress, Session,
-    TransferError,
+    describe_io, parse_checksum, shared_temp_file, Opened, Progress, Session, TransferError,
 };
 use super::xml::{parse_document, Element};
 
@@ -1032,8 +1031,8 @@ fn verify_checksums(
             continue;
         };
         let actual = match *extension {
-            "sha512" => digest_file::<Sha512>(file),
-            "sha256" => digest_file::<Sha256>(file),
+            "sha512" => crate::digest::hash_file::<Sha512>(file),
+            "sha256" => crate::digest::hash_file::<Sha256>(file),
             _ => Ok(sha1.to_string()),
         }
         .map_err(|source| {

@@ -6,12 +6,10 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-use sha2::Digest;
 
 use super::settings::ProxySettings;
 
@@ -203,21 +201,6 @@ pub(super) enum Opened {
         length: Option<u64>,
     },
     NotFound(String),
-}
-
-/// A file's digest, lower-case hex, streaming.
-pub(super) fn digest_file<D: Digest>(path: &Path) -> io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = D::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex::encode(hasher.finalize()))
 }
 
 /// The local path of a `file:` URL (`file:///abs`, `file:/abs`, `file://localhost/abs`).

@@ -86,12 +86,18 @@ pub fn submit(req: &SubmitRequest<'_>) -> anyhow::Result<Submitted> {
     let version = nimbus_version
         .clone()
         .unwrap_or_else(|| req.storm_version.clone());
-    let lib_worker = crate::cluster::resolve(req.repos, "storm-client", &version).ok();
+    let lib_worker = crate::storm::resolve(
+        req.repos,
+        "storm-client",
+        &version,
+        "to compare with the jar",
+    )
+    .ok();
     let mut warnings = Vec::new();
     if let Some(all) = &lib_worker {
         let files: Vec<PathBuf> = all.iter().map(|a| a.file.clone()).collect();
-        let shadows = crate::cluster::shadow::shadowed(&req.jar, &files)?;
-        warnings = crate::cluster::shadow::warnings(&req.jar, &shadows);
+        let shadows = crate::storm::shadow::shadowed(&req.jar, &files)?;
+        warnings = crate::storm::shadow::warnings(&req.jar, &shadows);
     }
     let translated = if req.force_jvm {
         Err(Fallback {
@@ -205,7 +211,12 @@ fn submit_with_flux(
     storm_version: &str,
 ) -> anyhow::Result<PathBuf> {
     let java = crate::run::java::find_from_env()?;
-    let client = crate::cluster::resolve(req.repos, "storm-client", storm_version)?;
+    let client = crate::storm::resolve(
+        req.repos,
+        "storm-client",
+        storm_version,
+        "to submit through Flux",
+    )?;
     fs_err::create_dir_all(&req.work_dir)?;
     let topology = req.work_dir.join("topology.yaml");
     fs_err::write(&topology, with_name(text, name))?;
@@ -235,7 +246,7 @@ fn submit_with_flux(
         .arg(format!("-Dlog4j.configurationFile={}", log4j.display()))
         .arg(format!(
             "-Dstorm.options={}",
-            crate::cluster::storm_options(&options)
+            crate::storm::storm_options(&options)
         ))
         .arg("-cp")
         .arg(cp)

@@ -133,7 +133,7 @@ pub fn check(record_path: &Path, options: &BuildOptions) -> Option<BuildOutcome>
         return None;
     }
     if mtime(&jar) != record.jar_mtime
-        && crate::maven::lock::sha256_file(&record.jar).ok()? != record.outcome.sha256
+        && crate::digest::sha256_uncached(&record.jar).ok()? != record.outcome.sha256
     {
         return None;
     }
@@ -583,7 +583,7 @@ fn key(options: &BuildOptions, env_names: &BTreeSet<String>) -> String {
 }
 
 fn sha256(path: &Path) -> Option<String> {
-    crate::maven::lock::sha256_file(path).ok()
+    crate::digest::sha256_uncached(path).ok()
 }
 
 /// A file's modification time, in ns since the epoch (0 when unknown).

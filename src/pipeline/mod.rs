@@ -466,7 +466,7 @@ fn finish(
     reporter: &mut dyn Reporter,
 ) -> anyhow::Result<BuildOutcome> {
     // Streamed: a large uber jar is never held in memory.
-    let sha256 = crate::maven::lock::sha256_file(&written.tmp)?;
+    let sha256 = crate::digest::sha256_uncached(&written.tmp)?;
     let size = fs_err::metadata(&written.tmp)?.len();
     let name = plan
         .jar

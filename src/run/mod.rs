@@ -82,7 +82,10 @@ impl RunPlan {
             prop("java.io.tmpdir", self.tmp_dir().as_os_str()),
         ];
         if !self.conf.is_empty() {
-            args.push(prop("storm.options", storm_options(&self.conf)));
+            args.push(prop(
+                "storm.options",
+                crate::storm::storm_options(&self.conf),
+            ));
         }
         args.push("-cp".into());
         args.push(join_classpath(&self.classpath));
@@ -125,30 +128,6 @@ fn join_classpath(entries: &[PathBuf]) -> OsString {
         joined.push(e.as_os_str());
     }
     joined
-}
-
-/// `storm.options` as Storm's `Utils.readCommandLineOpts` reads it: `key=value` pairs joined by
-/// commas, each URL-encoded (so commas and `=` inside values survive); values are JSON if they
-/// parse as JSON, else strings.
-pub fn storm_options(conf: &[(String, String)]) -> String {
-    conf.iter()
-        .map(|(k, v)| url_encode(&format!("{k}={v}")))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-fn url_encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 fn shell_quote(s: &str) -> String {

@@ -1,10 +1,9 @@
 //! What a topology is checked against: the entries of the built jar and of Storm's provided
-//! runtime (storm-client), read with `zip` read-only, and the class lookup built from them.
+//! runtime (storm-client), read through `jar::read`, and the class lookup built from them.
 //! `build` uses [`JarIndex`] for the jar it just wrote; `stormpack check` for the jar in
 //! `target/`.
 
 use std::collections::BTreeSet;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use crate::error::Diagnostic;
@@ -24,17 +23,12 @@ impl JarIndex {
             Diagnostic::new(format!("cannot open the jar {}", jar.display()))
                 .fix("build it with `stormpack build`, or pass the right file with --jar FILE")
         })?;
-        let archive = zip::ZipArchive::new(file).with_context(|| {
+        let entries = crate::jar::read::entry_names(file).with_context(|| {
             format!(
                 "{} is not a readable jar; rebuild it with `stormpack build`",
                 jar.display()
             )
         })?;
-        let entries = archive
-            .file_names()
-            .map(|name| name.map(|n| n.to_string()))
-            .collect::<Result<BTreeSet<_>, _>>()
-            .with_context(|| format!("reading the entry names of {}", jar.display()))?;
         Ok(JarIndex {
             path: jar.to_path_buf(),
             entries,
@@ -49,12 +43,8 @@ impl JarIndex {
         if !self.entries.contains(entry) {
             return None;
         }
-        let file = crate::fsread::open_regular(&self.path).ok()?;
-        let mut archive = zip::ZipArchive::new(file).ok()?;
-        let zipped = archive.by_name(entry).ok()?;
         let limit = 4 * (crate::topology::yaml::MAX_CODE_POINTS as u64 + 1) + 3;
-        let mut bytes = Vec::new();
-        zipped.take(limit + 1).read_to_end(&mut bytes).ok()?;
+        let mut bytes = crate::jar::read::entry_bytes(&self.path, entry, Some(limit))?;
         if bytes.len() as u64 > limit {
             let valid = match std::str::from_utf8(&bytes) {
                 Ok(_) => bytes.len(),
@@ -70,12 +60,7 @@ impl JarIndex {
         if !self.entries.contains(entry) {
             return None;
         }
-        let file = fs_err::File::open(&self.path).ok()?;
-        let mut archive = zip::ZipArchive::new(file).ok()?;
-        let mut zipped = archive.by_name(entry).ok()?;
-        let mut bytes = Vec::new();
-        zipped.read_to_end(&mut bytes).ok()?;
-        Some(bytes)
+        crate::jar::read::entry_bytes(&self.path, entry, None)
     }
 
     /// The classes it holds (`a/b/C$D.class` -> `a.b.C$D`).

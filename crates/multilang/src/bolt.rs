@@ -6,8 +6,8 @@ use serde::ser::{Serialize, SerializeSeq, Serializer};
 use crate::channel::{Channel, EmitCommand};
 use crate::context::{Conf, Context};
 use crate::error::{BoxError, Error};
+use crate::guard::{call_user, Outcome};
 use crate::log::common_output_methods;
-use crate::runner::{call_user, Outcome};
 use crate::tuple::Tuple;
 
 /// A bolt: Storm sends it tuples; it emits tuples and acks or fails its inputs.
@@ -204,7 +204,7 @@ pub(crate) fn run<B: Bolt>(
 ) -> Result<(), Error> {
     let (conf, context) = setup;
     let outcome = call_user(|| bolt.prepare(conf, context, &mut BoltOutput::new(chan, None)));
-    crate::runner::fatal_unless_ok(chan, "prepare", outcome)?;
+    crate::guard::fatal_unless_ok(chan, "prepare", outcome)?;
     while chan.next_command()? {
         let input: Tuple = chan.parse(EXPECTED_TUPLE)?;
         if input.is_heartbeat() {
@@ -213,7 +213,7 @@ pub(crate) fn run<B: Bolt>(
         }
         if !basic {
             let outcome = call_user(|| bolt.execute(&input, &mut BoltOutput::new(chan, None)));
-            crate::runner::fatal_unless_ok(chan, "execute", outcome)?;
+            crate::guard::fatal_unless_ok(chan, "execute", outcome)?;
             continue;
         }
         let mut settled = false;
@@ -242,7 +242,7 @@ pub(crate) fn run<B: Bolt>(
                     chan.fail(&input.id)?;
                 }
             }
-            panic @ Outcome::Panicked(_) => crate::runner::fatal_unless_ok(chan, "execute", panic)?,
+            panic @ Outcome::Panicked(_) => crate::guard::fatal_unless_ok(chan, "execute", panic)?,
         }
     }
     chan.flush()

@@ -69,6 +69,7 @@ mod bolt;
 mod channel;
 mod context;
 mod error;
+mod guard;
 mod log;
 mod runner;
 mod spout;

@@ -1,17 +1,14 @@
 //! The run loop's frame: owning stdin/stdout, the handshake, calling user code with panics caught,
 //! and turning failures into a report to Storm plus a non-zero exit.
 
-use std::any::Any;
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
-use std::sync::{Mutex, Once};
 
 use crate::bolt::Bolt;
 use crate::channel::Channel;
 use crate::context::{parse_setup, Setup};
-use crate::error::{BoxError, Error};
+use crate::error::Error;
 use crate::log::Level;
 use crate::spout::Spout;
 
@@ -79,7 +76,7 @@ impl Runner {
 
     /// Reads Storm's setup message, creates `<pidDir>/<pid>`, answers `{"pid": <pid>}`.
     fn handshake(&mut self) -> Result<Setup, Error> {
-        install_panic_hook();
+        crate::guard::install_panic_hook();
         self.chan.read_handshake()?;
         let setup = parse_setup(self.chan.message())?;
         let path = setup.pid_dir.join(self.pid.to_string());
@@ -164,81 +161,4 @@ fn protocol_stdout() -> Box<dyn Write> {
 #[cfg(not(unix))]
 fn protocol_stdout() -> Box<dyn Write> {
     Box::new(io::stdout())
-}
-
-/// What a call into user code came to.
-pub(crate) enum Outcome {
-    Ok,
-    Failed(String),
-    Panicked(String),
-}
-
-static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
-
-/// Keeps the default hook (it prints to stderr) and remembers the message with its location.
-fn install_panic_hook() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let previous = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            if let Ok(mut last) = LAST_PANIC.lock() {
-                *last = Some(info.to_string());
-            }
-            previous(info);
-        }));
-    });
-}
-
-pub(crate) fn call_user(f: impl FnOnce() -> Result<(), BoxError>) -> Outcome {
-    match panic::catch_unwind(AssertUnwindSafe(f)) {
-        Ok(Ok(())) => Outcome::Ok,
-        Ok(Err(e)) => Outcome::Failed(error_chain(&*e)),
-        Err(payload) => {
-            let recorded = LAST_PANIC.lock().ok().and_then(|mut l| l.take());
-            Outcome::Panicked(recorded.unwrap_or_else(|| panic_text(&*payload)))
-        }
-    }
-}
-
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
-fn panic_text(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        format!("panicked: {s}")
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        format!("panicked: {s}")
-    } else {
-        "panicked".to_string()
-    }
-}
-
-/// A failed or panicking call into user code: report it to Storm (`error` and an ERROR `log`),
-/// flush, and end the run. A protocol failure recorded meanwhile wins (user code may have
-/// swallowed it).
-pub(crate) fn fatal_unless_ok(
-    chan: &mut Channel,
-    during: &'static str,
-    outcome: Outcome,
-) -> Result<(), Error> {
-    if let Some(e) = chan.take_failure() {
-        return Err(e);
-    }
-    let message = match outcome {
-        Outcome::Ok => return Ok(()),
-        Outcome::Failed(m) => m,
-        Outcome::Panicked(m) => m,
-    };
-    chan.report_error(format_args!("{during} failed: {message}"))?;
-    chan.log(Level::Error, format_args!("{during} failed: {message}"))?;
-    chan.flush()?;
-    Err(Error::Component { during, message })
 }

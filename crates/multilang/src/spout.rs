@@ -7,8 +7,8 @@ use serde_json::Value;
 use crate::channel::{Channel, EmitCommand};
 use crate::context::{Conf, Context};
 use crate::error::{BoxError, Error};
+use crate::guard::{call_user, fatal_unless_ok};
 use crate::log::common_output_methods;
-use crate::runner::{call_user, fatal_unless_ok};
 use crate::tuple::{SpoutCommand, SpoutCommandKind};
 
 /// A spout: Storm asks it for tuples (`next_tuple`) and reports the fate of reliable ones

@@ -104,15 +104,8 @@ mod tests {
     use super::*;
 
     fn jar(dir: &Path, name: &str, entries: &[(&str, &[u8])]) -> PathBuf {
-        use std::io::Write;
         let path = dir.join(name);
-        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
-        for (n, bytes) in entries {
-            zip.start_file(*n, zip::write::SimpleFileOptions::default())
-                .unwrap();
-            zip.write_all(bytes).unwrap();
-        }
-        zip.finish().unwrap();
+        crate::jar::read::write_test_jar(&path, entries);
         path
     }
 
