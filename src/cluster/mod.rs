@@ -363,7 +363,15 @@ fn wait_for_port(state: &State, name: &str, port: u16, timeout: Duration) -> any
     }
 }
 
-/// Wait until Nimbus answers getClusterInfo with at least `supervisors` supervisors.
+/// Whether the Nimbus on `port` of this machine is the leader among `nimbuses`.
+fn leads(nimbuses: &[crate::nimbus::generated::NimbusSummary], port: u16) -> bool {
+    nimbuses
+        .iter()
+        .any(|n| n.is_leader && n.port == i32::from(port))
+}
+
+/// Wait until Nimbus answers getClusterInfo as the leader, with at least `supervisors`
+/// supervisors.
 fn wait_for_nimbus(state: &State, supervisors: usize) -> anyhow::Result<()> {
     let timeout = if supervisors == 0 {
         NIMBUS_TIMEOUT
@@ -379,6 +387,12 @@ fn wait_for_nimbus(state: &State, supervisors: usize) -> anyhow::Result<()> {
             }
         }
         match Nimbus::connect(&state.nimbus()).and_then(|mut n| n.cluster_info()) {
+            // Nimbus answers before it holds the leader lock (for a while longer when a previous
+            // Nimbus of this directory still holds it in ZooKeeper), and refuses uploads until
+            // then: ready means leader.
+            Ok(info) if !leads(&info.nimbuses, state.ports.nimbus) => {
+                last = "Nimbus is not the leader yet".to_string()
+            }
             Ok(info) if info.supervisors.len() >= supervisors => return Ok(()),
             Ok(info) => {
                 last = format!(

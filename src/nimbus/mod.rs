@@ -123,8 +123,16 @@ impl Nimbus {
     /// finishFileUpload); returns the location Nimbus gave it.
     pub fn upload_jar(&mut self, jar: &Path) -> anyhow::Result<String> {
         let mut file = fs_err::File::open(jar)?;
-        let r = self.client.begin_file_upload();
-        let location = r.map_err(|e| self.fail("beginFileUpload", e))?;
+        let location = match self.client.begin_file_upload() {
+            Ok(location) => location,
+            // Nimbus refuses uploads with an internal error while it is not the leader.
+            Err(e @ thrift::Error::Application(_)) => {
+                return Err(self
+                    .not_the_leader()
+                    .unwrap_or_else(|| self.fail("beginFileUpload", e)))
+            }
+            Err(e) => return Err(self.fail("beginFileUpload", e)),
+        };
         let mut buf = vec![0u8; UPLOAD_CHUNK];
         loop {
             let n = read_full(&mut file, &mut buf)
@@ -190,6 +198,28 @@ impl Nimbus {
     }
 
     /// Turn a Thrift error into one that names Nimbus, the call, and the fix.
+    /// When getClusterInfo shows that this Nimbus is not the leader: why, and where to go.
+    fn not_the_leader(&mut self) -> Option<anyhow::Error> {
+        let info = self.client.get_cluster_info().ok()?;
+        let address = &self.address;
+        match info.nimbuses.iter().find(|n| n.is_leader) {
+            None => Some(anyhow::anyhow!(
+                "Nimbus at {address} is not the leader yet (no Nimbus holds the leader lock), so \
+                 it refuses uploads\nfix: submit again in a few seconds (a Nimbus that just \
+                 started takes up to about 20 s to win the lock)"
+            )),
+            Some(leader) if leader.port != i32::from(address.port) => Some(anyhow::anyhow!(
+                "Nimbus at {address} is not the leader ({}:{} is), so it refuses uploads\n\
+                 fix: submit with --nimbus {}:{}",
+                leader.host,
+                leader.port,
+                leader.host,
+                leader.port
+            )),
+            Some(_) => None,
+        }
+    }
+
     fn fail(&self, what: &str, err: thrift::Error) -> anyhow::Error {
         describe(&self.address, what, err)
     }
