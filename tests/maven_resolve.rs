@@ -374,3 +374,124 @@ fn broken_repository_poms_name_coordinate_file_and_line() {
         &["pom cycle: com.example:loop:1.0 -> com.example:loop-parent:1.0 -> com.example:loop:1.0"],
     );
 }
+
+/// A file repository holding `com.example.sp:<artifact>:1.0` (pom and jar, with sha1 files).
+fn file_repository(dir: &Path, artifact: &str) {
+    use sha1::Digest;
+    let base = dir.join(format!("com/example/sp/{artifact}/1.0"));
+    std::fs::create_dir_all(&base).unwrap();
+    let pom = format!(
+        "<project><modelVersion>4.0.0</modelVersion><groupId>com.example.sp</groupId>\
+         <artifactId>{artifact}</artifactId><version>1.0</version></project>\n"
+    );
+    let jar = stormpack_test_jar(artifact);
+    for (name, bytes) in [
+        (format!("{artifact}-1.0.pom"), pom.into_bytes()),
+        (format!("{artifact}-1.0.jar"), jar),
+    ] {
+        let sha1 = hex::encode(sha1::Sha1::digest(&bytes));
+        std::fs::write(base.join(&name), &bytes).unwrap();
+        std::fs::write(base.join(format!("{name}.sha1")), sha1).unwrap();
+    }
+}
+
+/// An empty but valid jar (a zip with one text entry).
+fn stormpack_test_jar(name: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file(
+        format!("{name}.txt"),
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    zip.write_all(name.as_bytes()).unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+/// settings.xml `<profiles>`: the repositories of a profile named in `<activeProfiles>` are asked
+/// (a dependency only they serve resolves), an `activeByDefault` profile stays inactive beside an
+/// active one (its `central` pointing nowhere would otherwise break Central artifacts), and the
+/// result equals `mvn -s settings.xml dependency:list`.
+#[test]
+fn settings_profile_repositories_are_used_as_maven_uses_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = dir.path().join("extra-repo");
+    file_repository(&extra, "only-in-extra");
+    let settings = dir.path().join("settings.xml");
+    write(
+        &settings,
+        &format!(
+            "<settings>\n  <profiles>\n    <profile>\n      <id>extra</id>\n      <repositories>\n        \
+             <repository><id>extra</id><url>file://{}</url></repository>\n      </repositories>\n    \
+             </profile>\n    <profile>\n      <id>nowhere</id>\n      <activation><activeByDefault>true</activeByDefault></activation>\n      \
+             <repositories>\n        <repository><id>central</id><url>https://central.invalid/maven2</url></repository>\n      \
+             </repositories>\n    </profile>\n  </profiles>\n  <activeProfiles><activeProfile>extra</activeProfile></activeProfiles>\n</settings>\n",
+            extra.display()
+        ),
+    );
+    let project = dir.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    write(
+        &project.join("pom.xml"),
+        "<project><modelVersion>4.0.0</modelVersion><groupId>com.example.resolve</groupId>\
+         <artifactId>settings-profile</artifactId><version>1</version><dependencies>\
+         <dependency><groupId>com.example.sp</groupId><artifactId>only-in-extra</artifactId><version>1.0</version></dependency>\
+         <dependency><groupId>commons-cli</groupId><artifactId>commons-cli</artifactId><version>1.2</version></dependency>\
+         </dependencies></project>\n",
+    );
+    let settings_arg = settings.to_str().unwrap();
+    let mut maven = None;
+    for attempt in 1..=3 {
+        let mut cmd = Command::new("mvn");
+        cmd.current_dir(&project)
+            .args(["-B", "-s", settings_arg])
+            .arg(format!("{DEPENDENCY_PLUGIN}:list"))
+            .arg("-DoutputFile=deps.txt")
+            .stdin(std::process::Stdio::null());
+        if let Ok(local) = std::env::var("STORMPACK_MAVEN_REPO_LOCAL") {
+            cmd.arg(format!("-Dmaven.repo.local={local}"));
+        }
+        let output = cmd.output().unwrap_or_else(|e| {
+            panic!("this test needs Maven (`mvn`, e.g. apt-get install maven): {e}")
+        });
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if output.status.success() {
+            maven = Some(list_lines(
+                &std::fs::read_to_string(project.join("deps.txt")).unwrap(),
+            ));
+            break;
+        }
+        if attempt < 3 && transient_network_failure(&text) {
+            std::thread::sleep(std::time::Duration::from_secs(5 * attempt));
+            continue;
+        }
+        panic!("mvn -s settings.xml dependency:list failed:\n{text}");
+    }
+    let maven = maven.unwrap();
+    assert!(
+        maven.contains("com.example.sp:only-in-extra:jar:1.0:compile"),
+        "{maven:?}"
+    );
+    // Its own local repository: Maven's copy of only-in-extra must not answer for the profile.
+    let local = dir.path().join("local-repository");
+    let ours = stormpack(&[
+        "deps",
+        "-p",
+        project.to_str().unwrap(),
+        "--settings",
+        settings_arg,
+        "--maven-repo-local",
+        local.to_str().unwrap(),
+    ]);
+    assert!(
+        ours.status.success(),
+        "stormpack deps failed:\n{}",
+        String::from_utf8_lossy(&ours.stderr)
+    );
+    let ours = list_lines(&String::from_utf8_lossy(&ours.stdout));
+    assert_eq!(ours, maven);
+}

@@ -404,7 +404,7 @@ impl RawModel {
     }
 }
 
-fn parse_profile(p: &Element, file: &Arc<Path>) -> RawProfile {
+pub(crate) fn parse_profile(p: &Element, file: &Arc<Path>) -> RawProfile {
     let act = p.child("activation");
     let text = |path: &[&str]| act.and_then(|a| a.at(path)).map(|e| e.text.clone());
     RawProfile {

@@ -318,7 +318,12 @@ impl RepositorySystem {
             Ok(url) if !url.trim().is_empty() => RemoteRepository::new("central", url.trim()),
             _ => RemoteRepository::central(),
         };
-        let mut system = RepositorySystem::new(local, vec![central], offline || settings.offline);
+        // Settings profiles' repositories come first; one with the id `central` replaces it.
+        let mut remotes = settings.profile_repositories.clone();
+        if !remotes.iter().any(|r| r.id == central.id) {
+            remotes.push(central);
+        }
+        let mut system = RepositorySystem::new(local, remotes, offline || settings.offline);
         system.mirrors = settings.mirrors;
         system.servers = settings.servers;
         system.session = Arc::new(Session::with_proxy(settings.proxy)?);

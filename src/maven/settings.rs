@@ -1,5 +1,6 @@
-//! `~/.m2/settings.xml`: localRepository, mirrors, offline — the parts of Maven's settings that
-//! decide where artifacts come from and where they are cached. Also the mirror selection rules
+//! `~/.m2/settings.xml`: localRepository, mirrors, offline, servers, proxies and the repositories
+//! of active profiles — the parts of Maven's settings that decide where artifacts come from and
+//! where they are cached. Also the mirror selection rules
 //! (`*`, `external:*`, `external:http:*`, comma lists, `!id` exclusions, exact ids first).
 
 use std::path::{Path, PathBuf};
@@ -177,6 +178,9 @@ pub struct Settings {
     pub servers: Vec<Server>,
     /// The first active `<proxy>`.
     pub proxy: Option<ProxySettings>,
+    /// The `<repositories>` of the active `<profiles>` (listed in `<activeProfiles>`, or whose
+    /// `<activation>` holds, else `activeByDefault`), in declaration order, first id wins.
+    pub profile_repositories: Vec<RemoteRepository>,
 }
 
 impl Settings {
@@ -229,8 +233,90 @@ impl Settings {
         settings.mirrors = parse_mirrors(&root, path)?;
         settings.servers = parse_servers(&root, path)?;
         settings.proxy = parse_proxy(&root, path)?;
+        settings.profile_repositories = parse_profile_repositories(&root, path)?;
         Ok(settings)
     }
+}
+
+/// The repositories of the active profiles, as Maven's settings profiles contribute them to
+/// every request (before Central; a profile repository with the id `central` replaces it).
+fn parse_profile_repositories(
+    root: &Element,
+    path: &Path,
+) -> anyhow::Result<Vec<RemoteRepository>> {
+    let Some(profiles) = root.child("profiles") else {
+        return Ok(Vec::new());
+    };
+    let file: std::sync::Arc<Path> = std::sync::Arc::from(path);
+    let listed: Vec<String> = root
+        .child("activeProfiles")
+        .map(|a| {
+            a.children_named("activeProfile")
+                .map(|p| interpolate(&p.text))
+                .collect()
+        })
+        .unwrap_or_default();
+    // The JDK's properties only when a condition needs them (detecting them may start a JVM).
+    let env = std::cell::OnceCell::new();
+    let parsed: Vec<_> = profiles
+        .children_named("profile")
+        .map(|p| (p, super::pom::parse_profile(p, &file)))
+        .collect();
+    let by_condition = |raw: &super::pom::RawProfile| {
+        listed.contains(&raw.id)
+            || ((raw.jdk.is_some()
+                || raw.os.is_some()
+                || raw.property.is_some()
+                || raw.file_exists.is_some()
+                || raw.file_missing.is_some())
+                && super::profile::profile_condition(
+                    raw,
+                    env.get_or_init(|| super::environment::Environment::detect(None)),
+                    None,
+                ) == Some(true))
+    };
+    let mut active: Vec<&Element> = parsed
+        .iter()
+        .filter(|(_, raw)| by_condition(raw))
+        .map(|(el, _)| *el)
+        .collect();
+    if active.is_empty() {
+        active = parsed
+            .iter()
+            .filter(|(_, raw)| raw.active_by_default)
+            .map(|(el, _)| *el)
+            .collect();
+    }
+    let mut out: Vec<RemoteRepository> = Vec::new();
+    for profile in active {
+        let Some(repos) = profile.child("repositories") else {
+            continue;
+        };
+        for repo in repos.children_named("repository") {
+            let id = repo.text_of("id").map(interpolate).unwrap_or_default();
+            let url = repo.text_of("url").map(interpolate).unwrap_or_default();
+            if id.is_empty() || url.is_empty() {
+                anyhow::bail!(
+                    "{}:{}: a <repository> of a settings profile needs an <id> and a <url>\n  \
+                     fix: complete or remove that repository",
+                    path.display(),
+                    repo.line
+                );
+            }
+            if out.iter().any(|r| r.id == id) {
+                continue;
+            }
+            let enabled = |policy: &str| {
+                repo.at(&[policy, "enabled"])
+                    .is_none_or(|e| interpolate(&e.text) != "false")
+            };
+            let mut remote = RemoteRepository::new(&id, &url);
+            remote.releases = enabled("releases");
+            remote.snapshots = enabled("snapshots");
+            out.push(remote);
+        }
+    }
+    Ok(out)
 }
 
 /// `<mirrors>`, each complete.
