@@ -188,6 +188,53 @@ fn from_table(
     manifest_path: &Path,
     target_directory: &Path,
 ) -> anyhow::Result<RustManifest> {
+    let t = Table {
+        map: known_keys(table, loc)?,
+        loc,
+    };
+    let [group_id, artifact_id, version, storm_version] = coordinates(&t, package, has_pom)?;
+    let topology = topology_path(&t, has_pom, dir)?;
+
+    let resources = t.strings("resources")?.unwrap_or_default();
+    for r in &resources {
+        check_relative(Path::new(r), "resources", loc)?;
+    }
+
+    let components = components(&t, package, manifest_path)?;
+    let targets = targets(&t)?;
+
+    let java_sources = t.string("java-sources")?.map(PathBuf::from);
+    if let Some(j) = &java_sources {
+        check_relative(j, "java-sources", loc)?;
+    }
+
+    let dependencies = t.strings("dependencies")?.unwrap_or_default();
+    for d in &dependencies {
+        check_dependency(d).with_context(|| format!("{loc}: in `dependencies`"))?;
+    }
+
+    Ok(RustManifest {
+        manifest_path: manifest_path.to_path_buf(),
+        project_dir: dir.to_path_buf(),
+        target_directory: target_directory.to_path_buf(),
+        package_name: package.name.to_string(),
+        package_version: package.version.to_string(),
+        group_id,
+        artifact_id,
+        version,
+        topology,
+        resources,
+        storm_version,
+        components,
+        targets,
+        dependencies,
+        java_sources,
+        outside_path_dependencies: Vec::new(),
+    })
+}
+
+/// The metadata value as a table whose every key is one of [`KEYS`].
+fn known_keys<'a>(table: &'a Value, loc: &Location) -> anyhow::Result<&'a Map<String, Value>> {
     let Some(table) = table.as_object() else {
         bail!(
             Diagnostic::new("`package.metadata.stormpack` must be a table")
@@ -212,8 +259,12 @@ fn from_table(
             .fix(format!("use only these keys: {}", KEYS.join(", "))));
         }
     }
-    let t = Table { map: table, loc };
+    Ok(table)
+}
 
+/// `[group-id, artifact-id, version, storm-version]` with their defaults, each checked.
+fn coordinates(t: &Table, package: &Package, has_pom: bool) -> anyhow::Result<[String; 4]> {
+    let loc = t.loc;
     let group_id = match t.string("group-id")? {
         Some(g) => g,
         None if has_pom => package.name.to_string(),
@@ -240,7 +291,12 @@ fn from_table(
     ] {
         check_coordinate_part(key, value, loc)?;
     }
+    Ok([group_id, artifact_id, version, storm_version])
+}
 
+/// `topology` (default topology.yaml): relative, and present unless a pom.xml may supply it.
+fn topology_path(t: &Table, has_pom: bool, dir: &Path) -> anyhow::Result<PathBuf> {
+    let loc = t.loc;
     let topology_explicit = t.string("topology")?;
     let topology = PathBuf::from(topology_explicit.as_deref().unwrap_or("topology.yaml"));
     check_relative(&topology, "topology", loc)?;
@@ -252,12 +308,13 @@ fn from_table(
         .at(loc.clone())
         .fix("create it, or point `topology = \"...\"` at the Flux YAML file"));
     }
+    Ok(topology)
+}
 
-    let resources = t.strings("resources")?.unwrap_or_default();
-    for r in &resources {
-        check_relative(Path::new(r), "resources", loc)?;
-    }
-
+/// `components` (default: every bin target): non-empty, each listed once, each a bin target
+/// whose name a launcher file can carry.
+fn components(t: &Table, package: &Package, manifest_path: &Path) -> anyhow::Result<Vec<String>> {
+    let loc = t.loc;
     let bins: Vec<&str> = package
         .targets
         .iter()
@@ -288,35 +345,52 @@ fn from_table(
                     .fix("list it once")
             );
         }
-        if !bins.contains(&c.as_str()) {
-            bail!(Diagnostic::new(format!(
-                "component `{c}` is not a bin target of package `{}` (its bins: {})",
-                package.name,
-                if bins.is_empty() {
-                    "none".to_string()
-                } else {
-                    bins.join(", ")
-                },
-            ))
-            .at(loc.clone())
-            .fix(format!(
-                "add src/bin/{c}.rs (or a [[bin]] with name = \"{c}\") to {}, or remove it \
-                 from `components`",
-                manifest_path.display()
-            )));
-        }
-        if !c
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
-        {
-            bail!(Diagnostic::new(format!(
-                "component `{c}` has characters a launcher file name cannot carry"
-            ))
-            .at(loc.clone())
-            .fix("rename the bin to letters, digits, `-` and `_` only"));
-        }
+        check_component(c, &bins, package, manifest_path, loc)?;
     }
+    Ok(components)
+}
 
+/// One listed component: a bin target of the package, named with launcher-safe characters.
+fn check_component(
+    c: &str,
+    bins: &[&str],
+    package: &Package,
+    manifest_path: &Path,
+    loc: &Location,
+) -> anyhow::Result<()> {
+    if !bins.contains(&c) {
+        bail!(Diagnostic::new(format!(
+            "component `{c}` is not a bin target of package `{}` (its bins: {})",
+            package.name,
+            if bins.is_empty() {
+                "none".to_string()
+            } else {
+                bins.join(", ")
+            },
+        ))
+        .at(loc.clone())
+        .fix(format!(
+            "add src/bin/{c}.rs (or a [[bin]] with name = \"{c}\") to {}, or remove it \
+             from `components`",
+            manifest_path.display()
+        )));
+    }
+    if !c
+        .chars()
+        .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+    {
+        bail!(Diagnostic::new(format!(
+            "component `{c}` has characters a launcher file name cannot carry"
+        ))
+        .at(loc.clone())
+        .fix("rename the bin to letters, digits, `-` and `_` only"));
+    }
+    Ok(())
+}
+
+/// `targets` (default: the default target triple): non-empty and each one supported.
+fn targets(t: &Table) -> anyhow::Result<Vec<String>> {
+    let loc = t.loc;
     let targets = t
         .strings("targets")?
         .unwrap_or_else(|| vec![target::DEFAULT_TARGET.to_string()]);
@@ -329,35 +403,7 @@ fn from_table(
             )));
     }
     target::check_list(&targets).with_context(|| format!("{loc}: in `targets`"))?;
-
-    let java_sources = t.string("java-sources")?.map(PathBuf::from);
-    if let Some(j) = &java_sources {
-        check_relative(j, "java-sources", loc)?;
-    }
-
-    let dependencies = t.strings("dependencies")?.unwrap_or_default();
-    for d in &dependencies {
-        check_dependency(d).with_context(|| format!("{loc}: in `dependencies`"))?;
-    }
-
-    Ok(RustManifest {
-        manifest_path: manifest_path.to_path_buf(),
-        project_dir: dir.to_path_buf(),
-        target_directory: target_directory.to_path_buf(),
-        package_name: package.name.to_string(),
-        package_version: package.version.to_string(),
-        group_id,
-        artifact_id,
-        version,
-        topology,
-        resources,
-        storm_version,
-        components,
-        targets,
-        dependencies,
-        java_sources,
-        outside_path_dependencies: Vec::new(),
-    })
+    Ok(targets)
 }
 
 /// Typed access to the metadata table; a wrong type names the key.
