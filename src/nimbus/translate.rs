@@ -74,15 +74,7 @@ pub fn translate(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let conf = match top.get("config") {
-        None | Some(Value::Null) => serde_json::Map::new(),
-        Some(v) => match serde_json::to_value(v)? {
-            serde_json::Value::Object(m) => m,
-            _ => anyhow::bail!(
-                "{source}: `config` is not a mapping\nfix: write `config:` as key: value pairs"
-            ),
-        },
-    };
+    let conf = config(top, source)?;
 
     let mut spouts = BTreeMap::new();
     let mut bolt_defs = BTreeMap::new();
@@ -97,7 +89,41 @@ pub fn translate(
         }
     }
 
-    // Streams: the inputs of each bolt; a bolt no stream reaches is dropped, as Flux does.
+    let inputs = inputs(top, source, &spouts, &bolt_defs, &mut reasons)?;
+    if !reasons.is_empty() {
+        return Ok(Err(Fallback { reasons }));
+    }
+    Ok(Ok(Translated {
+        name,
+        topology: storm_topology(spouts, bolt_defs, inputs),
+        conf,
+    }))
+}
+
+/// Flux's `config` as a JSON object (empty when absent).
+fn config(
+    top: &serde_yaml::Mapping,
+    source: &str,
+) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
+    Ok(match top.get("config") {
+        None | Some(Value::Null) => serde_json::Map::new(),
+        Some(v) => match serde_json::to_value(v)? {
+            serde_json::Value::Object(m) => m,
+            _ => anyhow::bail!(
+                "{source}: `config` is not a mapping\nfix: write `config:` as key: value pairs"
+            ),
+        },
+    })
+}
+
+/// The streams as the inputs of each bolt, by bolt id.
+fn inputs(
+    top: &serde_yaml::Mapping,
+    source: &str,
+    spouts: &BTreeMap<String, Component>,
+    bolt_defs: &BTreeMap<String, Component>,
+    reasons: &mut Vec<String>,
+) -> anyhow::Result<BTreeMap<String, BTreeMap<GlobalStreamId, Grouping>>> {
     let mut inputs: BTreeMap<String, BTreeMap<GlobalStreamId, Grouping>> = BTreeMap::new();
     for stream in top
         .get("streams")
@@ -121,33 +147,8 @@ pub fn translate(
             .and_then(Value::as_str)
             .unwrap_or("default")
             .to_string();
-        let kind = grouping
-            .and_then(|g| g.get("type"))
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let g = match kind {
-            "SHUFFLE" => Grouping::Shuffle(NullStruct {}),
-            "FIELDS" => Grouping::Fields(
-                grouping
-                    .and_then(|g| g.get("args"))
-                    .and_then(Value::as_sequence)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(scalar_string)
-                    .collect(),
-            ),
-            "ALL" => Grouping::All(NullStruct {}),
-            "GLOBAL" => Grouping::Fields(Vec::new()),
-            "NONE" => Grouping::None(NullStruct {}),
-            "LOCAL_OR_SHUFFLE" => Grouping::LocalOrShuffle(NullStruct {}),
-            "DIRECT" => Grouping::Direct(NullStruct {}),
-            "CUSTOM" => {
-                reasons.push(format!(
-                    "stream `{from}` -> `{to}` uses a CUSTOM grouping (a Java object Flux builds)"
-                ));
-                continue;
-            }
-            other => anyhow::bail!("{source}: stream `{from}` -> `{to}`: unknown grouping type `{other}`\nfix: use SHUFFLE, FIELDS, ALL, GLOBAL, NONE, LOCAL_OR_SHUFFLE, DIRECT or CUSTOM"),
+        let Some(g) = stream_grouping(grouping, &from, &to, source, reasons)? else {
+            continue;
         };
         inputs.entry(to).or_default().insert(
             GlobalStreamId {
@@ -157,11 +158,55 @@ pub fn translate(
             g,
         );
     }
-    if !reasons.is_empty() {
-        return Ok(Err(Fallback { reasons }));
-    }
+    Ok(inputs)
+}
 
-    let topology = StormTopology {
+/// A stream's `grouping` as Storm's [`Grouping`]; `None` (and a fallback reason) for CUSTOM.
+fn stream_grouping(
+    grouping: Option<&Value>,
+    from: &str,
+    to: &str,
+    source: &str,
+    reasons: &mut Vec<String>,
+) -> anyhow::Result<Option<Grouping>> {
+    let kind = grouping
+        .and_then(|g| g.get("type"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    Ok(Some(match kind {
+        "SHUFFLE" => Grouping::Shuffle(NullStruct {}),
+        "FIELDS" => Grouping::Fields(
+            grouping
+                .and_then(|g| g.get("args"))
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+                .filter_map(scalar_string)
+                .collect(),
+        ),
+        "ALL" => Grouping::All(NullStruct {}),
+        "GLOBAL" => Grouping::Fields(Vec::new()),
+        "NONE" => Grouping::None(NullStruct {}),
+        "LOCAL_OR_SHUFFLE" => Grouping::LocalOrShuffle(NullStruct {}),
+        "DIRECT" => Grouping::Direct(NullStruct {}),
+        "CUSTOM" => {
+            reasons.push(format!(
+                "stream `{from}` -> `{to}` uses a CUSTOM grouping (a Java object Flux builds)"
+            ));
+            return Ok(None);
+        }
+        other => anyhow::bail!("{source}: stream `{from}` -> `{to}`: unknown grouping type `{other}`\nfix: use SHUFFLE, FIELDS, ALL, GLOBAL, NONE, LOCAL_OR_SHUFFLE, DIRECT or CUSTOM"),
+    }))
+}
+
+/// The spouts, and the bolts some stream reaches (a bolt no stream reaches is dropped, as Flux
+/// does), with their inputs.
+fn storm_topology(
+    spouts: BTreeMap<String, Component>,
+    bolt_defs: BTreeMap<String, Component>,
+    mut inputs: BTreeMap<String, BTreeMap<GlobalStreamId, Grouping>>,
+) -> StormTopology {
+    StormTopology {
         spouts: spouts
             .into_iter()
             .map(|(id, c)| {
@@ -195,12 +240,7 @@ pub fn translate(
         dependency_artifacts: None,
         storm_version: None,
         jdk_version: None,
-    };
-    Ok(Ok(Translated {
-        name,
-        topology,
-        conf,
-    }))
+    }
 }
 
 /// One spout or bolt, translated.
@@ -244,17 +284,7 @@ fn component(
         );
     };
 
-    if let Some(map) = def.as_mapping() {
-        for key in map.keys().filter_map(Value::as_str) {
-            match key {
-                "id" | "className" | "constructorArgs" | "parallelism" | "numTasks" => {}
-                "configMethods" | "properties" | "factory" | "factoryArgs" => reasons.push(
-                    format!("{kind} `{id}` uses `{key}` (Flux calls Java code for it)"),
-                ),
-                other => reasons.push(format!("{kind} `{id}` sets `{other}`")),
-            }
-        }
-    }
+    unsupported_keys(def, kind, id, reasons);
     let int = |key: &str| -> anyhow::Result<Option<i64>> {
         match def.get(key) {
             None | Some(Value::Null) => Ok(None),
@@ -278,85 +308,29 @@ fn component(
             "{kind} `{id}` takes a component reference as a constructor argument"
         ));
     }
+    let named = Named { kind, id, class };
     let shell = matches!(class, FLUX_SHELL_SPOUT | FLUX_SHELL_BOLT);
-    let mut streams = BTreeMap::new();
-    let mut object = ComponentObject::Shell(ShellComponent {
-        execution_command: None,
-        script: None,
-    });
-    if shell && !refs {
-        let command = args.first().and_then(string_list);
-        let fields = args.get(1).and_then(string_list);
-        match (command, fields, args.len()) {
-            (Some(command), Some(fields), 2) if command.len() == 2 => {
-                object = ComponentObject::Shell(ShellComponent {
-                    execution_command: Some(command[0].clone()),
-                    script: Some(command[1].clone()),
-                });
-                streams.insert(
-                    "default".to_string(),
-                    StreamInfo {
-                        output_fields: fields,
-                        direct: false,
-                    },
-                );
-            }
-            (Some(command), Some(_), 2) => reasons.push(format!(
-                "{kind} `{id}` runs {command:?}: Storm's ShellComponent holds an interpreter and \
-                 a script only"
-            )),
-            _ => reasons.push(format!(
-                "{kind} `{id}`: its constructorArgs are not [command, output fields]"
-            )),
-        }
+    let (object, streams) = if shell && !refs {
+        shell_object(&named, &args, reasons)
     } else if class == LOG_INFO_BOLT && kind == "bolt" && args.is_empty() {
         // An IBasicBolt declaring no streams: as TopologyBuilder, a serialized BasicBoltExecutor.
-        match basic_bolt(class, classes) {
-            Ok(bytes) => object = ComponentObject::SerializedJava(bytes),
-            Err(e) => reasons.push(format!(
-                "{kind} `{id}` is {class}, an IBasicBolt, which must be Java-serialized inside a \
-                 BasicBoltExecutor, and that could not be written without a JVM: {e:#}"
-            )),
-        }
+        let object = match basic_bolt(class, classes) {
+            Ok(bytes) => ComponentObject::SerializedJava(bytes),
+            Err(e) => {
+                reasons.push(format!(
+                    "{kind} `{id}` is {class}, an IBasicBolt, which must be Java-serialized \
+                     inside a BasicBoltExecutor, and that could not be written without a JVM: \
+                     {e:#}"
+                ));
+                empty_shell()
+            }
+        };
+        (object, BTreeMap::new())
     } else if !shell {
-        match KNOWN_JAVA.iter().find(|(c, _)| *c == class) {
-            Some((_, fields)) => {
-                if !fields.is_empty() {
-                    streams.insert(
-                        "default".to_string(),
-                        StreamInfo {
-                            output_fields: fields.iter().map(|f| f.to_string()).collect(),
-                            direct: false,
-                        },
-                    );
-                }
-            }
-            None if class == LOG_INFO_BOLT => reasons.push(format!(
-                "{kind} `{id}` is {class}, an IBasicBolt: a worker cannot run it from a \
-                 JavaObject (it must be wrapped in a Java-serialized BasicBoltExecutor)"
-            )),
-            None => reasons.push(format!(
-                "{kind} `{id}` ({class}) declares its output streams in Java code, which only a \
-                 JVM can ask"
-            )),
-        }
-        let mut java_args = Vec::new();
-        for (i, a) in args.iter().enumerate() {
-            match a {
-                Value::String(s) => java_args.push(JavaObjectArg::StringArg(s.clone())),
-                _ if refs => {}
-                _ => reasons.push(format!(
-                    "{kind} `{id}`: constructor argument {} is not a string (Storm's JavaObject \
-                     finds constructors by boxed argument types, where Flux converts)",
-                    i + 1
-                )),
-            }
-        }
-        object = ComponentObject::JavaObject(JavaObject {
-            full_class_name: class.to_string(),
-            args_list: java_args,
-        });
-    }
+        java_object(&named, &args, refs, reasons)
+    } else {
+        (empty_shell(), BTreeMap::new())
+    };
 
     Ok(Component {
         id: id.to_string(),
@@ -365,6 +339,123 @@ fn component(
         parallelism,
         num_tasks,
     })
+}
+
+/// A fallback reason for each key of a spout or bolt that only Flux can honour.
+fn unsupported_keys(def: &Value, kind: &str, id: &str, reasons: &mut Vec<String>) {
+    if let Some(map) = def.as_mapping() {
+        for key in map.keys().filter_map(Value::as_str) {
+            match key {
+                "id" | "className" | "constructorArgs" | "parallelism" | "numTasks" => {}
+                "configMethods" | "properties" | "factory" | "factoryArgs" => reasons.push(
+                    format!("{kind} `{id}` uses `{key}` (Flux calls Java code for it)"),
+                ),
+                other => reasons.push(format!("{kind} `{id}` sets `{other}`")),
+            }
+        }
+    }
+}
+
+/// A component's kind (`spout`/`bolt`), id and class, for messages.
+struct Named<'a> {
+    kind: &'a str,
+    id: &'a str,
+    class: &'a str,
+}
+
+/// The object of a component that cannot be translated (the topology falls back to Flux).
+fn empty_shell() -> ComponentObject {
+    ComponentObject::Shell(ShellComponent {
+        execution_command: None,
+        script: None,
+    })
+}
+
+/// A Flux shell component `[[interpreter, script], [fields]]` as Storm's `ShellComponent`
+/// with its default stream.
+fn shell_object(
+    named: &Named<'_>,
+    args: &[Value],
+    reasons: &mut Vec<String>,
+) -> (ComponentObject, BTreeMap<String, StreamInfo>) {
+    let Named { kind, id, .. } = named;
+    let mut streams = BTreeMap::new();
+    let mut object = empty_shell();
+    let command = args.first().and_then(string_list);
+    let fields = args.get(1).and_then(string_list);
+    match (command, fields, args.len()) {
+        (Some(command), Some(fields), 2) if command.len() == 2 => {
+            object = ComponentObject::Shell(ShellComponent {
+                execution_command: Some(command[0].clone()),
+                script: Some(command[1].clone()),
+            });
+            streams.insert(
+                "default".to_string(),
+                StreamInfo {
+                    output_fields: fields,
+                    direct: false,
+                },
+            );
+        }
+        (Some(command), Some(_), 2) => reasons.push(format!(
+            "{kind} `{id}` runs {command:?}: Storm's ShellComponent holds an interpreter and \
+             a script only"
+        )),
+        _ => reasons.push(format!(
+            "{kind} `{id}`: its constructorArgs are not [command, output fields]"
+        )),
+    }
+    (object, streams)
+}
+
+/// A Java component as Storm's `JavaObject` with string constructor arguments, and its
+/// streams when [`KNOWN_JAVA`] knows them.
+fn java_object(
+    named: &Named<'_>,
+    args: &[Value],
+    refs: bool,
+    reasons: &mut Vec<String>,
+) -> (ComponentObject, BTreeMap<String, StreamInfo>) {
+    let Named { kind, id, class } = named;
+    let mut streams = BTreeMap::new();
+    match KNOWN_JAVA.iter().find(|(c, _)| c == class) {
+        Some((_, fields)) => {
+            if !fields.is_empty() {
+                streams.insert(
+                    "default".to_string(),
+                    StreamInfo {
+                        output_fields: fields.iter().map(|f| f.to_string()).collect(),
+                        direct: false,
+                    },
+                );
+            }
+        }
+        None if *class == LOG_INFO_BOLT => reasons.push(format!(
+            "{kind} `{id}` is {class}, an IBasicBolt: a worker cannot run it from a \
+             JavaObject (it must be wrapped in a Java-serialized BasicBoltExecutor)"
+        )),
+        None => reasons.push(format!(
+            "{kind} `{id}` ({class}) declares its output streams in Java code, which only a \
+             JVM can ask"
+        )),
+    }
+    let mut java_args = Vec::new();
+    for (i, a) in args.iter().enumerate() {
+        match a {
+            Value::String(s) => java_args.push(JavaObjectArg::StringArg(s.clone())),
+            _ if refs => {}
+            _ => reasons.push(format!(
+                "{kind} `{id}`: constructor argument {} is not a string (Storm's JavaObject \
+                 finds constructors by boxed argument types, where Flux converts)",
+                i + 1
+            )),
+        }
+    }
+    let object = ComponentObject::JavaObject(JavaObject {
+        full_class_name: class.to_string(),
+        args_list: java_args,
+    });
+    (object, streams)
 }
 
 /// `new BasicBoltExecutor(new <class>())`, Java-serialized, from the class files.
