@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::include::Merged;
-use super::model::{BeanDef, BeanKind, ObjectDef, StreamDef, Text, TopologyDef};
+use super::model::{BeanDef, BeanKind, GroupingDef, ObjectDef, StreamDef, Text, TopologyDef};
 use super::streams::{self, Declared, FLUX_SHELL_BOLT, FLUX_SHELL_SPOUT, LOG_INFO_BOLT};
 use super::suggest::closest;
 use super::{shell, CheckContext, Diagnostic, Severity};
@@ -297,6 +297,43 @@ fn grouping(stream: &StreamDef, merged: &Merged, diags: &mut Vec<Diagnostic>) {
     if kind.unsubstituted() {
         return;
     }
+    if !grouping_kind(g, kind, diags) {
+        return;
+    }
+    let Some(from) = &stream.from else { return };
+    let Some(source) = merged
+        .spouts
+        .iter()
+        .chain(&merged.bolts)
+        .find(|b| id_of(b) == Some(from.value.as_str()))
+    else {
+        return;
+    };
+    let declared = streams::declared(source);
+    let Declared::Known(list) = &declared else {
+        return;
+    };
+    let stream_id = g.stream_id.as_ref().map_or("default", |t| t.value.as_str());
+    if g.stream_id.as_ref().is_some_and(Text::unsubstituted) {
+        return;
+    }
+    let at = g.stream_id.as_ref().unwrap_or(kind);
+    let Some(declared_stream) = declared.stream(stream_id) else {
+        let names: Vec<&str> = list.iter().map(|s| s.name.as_str()).collect();
+        no_such_stream(from, source, &names, stream_id, at, diags);
+        return;
+    };
+    if kind.value != "FIELDS" {
+        return;
+    }
+    for field in g.args.iter().flatten() {
+        grouped_field(field, from, stream_id, declared_stream, diags);
+    }
+}
+
+/// The grouping `type` is one Flux knows, with the keys it needs and no keys it ignores;
+/// `false` when the type is unknown (nothing more can be checked).
+fn grouping_kind(g: &GroupingDef, kind: &Text, diags: &mut Vec<Diagnostic>) -> bool {
     if !GROUPINGS.contains(&kind.value.as_str()) {
         let fix = closest(&kind.value, GROUPINGS.iter().copied()).map_or_else(
             || format!("use one of: {}", GROUPINGS.join(", ")),
@@ -311,7 +348,7 @@ fn grouping(stream: &StreamDef, merged: &Merged, diags: &mut Vec<Diagnostic>) {
             ),
             fix,
         );
-        return;
+        return false;
     }
     match kind.value.as_str() {
         "FIELDS" => match &g.args {
@@ -350,95 +387,90 @@ fn grouping(stream: &StreamDef, merged: &Merged, diags: &mut Vec<Diagnostic>) {
             "use `type: FIELDS` to group on fields, or remove `args`".to_string(),
         );
     }
-    let Some(from) = &stream.from else { return };
-    let Some(source) = merged
-        .spouts
-        .iter()
-        .chain(&merged.bolts)
-        .find(|b| id_of(b) == Some(from.value.as_str()))
-    else {
-        return;
+    true
+}
+
+/// The stream `stream_id` a stream takes from `source` is not among its declared `names`.
+fn no_such_stream(
+    from: &Text,
+    source: &BeanDef,
+    names: &[&str],
+    stream_id: &str,
+    at: &Text,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let what = streams::class_of(source)
+        .unwrap_or("")
+        .rsplit('.')
+        .next()
+        .unwrap_or("");
+    let fix = if names.is_empty() && streams::is_flux_shell(source) {
+        format!("declare the output fields of `{}`: a second constructor argument such as `- [\"word\"]`, or `configMethods: [{{name: setNamedStream, args: [\"{stream_id}\", [\"word\"]]}}]`", from.value)
+    } else if names.is_empty() {
+        format!(
+            "`{}` ({what}) emits nothing; take the stream from another component",
+            from.value
+        )
+    } else if let Some(best) = closest(stream_id, names.iter().copied()) {
+        format!("did you mean `{best}`? (declared: {})", names.join(", "))
+    } else {
+        format!(
+            "use one of its streams ({}) or declare `{stream_id}` with `setNamedStream`",
+            names.join(", ")
+        )
     };
-    let declared = streams::declared(source);
-    let Declared::Known(list) = &declared else {
-        return;
-    };
-    let stream_id = g.stream_id.as_ref().map_or("default", |t| t.value.as_str());
-    if g.stream_id.as_ref().is_some_and(Text::unsubstituted) {
-        return;
-    }
-    let at = g.stream_id.as_ref().unwrap_or(kind);
-    let Some(declared_stream) = declared.stream(stream_id) else {
-        let names: Vec<&str> = list.iter().map(|s| s.name.as_str()).collect();
-        let what = streams::class_of(source)
-            .unwrap_or("")
-            .rsplit('.')
-            .next()
-            .unwrap_or("");
-        let fix = if names.is_empty() && streams::is_flux_shell(source) {
-            format!("declare the output fields of `{}`: a second constructor argument such as `- [\"word\"]`, or `configMethods: [{{name: setNamedStream, args: [\"{stream_id}\", [\"word\"]]}}]`", from.value)
-        } else if names.is_empty() {
-            format!(
-                "`{}` ({what}) emits nothing; take the stream from another component",
-                from.value
-            )
-        } else if let Some(best) = closest(stream_id, names.iter().copied()) {
-            format!("did you mean `{best}`? (declared: {})", names.join(", "))
-        } else {
-            format!(
-                "use one of its streams ({}) or declare `{stream_id}` with `setNamedStream`",
-                names.join(", ")
-            )
-        };
-        err(
-            diags,
-            at,
-            format!("`{}` ({what}) declares no stream `{stream_id}`: Nimbus rejects the topology (\"subscribes from non-existent stream\")", from.value),
-            fix,
-        );
-        return;
-    };
-    if kind.value != "FIELDS" {
-        return;
-    }
+    err(
+        diags,
+        at,
+        format!("`{}` ({what}) declares no stream `{stream_id}`: Nimbus rejects the topology (\"subscribes from non-existent stream\")", from.value),
+        fix,
+    );
+}
+
+/// A FIELDS grouping's field is one the stream it groups declares.
+fn grouped_field(
+    field: &Text,
+    from: &Text,
+    stream_id: &str,
+    declared_stream: &streams::Stream,
+    diags: &mut Vec<Diagnostic>,
+) {
     let have: Vec<&str> = declared_stream
         .fields
         .iter()
         .map(|t| t.value.as_str())
         .collect();
-    for field in g.args.iter().flatten() {
-        if field.unsubstituted() || have.contains(&field.value.as_str()) {
-            continue;
-        }
-        let fix = closest(&field.value, have.iter().copied()).map_or_else(
-            || {
-                format!(
-                    "group on one of the declared fields ({}), or declare `{}` at line {}",
-                    have.join(", "),
-                    field.value,
-                    declared_stream.loc.pos.line
-                )
-            },
-            |best| {
-                format!(
-                    "did you mean `{best}`? (declared at line {}: {})",
-                    declared_stream.loc.pos.line,
-                    have.join(", ")
-                )
-            },
-        );
-        err(
-            diags,
-            field,
-            format!(
-                "FIELDS grouping on `{}`, but stream `{stream_id}` of `{}` declares only [{}]",
-                field.value,
-                from.value,
-                have.join(", ")
-            ),
-            fix,
-        );
+    if field.unsubstituted() || have.contains(&field.value.as_str()) {
+        return;
     }
+    let fix = closest(&field.value, have.iter().copied()).map_or_else(
+        || {
+            format!(
+                "group on one of the declared fields ({}), or declare `{}` at line {}",
+                have.join(", "),
+                field.value,
+                declared_stream.loc.pos.line
+            )
+        },
+        |best| {
+            format!(
+                "did you mean `{best}`? (declared at line {}: {})",
+                declared_stream.loc.pos.line,
+                have.join(", ")
+            )
+        },
+    );
+    err(
+        diags,
+        field,
+        format!(
+            "FIELDS grouping on `{}`, but stream `{stream_id}` of `{}` declares only [{}]",
+            field.value,
+            from.value,
+            have.join(", ")
+        ),
+        fix,
+    );
 }
 
 /// Bolts no stream reaches are dropped by Flux; a stream from such a bolt then comes from a
