@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use quick_xml::events::Event;
+use quick_xml::events::{BytesRef, Event};
 use quick_xml::Reader;
 
 /// Where something was declared, for error messages (`file:line:column`).
@@ -332,23 +332,7 @@ pub fn parse_element(file: &Path, bytes: &[u8]) -> Result<Element, XmlError> {
                 }
             }
             Event::GeneralRef(r) => {
-                let resolved = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
-                    Ok(None) => {
-                        let name = r.xml10_content();
-                        match quick_xml::escape::resolve_predefined_entity(&name) {
-                            Some(s) => s.to_string(),
-                            None => {
-                                return Err(malformed(
-                                    start,
-                                    format!("unknown entity `&{name};`"),
-                                    text,
-                                ))
-                            }
-                        }
-                    }
-                    Err(e) => return Err(malformed(start, e.to_string(), text)),
-                };
+                let resolved = entity(&r).map_err(|message| malformed(start, message, text))?;
                 if let Some(el) = stack.last_mut() {
                     el.text.push_str(&resolved);
                 }
@@ -357,6 +341,17 @@ pub fn parse_element(file: &Path, bytes: &[u8]) -> Result<Element, XmlError> {
             _ => {}
         }
     }
+    finish(file, &stack, root, index.position(text.len()))
+}
+
+/// The document's root once every event is read: an error when an element is left open or
+/// there is no root (`end`: the line and column of the end of the text).
+fn finish(
+    file: &Path,
+    stack: &[Element],
+    root: Option<Element>,
+    end: (usize, usize),
+) -> Result<Element, XmlError> {
     if let Some(open) = stack.last() {
         return Err(XmlError::Malformed {
             file: file.to_path_buf(),
@@ -366,7 +361,7 @@ pub fn parse_element(file: &Path, bytes: &[u8]) -> Result<Element, XmlError> {
         });
     }
     let Some(root) = root else {
-        let (line, column) = index.position(text.len());
+        let (line, column) = end;
         return Err(XmlError::Malformed {
             file: file.to_path_buf(),
             line,
@@ -375,6 +370,22 @@ pub fn parse_element(file: &Path, bytes: &[u8]) -> Result<Element, XmlError> {
         });
     };
     Ok(root)
+}
+
+/// The text of a character reference or predefined entity (`&#38;`, `&amp;`); the message of
+/// the error otherwise.
+fn entity(r: &BytesRef<'_>) -> Result<String, String> {
+    match r.resolve_char_ref() {
+        Ok(Some(c)) => Ok(c.to_string()),
+        Ok(None) => {
+            let name = r.xml10_content();
+            match quick_xml::escape::resolve_predefined_entity(&name) {
+                Some(s) => Ok(s.to_string()),
+                None => Err(format!("unknown entity `&{name};`")),
+            }
+        }
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 fn local(qname: &str) -> String {
