@@ -203,7 +203,48 @@ pub(super) fn record(
     let _ = std::fs::remove_file(&record_path);
     let mut inputs = Inputs::new(started_at);
     inputs.local_repo = Some(plan.repos.local.clone());
-    for (path, then) in &opened {
+    if !opened_unchanged(plan, &opened, &mut inputs) {
+        // Changed while the build ran: the jar may hold either version. No record.
+        return Ok(());
+    }
+    let dirs = other_inputs(plan, extra, &mut inputs);
+    let skip = [plan.output_dir.clone(), super::jar_dir(plan).to_path_buf()];
+    let dir_inputs = dir_inputs(plan, dirs, &skip, &mut inputs);
+    let jar = std::fs::metadata(&plan.jar)?;
+    let name = plan
+        .jar
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let sidecar = super::jar_dir(plan).join(format!("{name}.sha256"));
+    let mut outcome = outcome.clone();
+    outcome.up_to_date = false;
+    let record = Record {
+        format: FORMAT.into(),
+        key: key(options, &inputs.env_names),
+        env_names: inputs.env_names,
+        started_at,
+        files: inputs.files.into_values().collect(),
+        dirs: dir_inputs,
+        skip: skip.to_vec(),
+        jar: std::path::absolute(&plan.jar)?,
+        jar_size: jar.len(),
+        jar_mtime: mtime(&jar),
+        sidecar_text: format!("{}  {name}\n", outcome.sha256),
+        sidecar: std::path::absolute(&sidecar)?,
+        outcome,
+    };
+    write_record(&record_path, &record)
+}
+
+/// Add the files the build opened; `false` when one of them (but the lockfile, which the
+/// build writes) changed while the build ran.
+fn opened_unchanged(
+    plan: &BuildPlan,
+    opened: &BTreeMap<PathBuf, Metadata>,
+    inputs: &mut Inputs,
+) -> bool {
+    for (path, then) in opened {
         if path.starts_with(&plan.output_dir) && !path.is_file() {
             continue; // the build's own temporaries (the jar before its rename)
         }
@@ -212,11 +253,17 @@ pub(super) fn record(
             .as_ref()
             .is_some_and(|m| m.len() == then.len() && mtime(m) == mtime(then));
         if !same && path != &plan.lockfile {
-            // Changed while the build ran: the jar may hold either version. No record.
-            return Ok(());
+            return false;
         }
         inputs.file(path, false);
     }
+    true
+}
+
+/// Add what the build may read without opening it through [`crate::fsread`]: the manifests and
+/// settings that could appear, storm-client, java/javac, the Java sources and the Rust side.
+/// Returns the directories whose listing matters.
+fn other_inputs(plan: &BuildPlan, extra: &Extra, inputs: &mut Inputs) -> Vec<PathBuf> {
     for probe in [
         plan.project_dir.join("pom.xml"),
         plan.project_dir.join("Cargo.toml"),
@@ -248,8 +295,18 @@ pub(super) fn record(
         dirs.push(set.directory.clone());
     }
     if let Some(rust) = &plan.rust {
-        rust_inputs(rust, &extra.binaries, &mut inputs);
+        rust_inputs(rust, &extra.binaries, inputs);
     }
+    dirs
+}
+
+/// The listings of `dirs` outside the project (and the project's own), and of javac's output.
+fn dir_inputs(
+    plan: &BuildPlan,
+    mut dirs: Vec<PathBuf>,
+    skip: &[PathBuf],
+    inputs: &mut Inputs,
+) -> Vec<DirInput> {
     // Directories inside the project are in its listing already.
     dirs.sort();
     dirs.dedup();
@@ -258,7 +315,6 @@ pub(super) fn record(
         .filter(|d| *d == &plan.project_dir || !d.starts_with(&plan.project_dir))
         .cloned()
         .collect();
-    let skip = [plan.output_dir.clone(), super::jar_dir(plan).to_path_buf()];
     let mut dir_inputs = Vec::new();
     let mut listed = outside;
     if let Some(java) = &plan.java {
@@ -267,47 +323,27 @@ pub(super) fn record(
         listed.push(java.classes_dir.clone());
     }
     for dir in listed {
-        if let Some(l) = listing(&dir, &skip) {
+        if let Some(l) = listing(&dir, skip) {
             dir_inputs.push(DirInput {
                 path: dir,
                 listing: l,
             });
         }
     }
-    let jar = std::fs::metadata(&plan.jar)?;
-    let name = plan
-        .jar
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let sidecar = super::jar_dir(plan).join(format!("{name}.sha256"));
-    let mut outcome = outcome.clone();
-    outcome.up_to_date = false;
-    let record = Record {
-        format: FORMAT.into(),
-        key: key(options, &inputs.env_names),
-        env_names: inputs.env_names,
-        started_at,
-        files: inputs.files.into_values().collect(),
-        dirs: dir_inputs,
-        skip: skip.to_vec(),
-        jar: std::path::absolute(&plan.jar)?,
-        jar_size: jar.len(),
-        jar_mtime: mtime(&jar),
-        sidecar_text: format!("{}  {name}\n", outcome.sha256),
-        sidecar: std::path::absolute(&sidecar)?,
-        outcome,
-    };
-    // Renamed into place: a reader sees a whole record or none. A build killed here leaves the
-    // temporary, which the next record overwrites.
-    let mut tmp_name = record_path.clone().into_os_string();
+    dir_inputs
+}
+
+/// Renamed into place: a reader sees a whole record or none. A build killed here leaves the
+/// temporary, which the next record overwrites.
+fn write_record(record_path: &Path, record: &Record) -> anyhow::Result<()> {
+    let mut tmp_name = record_path.to_path_buf().into_os_string();
     tmp_name.push(".tmp");
     let tmp = PathBuf::from(tmp_name);
     let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-    serde_json::to_writer(&mut file, &record)?;
+    serde_json::to_writer(&mut file, record)?;
     file.flush()?;
     drop(file);
-    std::fs::rename(&tmp, &record_path)?;
+    std::fs::rename(&tmp, record_path)?;
     Ok(())
 }
 
