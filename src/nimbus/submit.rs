@@ -16,6 +16,8 @@ use anyhow::Context;
 use super::translate::{self, Fallback};
 use super::{Nimbus, NimbusAddress};
 use crate::maven::repository::RepositorySystem;
+use crate::maven::resolve::ResolvedArtifact;
+use crate::topology::classpath::JarIndex;
 
 /// Everything a submission needs, decided by the caller.
 pub struct SubmitRequest<'a> {
@@ -59,7 +61,7 @@ pub struct Submitted {
 pub fn submit(req: &SubmitRequest<'_>) -> anyhow::Result<Submitted> {
     let started = Instant::now();
     let jar_bytes = fs_err::metadata(&req.jar)?.len();
-    let index = crate::topology::classpath::JarIndex::read(&req.jar)?;
+    let index = JarIndex::read(&req.jar)?;
     let entry = req.topology_entry.trim_start_matches('/');
     let raw = index.read_text(entry).with_context(|| {
         format!(
@@ -93,41 +95,15 @@ pub fn submit(req: &SubmitRequest<'_>) -> anyhow::Result<Submitted> {
         "to compare with the jar",
     )
     .ok();
-    let mut warnings = Vec::new();
-    if let Some(all) = &lib_worker {
-        let files: Vec<PathBuf> = all.iter().map(|a| a.file.clone()).collect();
-        let shadows = crate::storm::shadow::shadowed(&req.jar, &files)?;
-        warnings = crate::storm::shadow::warnings(&req.jar, &shadows);
-    }
+    let warnings = shadow_warnings(&req.jar, lib_worker.as_deref())?;
     let translated = if req.force_jvm {
         Err(Fallback {
             reasons: Vec::new(),
         })
     } else {
-        let storm_client = lib_worker.as_ref().and_then(|all| {
-            all.iter()
-                .find(|a| a.artifact.artifact_id == "storm-client")
-                .and_then(|a| crate::topology::classpath::JarIndex::read(&a.file).ok())
-        });
-        let classes = |name: &str| {
-            let entry = format!("{name}.class");
-            index
-                .read_bytes(&entry)
-                .or_else(|| storm_client.as_ref()?.read_bytes(&entry))
-        };
-        translate::translate(&text, &source, &classes)?
+        translate_with(&index, lib_worker.as_deref(), &text, &source)?
     };
-    let name = match (&req.name, &translated) {
-        (Some(n), _) => n.clone(),
-        (None, Ok(t)) => t.name.clone(),
-        (None, Err(_)) => yaml_name(&text).unwrap_or_default(),
-    };
-    if name.is_empty() {
-        anyhow::bail!(
-            "{source} has no `name` and no --name was given\nfix: pass --name NAME, or add \
-             `name:` to the topology"
-        );
-    }
+    let name = topology_name(req, &translated, &text, &source)?;
     if !nimbus.is_name_allowed(&name)? {
         anyhow::bail!(
             "Nimbus at {} does not allow the name `{name}` (isTopologyNameAllowed): a topology \
@@ -137,42 +113,105 @@ pub fn submit(req: &SubmitRequest<'_>) -> anyhow::Result<Submitted> {
         );
     }
 
-    match translated {
-        Ok(mut t) => {
-            let location = nimbus.upload_jar(&req.jar)?;
-            for (k, v) in &req.conf {
-                t.conf.insert(k.clone(), translate::conf_value(v));
-            }
-            zookeeper_digest(&mut t.conf)?;
-            t.topology.storm_version = nimbus_version.or(Some(req.storm_version.clone()));
-            t.topology.jdk_version = crate::run::java::find_from_env()
-                .ok()
-                .and_then(|j| java_version(&j));
-            let conf = serde_json::Value::Object(t.conf).to_string();
-            nimbus.submit(&name, &location, &conf, t.topology)?;
-            Ok(Submitted {
-                name,
-                path: SubmitPath::Thrift,
-                jar_bytes,
-                elapsed: started.elapsed(),
-                log: None,
-                warnings,
-            })
+    let (path, log) = match translated {
+        Ok(t) => {
+            submit_translated(&mut nimbus, req, t, &name, nimbus_version)?;
+            (SubmitPath::Thrift, None)
         }
         Err(fallback) => {
             drop(nimbus);
             let version = nimbus_version.unwrap_or_else(|| req.storm_version.clone());
             let log = submit_with_flux(req, &text, &name, &version)?;
-            Ok(Submitted {
-                name,
-                path: SubmitPath::Jvm(fallback.reasons),
-                jar_bytes,
-                elapsed: started.elapsed(),
-                log: Some(log),
-                warnings,
-            })
+            (SubmitPath::Jvm(fallback.reasons), Some(log))
         }
+    };
+    Ok(Submitted {
+        name,
+        path,
+        jar_bytes,
+        elapsed: started.elapsed(),
+        log,
+        warnings,
+    })
+}
+
+/// Warnings for the jar's classes that the cluster's lib-worker shadows (none when it could not
+/// be resolved).
+fn shadow_warnings(
+    jar: &Path,
+    lib_worker: Option<&[ResolvedArtifact]>,
+) -> anyhow::Result<Vec<String>> {
+    let Some(all) = lib_worker else {
+        return Ok(Vec::new());
+    };
+    let files: Vec<PathBuf> = all.iter().map(|a| a.file.clone()).collect();
+    let shadows = crate::storm::shadow::shadowed(jar, &files)?;
+    Ok(crate::storm::shadow::warnings(jar, &shadows))
+}
+
+/// The topology translated, class files coming from the jar, then from the cluster's
+/// storm-client (`lib_worker`, when it could be resolved).
+fn translate_with(
+    index: &JarIndex,
+    lib_worker: Option<&[ResolvedArtifact]>,
+    text: &str,
+    source: &str,
+) -> anyhow::Result<Result<translate::Translated, Fallback>> {
+    let storm_client = lib_worker.and_then(|all| {
+        all.iter()
+            .find(|a| a.artifact.artifact_id == "storm-client")
+            .and_then(|a| JarIndex::read(&a.file).ok())
+    });
+    let classes = |name: &str| {
+        let entry = format!("{name}.class");
+        index
+            .read_bytes(&entry)
+            .or_else(|| storm_client.as_ref()?.read_bytes(&entry))
+    };
+    translate::translate(text, source, &classes)
+}
+
+/// `--name`, else the topology's `name:`; an error when neither gives one.
+fn topology_name(
+    req: &SubmitRequest<'_>,
+    translated: &Result<translate::Translated, Fallback>,
+    text: &str,
+    source: &str,
+) -> anyhow::Result<String> {
+    let name = match (&req.name, translated) {
+        (Some(n), _) => n.clone(),
+        (None, Ok(t)) => t.name.clone(),
+        (None, Err(_)) => yaml_name(text).unwrap_or_default(),
+    };
+    if name.is_empty() {
+        anyhow::bail!(
+            "{source} has no `name` and no --name was given\nfix: pass --name NAME, or add \
+             `name:` to the topology"
+        );
     }
+    Ok(name)
+}
+
+/// The Thrift path: upload the jar, then submit the translated topology with the `-c`
+/// settings, a ZooKeeper digest and the versions `StormSubmitter` sets.
+fn submit_translated(
+    nimbus: &mut Nimbus,
+    req: &SubmitRequest<'_>,
+    mut t: translate::Translated,
+    name: &str,
+    nimbus_version: Option<String>,
+) -> anyhow::Result<()> {
+    let location = nimbus.upload_jar(&req.jar)?;
+    for (k, v) in &req.conf {
+        t.conf.insert(k.clone(), translate::conf_value(v));
+    }
+    zookeeper_digest(&mut t.conf)?;
+    t.topology.storm_version = nimbus_version.or(Some(req.storm_version.clone()));
+    t.topology.jdk_version = crate::run::java::find_from_env()
+        .ok()
+        .and_then(|j| java_version(&j));
+    let conf = serde_json::Value::Object(t.conf).to_string();
+    nimbus.submit(name, &location, &conf, t.topology)
 }
 
 /// As StormSubmitter's `prepareZookeeperAuthentication`: without a ZooKeeper auth scheme for the
