@@ -314,19 +314,9 @@ impl Resolver<'_> {
         inherited: &Rc<Vec<Exclusion>>,
         repos: &Repos,
     ) -> anyhow::Result<Option<usize>> {
-        // A coordinate Maven rejects could name a file outside the local repository: refuse
-        // it, naming the poms that lead to it.
-        dep.artifact.validate().map_err(|invalid| {
-            anyhow::Error::new(super::repository::RepositoryError::InvalidCoordinate(
-                invalid,
-            ))
-            .context(format!(
-                "resolving {}",
-                self.trail_text(parent, &dep.artifact)
-            ))
-        })?;
+        self.validate_coordinate(&dep, parent)?;
         let depth = parent.map_or(1, |p| self.nodes[p].depth + 1);
-        let (managed_scope, managed_optional) = if depth >= 2 {
+        let (mut managed_scope, mut managed_optional) = if depth >= 2 {
             self.apply_management(&mut dep, true)
         } else {
             // ClassicDependencyManager manages exclusions at every depth: a direct
@@ -334,50 +324,18 @@ impl Resolver<'_> {
             self.merge_managed_exclusions(&mut dep);
             (false, false)
         };
-        if matches!(dep.artifact.version.as_str(), "RELEASE" | "LATEST") {
-            let keyword = dep.artifact.version.clone();
-            dep.artifact.version = self
-                .repos
-                .meta_version(
-                    &dep.artifact.group_id,
-                    &dep.artifact.artifact_id,
-                    &keyword,
-                    repos,
-                )?
-                .ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "{}: no repository's maven-metadata.xml names a {keyword} version of {}:{}\n  fix: give a version number",
-                        self.trail_text(parent, &dep.artifact),
-                        dep.artifact.group_id,
-                        dep.artifact.artifact_id
-                    )
-                })?;
-        }
+        self.resolve_keyword_version(&mut dep, parent, repos)?;
         let mut range = None;
         if VersionRange::is_range(&dep.artifact.version) {
             range = Some(dep.artifact.version.clone());
             dep.artifact.version = self.select_from_range(&dep.artifact, parent, repos)?;
         }
-        let (mut managed_scope, mut managed_optional) = (managed_scope, managed_optional);
         if dep.scope != Some(Scope::System) {
-            let relocated = self.relocate(dep.artifact.clone(), repos)?;
-            if relocated != dep.artifact {
-                // Maven's collector processes the relocation's target as a new dependency:
-                // the path's exclusions select it, the root's management applies to it (its
-                // version only when the relocation left groupId:artifactId alone), and it is
-                // mediated under its own key.
-                if inherited.iter().any(|e| e.matches(&relocated)) {
-                    return Ok(None);
-                }
-                let same_key = relocated.group_id == dep.artifact.group_id
-                    && relocated.artifact_id == dep.artifact.artifact_id;
-                dep.artifact = relocated;
-                if depth >= 2 {
-                    let (s, o) = self.apply_management(&mut dep, !same_key);
-                    managed_scope |= s;
-                    managed_optional |= o;
-                }
-            }
+            let Some((s, o)) = self.follow_relocation(&mut dep, depth, inherited, repos)? else {
+                return Ok(None);
+            };
+            managed_scope |= s;
+            managed_optional |= o;
         }
         let scope = dep.scope.unwrap_or(Scope::Compile);
         let exclusions = if dep.exclusions.is_empty() {
@@ -421,6 +379,77 @@ impl Resolver<'_> {
             self.nodes[p].children.push(index);
         }
         Ok(Some(index))
+    }
+
+    /// A coordinate Maven rejects could name a file outside the local repository: refuse it,
+    /// naming the poms that lead to it.
+    fn validate_coordinate(&self, dep: &Dependency, parent: Option<usize>) -> anyhow::Result<()> {
+        dep.artifact.validate().map_err(|invalid| {
+            anyhow::Error::new(super::repository::RepositoryError::InvalidCoordinate(
+                invalid,
+            ))
+            .context(format!(
+                "resolving {}",
+                self.trail_text(parent, &dep.artifact)
+            ))
+        })
+    }
+
+    /// `RELEASE`/`LATEST` as the version the repositories' maven-metadata.xml names.
+    fn resolve_keyword_version(
+        &mut self,
+        dep: &mut Dependency,
+        parent: Option<usize>,
+        repos: &Repos,
+    ) -> anyhow::Result<()> {
+        if matches!(dep.artifact.version.as_str(), "RELEASE" | "LATEST") {
+            let keyword = dep.artifact.version.clone();
+            dep.artifact.version = self
+                .repos
+                .meta_version(
+                    &dep.artifact.group_id,
+                    &dep.artifact.artifact_id,
+                    &keyword,
+                    repos,
+                )?
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "{}: no repository's maven-metadata.xml names a {keyword} version of {}:{}\n  fix: give a version number",
+                        self.trail_text(parent, &dep.artifact),
+                        dep.artifact.group_id,
+                        dep.artifact.artifact_id
+                    )
+                })?;
+        }
+        Ok(())
+    }
+
+    /// Follow the artifact's relocation, if any. Maven's collector processes the relocation's
+    /// target as a new dependency: the path's exclusions select it (`None`: excluded), the
+    /// root's management applies to it (its version only when the relocation left
+    /// groupId:artifactId alone; the scope/optional it managed are returned), and it is mediated
+    /// under its own key.
+    fn follow_relocation(
+        &mut self,
+        dep: &mut Dependency,
+        depth: usize,
+        inherited: &Rc<Vec<Exclusion>>,
+        repos: &Repos,
+    ) -> anyhow::Result<Option<(bool, bool)>> {
+        let relocated = self.relocate(dep.artifact.clone(), repos)?;
+        if relocated == dep.artifact {
+            return Ok(Some((false, false)));
+        }
+        if inherited.iter().any(|e| e.matches(&relocated)) {
+            return Ok(None);
+        }
+        let same_key = relocated.group_id == dep.artifact.group_id
+            && relocated.artifact_id == dep.artifact.artifact_id;
+        dep.artifact = relocated;
+        if depth >= 2 {
+            return Ok(Some(self.apply_management(dep, !same_key)));
+        }
+        Ok(Some((false, false)))
     }
 
     /// The first key whose winner lies outside a range another path declares, and the version
