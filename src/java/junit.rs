@@ -139,33 +139,9 @@ pub fn run(
         return Ok(Summary::default());
     }
     let version = platform_version(resolution);
-    let launcher_request = ResolveRequest {
-        root: Artifact::new("stormpack.internal", "junit-launcher", "0"),
-        dependencies: vec![Dependency::compile(Artifact::new(
-            "org.junit.platform",
-            "junit-platform-console-standalone",
-            &version,
-        ))],
-        dependency_management: Vec::new(),
-        repositories: request.repositories.clone(),
-    };
-    let launcher = crate::maven::resolve::resolve(&launcher_request, repos)
-        .with_context(|| {
-            format!("cannot resolve the JUnit Platform console launcher {version} to run the tests")
-        })?
-        .artifacts
-        .first()
-        .map(|a| a.file.clone())
-        .context("the JUnit Platform console launcher resolved to nothing")?;
+    let launcher = resolve_launcher(&version, request, repos)?;
 
-    let (test_resources, main_resources) = resources.split_at(resources.len().saturating_sub(1));
-    let mut classpath = vec![plan.test_classes_dir.clone()];
-    classpath.extend(test_resources.iter().cloned());
-    if plan.classes_dir.is_dir() {
-        classpath.push(plan.classes_dir.clone());
-    }
-    classpath.extend(main_resources.iter().cloned());
-    classpath.extend(test_classpath(resolution));
+    let classpath = run_classpath(plan, resources, resolution);
     let raw = tempfile::Builder::new()
         .prefix(".stormpack-junit-")
         .tempdir_in(&plan.build_dir)?;
@@ -194,33 +170,13 @@ pub fn run(
         .status()
         .with_context(|| format!("cannot start {}", jdk.java.display()))?;
 
-    let mut cases = Vec::new();
-    for entry in fs_err::read_dir(raw.path())? {
-        let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "xml") {
-            cases.extend(parse_legacy_report(&fs_err::read_to_string(&path)?)?);
-        }
-    }
+    let cases = read_raw_reports(raw.path())?;
     if cases.is_empty() && !status.success() {
         anyhow::bail!(
             "the JUnit Platform launcher failed ({status}) before running any test (its output is above)"
         );
     }
-    let reports_dir = plan.build_dir.join("surefire-reports");
-    if reports_dir.exists() {
-        fs_err::remove_dir_all(&reports_dir)?;
-    }
-    fs_err::create_dir_all(&reports_dir)?;
-    let mut by_class: BTreeMap<String, Vec<TestCase>> = BTreeMap::new();
-    for c in &cases {
-        by_class.entry(c.class.clone()).or_default().push(c.clone());
-    }
-    let mut reports = Vec::new();
-    for (class, cases) in &by_class {
-        let path = reports_dir.join(format!("TEST-{class}.xml"));
-        fs_err::write(&path, surefire_xml(class, cases))?;
-        reports.push(path);
-    }
+    let reports = write_reports(&plan.build_dir.join("surefire-reports"), &cases)?;
     let count = |kind: &str| {
         cases
             .iter()
@@ -235,6 +191,77 @@ pub fn run(
         cases,
         reports,
     })
+}
+
+/// The JUnit Platform console launcher jar at `version`, from the project's repositories.
+fn resolve_launcher(
+    version: &str,
+    request: &ResolveRequest,
+    repos: &RepositorySystem,
+) -> anyhow::Result<PathBuf> {
+    let launcher_request = ResolveRequest {
+        root: Artifact::new("stormpack.internal", "junit-launcher", "0"),
+        dependencies: vec![Dependency::compile(Artifact::new(
+            "org.junit.platform",
+            "junit-platform-console-standalone",
+            version,
+        ))],
+        dependency_management: Vec::new(),
+        repositories: request.repositories.clone(),
+    };
+    crate::maven::resolve::resolve(&launcher_request, repos)
+        .with_context(|| {
+            format!("cannot resolve the JUnit Platform console launcher {version} to run the tests")
+        })?
+        .artifacts
+        .first()
+        .map(|a| a.file.clone())
+        .context("the JUnit Platform console launcher resolved to nothing")
+}
+
+/// `reports_dir` emptied, then one surefire-style `TEST-<class>.xml` per test class.
+fn write_reports(reports_dir: &Path, cases: &[TestCase]) -> anyhow::Result<Vec<PathBuf>> {
+    if reports_dir.exists() {
+        fs_err::remove_dir_all(reports_dir)?;
+    }
+    fs_err::create_dir_all(reports_dir)?;
+    let mut by_class: BTreeMap<String, Vec<TestCase>> = BTreeMap::new();
+    for c in cases {
+        by_class.entry(c.class.clone()).or_default().push(c.clone());
+    }
+    let mut reports = Vec::new();
+    for (class, cases) in &by_class {
+        let path = reports_dir.join(format!("TEST-{class}.xml"));
+        fs_err::write(&path, surefire_xml(class, cases))?;
+        reports.push(path);
+    }
+    Ok(reports)
+}
+
+/// The tests' class path, as surefire has it: test classes, test resources, main classes, main
+/// resources, then the test-scoped dependencies.
+fn run_classpath(plan: &JavaPlan, resources: &[PathBuf], resolution: &Resolution) -> Vec<PathBuf> {
+    let (test_resources, main_resources) = resources.split_at(resources.len().saturating_sub(1));
+    let mut classpath = vec![plan.test_classes_dir.clone()];
+    classpath.extend(test_resources.iter().cloned());
+    if plan.classes_dir.is_dir() {
+        classpath.push(plan.classes_dir.clone());
+    }
+    classpath.extend(main_resources.iter().cloned());
+    classpath.extend(test_classpath(resolution));
+    classpath
+}
+
+/// The test cases of the launcher's legacy XML reports in `dir`.
+fn read_raw_reports(dir: &Path) -> anyhow::Result<Vec<TestCase>> {
+    let mut cases = Vec::new();
+    for entry in fs_err::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "xml") {
+            cases.extend(parse_legacy_report(&fs_err::read_to_string(&path)?)?);
+        }
+    }
+    Ok(cases)
 }
 
 /// `1.10.2` -> 10.
