@@ -256,46 +256,7 @@ struct Builder {
 impl Builder {
     fn event(&mut self, event: Event, mark: Marker) -> Result<(), SyntaxError> {
         let pos = Pos::from_marker(mark);
-        if matches!(event, Event::SequenceStart(..) | Event::MappingStart(..))
-            && self.stack.len() >= MAX_NESTING_DEPTH
-        {
-            return Err(nesting_error(pos));
-        }
-        self.nodes += 1;
-        match &event {
-            Event::Alias(id) => {
-                let (is_collection, size) = self.anchors.get(id).map_or((false, 1), |(n, size)| {
-                    (!matches!(n.kind, Kind::Scalar { .. }), *size)
-                });
-                if is_collection {
-                    self.collection_aliases += 1;
-                    if self.collection_aliases > MAX_COLLECTION_ALIASES {
-                        return Err(SyntaxError {
-                            pos,
-                            message: format!(
-                                "more than {MAX_COLLECTION_ALIASES} aliases (`*name`) of sequences or mappings: \
-                                 Flux (SnakeYAML) stops with \"Number of aliases for non-scalar nodes exceeds \
-                                 the specified max={MAX_COLLECTION_ALIASES}\""
-                            ),
-                            fix: Some("write the repeated parts out, or use fewer aliases".to_string()),
-                        });
-                    }
-                }
-                self.nodes += size - 1;
-            }
-            Event::Scalar(text, ..) => self.nodes += text.len() / 1024,
-            _ => {}
-        }
-        if self.nodes > MAX_EXPANDED_NODES {
-            return Err(SyntaxError {
-                pos,
-                message: format!(
-                    "the document expands to more than {MAX_EXPANDED_NODES} values once its aliases \
-                     (`*name`) are replaced by what they refer to (an \"alias bomb\")"
-                ),
-                fix: Some("write the topology without aliases of aliases; no topology needs this many values".to_string()),
-            });
-        }
+        self.count(&event, pos)?;
         match event {
             Event::Scalar(text, style, anchor, _) => {
                 let quoted = !matches!(style, TScalarStyle::Plain);
@@ -333,34 +294,83 @@ impl Builder {
                 key: None,
                 anchor,
             }),
-            Event::SequenceEnd | Event::MappingEnd => {
-                if let Some(open) = self.stack.pop() {
-                    let (node, anchor) = match open {
-                        Open::Seq {
-                            pos, items, anchor, ..
-                        } => (
-                            Node {
-                                kind: Kind::Seq(items),
-                                pos,
-                            },
-                            anchor,
-                        ),
-                        Open::Map {
-                            pos, pairs, anchor, ..
-                        } => (
-                            Node {
-                                kind: Kind::Map(merge_keys(pairs)),
-                                pos,
-                            },
-                            anchor,
-                        ),
-                    };
-                    self.complete(node, anchor);
-                }
-            }
+            Event::SequenceEnd | Event::MappingEnd => self.close(),
             _ => {}
         }
         Ok(())
+    }
+
+    /// Count the event against the limits SnakeYAML has (nesting depth, aliases of
+    /// collections) and against alias bombs (nodes once aliases are expanded).
+    fn count(&mut self, event: &Event, pos: Pos) -> Result<(), SyntaxError> {
+        if matches!(event, Event::SequenceStart(..) | Event::MappingStart(..))
+            && self.stack.len() >= MAX_NESTING_DEPTH
+        {
+            return Err(nesting_error(pos));
+        }
+        self.nodes += 1;
+        match event {
+            Event::Alias(id) => {
+                let (is_collection, size) = self.anchors.get(id).map_or((false, 1), |(n, size)| {
+                    (!matches!(n.kind, Kind::Scalar { .. }), *size)
+                });
+                if is_collection {
+                    self.collection_aliases += 1;
+                    if self.collection_aliases > MAX_COLLECTION_ALIASES {
+                        return Err(SyntaxError {
+                            pos,
+                            message: format!(
+                                "more than {MAX_COLLECTION_ALIASES} aliases (`*name`) of sequences or mappings: \
+                                 Flux (SnakeYAML) stops with \"Number of aliases for non-scalar nodes exceeds \
+                                 the specified max={MAX_COLLECTION_ALIASES}\""
+                            ),
+                            fix: Some("write the repeated parts out, or use fewer aliases".to_string()),
+                        });
+                    }
+                }
+                self.nodes += size - 1;
+            }
+            Event::Scalar(text, ..) => self.nodes += text.len() / 1024,
+            _ => {}
+        }
+        if self.nodes > MAX_EXPANDED_NODES {
+            return Err(SyntaxError {
+                pos,
+                message: format!(
+                    "the document expands to more than {MAX_EXPANDED_NODES} values once its aliases \
+                     (`*name`) are replaced by what they refer to (an \"alias bomb\")"
+                ),
+                fix: Some("write the topology without aliases of aliases; no topology needs this many values".to_string()),
+            });
+        }
+        Ok(())
+    }
+
+    /// The end of a sequence or mapping: the open collection becomes a node.
+    fn close(&mut self) {
+        if let Some(open) = self.stack.pop() {
+            let (node, anchor) = match open {
+                Open::Seq {
+                    pos, items, anchor, ..
+                } => (
+                    Node {
+                        kind: Kind::Seq(items),
+                        pos,
+                    },
+                    anchor,
+                ),
+                Open::Map {
+                    pos, pairs, anchor, ..
+                } => (
+                    Node {
+                        kind: Kind::Map(merge_keys(pairs)),
+                        pos,
+                    },
+                    anchor,
+                ),
+            };
+            self.complete(node, anchor);
+        }
     }
 
     /// Attach a finished node to its parent (or make it the root).
