@@ -138,8 +138,32 @@ pub fn up(opts: &UpOptions, repos: &RepositorySystem) -> anyhow::Result<State> {
         );
     }
     let home = home_dir(&opts.dir)?;
-    if let Some(old) = State::load(&home)? {
-        let running = process::remaining(&old.groups(), &home);
+    refuse_running(&home)?;
+    let java = crate::run::java::find_from_env()?;
+    let ui = link_storm(opts, repos, &home)?;
+    let ports = Ports::choose(opts.supervisors, opts.slots)?;
+    write_config(&home, &ports)?;
+
+    let mut state = State {
+        home: home.clone(),
+        storm_version: opts.storm_version.clone(),
+        ports: ports.clone(),
+        daemons: Vec::new(),
+    };
+    let result = start_daemons(&mut state, &java, opts, ui);
+    if let Err(e) = result {
+        let groups = state.groups();
+        process::stop_all(&groups, &home, Duration::from_secs(10));
+        let _ = fs_err::remove_file(home.join(STATE_FILE));
+        return Err(e);
+    }
+    Ok(state)
+}
+
+/// An error when a cluster started from `home` still runs.
+fn refuse_running(home: &Path) -> anyhow::Result<()> {
+    if let Some(old) = State::load(home)? {
+        let running = process::remaining(&old.groups(), home);
         if !running.is_empty() {
             anyhow::bail!(
                 "a cluster is already running from {} (Nimbus at {}, pids {running:?})\n\
@@ -152,8 +176,12 @@ pub fn up(opts: &UpOptions, repos: &RepositorySystem) -> anyhow::Result<State> {
             );
         }
     }
-    let java = crate::run::java::find_from_env()?;
+    Ok(())
+}
 
+/// Resolve Storm's server, client (and with `--ui`, webapp) closures and link them into
+/// `lib/`, `lib-worker/` and `lib-webapp/`; `true` when the UI can run.
+fn link_storm(opts: &UpOptions, repos: &RepositorySystem, home: &Path) -> anyhow::Result<bool> {
     eprintln!(
         "stormpack: resolving Storm {} from Maven",
         opts.storm_version
@@ -172,37 +200,38 @@ pub fn up(opts: &UpOptions, repos: &RepositorySystem) -> anyhow::Result<State> {
     )?;
     link_dir(&home.join("lib"), &server)?;
     link_dir(&home.join("lib-worker"), &client)?;
-    let ui = if opts.ui {
-        match crate::storm::resolve(
-            repos,
-            "storm-webapp",
-            &opts.storm_version,
-            "for the Storm UI",
-        ) {
-            Ok(webapp) => {
-                link_dir(&home.join("lib-webapp"), &webapp)?;
-                true
-            }
-            Err(e) => {
-                eprintln!(
-                    "stormpack: warning: no UI: org.apache.storm:storm-webapp:{} does not \
-                     resolve ({e:#})",
-                    opts.storm_version
-                );
-                false
-            }
+    if !opts.ui {
+        return Ok(false);
+    }
+    match crate::storm::resolve(
+        repos,
+        "storm-webapp",
+        &opts.storm_version,
+        "for the Storm UI",
+    ) {
+        Ok(webapp) => {
+            link_dir(&home.join("lib-webapp"), &webapp)?;
+            Ok(true)
         }
-    } else {
-        false
-    };
+        Err(e) => {
+            eprintln!(
+                "stormpack: warning: no UI: org.apache.storm:storm-webapp:{} does not \
+                 resolve ({e:#})",
+                opts.storm_version
+            );
+            Ok(false)
+        }
+    }
+}
 
-    let ports = Ports::choose(opts.supervisors, opts.slots)?;
+/// The cluster's directories and configuration: storm.yaml, log4j2 files, zoo.cfg.
+fn write_config(home: &Path, ports: &Ports) -> anyhow::Result<()> {
     for d in ["conf", "log4j2", "logs", "data", "tmp"] {
         fs_err::create_dir_all(home.join(d))?;
     }
     fs_err::write(
         home.join("conf/storm.yaml"),
-        config::storm_yaml(&home, &ports),
+        config::storm_yaml(home, ports),
     )?;
     fs_err::write(home.join("log4j2/cluster.xml"), config::CLUSTER_XML)?;
     fs_err::write(home.join("log4j2/worker.xml"), config::WORKER_XML)?;
@@ -212,21 +241,7 @@ pub fn up(opts: &UpOptions, repos: &RepositorySystem) -> anyhow::Result<State> {
         home.join("conf/zoo.cfg"),
         config::zoo_cfg(&zk_data, ports.zookeeper),
     )?;
-
-    let mut state = State {
-        home: home.clone(),
-        storm_version: opts.storm_version.clone(),
-        ports: ports.clone(),
-        daemons: Vec::new(),
-    };
-    let result = start_daemons(&mut state, &java, opts, ui);
-    if let Err(e) = result {
-        let groups = state.groups();
-        process::stop_all(&groups, &home, Duration::from_secs(10));
-        let _ = fs_err::remove_file(home.join(STATE_FILE));
-        return Err(e);
-    }
-    Ok(state)
+    Ok(())
 }
 
 fn start_daemons(state: &mut State, java: &Path, opts: &UpOptions, ui: bool) -> anyhow::Result<()> {
