@@ -201,6 +201,20 @@ fn read_include(
     ctx: &CheckContext<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Resource> {
+    if resource {
+        read_resource_include(main, file, ctx, diags)
+    } else {
+        read_file_include(main, file, diags)
+    }
+}
+
+/// A `resource: true` include: from the jar (or, with no jar, beside the main topology).
+fn read_resource_include(
+    main: &Path,
+    file: &Text,
+    ctx: &CheckContext<'_>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Resource> {
     let name = file.value.as_str();
     let beside_main = |entry: &str| -> Option<Resource> {
         let path = main.parent().unwrap_or(Path::new(".")).join(entry);
@@ -216,48 +230,51 @@ fn read_include(
             }
         })
     };
-    if resource {
-        let Some(absolute) = name.strip_prefix('/') else {
-            let looked = format!("org/apache/storm/flux/parser/{name}");
-            if ctx.jar_paths.contains(&looked) {
-                return read(&looked);
-            }
-            diags.push(Diagnostic::at(
-                Severity::Error,
-                &file.loc,
-                format!(
-                    "resource include `{name}` has no leading `/`: Flux looks it up next to its own classes, as `{looked}`, and exits with \"Unable to load input stream\""
-                ),
-                format!("write `file: \"/{name}\"` (a path from the jar root)"),
-            ));
-            return None;
-        };
-        if ctx.jar_known && !ctx.jar_paths.contains(absolute) {
-            diags.push(Diagnostic::at(
-                Severity::Error,
-                &file.loc,
-                format!("resource include `{name}` is not in the jar: Flux exits with \"Unable to load input stream\""),
-                format!("add `{absolute}` to a resource directory that lands at the jar root (next to topology.yaml), or fix the path"),
-            ));
-            return None;
+    let Some(absolute) = name.strip_prefix('/') else {
+        let looked = format!("org/apache/storm/flux/parser/{name}");
+        if ctx.jar_paths.contains(&looked) {
+            return read(&looked);
         }
-        if let Some(found) = read(absolute) {
-            return Some(found);
-        }
-        let (message, fix) = if ctx.jar_known {
-            (
-                format!("resource include `{name}` is in the jar but could not be read here, so its content is not checked"),
-                "check it with `stormpack check`, which reads the built jar".to_string(),
-            )
-        } else {
-            (
-                format!("resource include `{name}` was not found next to the topology, and there is no jar to look in"),
-                "run `stormpack build`, then check again".to_string(),
-            )
-        };
-        diags.push(Diagnostic::at(Severity::Warning, &file.loc, message, fix));
+        diags.push(Diagnostic::at(
+            Severity::Error,
+            &file.loc,
+            format!(
+                "resource include `{name}` has no leading `/`: Flux looks it up next to its own classes, as `{looked}`, and exits with \"Unable to load input stream\""
+            ),
+            format!("write `file: \"/{name}\"` (a path from the jar root)"),
+        ));
+        return None;
+    };
+    if ctx.jar_known && !ctx.jar_paths.contains(absolute) {
+        diags.push(Diagnostic::at(
+            Severity::Error,
+            &file.loc,
+            format!("resource include `{name}` is not in the jar: Flux exits with \"Unable to load input stream\""),
+            format!("add `{absolute}` to a resource directory that lands at the jar root (next to topology.yaml), or fix the path"),
+        ));
         return None;
     }
+    if let Some(found) = read(absolute) {
+        return Some(found);
+    }
+    let (message, fix) = if ctx.jar_known {
+        (
+            format!("resource include `{name}` is in the jar but could not be read here, so its content is not checked"),
+            "check it with `stormpack check`, which reads the built jar".to_string(),
+        )
+    } else {
+        (
+            format!("resource include `{name}` was not found next to the topology, and there is no jar to look in"),
+            "run `stormpack build`, then check again".to_string(),
+        )
+    };
+    diags.push(Diagnostic::at(Severity::Warning, &file.loc, message, fix));
+    None
+}
+
+/// A file include: from disk, relative to the main topology, inside the project only.
+fn read_file_include(main: &Path, file: &Text, diags: &mut Vec<Diagnostic>) -> Option<Resource> {
+    let name = file.value.as_str();
     let path = Path::new(name);
     let resolved = if path.is_absolute() {
         path.to_path_buf()
