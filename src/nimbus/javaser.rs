@@ -83,85 +83,22 @@ impl ClassFile {
         }
         r.u2()?;
         r.u2()?;
-        let count = r.u2()? as usize;
-        let mut utf8: Vec<Option<String>> = vec![None; count];
-        let mut class_ref: Vec<Option<u16>> = vec![None; count];
-        let mut i = 1;
-        while i < count {
-            let tag = r.u1()?;
-            match tag {
-                1 => {
-                    let len = r.u2()? as usize;
-                    utf8[i] = Some(String::from_utf8_lossy(r.take(len)?).into_owned());
-                }
-                7 => class_ref[i] = Some(r.u2()?),
-                8 | 16 | 19 | 20 => {
-                    r.u2()?;
-                }
-                3 | 4 | 9 | 10 | 11 | 12 | 17 | 18 => {
-                    r.u4()?;
-                }
-                5 | 6 => {
-                    r.take(8)?;
-                    i += 1;
-                }
-                15 => {
-                    r.take(3)?;
-                }
-                other => anyhow::bail!("unknown constant pool tag {other}"),
-            }
-            i += 1;
-        }
-        let text = |idx: u16| -> anyhow::Result<String> {
-            utf8.get(idx as usize)
-                .cloned()
-                .flatten()
-                .ok_or_else(|| anyhow::anyhow!("bad constant pool index {idx}"))
-        };
-        let class_name = |idx: u16| -> anyhow::Result<String> {
-            let name = class_ref
-                .get(idx as usize)
-                .copied()
-                .flatten()
-                .ok_or_else(|| anyhow::anyhow!("bad class index {idx}"))?;
-            text(name)
-        };
+        let pool = ConstantPool::read(&mut r)?;
         let access = r.u2()?;
-        let name = class_name(r.u2()?)?;
+        let name = pool.class_name(r.u2()?)?;
         let super_idx = r.u2()?;
         let super_name = if super_idx == 0 {
             None
         } else {
-            Some(class_name(super_idx)?)
+            Some(pool.class_name(super_idx)?)
         };
         let n = r.u2()?;
         let mut interfaces = Vec::new();
         for _ in 0..n {
-            interfaces.push(class_name(r.u2()?)?);
+            interfaces.push(pool.class_name(r.u2()?)?);
         }
-        let members = |r: &mut Reader<'_>| -> anyhow::Result<Vec<Member>> {
-            let n = r.u2()?;
-            let mut out = Vec::new();
-            for _ in 0..n {
-                let access = r.u2()?;
-                let name = text(r.u2()?)?;
-                let descriptor = text(r.u2()?)?;
-                let attrs = r.u2()?;
-                for _ in 0..attrs {
-                    r.u2()?;
-                    let len = r.u4()? as usize;
-                    r.take(len)?;
-                }
-                out.push(Member {
-                    access,
-                    name,
-                    descriptor,
-                });
-            }
-            Ok(out)
-        };
-        let fields = members(&mut r)?;
-        let methods = members(&mut r)?;
+        let fields = pool.members(&mut r)?;
+        let methods = pool.members(&mut r)?;
         Ok(ClassFile {
             name,
             access,
@@ -193,6 +130,89 @@ impl ClassFile {
         self.fields
             .iter()
             .filter(|f| f.access & (ACC_STATIC | ACC_TRANSIENT) == 0)
+    }
+}
+
+/// The parts of a class file's constant pool that names come from: UTF-8 entries and class
+/// references, by index.
+struct ConstantPool {
+    utf8: Vec<Option<String>>,
+    class_ref: Vec<Option<u16>>,
+}
+
+impl ConstantPool {
+    fn read(r: &mut Reader<'_>) -> anyhow::Result<ConstantPool> {
+        let count = r.u2()? as usize;
+        let mut utf8: Vec<Option<String>> = vec![None; count];
+        let mut class_ref: Vec<Option<u16>> = vec![None; count];
+        let mut i = 1;
+        while i < count {
+            let tag = r.u1()?;
+            match tag {
+                1 => {
+                    let len = r.u2()? as usize;
+                    utf8[i] = Some(String::from_utf8_lossy(r.take(len)?).into_owned());
+                }
+                7 => class_ref[i] = Some(r.u2()?),
+                8 | 16 | 19 | 20 => {
+                    r.u2()?;
+                }
+                3 | 4 | 9 | 10 | 11 | 12 | 17 | 18 => {
+                    r.u4()?;
+                }
+                5 | 6 => {
+                    r.take(8)?;
+                    i += 1;
+                }
+                15 => {
+                    r.take(3)?;
+                }
+                other => anyhow::bail!("unknown constant pool tag {other}"),
+            }
+            i += 1;
+        }
+        Ok(ConstantPool { utf8, class_ref })
+    }
+
+    fn text(&self, idx: u16) -> anyhow::Result<String> {
+        self.utf8
+            .get(idx as usize)
+            .cloned()
+            .flatten()
+            .ok_or_else(|| anyhow::anyhow!("bad constant pool index {idx}"))
+    }
+
+    fn class_name(&self, idx: u16) -> anyhow::Result<String> {
+        let name = self
+            .class_ref
+            .get(idx as usize)
+            .copied()
+            .flatten()
+            .ok_or_else(|| anyhow::anyhow!("bad class index {idx}"))?;
+        self.text(name)
+    }
+
+    /// A `fields` or `methods` table: access, name and descriptor of each (attributes skipped).
+    fn members(&self, r: &mut Reader<'_>) -> anyhow::Result<Vec<Member>> {
+        let n = r.u2()?;
+        let mut out = Vec::new();
+        for _ in 0..n {
+            let access = r.u2()?;
+            let name = self.text(r.u2()?)?;
+            let descriptor = self.text(r.u2()?)?;
+            let attrs = r.u2()?;
+            for _ in 0..attrs {
+                r.u2()?;
+                let len = r.u4()? as usize;
+                r.take(len)?;
+            }
+            out.push(Member {
+                access,
+                name,
+                descriptor,
+            });
+        }
+        Ok(out)
     }
 }
 
