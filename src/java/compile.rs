@@ -3,7 +3,7 @@
 //! output directory only when javac succeeded (a failed compile leaves the previous classes and
 //! fingerprint as they were).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use walkdir::WalkDir;
@@ -112,26 +112,7 @@ pub fn compile(set: &SourceSet, jdk: &Jdk) -> anyhow::Result<Option<Compiled>> {
         fs_err::remove_dir_all(&set.generated)?;
     }
     fs_err::create_dir_all(&set.generated)?;
-    let mut full = vec![
-        "-d".to_string(),
-        fresh_out.path().to_string_lossy().into_owned(),
-        "-classpath".to_string(),
-        // Maven puts the output directory first; the whole set is compiled at once here, so it
-        // is left out: a class whose source was deleted must not satisfy a reference.
-        join_paths(&set.classpath),
-        "-sourcepath".to_string(),
-        join_paths(
-            &set.source_dirs
-                .iter()
-                .cloned()
-                .chain(std::iter::once(set.generated.clone()))
-                .collect::<Vec<_>>(),
-        ),
-        "-s".to_string(),
-        set.generated.to_string_lossy().into_owned(),
-    ];
-    full.extend(args);
-    full.extend(sources.iter().map(|s| s.to_string_lossy().into_owned()));
+    let full = javac_args(set, fresh_out.path(), args, &sources);
     let report = javac::run(&Invocation {
         javac: jdk.javac.clone(),
         args: full,
@@ -162,4 +143,30 @@ pub fn compile(set: &SourceSet, jdk: &Jdk) -> anyhow::Result<Option<Compiled>> {
         fingerprint: fp,
         outputs,
     }))
+}
+
+/// javac's command line: output and generated-source directories, class path, source path,
+/// then the options and the sources.
+fn javac_args(set: &SourceSet, out: &Path, args: Vec<String>, sources: &[PathBuf]) -> Vec<String> {
+    let mut full = vec![
+        "-d".to_string(),
+        out.to_string_lossy().into_owned(),
+        "-classpath".to_string(),
+        // Maven puts the output directory first; the whole set is compiled at once here, so it
+        // is left out: a class whose source was deleted must not satisfy a reference.
+        join_paths(&set.classpath),
+        "-sourcepath".to_string(),
+        join_paths(
+            &set.source_dirs
+                .iter()
+                .cloned()
+                .chain(std::iter::once(set.generated.clone()))
+                .collect::<Vec<_>>(),
+        ),
+        "-s".to_string(),
+        set.generated.to_string_lossy().into_owned(),
+    ];
+    full.extend(args);
+    full.extend(sources.iter().map(|s| s.to_string_lossy().into_owned()));
+    full
 }
