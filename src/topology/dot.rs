@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::include::Merged;
-use super::model::BeanDef;
+use super::model::{BeanDef, StreamDef};
 
 fn quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
@@ -40,6 +40,41 @@ pub fn render(merged: &Merged) -> String {
         .map_or("topology", |t| t.value.as_str());
     let _ = writeln!(out, "digraph {} {{", quote(name));
     out.push_str("  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n");
+    let known = component_nodes(merged, &mut out);
+    let mut undefined: Vec<&str> = Vec::new();
+    for stream in &merged.streams {
+        for end in [&stream.from, &stream.to].into_iter().flatten() {
+            if !known.contains(&end.value.as_str()) && !undefined.contains(&end.value.as_str()) {
+                undefined.push(&end.value);
+            }
+        }
+    }
+    for id in &undefined {
+        let _ = writeln!(
+            out,
+            "  {} [shape=octagon, style=dashed, color=red, label={}];",
+            quote(id),
+            quote(&format!("{id}\n(undefined)"))
+        );
+    }
+    for stream in &merged.streams {
+        let (Some(from), Some(to)) = (&stream.from, &stream.to) else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "  {} -> {} [label={}];",
+            quote(&from.value),
+            quote(&to.value),
+            quote(&edge_label(stream))
+        );
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// A node per spout, then per bolt (dashed when no stream reaches it); returns their ids.
+fn component_nodes<'a>(merged: &'a Merged, out: &mut String) -> Vec<&'a str> {
     let targets: Vec<&str> = merged
         .streams
         .iter()
@@ -72,52 +107,28 @@ pub fn render(merged: &Merged) -> String {
             quote(&label(bolt, &id.value))
         );
     }
-    let mut undefined: Vec<&str> = Vec::new();
-    for stream in &merged.streams {
-        for end in [&stream.from, &stream.to].into_iter().flatten() {
-            if !known.contains(&end.value.as_str()) && !undefined.contains(&end.value.as_str()) {
-                undefined.push(&end.value);
-            }
+    known
+}
+
+/// A stream's edge label: grouping type, its fields or custom class, and the stream id.
+fn edge_label(stream: &StreamDef) -> String {
+    let mut edge = String::new();
+    if let Some(g) = &stream.grouping {
+        edge.push_str(g.kind.as_ref().map_or("?", |t| t.value.as_str()));
+        if let Some(args) = g.args.as_ref().filter(|a| !a.is_empty()) {
+            let fields: Vec<&str> = args.iter().map(|t| t.value.as_str()).collect();
+            let _ = write!(edge, "({})", fields.join(", "));
+        }
+        if let Some(custom) = g.custom_class.as_ref().and_then(|c| c.class_name.as_ref()) {
+            let _ = write!(
+                edge,
+                " {}",
+                custom.value.rsplit('.').next().unwrap_or(&custom.value)
+            );
+        }
+        if let Some(stream_id) = &g.stream_id {
+            let _ = write!(edge, "\nstream: {}", stream_id.value);
         }
     }
-    for id in &undefined {
-        let _ = writeln!(
-            out,
-            "  {} [shape=octagon, style=dashed, color=red, label={}];",
-            quote(id),
-            quote(&format!("{id}\n(undefined)"))
-        );
-    }
-    for stream in &merged.streams {
-        let (Some(from), Some(to)) = (&stream.from, &stream.to) else {
-            continue;
-        };
-        let mut edge = String::new();
-        if let Some(g) = &stream.grouping {
-            edge.push_str(g.kind.as_ref().map_or("?", |t| t.value.as_str()));
-            if let Some(args) = g.args.as_ref().filter(|a| !a.is_empty()) {
-                let fields: Vec<&str> = args.iter().map(|t| t.value.as_str()).collect();
-                let _ = write!(edge, "({})", fields.join(", "));
-            }
-            if let Some(custom) = g.custom_class.as_ref().and_then(|c| c.class_name.as_ref()) {
-                let _ = write!(
-                    edge,
-                    " {}",
-                    custom.value.rsplit('.').next().unwrap_or(&custom.value)
-                );
-            }
-            if let Some(stream_id) = &g.stream_id {
-                let _ = write!(edge, "\nstream: {}", stream_id.value);
-            }
-        }
-        let _ = writeln!(
-            out,
-            "  {} -> {} [label={}];",
-            quote(&from.value),
-            quote(&to.value),
-            quote(&edge)
-        );
-    }
-    out.push_str("}\n");
-    out
+    edge
 }
