@@ -198,9 +198,56 @@ impl<'a> ModelBuilder<'a> {
             Vec::new()
         };
         let merged = merge_lineage(&lineage);
+        let read = self.read(&lineage, &merged, basedir, strict)?;
+        let head = read.head;
+
+        let repos_for_imports = aggregate_repositories(extra, &head.repositories);
+        let management = self.management(read.managed, &repos_for_imports, chain, strict)?;
+        let (dependencies, dependency_locations, invalid) =
+            inject_management(read.deps, &management, strict)?;
+        let dependency_management = management
+            .iter()
+            .filter_map(|m| m.to_dependency().ok())
+            .collect();
+        Ok(EffectiveModel {
+            file: read.file,
+            group_id: head.group_id,
+            artifact_id: head.artifact_id,
+            version: head.version,
+            packaging: head.packaging,
+            name: head.name,
+            description: head.description,
+            url: head.url,
+            parent: read.parent,
+            properties: head.properties,
+            dependencies,
+            dependency_locations,
+            dependency_management,
+            repositories: head.repositories,
+            relocation: read.relocation,
+            final_name: head.final_name,
+            final_name_location: merged.final_name.as_ref().map(Field::location),
+            build_directory: head.build_directory,
+            build_directory_location: merged.directory.as_ref().map(Field::location),
+            resources: head.resources,
+            shade_main_class: head.shade_main_class,
+            build_lineage,
+            invalid,
+        })
+    }
+
+    /// The merged model interpolated: its scalar fields, dependencies, managed dependencies,
+    /// relocation and parent; a strict (project) pom's unresolved expressions are one error.
+    fn read(
+        &self,
+        lineage: &[Lineage],
+        merged: &Merged,
+        basedir: Option<&Path>,
+        strict: bool,
+    ) -> anyhow::Result<ReadModel> {
         let interp = Interpolator {
-            merged: &merged,
-            lineage: &lineage,
+            merged,
+            lineage,
             env: &self.env,
             basedir,
             cache: RefCell::new(HashMap::new()),
@@ -209,12 +256,12 @@ impl<'a> ModelBuilder<'a> {
         let mut reading = Reading {
             interp: &interp,
             strict,
-            file: raw_file(&lineage),
+            file: raw_file(lineage),
             errors: Vec::new(),
         };
-        let head = reading.head(&merged, basedir);
-        // Managed entries are checked only where a dependency uses them (below), as an unused
-        // entry with an unresolvable expression (a parent's, say) is harmless to Maven.
+        let head = reading.head(merged, basedir);
+        // Managed entries are checked only where a dependency uses them (in `build`), as an
+        // unused entry with an unresolvable expression (a parent's, say) is harmless to Maven.
         let deps: Vec<InterpDep> = merged
             .dependencies
             .iter()
@@ -227,41 +274,13 @@ impl<'a> ModelBuilder<'a> {
             .collect();
         let (relocation, parent) = reading.origin(&lineage[0].raw);
         reading.finish(&head)?;
-        let file = reading.file;
-        drop(interp);
-
-        let repos_for_imports = aggregate_repositories(extra, &head.repositories);
-        let management = self.management(managed, &repos_for_imports, chain, strict)?;
-        let (dependencies, dependency_locations, invalid) =
-            inject_management(deps, &management, strict)?;
-        let dependency_management = management
-            .iter()
-            .filter_map(|m| m.to_dependency().ok())
-            .collect();
-        Ok(EffectiveModel {
-            file,
-            group_id: head.group_id,
-            artifact_id: head.artifact_id,
-            version: head.version,
-            packaging: head.packaging,
-            name: head.name,
-            description: head.description,
-            url: head.url,
-            parent,
-            properties: head.properties,
-            dependencies,
-            dependency_locations,
-            dependency_management,
-            repositories: head.repositories,
+        Ok(ReadModel {
+            file: reading.file,
+            head,
+            deps,
+            managed,
             relocation,
-            final_name: head.final_name,
-            final_name_location: merged.final_name.as_ref().map(Field::location),
-            build_directory: head.build_directory,
-            build_directory_location: merged.directory.as_ref().map(Field::location),
-            resources: head.resources,
-            shade_main_class: head.shade_main_class,
-            build_lineage,
-            invalid,
+            parent,
         })
     }
 
@@ -484,6 +503,16 @@ struct Head {
     shade_main_class: Option<String>,
     repositories: Vec<RemoteRepository>,
     resources: Option<Vec<ResourceDecl>>,
+}
+
+/// What [`ModelBuilder::read`] takes from the merged model.
+struct ReadModel {
+    file: PathBuf,
+    head: Head,
+    deps: Vec<InterpDep>,
+    managed: Vec<InterpDep>,
+    relocation: Option<RawRelocation>,
+    parent: Option<(String, String, String)>,
 }
 
 /// Interpolates the merged model's fields, collecting the problems a strict (project) pom
