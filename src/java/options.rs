@@ -69,22 +69,7 @@ impl CompilerOptions {
         build_lineage: &[(std::path::PathBuf, Element)],
         properties: &BTreeMap<String, String>,
     ) -> Self {
-        let mut merged = Element::default();
-        let mut declared_at = None;
-        for (file, build) in build_lineage.iter().rev() {
-            for config in compiler_configurations(build) {
-                for param in &config.children {
-                    merged.children.retain(|c| c.name != param.name);
-                    merged.children.push(param.clone());
-                }
-                declared_at = Some(format!(
-                    "{}:{}:{}",
-                    file.display(),
-                    config.line,
-                    config.column
-                ));
-            }
-        }
+        let (merged, declared_at) = merged_configuration(build_lineage);
         let config = declared_at.is_some().then_some(&merged);
         let interp = |s: &str| interpolate(s, properties);
         let param = |name: &str, property: &str| -> Option<String> {
@@ -117,15 +102,7 @@ impl CompilerOptions {
             .map(|a| {
                 a.children
                     .iter()
-                    .map(|p| {
-                        let g = interp(p.text_of("groupId").unwrap_or(""));
-                        let a = interp(p.text_of("artifactId").unwrap_or(""));
-                        let v = interp(p.text_of("version").unwrap_or(""));
-                        match p.text_of("classifier") {
-                            Some(c) => format!("{g}:{a}:{v}:{}", interp(c)),
-                            None => format!("{g}:{a}:{v}"),
-                        }
-                    })
+                    .map(|p| processor_path(p, &interp))
                     .collect()
             })
             .unwrap_or_default();
@@ -242,6 +219,42 @@ impl CompilerOptions {
                 Ok(Dependency::compile(artifact))
             })
             .collect()
+    }
+}
+
+/// The maven-compiler-plugin configuration of the lineage (`build_lineage` nearest first),
+/// merged from the farthest pom down, and where the nearest one is declared (`file:line:col`);
+/// `None` when no pom configures the plugin.
+fn merged_configuration(
+    build_lineage: &[(std::path::PathBuf, Element)],
+) -> (Element, Option<String>) {
+    let mut merged = Element::default();
+    let mut declared_at = None;
+    for (file, build) in build_lineage.iter().rev() {
+        for config in compiler_configurations(build) {
+            for param in &config.children {
+                merged.children.retain(|c| c.name != param.name);
+                merged.children.push(param.clone());
+            }
+            declared_at = Some(format!(
+                "{}:{}:{}",
+                file.display(),
+                config.line,
+                config.column
+            ));
+        }
+    }
+    (merged, declared_at)
+}
+
+/// One `<annotationProcessorPaths>` entry as `g:a:v[:classifier]`.
+fn processor_path(p: &Element, interp: &dyn Fn(&str) -> String) -> String {
+    let g = interp(p.text_of("groupId").unwrap_or(""));
+    let a = interp(p.text_of("artifactId").unwrap_or(""));
+    let v = interp(p.text_of("version").unwrap_or(""));
+    match p.text_of("classifier") {
+        Some(c) => format!("{g}:{a}:{v}:{}", interp(c)),
+        None => format!("{g}:{a}:{v}"),
     }
 }
 
