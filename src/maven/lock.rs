@@ -161,28 +161,7 @@ impl Lockfile {
                     ),
                 }
             }
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            let entry = match fields.as_slice() {
-                [coordinate, scope, digest] => {
-                    let scope = Scope::parse(scope);
-                    let sha256 = digest
-                        .strip_prefix("sha256=")
-                        .filter(|h| h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit()));
-                    let parts = coordinate.split(':').count();
-                    match (scope, sha256) {
-                        (Some(scope), Some(sha256)) if (4..=5).contains(&parts) => {
-                            Some(LockEntry {
-                                coordinate: (*coordinate).to_string(),
-                                scope,
-                                sha256: sha256.to_ascii_lowercase(),
-                            })
-                        }
-                        _ => None,
-                    }
-                }
-                _ => None,
-            };
-            let Some(entry) = entry else {
+            let Some(entry) = entry_of(line) else {
                 anyhow::bail!(
                     "{}:{line_no}: expected `group:artifact:type[:classifier]:version scope sha256=<64 hex digits>`, found `{}`\n  {fix}",
                     path.display(),
@@ -303,6 +282,24 @@ impl Lockfile {
         }
         changes
     }
+}
+
+/// A lockfile line `coordinate scope sha256=<hex>`, when it is well formed.
+fn entry_of(line: &str) -> Option<LockEntry> {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let [coordinate, scope, digest] = fields.as_slice() else {
+        return None;
+    };
+    let scope = Scope::parse(scope)?;
+    let sha256 = digest
+        .strip_prefix("sha256=")
+        .filter(|h| h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit()))?;
+    let parts = coordinate.split(':').count();
+    (4..=5).contains(&parts).then(|| LockEntry {
+        coordinate: (*coordinate).to_string(),
+        scope,
+        sha256: sha256.to_ascii_lowercase(),
+    })
 }
 
 /// The `--locked` check: an error listing every change when `new` differs from `existing`.
