@@ -92,6 +92,9 @@ pub struct BuildPlan {
     /// Main-Class configured by the project (shade ManifestResourceTransformer); when unset,
     /// Flux's main class is used if flux-core is resolved into the jar.
     pub configured_main_class: Option<String>,
+    /// The pom's maven-shade-plugin configuration, when it has one (`None`: today's defaults).
+    #[serde(skip)]
+    pub shade: Option<crate::shade::ShadeConfig>,
     /// The `--filter` properties file Flux will be given (`stormpack run --filter`), so the
     /// build's topology check substitutes `${...}` the same way.
     pub flux_filter: Option<PathBuf>,
@@ -256,6 +259,7 @@ impl BuildPlan {
             locked: false,
             lockfile: dir.join("stormpack.lock"),
             configured_main_class: pom.shade_main_class.clone(),
+            shade: crate::shade::config::from_lineage(&pom.build_lineage, &pom.properties)?,
             flux_filter: None,
             flux_env_filter: false,
             epoch,
@@ -333,6 +337,7 @@ impl BuildPlan {
             locked: false,
             lockfile: dir.join("stormpack.lock"),
             configured_main_class: None,
+            shade: None,
             flux_filter: None,
             flux_env_filter: false,
             java: rust.java_sources.as_ref().map(|sources| {

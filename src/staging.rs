@@ -59,6 +59,11 @@ impl Staging {
         self.entries.contains_key(path)
     }
 
+    /// Keep only the entries `keep` says yes to (shade filters on the project's own entries).
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.entries.retain(|path, _| keep(path));
+    }
+
     pub fn get(&self, path: &str) -> Option<&StagedEntry> {
         self.entries.get(path)
     }

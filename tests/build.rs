@@ -265,13 +265,9 @@ fn project_files_land_where_mvn_package_puts_them() {
     let ours: std::collections::BTreeSet<String> = entry_paths(&json(&out)).into_iter().collect();
     let theirs: std::collections::BTreeSet<String> = maven_entries.into_iter().collect();
     // Maven's shade plugin keeps the dependency-reduced pom's original under META-INF/maven and
-    // writes directory entries the same way we do; the class and resource sets must agree.
-    // One deliberate difference: the fixture's ApacheLicenseResourceTransformer makes Maven drop
-    // the dependencies' META-INF/LICENSE files; stormpack keeps licenses.
-    let only_ours: Vec<_> = ours
-        .difference(&theirs)
-        .filter(|p| !matches!(p.as_str(), "META-INF/LICENSE" | "META-INF/LICENSE.txt"))
-        .collect();
+    // writes directory entries the same way we do; the class and resource sets must agree (the
+    // fixture's ApacheLicenseResourceTransformer drops META-INF/LICENSE* in both).
+    let only_ours: Vec<_> = ours.difference(&theirs).collect();
     let only_theirs: Vec<_> = theirs.difference(&ours).collect();
     assert!(
         only_ours.is_empty() && only_theirs.is_empty(),

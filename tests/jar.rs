@@ -513,6 +513,7 @@ fn storm_guard_names_the_artifact_the_path_and_the_fix() {
     // The benchmark's explicit bypass.
     let options = ShadeOptions {
         allow_storm_runtime: true,
+        config: None,
     };
     assert_eq!(
         plan_with(&Staging::new(), inputs, &options)

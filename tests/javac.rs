@@ -165,14 +165,11 @@ fn java_classes_land_where_mvn_package_puts_them() {
             "{path}: stormpack's javac output differs from maven-compiler-plugin's"
         );
     }
-    // The whole entry set agrees too (the fixture's ApacheLicenseResourceTransformer makes
-    // Maven drop the dependencies' licenses; stormpack keeps them).
+    // The whole entry set agrees too (the fixture's ApacheLicenseResourceTransformer drops
+    // META-INF/LICENSE* in both).
     let ours_set: BTreeSet<&String> = ours.keys().collect();
     let theirs_set: BTreeSet<&String> = theirs.keys().collect();
-    let only_ours: Vec<_> = ours_set
-        .difference(&theirs_set)
-        .filter(|p| !matches!(p.as_str(), "META-INF/LICENSE" | "META-INF/LICENSE.txt"))
-        .collect();
+    let only_ours: Vec<_> = ours_set.difference(&theirs_set).collect();
     let only_theirs: Vec<_> = theirs_set.difference(&ours_set).collect();
     assert!(
         only_ours.is_empty() && only_theirs.is_empty(),

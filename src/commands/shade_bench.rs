@@ -64,6 +64,7 @@ pub fn run(args: &ShadeBenchArgs) -> anyhow::Result<i32> {
     }
     let options = ShadeOptions {
         allow_storm_runtime: args.allow_storm_runtime,
+        config: None,
     };
     let plan = plan_with(&staging, inputs, &options)?;
     let planned = start.elapsed();

@@ -49,11 +49,21 @@ pub struct Element {
     pub name: String,
     pub text: String,
     pub children: Vec<Element>,
+    /// Attributes by local name, in document order (`implementation`, `combine.children`, ...).
+    pub attributes: Vec<(String, String)>,
     pub line: usize,
     pub column: usize,
 }
 
 impl Element {
+    /// The value of attribute `name` (its qualified name as written, e.g. `combine.children`).
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     pub fn child(&self, name: &str) -> Option<&Element> {
         self.children.iter().find(|c| c.name == name)
     }
@@ -287,6 +297,7 @@ pub fn parse_element(file: &Path, bytes: &[u8]) -> Result<Element, XmlError> {
                 let (line, column) = index.position(start);
                 stack.push(Element {
                     name: local(s.name().as_ref()),
+                    attributes: attributes(&s),
                     line,
                     column,
                     ..Element::default()
@@ -296,6 +307,7 @@ pub fn parse_element(file: &Path, bytes: &[u8]) -> Result<Element, XmlError> {
                 let (line, column) = index.position(start);
                 let el = Element {
                     name: local(s.name().as_ref()),
+                    attributes: attributes(&s),
                     line,
                     column,
                     ..Element::default()
@@ -386,6 +398,22 @@ fn entity(r: &BytesRef<'_>) -> Result<String, String> {
         }
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// The attributes of a start tag; one quick-xml rejects is left out (the pom reader's callers
+/// only look up the few they know).
+fn attributes(s: &quick_xml::events::BytesStart<'_>) -> Vec<(String, String)> {
+    s.attributes()
+        .flatten()
+        .filter_map(|a| {
+            let key = a.key.as_ref().to_string();
+            let value = a
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .ok()?
+                .into_owned();
+            Some((key, value))
+        })
+        .collect()
 }
 
 fn local(qname: &str) -> String {

@@ -363,7 +363,17 @@ fn shade(
             trail: a.trail.clone(),
         })
         .collect();
-    let shade = crate::shade::plan(staging, inputs)?;
+    if let Some(config) = &plan.shade {
+        // Filters and resource transformers apply to the project's own entries too (its
+        // artifact is the first jar shade reads); the manifest is generated below.
+        let project = crate::maven::Artifact::new(&plan.group_id, &plan.artifact_id, &plan.version);
+        staging.retain(|path| !config.drops_entry(&project, path));
+    }
+    let options = crate::shade::ShadeOptions {
+        allow_storm_runtime: false,
+        config: plan.shade.clone(),
+    };
+    let shade = crate::shade::plan_with(staging, inputs, &options)?;
     // A project class shadowing a dependency's is what Maven does too, but rarely intended.
     for line in shade
         .overlaps
@@ -392,6 +402,9 @@ fn shade(
             main_class.as_deref(),
             multi_release,
             java.as_ref().map(|j| j.build_jdk_spec.as_str()),
+            plan.shade
+                .as_ref()
+                .map_or(&[][..], |c| &c.manifest_entries[..]),
         ),
     )?;
     Ok(Shaded {
@@ -442,7 +455,11 @@ fn write_jar(
     let summary = crate::jar::write_jar(
         &JarBuild {
             project: staging,
-            leading: vec![pom_path, props_path],
+            // A shade filter may have dropped them.
+            leading: [pom_path, props_path]
+                .into_iter()
+                .filter(|p| staging.contains(p))
+                .collect(),
             shaded: &shaded.plan,
             timestamp: plan.epoch,
         },

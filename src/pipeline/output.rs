@@ -10,6 +10,7 @@ pub fn manifest(
     main_class: Option<&str>,
     multi_release: bool,
     build_jdk_spec: Option<&str>,
+    entries: &[(String, String)],
 ) -> Vec<u8> {
     let mut attrs = vec![
         ("Manifest-Version", "1.0".to_string()),
@@ -26,6 +27,13 @@ pub fn manifest(
     }
     if multi_release {
         attrs.push(("Multi-Release", "true".to_string()));
+    }
+    // ManifestResourceTransformer's manifestEntries: each replaces an attribute of its name.
+    for (name, value) in entries {
+        match attrs.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+            Some(slot) => slot.1 = value.clone(),
+            None => attrs.push((name.as_str(), value.clone())),
+        }
     }
     let mut out = Vec::new();
     for (k, v) in attrs {
@@ -66,13 +74,18 @@ mod tests {
 
     #[test]
     fn manifest_is_host_free_and_wrapped() {
-        let m =
-            String::from_utf8(manifest(Some(crate::storm::FLUX_MAIN_CLASS), false, None)).unwrap();
+        let m = String::from_utf8(manifest(
+            Some(crate::storm::FLUX_MAIN_CLASS),
+            false,
+            None,
+            &[],
+        ))
+        .unwrap();
         assert!(m.starts_with("Manifest-Version: 1.0\r\nCreated-By: stormpack "));
         assert!(m.contains("Main-Class: org.apache.storm.flux.Flux\r\n"));
         assert!(m.ends_with("\r\n\r\n"));
         let long = "a.".repeat(60) + "Main";
-        let m = String::from_utf8(manifest(Some(&long), true, Some("17"))).unwrap();
+        let m = String::from_utf8(manifest(Some(&long), true, Some("17"), &[])).unwrap();
         for line in m.split("\r\n") {
             assert!(line.len() <= 72, "{line}");
         }

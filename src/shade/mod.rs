@@ -5,8 +5,10 @@
 //! jar. Only central directories are read here (and the few small service files and manifests);
 //! the entries' bytes are copied later, still compressed, by `jar::write_jar`.
 
+pub mod config;
 mod guard;
 mod open;
+pub mod pattern;
 mod rules;
 mod services;
 
@@ -17,6 +19,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use zip::{CompressionMethod, ZipArchive};
 
+pub use config::ShadeConfig;
 pub use guard::{is_storm_runtime, short, trail_text, Offender, StormGuardError};
 pub use rules::{dropped, is_service_file, Dropped};
 
@@ -43,6 +46,8 @@ pub struct ShadeOptions {
     /// Let Storm's own runtime through the guard. Only the shading benchmark sets this: it shades
     /// storm-server's closure on purpose. A topology jar built this way fails on a cluster.
     pub allow_storm_runtime: bool,
+    /// The pom's maven-shade-plugin configuration (artifactSet, filters, transformers).
+    pub config: Option<ShadeConfig>,
 }
 
 /// One dependency entry to copy raw.
@@ -124,6 +129,13 @@ pub fn plan_with(
             .fix("rename the file, or give its resource a targetPath so it lands elsewhere"));
         }
     }
+    let inputs: Vec<ShadeInput> = match &options.config {
+        Some(config) => inputs
+            .into_iter()
+            .filter(|i| config.includes_artifact(&i.artifact))
+            .collect(),
+        None => inputs,
+    };
     let mut archives = open_all(&inputs)?;
     if !options.allow_storm_runtime {
         guard(&inputs, &archives)?;
@@ -153,11 +165,22 @@ pub fn plan_with(
                 )
             })?;
             check_entry_path(path, input)?;
+            if options
+                .config
+                .as_ref()
+                .is_some_and(|c| c.drops_entry(&input.artifact, path))
+            {
+                continue;
+            }
             match dropped(path) {
                 Some(Dropped::Manifest) if path == "META-INF/MANIFEST.MF" => {
                     manifest_index = Some(index);
                     continue;
                 }
+                // maven-shade-plugin drops only the root module-info.class; with the pom's
+                // shade configuration in charge, a versioned one stays as Maven keeps it.
+                Some(Dropped::ModuleInfo)
+                    if options.config.is_some() && path != "module-info.class" => {}
                 Some(_) => continue,
                 None => {}
             }
@@ -193,7 +216,14 @@ pub fn plan_with(
                     &format!("entry `{path}` runs past the central directory; the file is damaged"),
                 ));
             }
-            if is_service_file(path) {
+            let merged = match &options.config {
+                // maven-shade-plugin: ServicesResourceTransformer takes every path under
+                // META-INF/services; without it the first copy wins like any other entry.
+                Some(c) if c.services => path.starts_with("META-INF/services"),
+                Some(_) => false,
+                None => is_service_file(path),
+            };
+            if merged {
                 service_sources
                     .entry(path.to_string())
                     .or_default()
@@ -258,7 +288,11 @@ pub fn plan_with(
 
     let mut services = BTreeMap::new();
     for (path, sources) in service_sources {
-        let mut merge = ServiceMerge::default();
+        let mut merge = if options.config.is_some() {
+            ServiceMerge::verbatim()
+        } else {
+            ServiceMerge::default()
+        };
         if let Some(entry) = staging.get(&path) {
             let content = match &entry.source {
                 EntrySource::Bytes(bytes) => bytes.clone(),

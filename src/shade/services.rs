@@ -1,5 +1,7 @@
 //! `META-INF/services/*` merging: the provider lines of every contributor, comments and blank
 //! lines dropped, each line once, in contributor order (the project first, then classpath order).
+//! `verbatim` is maven-shade-plugin 3.5's ServicesResourceTransformer: every line as written
+//! (comments and blank lines too), each distinct line once.
 
 use std::collections::HashSet;
 
@@ -10,13 +12,45 @@ pub struct ServiceMerge {
     seen: HashSet<String>,
     /// Who contributed, in order, for messages.
     pub contributors: Vec<String>,
+    /// Lines kept as written (maven-shade-plugin's rule) instead of cleaned.
+    pub verbatim: bool,
 }
 
 impl ServiceMerge {
+    /// maven-shade-plugin's rule (see the module doc).
+    pub fn verbatim() -> Self {
+        ServiceMerge {
+            verbatim: true,
+            ..ServiceMerge::default()
+        }
+    }
+
     /// Add one contributor's file content.
     pub fn add(&mut self, contributor: &str, content: &[u8]) {
         self.contributors.push(contributor.to_string());
         let text = String::from_utf8_lossy(content);
+        if self.verbatim {
+            // java.util.Scanner's lines: \r\n, \n, \r, U+2028, U+2029 and U+0085 end a line.
+            let mut rest: &str = &text;
+            while !rest.is_empty() {
+                let (line, next) = match rest.find(['\n', '\r', '\u{2028}', '\u{2029}', '\u{85}']) {
+                    Some(i) => {
+                        let sep = if rest[i..].starts_with("\r\n") {
+                            2
+                        } else {
+                            rest[i..].chars().next().map_or(1, char::len_utf8)
+                        };
+                        (&rest[..i], &rest[i + sep..])
+                    }
+                    None => (rest, ""),
+                };
+                if self.seen.insert(line.to_string()) {
+                    self.lines.push(line.to_string());
+                }
+                rest = next;
+            }
+            return;
+        }
         for raw in text.lines() {
             let line = raw
                 .split('#')
@@ -62,5 +96,16 @@ mod tests {
             "com.example.Mine\norg.a.Impl\norg.c.Impl\n"
         );
         assert_eq!(m.contributors, ["project", "a:b:1", "c:d:2"]);
+    }
+
+    #[test]
+    fn verbatim_keeps_comments_and_blank_lines_once() {
+        let mut m = ServiceMerge::verbatim();
+        m.add("project", b"# header\n\ncom.example.Mine\n");
+        m.add("a:b:1", b"# header\r\norg.a.Impl \rcom.example.Mine");
+        assert_eq!(
+            String::from_utf8(m.render()).unwrap(),
+            "# header\n\ncom.example.Mine\norg.a.Impl \n"
+        );
     }
 }
