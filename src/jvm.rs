@@ -51,6 +51,21 @@ pub fn java_properties(
     props
 }
 
+/// The directory mvn takes its `java` from: `$JAVA_HOME/bin` when JAVA_HOME is set (mvn's
+/// launcher script), else the PATH value.
+pub fn maven_java_path() -> Option<std::ffi::OsString> {
+    match std::env::var_os("JAVA_HOME").filter(|h| !h.is_empty()) {
+        Some(home) => Some(Path::new(&home).join("bin").into_os_string()),
+        None => std::env::var_os("PATH"),
+    }
+}
+
+/// maven-archiver's `Build-Jdk-Spec`: `java.specification.version` of the JVM mvn runs on
+/// (whether or not anything is compiled); `None` without a `java`.
+pub fn maven_build_jdk_spec(cache_root: Option<&Path>) -> Option<String> {
+    java_properties(maven_java_path().as_deref(), cache_root).remove("java.specification.version")
+}
+
 /// The first executable `java` on `path` (the PATH value), symlinks resolved (Debian's /usr/bin/java ->
 /// /etc/alternatives/java -> the JDK's).
 pub fn find_java(path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {

@@ -279,8 +279,11 @@ fn other_inputs(plan: &BuildPlan, extra: &Extra, inputs: &mut Inputs) -> Vec<Pat
         &crate::storm::storm_client_jar(&plan.local_repository, &plan.storm_version),
         false,
     );
-    if let Some(java) = crate::jvm::find_java(std::env::var_os("PATH").as_deref()) {
-        inputs.file(&java, false);
+    // The JVM's properties: profile activation (PATH's java) and Build-Jdk-Spec (mvn's java).
+    for path in [std::env::var_os("PATH"), crate::jvm::maven_java_path()] {
+        if let Some(java) = crate::jvm::find_java(path.as_deref()) {
+            inputs.file(&java, false);
+        }
     }
     let mut dirs = vec![plan.project_dir.clone()];
     if let Some(java) = &plan.java {

@@ -393,15 +393,26 @@ fn shade(
             .then(|| FLUX_MAIN_CLASS.to_string())
     });
     // Versioned classes (META-INF/versions/N/) of shaded dependencies only take effect when the
-    // jar itself is a multi-release jar.
-    let multi_release = !shade.multi_release.is_empty();
+    // jar itself is a multi-release jar. With the pom's shade configuration in charge the
+    // manifest is the project jar's, as maven-shade-plugin keeps it: a dependency's
+    // Multi-Release never reaches it (only a manifestEntries line can set it).
+    let multi_release = plan.shade.is_none() && !shade.multi_release.is_empty();
+    // maven-archiver writes the JVM's java.specification.version into every pom project's jar,
+    // compiled or not; a Rust-first project records the JDK that compiled its Java sources.
+    let build_jdk_spec = match plan.kind {
+        crate::plan::ProjectKind::Maven => {
+            crate::jvm::maven_build_jdk_spec(Some(&plan.local_repository))
+        }
+        crate::plan::ProjectKind::Rust => None,
+    }
+    .or_else(|| java.as_ref().map(|j| j.build_jdk_spec.clone()));
     stage_generated(
         staging,
         "META-INF/MANIFEST.MF",
         manifest(
             main_class.as_deref(),
             multi_release,
-            java.as_ref().map(|j| j.build_jdk_spec.as_str()),
+            build_jdk_spec.as_deref(),
             plan.shade
                 .as_ref()
                 .map_or(&[][..], |c| &c.manifest_entries[..]),

@@ -1,0 +1,326 @@
+//! stormpack against real maven-shade-plugin: `fixtures/shade/` is one Maven reactor with one
+//! module per shade feature stormpack honours. `mvn package` builds them all (shade 3.5.1, pinned
+//! in the parent's pluginManagement; an empty local repository is filled from Central), then
+//! `stormpack build` builds each module, and the two jars must hold the same file entries with the
+//! same bytes (class files: same bytes or the same normalized `javap -v -p`), and manifests with
+//! the same attributes (except `Created-By`, which names the tool). Also: what stormpack does not
+//! honour yet is an error naming the element.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// module -> the feature it exercises (the report's table).
+const MODULES: &[(&str, &str)] = &[
+    (
+        "artifactset",
+        "artifactSet includes/excludes with wildcards and g:a:type:classifier",
+    ),
+    (
+        "filters",
+        "filters: per-artifact includes/excludes, `dir/` and `**` globs",
+    ),
+    (
+        "transformers",
+        "Services + Manifest(mainClass, manifestEntries) + ApacheLicense + DontIncludeResource",
+    ),
+];
+
+fn stormpack() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stormpack"));
+    cmd.env_remove("SOURCE_DATE_EPOCH").stdin(Stdio::null());
+    cmd
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn have(tool: &str) -> bool {
+    Command::new(tool)
+        .arg(if tool == "mvn" { "-v" } else { "-version" })
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// A missing tool skips the test on a developer machine, but fails it in CI.
+fn skip_outside_ci(why: &str) {
+    assert!(std::env::var_os("CI").is_none(), "CI must have it: {why}");
+    eprintln!("skipping: {why}");
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        if rel
+            .components()
+            .any(|c| c.as_os_str() == "target" || c.as_os_str() == "stormpack.lock")
+        {
+            continue;
+        }
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&dest).unwrap();
+        } else {
+            fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Whether mvn's output shows a network failure worth another try (Maven caches a failed
+/// transfer, so a retry passes `-U`).
+fn transient_network_failure(output: &str) -> bool {
+    [
+        "UnknownHostException",
+        "Temporary failure in name resolution",
+        "Could not transfer",
+        "Connection reset",
+        "timed out",
+    ]
+    .iter()
+    .any(|needle| output.contains(needle))
+}
+
+/// `mvn clean package` over the reactor, in the local repository stormpack uses
+/// (`STORMPACK_MAVEN_REPO_LOCAL` when set); up to three tries when Central fails transiently.
+fn mvn_package(dir: &Path) {
+    for attempt in 1..=3 {
+        let mut cmd = Command::new("mvn");
+        cmd.args(["-B", "-q", "clean", "package", "-DskipTests"])
+            .current_dir(dir)
+            .stdin(Stdio::null());
+        if attempt > 1 {
+            cmd.arg("-U");
+        }
+        if let Some(local) = std::env::var_os("STORMPACK_MAVEN_REPO_LOCAL") {
+            let mut arg = std::ffi::OsString::from("-Dmaven.repo.local=");
+            arg.push(local);
+            cmd.arg(arg);
+        }
+        let out = cmd.output().unwrap();
+        if out.status.success() {
+            return;
+        }
+        let text = text(&out);
+        if !(attempt < 3 && transient_network_failure(&text)) {
+            panic!("mvn clean package failed in {}:\n{text}", dir.display());
+        }
+        eprintln!("mvn failed on the network (attempt {attempt} of 3); trying again");
+        std::thread::sleep(std::time::Duration::from_secs(5 * attempt));
+    }
+}
+
+/// File entries (no directories) and their bytes.
+fn entries(jar: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(fs::File::open(jar).unwrap()).unwrap();
+    let mut out = BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut e = archive.by_index(i).unwrap();
+        if e.is_dir() {
+            continue;
+        }
+        let name = e.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        e.read_to_end(&mut bytes).unwrap();
+        out.insert(name, bytes);
+    }
+    out
+}
+
+/// Main attributes of a manifest (continuation lines joined), `Created-By` left out.
+fn manifest_attributes(bytes: &[u8]) -> BTreeMap<String, String> {
+    let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
+    let mut lines: Vec<String> = Vec::new();
+    for line in text.split('\n') {
+        if line.is_empty() {
+            break;
+        }
+        match (line.strip_prefix(' '), lines.last_mut()) {
+            (Some(more), Some(last)) => last.push_str(more),
+            _ => lines.push(line.to_string()),
+        }
+    }
+    lines
+        .iter()
+        .filter_map(|l| l.split_once(": "))
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("Created-By"))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// `javap -v -p` of a class file without the lines naming the file, its date and checksum.
+fn javap(bytes: &[u8], dir: &Path, name: &str) -> String {
+    let file = dir.join(name.replace('/', "_"));
+    fs::write(&file, bytes).unwrap();
+    let out = Command::new("javap")
+        .args(["-v", "-p"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            !(t.starts_with("Classfile ")
+                || t.starts_with("Last modified")
+                || t.starts_with("SHA-256 checksum")
+                || t.starts_with("MD5 checksum"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What differs between Maven's jar and stormpack's, one line each.
+fn differences(theirs: &Path, ours: &Path, scratch: &Path) -> Vec<String> {
+    let theirs = entries(theirs);
+    let ours = entries(ours);
+    let mut diffs = Vec::new();
+    let names_t: BTreeSet<&String> = theirs.keys().collect();
+    let names_o: BTreeSet<&String> = ours.keys().collect();
+    for only in names_t.difference(&names_o) {
+        diffs.push(format!("only in mvn's jar: {only}"));
+    }
+    for only in names_o.difference(&names_t) {
+        diffs.push(format!("only in stormpack's jar: {only}"));
+    }
+    for name in names_t.intersection(&names_o) {
+        let (t, o) = (&theirs[*name], &ours[*name]);
+        if name.as_str() == "META-INF/MANIFEST.MF" {
+            let (mt, mo) = (manifest_attributes(t), manifest_attributes(o));
+            if mt != mo {
+                diffs.push(format!("manifest: mvn {mt:?}, stormpack {mo:?}"));
+            }
+        } else if t != o
+            && !(name.ends_with(".class")
+                && javap(t, &scratch.join("t"), name) == javap(o, &scratch.join("o"), name))
+        {
+            diffs.push(format!("bytes differ: {name}"));
+        }
+    }
+    diffs
+}
+
+#[test]
+fn each_shade_feature_gives_the_jar_maven_shade_plugin_gives() {
+    if !have("mvn") || !have("javap") {
+        skip_outside_ci("no `mvn` or `javap` on PATH");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let reactor = tmp.path().join("shade");
+    copy_tree(&repo_root().join("fixtures/shade"), &reactor);
+    mvn_package(&reactor);
+    let scratch = tmp.path().join("javap");
+    fs::create_dir_all(scratch.join("t")).unwrap();
+    fs::create_dir_all(scratch.join("o")).unwrap();
+
+    let mut table = vec!["| module | feature | mvn jar | stormpack jar | equal |".to_string()];
+    let mut failures = Vec::new();
+    for (module, feature) in MODULES {
+        let dir = reactor.join(module);
+        let out_dir = tmp.path().join("stormpack").join(module);
+        let out = stormpack()
+            .args(["build", "--project"])
+            .arg(&dir)
+            .arg("--out-dir")
+            .arg(&out_dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "stormpack build {module}:\n{}",
+            text(&out)
+        );
+        let jar_name = format!("{module}-1.0.jar");
+        let theirs = dir.join("target").join(&jar_name);
+        let ours = out_dir.join(&jar_name);
+        let diffs = differences(&theirs, &ours, &scratch);
+        let count = entries(&theirs).len();
+        table.push(format!(
+            "| {module} | {feature} | target/{jar_name} ({count} files) | {jar_name} ({} files) | {} |",
+            entries(&ours).len(),
+            if diffs.is_empty() { "yes" } else { "no" }
+        ));
+        if !diffs.is_empty() {
+            failures.push(format!("{module}:\n  {}", diffs.join("\n  ")));
+        }
+    }
+    println!("{}", table.join("\n"));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A project whose pom configures maven-shade-plugin with `body`.
+fn project_with(body: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let pom = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.example</groupId>
+  <artifactId>unhonoured</artifactId>
+  <version>1.0</version>
+  <build>
+    <plugins>
+      <plugin>
+        <artifactId>maven-shade-plugin</artifactId>
+        <version>3.5.1</version>
+        <configuration>
+{body}
+        </configuration>
+      </plugin>
+    </plugins>
+  </build>
+</project>
+"#
+    );
+    fs::write(tmp.path().join("pom.xml"), pom).unwrap();
+    tmp
+}
+
+#[test]
+fn what_stormpack_cannot_honour_is_an_error_naming_the_element() {
+    for (body, names) in [
+        ("<minimizeJar>true</minimizeJar>", "<minimizeJar>"),
+        (
+            "<relocations><relocation><pattern>a.b</pattern><shadedPattern>x.a.b</shadedPattern></relocation></relocations>",
+            "<relocations>",
+        ),
+        (
+            "<transformers><transformer implementation=\"com.example.MyTransformer\"/></transformers>",
+            "com.example.MyTransformer",
+        ),
+        (
+            "<transformers><transformer implementation=\"org.apache.maven.plugins.shade.resource.ApacheNoticeResourceTransformer\"/></transformers>",
+            "ApacheNoticeResourceTransformer",
+        ),
+    ] {
+        let project = project_with(body);
+        let out = stormpack()
+            .args(["build", "--project"])
+            .arg(project.path())
+            .output()
+            .unwrap();
+        let err = text(&out);
+        assert!(!out.status.success(), "{body}: {err}");
+        assert!(err.contains(names), "{body}: {err}");
+        assert!(err.contains("pom.xml:"), "{body} gives a location: {err}");
+        assert!(err.contains("fix"), "{body} gives a fix: {err}");
+        assert!(
+            !project.path().join("target/unhonoured-1.0.jar").exists(),
+            "{body}: no jar"
+        );
+    }
+}
