@@ -228,6 +228,10 @@ impl BuildPlan {
         };
         let jar = pom.build_directory.join(format!("{}.jar", pom.final_name));
         let topology = rust.as_ref().map(|r| topology_jar_path(&r.topology));
+        let shade = crate::shade::config::from_lineage(
+            &pom.build_lineage,
+            &plugin_properties(&pom, repos),
+        )?;
         Ok(BuildPlan {
             kind: if rust.is_some() {
                 ProjectKind::Rust
@@ -258,8 +262,8 @@ impl BuildPlan {
             offline: false,
             locked: false,
             lockfile: dir.join("stormpack.lock"),
-            configured_main_class: pom.shade_main_class.clone(),
-            shade: crate::shade::config::from_lineage(&pom.build_lineage, &pom.properties)?,
+            configured_main_class: shade.as_ref().and_then(|s| s.main_class.clone()),
+            shade,
             flux_filter: None,
             flux_env_filter: false,
             epoch,
@@ -464,6 +468,19 @@ pub fn check_storm_version(version: &str) -> anyhow::Result<()> {
         ))
         .into()
     })
+}
+
+/// What `${...}` in plugin configuration resolves to, in Maven's order: user properties
+/// (`-D`), then the model's properties and `project.*`, then the JVM's system properties and
+/// `env.*`.
+fn plugin_properties(
+    pom: &crate::maven::project::MavenProject,
+    repos: &RepositorySystem,
+) -> BTreeMap<String, String> {
+    let mut props = crate::maven::environment::Environment::detect(Some(&repos.local)).system;
+    props.extend(pom.properties.clone());
+    props.extend(repos.user_properties.clone());
+    props
 }
 
 fn rust_plan(manifest: RustManifest) -> RustPlan {

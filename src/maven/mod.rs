@@ -12,6 +12,7 @@ mod inherit;
 mod interpolate;
 pub mod lock;
 pub mod model;
+pub mod plugin_config;
 pub mod pom;
 pub mod profile;
 pub mod project;

@@ -384,7 +384,12 @@ fn shade(
             "a project class replaces a dependency's: {line}"
         ))));
     }
+    // With the pom's shade configuration in charge, Main-Class is its mainClass or nothing, as
+    // in Maven's jar; without one, Flux's main class when Flux is shaded.
     let main_class = plan.configured_main_class.clone().or_else(|| {
+        if plan.shade.is_some() {
+            return None;
+        }
         resolution
             .packaged()
             .any(|a| {

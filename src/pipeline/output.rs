@@ -10,7 +10,7 @@ pub fn manifest(
     main_class: Option<&str>,
     multi_release: bool,
     build_jdk_spec: Option<&str>,
-    entries: &[(String, String)],
+    entries: &[(String, Option<String>)],
 ) -> Vec<u8> {
     let mut attrs = vec![
         ("Manifest-Version", "1.0".to_string()),
@@ -28,11 +28,17 @@ pub fn manifest(
     if multi_release {
         attrs.push(("Multi-Release", "true".to_string()));
     }
-    // ManifestResourceTransformer's manifestEntries: each replaces an attribute of its name.
+    // ManifestResourceTransformer's manifestEntries: each replaces an attribute of its name;
+    // one without a value removes it.
     for (name, value) in entries {
-        match attrs.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
-            Some(slot) => slot.1 = value.clone(),
-            None => attrs.push((name.as_str(), value.clone())),
+        let slot = attrs.iter().position(|(k, _)| k.eq_ignore_ascii_case(name));
+        match (slot, value) {
+            (Some(i), Some(v)) => attrs[i].1 = v.clone(),
+            (Some(i), None) => {
+                attrs.remove(i);
+            }
+            (None, Some(v)) => attrs.push((name.as_str(), v.clone())),
+            (None, None) => {}
         }
     }
     let mut out = Vec::new();

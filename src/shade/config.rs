@@ -1,14 +1,14 @@
 //! The pom's maven-shade-plugin configuration as stormpack honours it: `artifactSet`, `filters`
-//! and the standard resource transformers. The plugin is looked up in `<build><plugins>` of the
-//! pom and its parents (nearest first) with `<pluginManagement>` underneath, and the plugin-level
-//! `<configuration>` overlaid by each execution's, element by element, as Maven merges
-//! configuration. Everything stormpack cannot honour yet is an error naming the element, never
-//! ignored.
+//! and the standard resource transformers. The configuration is the one Maven hands the `shade`
+//! goal ([`crate::maven::plugin_config`]: parents' `<plugins>` and `<pluginManagement>` merged as
+//! Maven merges them, executions by id, properties interpolated and evaluated). Everything
+//! stormpack cannot honour yet is an error naming the element, never ignored.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Diagnostic, Location};
+use crate::maven::plugin_config::{effective_plugin, Dom};
 use crate::maven::xml::Element;
 
 use super::pattern::{path_glob, ArtifactPattern};
@@ -38,8 +38,12 @@ pub struct ShadeConfig {
     pub artifact_includes: Vec<ArtifactPattern>,
     pub artifact_excludes: Vec<ArtifactPattern>,
     pub filters: Vec<Filter>,
-    /// `ManifestResourceTransformer/manifestEntries`, in document order.
-    pub manifest_entries: Vec<(String, String)>,
+    /// `ManifestResourceTransformer/mainClass`; `None` also when its expression resolves to
+    /// nothing (Maven then writes no Main-Class).
+    pub main_class: Option<String>,
+    /// `ManifestResourceTransformer/manifestEntries`, in document order; an entry without a
+    /// value removes the attribute, as ManifestResourceTransformer does with a `null`.
+    pub manifest_entries: Vec<(String, Option<String>)>,
     /// `DontIncludeResourceTransformer` `resource`/`resources` suffixes.
     pub dont_include: Vec<String>,
     /// An `ApacheLicenseResourceTransformer` is configured.
@@ -64,9 +68,10 @@ impl ShadeConfig {
             || self.drops_resource(path)
     }
 
-    /// Dropped by DontIncludeResourceTransformer or ApacheLicenseResourceTransformer.
+    /// Dropped by DontIncludeResourceTransformer or ApacheLicenseResourceTransformer. Class
+    /// files never reach shade's resource transformers, whatever their names end with.
     pub fn drops_resource(&self, path: &str) -> bool {
-        self.dont_include.iter().any(|s| path.ends_with(s.as_str()))
+        !path.ends_with(".class") && self.dont_include.iter().any(|s| path.ends_with(s.as_str()))
             || (self.apache_license && is_license(path))
     }
 }
@@ -98,48 +103,86 @@ const NEUTRAL: &[&str] = &[
     "skip",
 ];
 
-/// The shade plugin's merged configuration for the project, or `None` when the pom does not
-/// configure maven-shade-plugin. `lineage`: each pom's `<build>`, nearest first.
+/// The configuration the `shade` goal runs with, or `None` when the pom does not run
+/// maven-shade-plugin's `shade` goal in `mvn package` (not declared in `<build><plugins>`, or no
+/// execution binds the goal). `lineage`: each pom's `<build>`, nearest first; `properties`:
+/// what `${...}` resolves to (user, model and system properties).
 pub fn from_lineage(
     lineage: &[(PathBuf, Element)],
     properties: &BTreeMap<String, String>,
 ) -> anyhow::Result<Option<ShadeConfig>> {
-    let Some((file, config)) = merged(lineage) else {
+    let Some(plugin) = effective_plugin(
+        lineage,
+        "org.apache.maven.plugins",
+        "maven-shade-plugin",
+        properties,
+    ) else {
         return Ok(None);
     };
-    let interp = |s: &str| interpolate(s, properties);
-    let at = |e: &Element| Location::at(file.clone(), e.line, e.column);
+    let mut running = Vec::new();
+    for e in &plugin.executions {
+        if !e.goals.iter().any(|g| g == "shade") {
+            continue;
+        }
+        // The goal's default phase is package.
+        match e.phase.as_deref().unwrap_or("package") {
+            "package" => running.push(e),
+            phase if BEFORE_PACKAGE.contains(&phase) => {
+                return Err(Diagnostic::new(format!(
+                    "maven-shade-plugin's execution `{}` runs the shade goal in phase `{phase}`, before the project's jar exists; Maven fails there",
+                    e.id
+                ))
+                .at(at(&e.at))
+                .fix("bind the shade goal to the package phase (<phase>package</phase>)")
+                .into())
+            }
+            // `none`, or a phase after package: not part of `mvn package`.
+            _ => {}
+        }
+    }
+    let config = match running.as_slice() {
+        [] => return Ok(None),
+        [one] => one.configuration.clone(),
+        [_, second, ..] => {
+            return Err(Diagnostic::new(
+                "maven-shade-plugin runs its shade goal in more than one execution; each shades the jar the previous one wrote, which stormpack does not reproduce",
+            )
+            .at(at(&second.at))
+            .fix("keep a single execution of the shade goal")
+            .into())
+        }
+    };
     let mut out = ShadeConfig::default();
-    for el in &config {
+    for el in config.iter().flat_map(|c| &c.children) {
+        let flag = || el.value.as_deref().map(str::trim) == Some("true");
         match el.name.as_str() {
             "artifactSet" => {
-                out.artifact_includes = list(el, "includes", "include", &interp);
-                out.artifact_excludes = list(el, "excludes", "exclude", &interp);
+                out.artifact_includes = patterns(el.list("includes", "include"));
+                out.artifact_excludes = patterns(el.list("excludes", "exclude"));
             }
             "filters" => {
                 for f in el.children_named("filter") {
-                    let pattern = f.text_of("artifact").map_or("*".to_string(), &interp);
+                    let pattern = f.value_of("artifact").unwrap_or("*");
                     out.filters.push(Filter {
-                        artifact: ArtifactPattern::parse(&pattern),
-                        includes: strings(f, "includes", "include", &interp),
-                        excludes: strings(f, "excludes", "exclude", &interp),
+                        artifact: ArtifactPattern::parse(pattern),
+                        includes: f.list("includes", "include"),
+                        excludes: f.list("excludes", "exclude"),
                     });
                 }
             }
             "transformers" => {
                 for t in el.children_named("transformer") {
-                    transformer(t, &mut out, &interp, at(t))?;
+                    transformer(t, &mut out)?;
                 }
             }
-            "minimizeJar" if interp(&el.text) != "true" => {}
-            "shadedArtifactAttached" if interp(&el.text) != "true" => {}
+            "minimizeJar" | "shadedArtifactAttached" if !flag() => {}
             "relocations" if el.children.is_empty() => {}
             name if NEUTRAL.contains(&name) => {}
             name => {
                 return Err(Diagnostic::new(format!(
                     "maven-shade-plugin's <{name}> is not supported by stormpack yet; building without it would give a different jar than mvn package"
                 ))
-                .at(at(el))
+                .at(at(&el.at))
                 .fix(format!(
                     "remove <{name}> from the shade plugin's configuration, or build this project with mvn package"
                 ))
@@ -150,47 +193,90 @@ pub fn from_lineage(
     Ok(Some(out))
 }
 
-fn transformer(
-    t: &Element,
-    out: &mut ShadeConfig,
-    interp: &dyn Fn(&str) -> String,
-    at: Location,
-) -> anyhow::Result<()> {
-    let implementation = t.attribute("implementation").unwrap_or("");
+/// Phases of the default lifecycle before package.
+const BEFORE_PACKAGE: &[&str] = &[
+    "validate",
+    "initialize",
+    "generate-sources",
+    "process-sources",
+    "generate-resources",
+    "process-resources",
+    "compile",
+    "process-classes",
+    "generate-test-sources",
+    "process-test-sources",
+    "generate-test-resources",
+    "process-test-resources",
+    "test-compile",
+    "process-test-classes",
+    "test",
+    "prepare-package",
+];
+
+fn at(l: &crate::maven::xml::SourceLocation) -> Location {
+    Location::at(l.file.clone(), l.line, l.column)
+}
+
+fn patterns(items: Vec<String>) -> Vec<ArtifactPattern> {
+    items.iter().map(|s| ArtifactPattern::parse(s)).collect()
+}
+
+fn transformer(t: &Dom, out: &mut ShadeConfig) -> anyhow::Result<()> {
+    let implementation = t.attribute("implementation").unwrap_or("").trim();
     let short = implementation
         .strip_prefix(PREFIX)
         .unwrap_or(implementation);
+    // A parameter the transformer class does not have fails Maven's configuration of it (as
+    // when a merge pairs two different transformers).
+    let only = |allowed: &[&str]| -> anyhow::Result<()> {
+        match t
+            .children
+            .iter()
+            .find(|c| !allowed.contains(&c.name.as_str()))
+        {
+            Some(c) => Err(unsupported(&format!("{short}'s <{}>", c.name), at(&c.at))),
+            None => Ok(()),
+        }
+    };
     match short {
         // Relocating their contents needs relocations, which are rejected above.
-        "ServicesResourceTransformer" => out.services = true,
-        // mainClass is read with the pom (`MavenProject::shade_main_class`).
+        "ServicesResourceTransformer" => {
+            only(&[])?;
+            out.services = true;
+        }
         "ManifestResourceTransformer" => {
+            // additionalAttributes only matter to relocations (rejected above).
+            only(&["mainClass", "manifestEntries", "additionalAttributes"])?;
+            out.main_class = t.value_of("mainClass").map(|s| s.trim().to_string());
             if let Some(entries) = t.child("manifestEntries") {
                 for e in &entries.children {
-                    out.manifest_entries.push((e.name.clone(), interp(&e.text)));
-                }
-            }
-            for child in &t.children {
-                if !matches!(child.name.as_str(), "mainClass" | "manifestEntries") {
-                    return Err(unsupported(&format!("ManifestResourceTransformer's <{}>", child.name), at));
+                    out.manifest_entries.push((e.name.clone(), e.value.clone()));
                 }
             }
         }
         "DontIncludeResourceTransformer" => {
-            out.dont_include.extend(t.text_of("resource").map(interp));
-            out.dont_include
-                .extend(strings(t, "resources", "resource", interp));
+            only(&["resource", "resources"])?;
+            out.dont_include.extend(t.value_of("resource").map(str::to_string));
+            out.dont_include.extend(t.list("resources", "resource"));
         }
-        "ApacheLicenseResourceTransformer" => out.apache_license = true,
+        "ApacheLicenseResourceTransformer" => {
+            only(&[])?;
+            out.apache_license = true;
+        }
         "" => {
             return Err(Diagnostic::new(
                 "a maven-shade-plugin <transformer> has no implementation attribute",
             )
-            .at(at)
+            .at(at(&t.at))
             .fix("name the transformer class: <transformer implementation=\"org.apache.maven.plugins.shade.resource.ServicesResourceTransformer\"/>")
             .into())
         }
-        _ => return Err(unsupported(&format!("the transformer {implementation}"), at)),
+        _ => {
+            return Err(unsupported(
+                &format!("the transformer {implementation}"),
+                at(&t.at),
+            ))
+        }
     }
     Ok(())
 }
@@ -202,112 +288,6 @@ fn unsupported(what: &str, at: Location) -> anyhow::Error {
     .at(at)
     .fix("remove it from the shade plugin's configuration, or build this project with mvn package")
     .into()
-}
-
-fn strings(
-    el: &Element,
-    container: &str,
-    item: &str,
-    interp: &dyn Fn(&str) -> String,
-) -> Vec<String> {
-    el.list(container, item).iter().map(|s| interp(s)).collect()
-}
-
-fn list(
-    el: &Element,
-    container: &str,
-    item: &str,
-    interp: &dyn Fn(&str) -> String,
-) -> Vec<ArtifactPattern> {
-    strings(el, container, item, interp)
-        .iter()
-        .map(|s| ArtifactPattern::parse(s))
-        .collect()
-}
-
-/// `${name}` replaced from `properties`; an unknown one is left as written (as Maven does).
-fn interpolate(s: &str, properties: &BTreeMap<String, String>) -> String {
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        match after.find('}') {
-            Some(end) => {
-                let name = &after[..end];
-                match properties.get(name) {
-                    Some(v) => out.push_str(v),
-                    None => out.push_str(&rest[start..start + 3 + end]),
-                }
-                rest = &after[end + 1..];
-            }
-            None => {
-                out.push_str(&rest[start..]);
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn is_shade(p: &Element) -> bool {
-    p.text_of("artifactId") == Some("maven-shade-plugin")
-        && p.text_of("groupId")
-            .is_none_or(|g| g == "org.apache.maven.plugins")
-}
-
-/// The configuration elements in effect: pluginManagement's (farthest pom first), then the
-/// plugin's own, then each execution's, a later element replacing an earlier one of the same
-/// name. The file is the nearest pom that declares the plugin (for locations).
-fn merged(lineage: &[(PathBuf, Element)]) -> Option<(PathBuf, Vec<Element>)> {
-    let declaring = lineage.iter().find(|(_, b)| {
-        b.child("plugins")
-            .is_some_and(|ps| ps.children_named("plugin").any(is_shade))
-    })?;
-    let mut layers: Vec<&Element> = Vec::new();
-    for (_, build) in lineage.iter().rev() {
-        if let Some(p) = build
-            .at(&["pluginManagement", "plugins"])
-            .and_then(|ps| ps.children_named("plugin").find(|p| is_shade(p)))
-        {
-            layers.push(p);
-        }
-    }
-    for (_, build) in lineage.iter().rev() {
-        if let Some(p) = build
-            .child("plugins")
-            .and_then(|ps| ps.children_named("plugin").find(|p| is_shade(p)))
-        {
-            layers.push(p);
-        }
-    }
-    let mut config: Vec<Element> = Vec::new();
-    let mut overlay = |c: &Element| {
-        for el in &c.children {
-            match config.iter_mut().find(|e| e.name == el.name) {
-                Some(slot) => *slot = el.clone(),
-                None => config.push(el.clone()),
-            }
-        }
-    };
-    for p in &layers {
-        if let Some(c) = p.child("configuration") {
-            overlay(c);
-        }
-    }
-    for p in &layers {
-        for e in p
-            .child("executions")
-            .into_iter()
-            .flat_map(|es| es.children_named("execution"))
-        {
-            if let Some(c) = e.child("configuration") {
-                overlay(c);
-            }
-        }
-    }
-    Some((declaring.0.clone(), config))
 }
 
 /// For tests and callers that hold a single pom's `<build>`.
@@ -324,8 +304,8 @@ mod tests {
         crate::maven::xml::parse_element(Path::new("pom.xml"), xml.as_bytes()).unwrap()
     }
 
-    const HEAD: &str =
-        "<build><plugins><plugin><artifactId>maven-shade-plugin</artifactId><configuration>";
+    const HEAD: &str = "<build><plugins><plugin><artifactId>maven-shade-plugin</artifactId>\
+        <executions><execution><goals><goal>shade</goal></goals></execution></executions><configuration>";
     const TAIL: &str = "</configuration></plugin></plugins></build>";
 
     fn config(body: &str) -> anyhow::Result<Option<ShadeConfig>> {
@@ -358,7 +338,18 @@ mod tests {
         assert!(c.drops_entry(&other, "META-INF/X.SF"));
         assert!(c.drops_entry(&other, "x/y.txt"));
         assert!(!c.drops_entry(&other, "x/Y.class"));
-        assert_eq!(c.manifest_entries, [("X-A".to_string(), "1".to_string())]);
+        let classes = config(
+            "<transformers><transformer implementation=\"org.apache.maven.plugins.shade.resource.DontIncludeResourceTransformer\">\
+               <resource>module-info.class</resource></transformer></transformers>",
+        )
+        .unwrap()
+        .unwrap();
+        assert!(!classes.drops_entry(&other, "META-INF/versions/9/module-info.class"));
+        assert_eq!(
+            c.manifest_entries,
+            [("X-A".to_string(), Some("1".to_string()))]
+        );
+        assert_eq!(c.main_class.as_deref(), Some("a.B"));
     }
 
     #[test]
