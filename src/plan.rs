@@ -228,10 +228,8 @@ impl BuildPlan {
         };
         let jar = pom.build_directory.join(format!("{}.jar", pom.final_name));
         let topology = rust.as_ref().map(|r| topology_jar_path(&r.topology));
-        let shade = crate::shade::config::from_lineage(
-            &pom.build_lineage,
-            &plugin_properties(&pom, repos),
-        )?;
+        let shade =
+            crate::shade::config::from_lineage(&pom.build_layers, &plugin_properties(&pom, repos))?;
         Ok(BuildPlan {
             kind: if rust.is_some() {
                 ProjectKind::Rust

@@ -48,10 +48,17 @@ const MODULES: &[(&str, &str)] = &[
         "execution merged by id with the parent's (phase, goals, configuration), plugin-level configuration under it",
     ),
     (
+        "profile-injected",
+        "an active profile's shade plugin merged over the pom's, the profile dominant (execution phase by id, appended transformer, artifactSet)",
+    ),
+    (
         "undefined-property",
-        "an undefined ${...} alone is no value (no Main-Class, attribute removed), embedded stays literal",
+        "an undefined ${...} alone is no value (no Main-Class, attribute removed), embedded stays literal; -D over pom properties",
     ),
 ];
+
+/// Given to both tools: a user property beats the pom's property of the same name.
+const USER_PROPERTY: &str = "-Dcorpus.user=from-the-command-line";
 
 fn stormpack() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_stormpack"));
@@ -124,7 +131,7 @@ fn transient_network_failure(output: &str) -> bool {
 fn mvn_package(dir: &Path) {
     for attempt in 1..=3 {
         let mut cmd = Command::new("mvn");
-        cmd.args(["-B", "-q", "clean", "package", "-DskipTests"])
+        cmd.args(["-B", "-q", "clean", "package", "-DskipTests", USER_PROPERTY])
             .current_dir(dir)
             .stdin(Stdio::null());
         if attempt > 1 {
@@ -258,7 +265,7 @@ fn each_shade_feature_gives_the_jar_maven_shade_plugin_gives() {
         let dir = reactor.join(module);
         let out_dir = tmp.path().join("stormpack").join(module);
         let out = stormpack()
-            .args(["build", "--project"])
+            .args(["build", USER_PROPERTY, "--project"])
             .arg(&dir)
             .arg("--out-dir")
             .arg(&out_dir)

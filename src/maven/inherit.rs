@@ -13,6 +13,8 @@ use super::pom::{Field, RawBody, RawDependency, RawModel, RawRepository, RawReso
 pub(crate) struct Lineage {
     pub(crate) raw: Rc<RawModel>,
     pub(crate) body: RawBody,
+    /// Indices of the active profiles in `raw.profiles`.
+    pub(crate) active_profiles: Vec<usize>,
 }
 
 pub(crate) fn raw_file(lineage: &[Lineage]) -> PathBuf {

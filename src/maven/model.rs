@@ -18,7 +18,7 @@ use super::environment::Environment;
 use super::inherit::{merge_lineage, raw_file, Lineage, Merged};
 use super::interpolate::Interpolator;
 use super::pom::{Field, RawDependency, RawModel, RawParent, RawRelocation, RawResource};
-use super::profile::inject_profiles;
+use super::profile::{active_profiles, inject_profiles};
 use super::repository::{aggregate_repositories, RemoteRepository, RepositorySystem};
 use super::xml::{Element, SourceLocation};
 
@@ -71,8 +71,38 @@ pub struct EffectiveModel {
     /// (for plugin configuration Maven inherits, such as maven-compiler-plugin's); empty for
     /// repository poms.
     pub build_lineage: Vec<(PathBuf, Element)>,
+    /// Each pom of the lineage with its `<build>` and its active profiles' `<build>`s, nearest
+    /// first (for plugin configuration as Maven merges it); empty for repository poms.
+    pub build_layers: Vec<BuildLayer>,
     /// Why the model is unusable for transitive resolution (Maven: "The POM is invalid").
     pub invalid: Option<String>,
+}
+
+/// One pom's `<build>` and the `<build>` of each of its active profiles (in pom order),
+/// uninterpolated.
+#[derive(Debug, Clone)]
+pub struct BuildLayer {
+    pub file: PathBuf,
+    pub build: Option<Element>,
+    pub profile_builds: Vec<Element>,
+}
+
+fn build_layer(l: &Lineage) -> BuildLayer {
+    let profiles: Vec<&Element> = l
+        .raw
+        .root
+        .child("profiles")
+        .map(|ps| ps.children_named("profile").collect())
+        .unwrap_or_default();
+    BuildLayer {
+        file: l.raw.file.clone(),
+        build: l.raw.root.child("build").cloned(),
+        profile_builds: l
+            .active_profiles
+            .iter()
+            .filter_map(|&i| profiles.get(i)?.child("build").cloned())
+            .collect(),
+    }
 }
 
 /// How strictly a pom is treated.
@@ -197,6 +227,11 @@ impl<'a> ModelBuilder<'a> {
         } else {
             Vec::new()
         };
+        let build_layers = if strict {
+            lineage.iter().map(build_layer).collect()
+        } else {
+            Vec::new()
+        };
         let merged = merge_lineage(&lineage);
         let read = self.read(&lineage, &merged, basedir, strict)?;
         let head = read.head;
@@ -232,6 +267,7 @@ impl<'a> ModelBuilder<'a> {
             resources: head.resources,
             shade_main_class: head.shade_main_class,
             build_lineage,
+            build_layers,
             invalid,
         })
     }
@@ -350,7 +386,8 @@ impl<'a> ModelBuilder<'a> {
             Mode::Repository => None,
         };
         loop {
-            let body = inject_profiles(&current, &self.env, basedir.as_deref());
+            let active = active_profiles(&current, &self.env, basedir.as_deref());
+            let body = inject_profiles(&current, &active);
             let me = format!(
                 "{}:{}:{}",
                 current.declared_group_id().unwrap_or("?"),
@@ -367,6 +404,7 @@ impl<'a> ModelBuilder<'a> {
             out.push(Lineage {
                 raw: current.clone(),
                 body,
+                active_profiles: active,
             });
             let Some(p) = parent else { break };
             let (Some(g), Some(a), Some(v)) = (&p.group_id, &p.artifact_id, &p.version) else {

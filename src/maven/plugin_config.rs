@@ -1,6 +1,8 @@
 //! A plugin's configuration as Maven evaluates it for one goal, from the `<build>` of the pom and
 //! its parents:
 //!
+//! 0. Profile injection: each active profile's `<plugins>`/`<pluginManagement>` merged into its
+//!    pom's, the profile dominant (executions by id).
 //! 1. Inheritance, farthest parent first (Maven's inheritance assembler): the child's plugin
 //!    (in `<plugins>`, and separately in `<pluginManagement>`) is merged over the parent's by
 //!    `groupId:artifactId`, the child dominant; a parent plugin with `<inherited>false</inherited>`
@@ -23,8 +25,9 @@
 //! value at all, as maven-core's PluginParameterExpressionEvaluator gives `null` for it.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use super::model::BuildLayer;
 use super::xml::{Element, SourceLocation};
 
 const DEFAULT_GROUP: &str = "org.apache.maven.plugins";
@@ -310,6 +313,48 @@ fn merge_executions(target: &mut Vec<Execution>, source: Vec<Execution>) {
     *target = merged;
 }
 
+/// A profile's plugins merged into its pom's, the profile dominant (Maven's profile injector).
+fn inject(model: &mut Vec<Plugin>, profile: Vec<Plugin>) {
+    for p in profile {
+        let Some(m) = model.iter_mut().find(|m| m.key == p.key) else {
+            model.push(p);
+            continue;
+        };
+        if p.inherited.is_some() {
+            m.inherited.clone_from(&p.inherited);
+        }
+        m.configuration = merge(p.configuration, m.configuration.as_ref());
+        for pe in p.executions {
+            match m.executions.iter_mut().find(|e| e.id == pe.id) {
+                Some(e) => {
+                    if pe.phase.is_some() {
+                        e.phase = pe.phase;
+                    }
+                    for g in pe.goals {
+                        if !e.goals.contains(&g) {
+                            e.goals.push(g);
+                        }
+                    }
+                    if pe.inherited.is_some() {
+                        e.inherited = pe.inherited;
+                    }
+                    e.configuration = merge(pe.configuration, e.configuration.as_ref());
+                }
+                None => m.executions.push(pe),
+            }
+        }
+    }
+}
+
+/// One pom's plugins under `path` of its `<build>`, its active profiles' injected.
+fn layer_plugins(layer: &BuildLayer, path: &[&str]) -> Vec<Plugin> {
+    let mut out = plugins(layer.build.as_ref().and_then(|b| b.at(path)), &layer.file);
+    for profile in &layer.profile_builds {
+        inject(&mut out, plugins(profile.at(path), &layer.file));
+    }
+    out
+}
+
 /// Maven's inheritance of a plugin list: the parent's plugins (as inherited) with the child's
 /// merged over them.
 fn inherit(child: Vec<Plugin>, parent: &[Plugin]) -> Vec<Plugin> {
@@ -386,10 +431,11 @@ pub struct EffectivePlugin {
 }
 
 /// The plugin in `<build><plugins>` of the effective model of the pom whose lineage (each pom's
-/// `<build>`, nearest first) is given, or `None` when it is not declared there. Values are
-/// interpolated and evaluated with `properties` (see the module comment).
+/// `<build>` and its active profiles', nearest first) is given, or `None` when it is not
+/// declared there. Values are interpolated and evaluated with `properties` (see the module
+/// comment).
 pub fn effective_plugin(
-    lineage: &[(PathBuf, Element)],
+    lineage: &[BuildLayer],
     group: &str,
     artifact: &str,
     properties: &BTreeMap<String, String>,
@@ -397,10 +443,10 @@ pub fn effective_plugin(
     let key = format!("{group}:{artifact}");
     let mut declared: Vec<Plugin> = Vec::new();
     let mut managed: Vec<Plugin> = Vec::new();
-    for (file, build) in lineage.iter().rev() {
-        declared = inherit(plugins(build.child("plugins"), file), &declared);
+    for layer in lineage.iter().rev() {
+        declared = inherit(layer_plugins(layer, &["plugins"]), &declared);
         managed = inherit(
-            plugins(build.at(&["pluginManagement", "plugins"]), file),
+            layer_plugins(layer, &["pluginManagement", "plugins"]),
             &managed,
         );
     }
@@ -501,6 +547,7 @@ fn interpolate_once(s: &str, properties: &BTreeMap<String, String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn dom(xml: &str) -> Dom {
         let e = crate::maven::xml::parse_element(Path::new("pom.xml"), xml.as_bytes()).unwrap();
@@ -548,11 +595,39 @@ mod tests {
         assert_eq!(t.attribute("combine.children"), Some("append"));
     }
 
-    fn build(xml: &str) -> (PathBuf, Element) {
-        (
-            PathBuf::from("pom.xml"),
-            crate::maven::xml::parse_element(Path::new("pom.xml"), xml.as_bytes()).unwrap(),
-        )
+    fn element(xml: &str) -> Element {
+        crate::maven::xml::parse_element(Path::new("pom.xml"), xml.as_bytes()).unwrap()
+    }
+
+    fn build(xml: &str) -> BuildLayer {
+        BuildLayer {
+            file: PathBuf::from("pom.xml"),
+            build: Some(element(xml)),
+            profile_builds: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_active_profile_merges_over_its_pom() {
+        let mut pom = build(
+            "<build><plugins><plugin><artifactId>p</artifactId>\
+               <configuration><a>pom</a><b>pom</b></configuration>\
+               <executions><execution><id>e</id><phase>none</phase><goals><goal>g</goal></goals></execution></executions>\
+             </plugin></plugins></build>",
+        );
+        pom.profile_builds.push(element(
+            "<build><plugins><plugin><artifactId>p</artifactId>\
+               <configuration><a>profile</a></configuration>\
+               <executions><execution><id>e</id><phase>package</phase></execution></executions>\
+             </plugin></plugins></build>",
+        ));
+        let p = effective_plugin(&[pom], DEFAULT_GROUP, "p", &BTreeMap::new()).unwrap();
+        let e = &p.executions[0];
+        assert_eq!(e.phase.as_deref(), Some("package"));
+        assert_eq!(e.goals, ["g"]);
+        let c = e.configuration.as_ref().unwrap();
+        assert_eq!(c.value_of("a"), Some("profile"));
+        assert_eq!(c.value_of("b"), Some("pom"));
     }
 
     #[test]

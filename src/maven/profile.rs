@@ -7,26 +7,29 @@ use super::environment::Environment;
 use super::inherit::raw_key;
 use super::pom::{RawBody, RawDependency, RawModel, RawOs, RawProfile};
 
-/// The pom's body with its active profiles injected (profile values win).
-pub(crate) fn inject_profiles(
+/// Which of the pom's profiles are active (indices into `raw.profiles`, in pom order): those
+/// whose activation conditions all hold, else those active by default.
+pub(crate) fn active_profiles(
     raw: &RawModel,
     env: &Environment,
     basedir: Option<&Path>,
-) -> RawBody {
-    let mut body = raw.body.clone();
-    let by_condition: Vec<&RawProfile> = raw
-        .profiles
-        .iter()
-        .filter(|p| profile_condition(p, env, basedir) == Some(true))
+) -> Vec<usize> {
+    let by_condition: Vec<usize> = (0..raw.profiles.len())
+        .filter(|&i| profile_condition(&raw.profiles[i], env, basedir) == Some(true))
         .collect();
-    let active: Vec<&RawProfile> = if by_condition.is_empty() {
-        raw.profiles
-            .iter()
-            .filter(|p| p.active_by_default)
+    if by_condition.is_empty() {
+        (0..raw.profiles.len())
+            .filter(|&i| raw.profiles[i].active_by_default)
             .collect()
     } else {
         by_condition
-    };
+    }
+}
+
+/// The pom's body with its `active` profiles injected (profile values win).
+pub(crate) fn inject_profiles(raw: &RawModel, active: &[usize]) -> RawBody {
+    let mut body = raw.body.clone();
+    let active: Vec<&RawProfile> = active.iter().map(|&i| &raw.profiles[i]).collect();
     for p in active {
         let pb = &p.body;
         for (k, v) in &pb.properties {

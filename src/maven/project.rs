@@ -40,6 +40,8 @@ pub struct MavenProject {
     /// `<build>` of the pom and of each parent, nearest first, uninterpolated (see
     /// [`super::model::EffectiveModel::build_lineage`]).
     pub build_lineage: Vec<(PathBuf, super::xml::Element)>,
+    /// Each pom's `<build>` with its active profiles' (see [`super::model::BuildLayer`]).
+    pub build_layers: Vec<super::model::BuildLayer>,
 }
 
 /// Read and resolve `<dir>/pom.xml`. Parents come from `relativePath` or the repository.
@@ -104,6 +106,7 @@ fn project_from_model(
         repositories: model.repositories,
         shade_main_class: model.shade_main_class,
         build_lineage: model.build_lineage,
+        build_layers: model.build_layers,
     })
 }
 

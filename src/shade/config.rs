@@ -5,9 +5,10 @@
 //! stormpack cannot honour yet is an error naming the element, never ignored.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::{Diagnostic, Location};
+use crate::maven::model::BuildLayer;
 use crate::maven::plugin_config::{effective_plugin, Dom};
 use crate::maven::xml::Element;
 
@@ -105,10 +106,11 @@ const NEUTRAL: &[&str] = &[
 
 /// The configuration the `shade` goal runs with, or `None` when the pom does not run
 /// maven-shade-plugin's `shade` goal in `mvn package` (not declared in `<build><plugins>`, or no
-/// execution binds the goal). `lineage`: each pom's `<build>`, nearest first; `properties`:
+/// execution binds the goal). `lineage`: each pom's `<build>` (and its active profiles'),
+/// nearest first; `properties`:
 /// what `${...}` resolves to (user, model and system properties).
 pub fn from_lineage(
-    lineage: &[(PathBuf, Element)],
+    lineage: &[BuildLayer],
     properties: &BTreeMap<String, String>,
 ) -> anyhow::Result<Option<ShadeConfig>> {
     let Some(plugin) = effective_plugin(
@@ -292,7 +294,12 @@ fn unsupported(what: &str, at: Location) -> anyhow::Error {
 
 /// For tests and callers that hold a single pom's `<build>`.
 pub fn from_build(file: &Path, build: &Element) -> anyhow::Result<Option<ShadeConfig>> {
-    from_lineage(&[(file.to_path_buf(), build.clone())], &BTreeMap::new())
+    let layer = BuildLayer {
+        file: file.to_path_buf(),
+        build: Some(build.clone()),
+        profile_builds: Vec::new(),
+    };
+    from_lineage(&[layer], &BTreeMap::new())
 }
 
 #[cfg(test)]
