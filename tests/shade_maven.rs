@@ -29,7 +29,7 @@ const MODULES: &[(&str, &str)] = &[
     ),
     (
         "pm-inherited",
-        "whole configuration and execution from the parent's pluginManagement, ${...} from the child; parent's inherited=false plugin not inherited",
+        "whole configuration and execution from the parent's pluginManagement, ${...} from the child; inherited=false plugin and execution stay in the parent",
     ),
     (
         "combine-append",
@@ -42,6 +42,10 @@ const MODULES: &[(&str, &str)] = &[
     (
         "combine-override",
         "combine.self=\"override\" on a filter: the managed filter it pairs with is not merged in",
+    ),
+    (
+        "combine-remove",
+        "combine.self=\"remove\" on a filter removes the managed filter it pairs with",
     ),
     (
         "exec-by-id",
