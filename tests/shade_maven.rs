@@ -28,6 +28,14 @@ const MODULES: &[(&str, &str)] = &[
         "Services + Manifest(mainClass, manifestEntries) + ApacheLicense + DontIncludeResource",
     ),
     (
+        "manifest-filtered",
+        "no ManifestResourceTransformer: a *:* filter on META-INF/MANIFEST.MF leaves no manifest",
+    ),
+    (
+        "manifest-from-dependency",
+        "no ManifestResourceTransformer: the project's manifest filtered, the first dependency's kept as is",
+    ),
+    (
         "pm-inherited",
         "whole configuration and execution from the parent's pluginManagement, ${...} from the child; inherited=false plugin and execution stay in the parent",
     ),

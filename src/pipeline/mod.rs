@@ -411,6 +411,27 @@ fn shade(
         crate::plan::ProjectKind::Rust => None,
     }
     .or_else(|| java.as_ref().map(|j| j.build_jdk_spec.clone()));
+    // Without a ManifestResourceTransformer, maven-shade-plugin's manifest is the first copy its
+    // filters keep: the project jar's, else a dependency's as it is, else none.
+    let project = crate::maven::Artifact::new(&plan.group_id, &plan.artifact_id, &plan.version);
+    if plan
+        .shade
+        .as_ref()
+        .is_some_and(|c| !c.manifest_transformer && c.drops_entry(&project, "META-INF/MANIFEST.MF"))
+    {
+        let main_class = shade
+            .first_manifest
+            .as_deref()
+            .and_then(|m| crate::shade::main_attribute(m, "Main-Class"));
+        if let Some(bytes) = &shade.first_manifest {
+            stage_generated(staging, "META-INF/MANIFEST.MF", bytes.clone())?;
+        }
+        return Ok(Shaded {
+            plan: shade,
+            main_class,
+            java,
+        });
+    }
     stage_generated(
         staging,
         "META-INF/MANIFEST.MF",

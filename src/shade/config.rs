@@ -49,6 +49,10 @@ pub struct ShadeConfig {
     pub dont_include: Vec<String>,
     /// An `ApacheLicenseResourceTransformer` is configured.
     pub apache_license: bool,
+    /// A `ManifestResourceTransformer` is configured: the manifest is the project's (filters do
+    /// not apply to it). Without one the manifest is an entry like any other: the first copy
+    /// the filters and resource transformers leave, the project's or a dependency's, or none.
+    pub manifest_transformer: bool,
     /// A `ServicesResourceTransformer` is configured (without one, the first copy of a service
     /// file wins, as for any entry).
     pub services: bool,
@@ -249,6 +253,7 @@ fn transformer(t: &Dom, out: &mut ShadeConfig) -> anyhow::Result<()> {
         "ManifestResourceTransformer" => {
             // additionalAttributes only matter to relocations (rejected above).
             only(&["mainClass", "manifestEntries", "additionalAttributes"])?;
+            out.manifest_transformer = true;
             out.main_class = t.value_of("mainClass").map(|s| s.trim().to_string());
             if let Some(entries) = t.child("manifestEntries") {
                 for e in &entries.children {

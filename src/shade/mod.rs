@@ -27,6 +27,7 @@ use crate::error::Diagnostic;
 use crate::jar::io::JarSource;
 use crate::maven::Artifact;
 use crate::staging::{EntrySource, Staging};
+pub use open::main_attribute;
 use open::{bad_jar, check_entry_path, declares_multi_release, open_all, read_small};
 use services::ServiceMerge;
 
@@ -81,6 +82,10 @@ pub struct ShadePlan {
     /// Dependencies whose manifest says `Multi-Release: true` (their `META-INF/versions/` classes
     /// only load if the topology jar's manifest says so too).
     pub multi_release: Vec<String>,
+    /// With the pom's shade configuration: the first dependency's `META-INF/MANIFEST.MF` that its
+    /// filters and resource transformers keep (Maven's manifest when the project's is filtered
+    /// out and no ManifestResourceTransformer is configured).
+    pub first_manifest: Option<Vec<u8>>,
     /// Entries that are neither files nor directories (symlinks), left out: `path (from A)`.
     pub skipped: Vec<String>,
     /// The open jars, one per input; cheap to clone (they share the parsed central directory).
@@ -146,6 +151,7 @@ pub fn plan_with(
     let mut candidates: Vec<ShadedEntry> = Vec::new();
     let mut service_sources: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
     let mut multi_release = Vec::new();
+    let mut first_manifest = None;
     let mut skipped = Vec::new();
 
     for (input_index, (input, archive)) in inputs.iter().zip(archives.iter_mut()).enumerate() {
@@ -247,6 +253,9 @@ pub fn plan_with(
             if declares_multi_release(&manifest) {
                 multi_release.push(short(&input.artifact));
             }
+            if options.config.is_some() && first_manifest.is_none() {
+                first_manifest = Some(manifest);
+            }
         }
     }
     candidates.sort_by(|a, b| a.path.cmp(&b.path));
@@ -318,6 +327,7 @@ pub fn plan_with(
         overlaps,
         identical,
         multi_release,
+        first_manifest,
         skipped,
         archives,
     })

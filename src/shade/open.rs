@@ -129,3 +129,37 @@ pub(super) fn declares_multi_release(manifest: &[u8]) -> bool {
         })
     })
 }
+
+/// The value of main attribute `name` of a manifest (continuation lines joined).
+pub fn main_attribute(manifest: &[u8], name: &str) -> Option<String> {
+    let text = String::from_utf8_lossy(manifest).replace("\r\n", "\n");
+    let mut lines: Vec<String> = Vec::new();
+    for line in text.split('\n') {
+        if line.is_empty() {
+            break;
+        }
+        match (line.strip_prefix(' '), lines.last_mut()) {
+            (Some(more), Some(last)) => last.push_str(more),
+            _ => lines.push(line.to_string()),
+        }
+    }
+    lines.iter().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn main_attribute_joins_continuations_and_stops_at_the_main_section() {
+        let m = b"Manifest-Version: 1.0\r\nMain-Class: com.example.a.very.long.package.name.that\r\n .Wraps\r\n\r\nName: x\r\nMain-Class: no\r\n";
+        assert_eq!(
+            super::main_attribute(m, "main-class").as_deref(),
+            Some("com.example.a.very.long.package.name.that.Wraps")
+        );
+        assert_eq!(super::main_attribute(m, "Name"), None);
+    }
+}
