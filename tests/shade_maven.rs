@@ -44,6 +44,10 @@ const MODULES: &[(&str, &str)] = &[
         "combine.children=\"append\" on transformers over managed ones",
     ),
     (
+        "append-inherited",
+        "combine.children=\"append\" written on the parent's side still appends (copied before it is read)",
+    ),
+    (
         "combine-merge",
         "default Xpp3Dom merge: same-named children pair in order, unpaired managed ones dropped, missing children filled in",
     ),
