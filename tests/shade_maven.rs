@@ -21,7 +21,7 @@ const MODULES: &[(&str, &str)] = &[
     ),
     (
         "filters",
-        "filters: per-artifact includes/excludes, `dir/` and `**` globs",
+        "filters: per-artifact includes/excludes, `dir/` and `**` globs, excludeDefaults=false",
     ),
     (
         "transformers",

@@ -22,13 +22,17 @@ pub struct Filter {
     pub artifact: ArtifactPattern,
     pub includes: Vec<String>,
     pub excludes: Vec<String>,
+    /// `excludeDefaults` (default true): with false, `includes` do not narrow anything.
+    pub exclude_defaults: bool,
 }
 
 impl Filter {
     /// shade's SimpleFilter: an entry is dropped when includes exist and none matches, or when an
     /// exclude matches.
     pub fn drops(&self, path: &str) -> bool {
-        (!self.includes.is_empty() && !self.includes.iter().any(|g| path_glob(g, path)))
+        (self.exclude_defaults
+            && !self.includes.is_empty()
+            && !self.includes.iter().any(|g| path_glob(g, path)))
             || self.excludes.iter().any(|g| path_glob(g, path))
     }
 }
@@ -163,16 +167,24 @@ pub fn from_lineage(
         let flag = || el.value.as_deref().map(str::trim) == Some("true");
         match el.name.as_str() {
             "artifactSet" => {
+                only_children(el, &["includes", "excludes"], "artifactSet")?;
                 out.artifact_includes = patterns(el.list("includes", "include"));
                 out.artifact_excludes = patterns(el.list("excludes", "exclude"));
             }
             "filters" => {
                 for f in el.children_named("filter") {
+                    only_children(
+                        f,
+                        &["artifact", "includes", "excludes", "excludeDefaults"],
+                        "filter",
+                    )?;
                     let pattern = f.value_of("artifact").unwrap_or("*");
                     out.filters.push(Filter {
                         artifact: ArtifactPattern::parse(pattern),
                         includes: f.list("includes", "include"),
                         excludes: f.list("excludes", "exclude"),
+                        exclude_defaults: f.value_of("excludeDefaults").map(str::trim)
+                            != Some("false"),
                     });
                 }
             }
@@ -197,6 +209,33 @@ pub fn from_lineage(
         }
     }
     Ok(Some(out))
+}
+
+/// A child Maven cannot configure on `what` (its class has no such field) fails Maven's build;
+/// it is an error here too, never ignored.
+fn only_children(el: &Dom, allowed: &[&str], what: &str) -> anyhow::Result<()> {
+    match el
+        .children
+        .iter()
+        .find(|c| !allowed.contains(&c.name.as_str()))
+    {
+        Some(c) => Err(Diagnostic::new(format!(
+            "maven-shade-plugin's <{what}> has no parameter <{}>; Maven fails to configure it",
+            c.name
+        ))
+        .at(at(&c.at))
+        .fix(format!(
+            "remove <{}>; <{what}> takes {}",
+            c.name,
+            allowed
+                .iter()
+                .map(|a| format!("<{a}>"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .into()),
+        None => Ok(()),
+    }
 }
 
 /// Phases of the default lifecycle before package.
@@ -362,6 +401,20 @@ mod tests {
             [("X-A".to_string(), Some("1".to_string()))]
         );
         assert_eq!(c.main_class.as_deref(), Some("a.B"));
+    }
+
+    #[test]
+    fn exclude_defaults_false_ignores_includes() {
+        let c = config(
+            "<filters><filter><artifact>*:*</artifact><excludeDefaults>false</excludeDefaults>\
+               <includes><include>a/**</include></includes><excludes><exclude>b/**</exclude></excludes></filter></filters>",
+        )
+        .unwrap()
+        .unwrap();
+        let a = Artifact::new("a", "b", "1");
+        assert!(!c.drops_entry(&a, "c/X.class"));
+        assert!(c.drops_entry(&a, "b/X.class"));
+        assert!(config("<filters><filter><artefact>x</artefact></filter></filters>").is_err());
     }
 
     #[test]
