@@ -351,6 +351,14 @@ fn what_stormpack_cannot_honour_is_an_error_naming_the_element() {
     for (body, names) in [
         ("<minimizeJar>true</minimizeJar>", "<minimizeJar>"),
         (
+            "<useDependencyReducedPomInJar>true</useDependencyReducedPomInJar>",
+            "<useDependencyReducedPomInJar>",
+        ),
+        (
+            "<filters><filter><artefact>x:y</artefact></filter></filters>",
+            "<artefact>",
+        ),
+        (
             "<relocations><relocation><pattern>a.b</pattern><shadedPattern>x.a.b</shadedPattern></relocation></relocations>",
             "<relocations>",
         ),

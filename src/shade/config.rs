@@ -104,12 +104,10 @@ const NEUTRAL: &[&str] = &[
     "keepDependenciesWithProvidedScope",
     "promoteTransitiveDependencies",
     "useBaseVersion",
-    "useDependencyReducedPomInJar",
     "createSourcesJar",
     "createTestSourcesJar",
     "shadeSourcesContent",
     "shadeTestJar",
-    "skip",
 ];
 
 /// The configuration the `shade` goal runs with, or `None` when the pom does not run
@@ -162,6 +160,14 @@ pub fn from_lineage(
             .into())
         }
     };
+    // `<skip>true</skip>`: the goal does nothing, the build is as without the plugin.
+    if config
+        .as_ref()
+        .and_then(|c| c.value_of("skip"))
+        .is_some_and(|v| v.trim() == "true")
+    {
+        return Ok(None);
+    }
     let mut out = ShadeConfig::default();
     for el in config.iter().flat_map(|c| &c.children) {
         let flag = || el.value.as_deref().map(str::trim) == Some("true");
@@ -193,7 +199,9 @@ pub fn from_lineage(
                     transformer(t, &mut out)?;
                 }
             }
-            "minimizeJar" | "shadedArtifactAttached" if !flag() => {}
+            "minimizeJar" | "shadedArtifactAttached" | "useDependencyReducedPomInJar"
+                if !flag() => {}
+            "skip" => {}
             "relocations" if el.children.is_empty() => {}
             name if NEUTRAL.contains(&name) => {}
             name => {
@@ -426,11 +434,13 @@ mod tests {
             "<transformers><transformer/></transformers>",
             "<shadedArtifactAttached>true</shadedArtifactAttached>",
             "<finalName>x</finalName>",
+            "<useDependencyReducedPomInJar>true</useDependencyReducedPomInJar>",
         ] {
             let err = config(body).unwrap_err();
             let d = err.downcast_ref::<Diagnostic>().unwrap();
             assert!(d.location().is_some(), "{body}");
         }
+        assert!(config("<skip>true</skip>").unwrap().is_none());
         assert!(config("<minimizeJar>false</minimizeJar>")
             .unwrap()
             .is_some());
