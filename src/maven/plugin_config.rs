@@ -389,6 +389,8 @@ fn inherit(child: Vec<Plugin>, parent: &[Plugin]) -> Vec<Plugin> {
             at: p.at.clone(),
         });
     }
+    let mut pending: Vec<Plugin> = Vec::new();
+    let mut predecessors: HashMap<usize, Vec<Plugin>> = HashMap::new();
     for mut c in child {
         match out.iter().position(|p| p.key == c.key) {
             Some(i) => {
@@ -412,16 +414,29 @@ fn inherit(child: Vec<Plugin>, parent: &[Plugin]) -> Vec<Plugin> {
                     .collect();
                 merge_executions(&mut c.executions, source_executions);
                 out[i] = c;
+                if !pending.is_empty() {
+                    predecessors.insert(i, std::mem::take(&mut pending));
+                }
             }
-            None => out.push(c),
+            None => pending.push(c),
         }
     }
-    out
+    // Maven's order: the parent's plugins, each preceded by the child's new plugins written
+    // before it, then the child's remaining new ones.
+    let mut ordered = Vec::with_capacity(out.len() + pending.len());
+    for (i, p) in out.into_iter().enumerate() {
+        ordered.extend(predecessors.remove(&i).unwrap_or_default());
+        ordered.push(p);
+    }
+    ordered.extend(pending);
+    ordered
 }
 
 /// The plugin `group:artifact` as the project's effective model has it, executions expanded.
 #[derive(Debug, Clone)]
 pub struct EffectivePlugin {
+    pub group_id: String,
+    pub artifact_id: String,
     /// The plugin-level configuration.
     pub configuration: Option<Dom>,
     /// Each execution with the plugin-level configuration merged under its own.
@@ -440,7 +455,17 @@ pub fn effective_plugin(
     artifact: &str,
     properties: &BTreeMap<String, String>,
 ) -> Option<EffectivePlugin> {
-    let key = format!("{group}:{artifact}");
+    effective_plugins(lineage, properties)
+        .into_iter()
+        .find(|p| p.group_id == group && p.artifact_id == artifact)
+}
+
+/// Every plugin in `<build><plugins>` of the effective model, in Maven's order (the order in
+/// which it runs a phase's executions of different plugins), each as [`effective_plugin`] gives it.
+pub fn effective_plugins(
+    lineage: &[BuildLayer],
+    properties: &BTreeMap<String, String>,
+) -> Vec<EffectivePlugin> {
     let mut declared: Vec<Plugin> = Vec::new();
     let mut managed: Vec<Plugin> = Vec::new();
     for layer in lineage.iter().rev() {
@@ -450,33 +475,44 @@ pub fn effective_plugin(
             &managed,
         );
     }
-    let mut plugin = declared.into_iter().find(|p| p.key == key)?;
-    if let Some(m) = managed.into_iter().find(|p| p.key == key) {
-        merge_container(
-            &mut plugin.inherited,
-            &mut plugin.configuration,
-            &m.inherited,
-            &m.configuration,
-        );
-        merge_executions(&mut plugin.executions, m.executions);
-    }
-    let configuration = plugin.configuration.map(|c| evaluate(c, properties));
-    let executions = plugin
-        .executions
+    declared
         .into_iter()
-        .map(|mut e| {
-            e.configuration =
-                merge(e.configuration, configuration.as_ref()).map(|c| evaluate(c, properties));
-            e.phase = e.phase.map(|p| interpolate(&p, properties));
-            e.goals = e.goals.iter().map(|g| interpolate(g, properties)).collect();
-            e
+        .map(|mut plugin| {
+            if let Some(m) = managed.iter().find(|p| p.key == plugin.key) {
+                merge_container(
+                    &mut plugin.inherited,
+                    &mut plugin.configuration,
+                    &m.inherited,
+                    &m.configuration,
+                );
+                merge_executions(&mut plugin.executions, m.executions.clone());
+            }
+            let configuration = plugin.configuration.map(|c| evaluate(c, properties));
+            let executions = plugin
+                .executions
+                .into_iter()
+                .map(|mut e| {
+                    e.configuration = merge(e.configuration, configuration.as_ref())
+                        .map(|c| evaluate(c, properties));
+                    e.phase = e.phase.map(|p| interpolate(&p, properties));
+                    e.goals = e.goals.iter().map(|g| interpolate(g, properties)).collect();
+                    e
+                })
+                .collect();
+            let (group_id, artifact_id) = plugin
+                .key
+                .split_once(':')
+                .map(|(g, a)| (g.to_string(), a.to_string()))
+                .unwrap_or_default();
+            EffectivePlugin {
+                group_id,
+                artifact_id,
+                configuration,
+                executions,
+                at: plugin.at,
+            }
         })
-        .collect();
-    Some(EffectivePlugin {
-        configuration,
-        executions,
-        at: plugin.at,
-    })
+        .collect()
 }
 
 /// Interpolation then evaluation of every value and attribute of the tree.
@@ -653,6 +689,23 @@ mod tests {
         assert_eq!(c.value_of("a"), Some("c"));
         assert_eq!(c.value_of("b"), Some("x"));
         assert_eq!(c.value_of("c"), Some("m"));
+    }
+
+    #[test]
+    fn plugin_order_is_mavens() {
+        let parent = build(
+            "<build><plugins><plugin><artifactId>a</artifactId></plugin>\
+             <plugin><artifactId>b</artifactId></plugin></plugins></build>",
+        );
+        let child = build(
+            "<build><plugins><plugin><artifactId>x</artifactId></plugin>\
+             <plugin><artifactId>b</artifactId></plugin><plugin><artifactId>y</artifactId></plugin></plugins></build>",
+        );
+        let order: Vec<String> = effective_plugins(&[child, parent], &BTreeMap::new())
+            .into_iter()
+            .map(|p| p.artifact_id)
+            .collect();
+        assert_eq!(order, ["a", "x", "b", "y"]);
     }
 
     #[test]
