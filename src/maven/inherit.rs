@@ -38,7 +38,6 @@ pub(crate) struct Merged {
     pub(crate) final_name: Option<Field>,
     pub(crate) directory: Option<Field>,
     pub(crate) resources: Option<Vec<RawResource>>,
-    pub(crate) shade_main_class: Option<Field>,
     /// `build.outputTimestamp`-like raw lookups go through the lineage's XML.
     pub(crate) parent_fields: Option<(Option<Field>, Option<Field>, Option<Field>)>,
 }
@@ -134,9 +133,6 @@ pub(crate) fn merge_lineage(lineage: &[Lineage]) -> Merged {
         }
         if body.resources.is_some() {
             m.resources.clone_from(&body.resources);
-        }
-        if body.shade_main_class.is_some() {
-            m.shade_main_class.clone_from(&body.shade_main_class);
         }
     }
     m

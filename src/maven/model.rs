@@ -66,7 +66,6 @@ pub struct EffectiveModel {
     pub build_directory_location: Option<SourceLocation>,
     /// `None` when no pom in the chain declares `<resources>`.
     pub resources: Option<Vec<ResourceDecl>>,
-    pub shade_main_class: Option<String>,
     /// The project's pom and its parents' `<build>` elements, nearest first, uninterpolated
     /// (for plugin configuration Maven inherits, such as maven-compiler-plugin's); empty for
     /// repository poms.
@@ -265,7 +264,6 @@ impl<'a> ModelBuilder<'a> {
             build_directory: head.build_directory,
             build_directory_location: merged.directory.as_ref().map(Field::location),
             resources: head.resources,
-            shade_main_class: head.shade_main_class,
             build_lineage,
             build_layers,
             invalid,
@@ -538,7 +536,6 @@ struct Head {
     final_name: String,
     build_directory: String,
     properties: BTreeMap<String, String>,
-    shade_main_class: Option<String>,
     repositories: Vec<RemoteRepository>,
     resources: Option<Vec<ResourceDecl>>,
 }
@@ -613,7 +610,6 @@ impl Reading<'_, '_> {
             .iter()
             .map(|(k, f)| (k.clone(), self.interp.interpolate(&f.value).0))
             .collect();
-        let shade_main_class = self.get(&merged.shade_main_class, "mainClass", false);
         let repositories = merged
             .repositories
             .iter()
@@ -637,7 +633,6 @@ impl Reading<'_, '_> {
             final_name,
             build_directory,
             properties,
-            shade_main_class,
             repositories,
             resources,
         }

@@ -212,7 +212,6 @@ pub struct RawBody {
     pub directory: Option<Field>,
     /// `None` when `<resources>` is not declared.
     pub resources: Option<Vec<RawResource>>,
-    pub shade_main_class: Option<Field>,
 }
 
 impl RawBody {
@@ -272,30 +271,8 @@ impl RawBody {
                     })
                     .collect()
             }),
-            shade_main_class: build.and_then(|b| shade_main_class(b, file)),
         }
     }
-}
-
-/// `mainClass` of a maven-shade-plugin ManifestResourceTransformer (in any execution).
-fn shade_main_class(build: &Element, file: &Arc<Path>) -> Option<Field> {
-    let plugins = build.child("plugins")?;
-    let shade = plugins
-        .children_named("plugin")
-        .find(|p| p.text_of("artifactId") == Some("maven-shade-plugin"))?;
-    let mut configs: Vec<&Element> = shade.child("configuration").into_iter().collect();
-    if let Some(execs) = shade.child("executions") {
-        configs.extend(
-            execs
-                .children_named("execution")
-                .filter_map(|e| e.child("configuration")),
-        );
-    }
-    configs.iter().find_map(|c| {
-        c.child("transformers")?
-            .children_named("transformer")
-            .find_map(|t| field(t, "mainClass", file))
-    })
 }
 
 /// `<distributionManagement><relocation>`.
@@ -459,7 +436,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_dependencies_profiles_and_shade_main_class() {
+    fn reads_dependencies_and_profiles() {
         let xml = r#"<project xmlns="http://maven.apache.org/POM/4.0.0">
   <dependencies>
     <dependency><groupId>g</groupId><artifactId>a</artifactId>
@@ -478,9 +455,5 @@ mod tests {
         assert_eq!(m.body.dependencies.len(), 1);
         assert_eq!(m.body.dependencies[0].exclusions.as_ref().unwrap().len(), 1);
         assert_eq!(m.profiles[0].jdk.as_deref(), Some("[11,)"));
-        assert_eq!(
-            m.body.shade_main_class.unwrap().value,
-            "org.apache.storm.flux.Flux"
-        );
     }
 }

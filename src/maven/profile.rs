@@ -51,9 +51,6 @@ pub(crate) fn inject_profiles(raw: &RawModel, active: &[usize]) -> RawBody {
         if pb.resources.is_some() {
             body.resources.clone_from(&pb.resources);
         }
-        if pb.shade_main_class.is_some() {
-            body.shade_main_class.clone_from(&pb.shade_main_class);
-        }
     }
     body
 }

@@ -35,8 +35,6 @@ pub struct MavenProject {
     /// The effective `<dependencyManagement>` (parents merged, BOM imports expanded).
     pub dependency_management: Vec<Dependency>,
     pub repositories: Vec<RemoteRepository>,
-    /// `mainClass` of a maven-shade-plugin ManifestResourceTransformer, if the pom declares one.
-    pub shade_main_class: Option<String>,
     /// `<build>` of the pom and of each parent, nearest first, uninterpolated (see
     /// [`super::model::EffectiveModel::build_lineage`]).
     pub build_lineage: Vec<(PathBuf, super::xml::Element)>,
@@ -104,7 +102,6 @@ fn project_from_model(
         dependencies: model.dependencies,
         dependency_management: model.dependency_management,
         repositories: model.repositories,
-        shade_main_class: model.shade_main_class,
         build_lineage: model.build_lineage,
         build_layers: model.build_layers,
     })
