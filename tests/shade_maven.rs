@@ -40,6 +40,10 @@ const MODULES: &[(&str, &str)] = &[
         "whole configuration and execution from the parent's pluginManagement, ${...} from the child; inherited=false plugin and execution stay in the parent",
     ),
     (
+        "pm-two-levels",
+        "pluginManagement over two parents merged element by element (paired artifactSet excludes), a middle pom's property, combine.self=\"override\" on transformers",
+    ),
+    (
         "combine-append",
         "combine.children=\"append\" on transformers over managed ones",
     ),
