@@ -435,6 +435,8 @@ mod tests {
             "<shadedArtifactAttached>true</shadedArtifactAttached>",
             "<finalName>x</finalName>",
             "<useDependencyReducedPomInJar>true</useDependencyReducedPomInJar>",
+            "<transformers><transformer implementation=\"org.apache.maven.plugins.shade.resource.ServicesResourceTransformer\">\
+               <mainClass>a.B</mainClass></transformer></transformers>",
         ] {
             let err = config(body).unwrap_err();
             let d = err.downcast_ref::<Diagnostic>().unwrap();
