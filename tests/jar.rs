@@ -134,7 +134,7 @@ fn write(staging: &Staging, plan: &ShadePlan, out: &Path) -> stormpack::jar::Jar
     let build = JarBuild {
         project: staging,
         leading: leading(),
-        shaded: plan,
+        shaded: plan.for_jar(),
         timestamp: Timestamp::decide(None, None).unwrap(),
     };
     write_jar(&build, out).unwrap()
@@ -896,7 +896,7 @@ fn a_failed_write_leaves_no_jar_and_names_the_file() {
     let build = JarBuild {
         project: &staging,
         leading: leading(),
-        shaded: &first_plan,
+        shaded: first_plan.for_jar(),
         timestamp: Timestamp::decide(None, None).unwrap(),
     };
     let err = format!("{:#}", write_jar(&build, &out).unwrap_err());
@@ -913,7 +913,7 @@ fn a_failed_write_leaves_no_jar_and_names_the_file() {
     let build = JarBuild {
         project: &project(),
         leading: leading(),
-        shaded: &clash_plan,
+        shaded: clash_plan.for_jar(),
         timestamp: Timestamp::decide(None, None).unwrap(),
     };
     let err = write_jar(&build, &out).unwrap_err().to_string();

@@ -72,7 +72,7 @@ pub fn run(args: &ShadeBenchArgs) -> anyhow::Result<i32> {
     let build = JarBuild {
         project: &staging,
         leading: args.leading.clone(),
-        shaded: &plan,
+        shaded: plan.for_jar(),
         timestamp,
     };
     let summary = write_jar(&build, &args.out)?;

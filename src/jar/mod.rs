@@ -1,5 +1,5 @@
 //! The jar writer: the only code that knows zip details. It takes the project's staged entries
-//! and the dependency jars (already planned by `shade`) and writes one reproducible jar: `META-INF/`
+//! and the dependency jars (opened by `deps`, planned by `shade`) and writes one reproducible jar: `META-INF/`
 //! and `META-INF/MANIFEST.MF` first, then the `leading` entries, then everything else sorted; one
 //! timestamp; modes 0644/0755; dependency entries copied raw (never recompressed).
 //! `inspect` reads a jar back for `stormpack inspect`; `read` lists a jar's entries and reads one
@@ -13,15 +13,16 @@
 //! no reader needs it).
 
 pub mod central;
+pub mod deps;
 pub mod inspect;
 pub(crate) mod io;
 pub mod read;
 mod writer;
 
-use crate::shade::ShadePlan;
 use crate::staging::Staging;
 use crate::timestamp::Timestamp;
 
+pub use deps::{DepJar, RawCopy, Shaded};
 pub use writer::{write_jar, DEFLATE_LEVEL};
 
 /// Everything the writer needs.
@@ -31,8 +32,8 @@ pub struct JarBuild<'a> {
     /// Paths written right after the manifest, in this order (the project's pom.xml and
     /// pom.properties).
     pub leading: Vec<String>,
-    /// Dependency entries to copy raw, decided by `shade::plan`.
-    pub shaded: &'a ShadePlan,
+    /// Dependency entries to copy raw and generated files, decided by `shade::plan`.
+    pub shaded: deps::Shaded<'a>,
     pub timestamp: Timestamp,
 }
 

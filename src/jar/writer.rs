@@ -15,10 +15,10 @@ use anyhow::{bail, Context};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipArchive, ZipWriter, ZIP64_BYTES_THR};
 
+use super::deps::{DepJar, RawCopy, Shaded};
 use super::io::{read_at, write_all_at, JarSink};
 use super::{EntryInfo, JarBuild, JarSummary};
 use crate::error::Diagnostic;
-use crate::shade::{copy_error, ShadePlan, ShadedEntry};
 use crate::staging::{EntrySource, StagedEntry};
 
 /// The deflate level for project entries (zlib-rs through flate2, pinned with the zip crate).
@@ -30,7 +30,7 @@ enum Item<'a> {
     Dir,
     Project(&'a StagedEntry),
     Generated(&'a [u8]),
-    Shaded(&'a ShadedEntry),
+    Shaded(&'a RawCopy),
 }
 
 /// Write the jar to `out` (created or truncated; the caller renames it into place). On failure
@@ -61,7 +61,7 @@ fn write_to(build: &JarBuild<'_>, out: &Path) -> anyhow::Result<JarSummary> {
         .open(out)
         .with_context(|| format!("creating {}", out.display()))?;
     let mut zip = ZipWriter::new(JarSink::new(file));
-    let mut archives = build.shaded.archives.clone();
+    let mut jars = build.shaded.jars.to_vec();
     for (path, item) in &order {
         let written = match item {
             Item::Dir => {
@@ -76,7 +76,7 @@ fn write_to(build: &JarBuild<'_>, out: &Path) -> anyhow::Result<JarSummary> {
             }
             Item::Project(entry) => write_project(&mut zip, path, entry, time),
             Item::Generated(bytes) => write_bytes(&mut zip, path, bytes, false, time),
-            Item::Shaded(entry) => copy_shaded(&mut zip, build.shaded, &mut archives, entry, time),
+            Item::Shaded(entry) => copy_shaded(&mut zip, &build.shaded, &mut jars, entry, time),
         };
         written.with_context(|| format!("writing `{path}` into {}", out.display()))?;
     }
@@ -144,7 +144,7 @@ fn mark_made_on_unix(file: &File, central_start: u64, count: usize) -> anyhow::R
 /// The full entry order, checked: no path twice, no path both a file and a directory.
 fn entry_order<'a>(build: &'a JarBuild<'a>) -> anyhow::Result<Vec<(Cow<'a, str>, Item<'a>)>> {
     let project = build.project;
-    let plan = build.shaded;
+    let plan = &build.shaded;
     let mut order: Vec<(Cow<'a, str>, Item<'a>)> = Vec::new();
     // Directories already written, without their trailing `/`.
     let mut written_dirs: HashSet<&'a str> = HashSet::new();
@@ -177,18 +177,18 @@ fn entry_order<'a>(build: &'a JarBuild<'a>) -> anyhow::Result<Vec<(Cow<'a, str>,
     }
 
     let mut rest: Vec<(Cow<'a, str>, Item<'a>)> =
-        Vec::with_capacity(project.len() + plan.entries.len());
+        Vec::with_capacity(project.len() + plan.copies.len());
     for entry in project.entries() {
         if !head.contains(&entry.path.as_str()) {
             rest.push((Cow::Borrowed(entry.path.as_str()), item_for(entry, plan)));
         }
     }
-    for (path, bytes) in &plan.services {
+    for (path, bytes) in plan.generated_all() {
         if !project.contains(path) {
             rest.push((Cow::Borrowed(path.as_str()), Item::Generated(bytes)));
         }
     }
-    for entry in &plan.entries {
+    for entry in plan.copies {
         rest.push((Cow::Borrowed(entry.path.as_str()), Item::Shaded(entry)));
     }
     // Every parent directory, each once. Walking up from the deepest parent stops at the first
@@ -229,20 +229,17 @@ fn entry_order<'a>(build: &'a JarBuild<'a>) -> anyhow::Result<Vec<(Cow<'a, str>,
 }
 
 /// A project entry, or the merged service file that replaces it.
-fn item_for<'a>(entry: &'a StagedEntry, plan: &'a ShadePlan) -> Item<'a> {
-    match plan.services.get(&entry.path) {
+fn item_for<'a>(entry: &'a StagedEntry, plan: &'a Shaded<'a>) -> Item<'a> {
+    match plan.generated(&entry.path) {
         Some(bytes) => Item::Generated(bytes),
         None => Item::Project(entry),
     }
 }
 
-fn describe(item: &Item<'_>, plan: &ShadePlan) -> String {
+fn describe(item: &Item<'_>, plan: &Shaded<'_>) -> String {
     match item {
         Item::Project(e) => format!("from {}", e.origin),
-        Item::Shaded(e) => format!(
-            "from {}",
-            crate::shade::short(&plan.inputs[e.input].artifact)
-        ),
+        Item::Shaded(e) => format!("from {}", plan.name(e.input)),
         Item::Generated(_) => "a merged service file".to_string(),
         Item::Dir => "a directory".to_string(),
     }
@@ -304,16 +301,19 @@ fn write_bytes<W: Write + Seek>(
     Ok(())
 }
 
-fn copy_shaded<R: Read + Seek, W: Write + Seek>(
+fn copy_shaded<W: Write + Seek>(
     zip: &mut ZipWriter<W>,
-    plan: &ShadePlan,
-    archives: &mut [ZipArchive<R>],
-    entry: &ShadedEntry,
+    plan: &Shaded<'_>,
+    jars: &mut [DepJar],
+    entry: &RawCopy,
     time: DateTime,
 ) -> anyhow::Result<()> {
     let fail =
-        |e: &dyn std::fmt::Display| copy_error(plan, entry.input, &entry.path, &e.to_string());
-    let archive = &mut archives[entry.input];
+        |e: &dyn std::fmt::Display| plan.copy_error(entry.input, &entry.path, &e.to_string());
+    let Some(jar) = jars.get_mut(entry.input) else {
+        return Err(fail(&"internal error: no such dependency jar"));
+    };
+    let archive = jar.archive_mut();
     let file = archive.by_index_raw(entry.index).map_err(|e| fail(&e))?;
     if file.name_raw() != entry.path.as_bytes() || file.compressed_size() != entry.compressed_size {
         return Err(fail(&"the jar changed on disk since it was planned"));
@@ -384,11 +384,11 @@ mod tests {
             "META-INF/maven/g/a/pom.xml",
             "Z",
         ]);
-        let plan = ShadePlan::default();
+        let plan = Shaded::default();
         let build = JarBuild {
             project: &project,
             leading: vec!["META-INF/maven/g/a/pom.xml".to_string()],
-            shaded: &plan,
+            shaded: plan,
             timestamp: Timestamp::decide(None, None).unwrap(),
         };
         let order: Vec<String> = entry_order(&build)
@@ -416,11 +416,11 @@ mod tests {
     #[test]
     fn a_path_cannot_be_file_and_directory() {
         let project = staging(&["conf", "conf/storm.yaml"]);
-        let plan = ShadePlan::default();
+        let plan = Shaded::default();
         let build = JarBuild {
             project: &project,
             leading: vec![],
-            shaded: &plan,
+            shaded: plan,
             timestamp: Timestamp::decide(None, None).unwrap(),
         };
         let err = entry_order(&build).err().unwrap().to_string();
@@ -434,11 +434,11 @@ mod tests {
     #[test]
     fn a_leading_path_must_be_staged() {
         let project = staging(&["META-INF/MANIFEST.MF"]);
-        let plan = ShadePlan::default();
+        let plan = Shaded::default();
         let build = JarBuild {
             project: &project,
             leading: vec!["META-INF/maven/g/a/pom.xml".to_string()],
-            shaded: &plan,
+            shaded: plan,
             timestamp: Timestamp::decide(None, None).unwrap(),
         };
         assert!(entry_order(&build).is_err());

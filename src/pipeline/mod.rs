@@ -497,7 +497,7 @@ fn write_jar(
                 .into_iter()
                 .filter(|p| staging.contains(p))
                 .collect(),
-            shaded: &shaded.plan,
+            shaded: shaded.plan.for_jar(),
             timestamp: plan.epoch,
         },
         &tmp,

@@ -17,14 +17,13 @@ use std::fmt;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use zip::{CompressionMethod, ZipArchive};
 
 pub use config::ShadeConfig;
 pub use guard::{is_storm_runtime, short, trail_text, Offender, StormGuardError};
 pub use rules::{dropped, is_service_file, Dropped};
 
 use crate::error::Diagnostic;
-use crate::jar::io::JarSource;
+use crate::jar::{DepJar, RawCopy};
 use crate::maven::Artifact;
 use crate::staging::{EntrySource, Staging};
 pub use open::main_attribute;
@@ -51,20 +50,8 @@ pub struct ShadeOptions {
     pub config: Option<ShadeConfig>,
 }
 
-/// One dependency entry to copy raw.
-#[derive(Debug, Clone)]
-pub struct ShadedEntry {
-    pub path: String,
-    /// Index into [`ShadePlan::inputs`].
-    pub input: usize,
-    /// Index of the entry in that jar's central directory.
-    pub(crate) index: usize,
-    pub size: u64,
-    pub compressed_size: u64,
-    pub crc32: u32,
-    /// The source entry has a Unix mode with an executable bit.
-    pub executable: bool,
-}
+/// One dependency entry to copy raw (the writer's type).
+pub type ShadedEntry = RawCopy;
 
 /// The decided merge: which raw entries to copy, merged service files, and what was dropped.
 #[derive(Default)]
@@ -89,7 +76,7 @@ pub struct ShadePlan {
     /// Entries that are neither files nor directories (symlinks), left out: `path (from A)`.
     pub skipped: Vec<String>,
     /// The open jars, one per input; cheap to clone (they share the parsed central directory).
-    pub(crate) archives: Vec<ZipArchive<JarSource>>,
+    pub(crate) archives: Vec<DepJar>,
 }
 
 impl fmt::Debug for ShadePlan {
@@ -103,6 +90,22 @@ impl fmt::Debug for ShadePlan {
             .field("multi_release", &self.multi_release)
             .field("skipped", &self.skipped)
             .finish()
+    }
+}
+
+impl ShadePlan {
+    /// What the jar writer needs from the plan.
+    pub fn for_jar(&self) -> crate::jar::Shaded<'_> {
+        crate::jar::Shaded {
+            jars: &self.archives,
+            names: self
+                .inputs
+                .iter()
+                .map(|i| (short(&i.artifact), i.file.clone()))
+                .collect(),
+            copies: &self.entries,
+            generated: Some(&self.services),
+        }
     }
 }
 
@@ -158,15 +161,13 @@ pub fn plan_with(
         let mut manifest_index = None;
         let dir_start = archive.central_directory_start();
         for index in 0..archive.len() {
-            let data = archive
-                .by_index_data(index)
-                .map_err(|e| bad_jar(input, &e.to_string()))?;
-            let path = std::str::from_utf8(data.name_raw()).map_err(|_| {
+            let data = archive.entry(index).map_err(|e| bad_jar(input, &e))?;
+            let path = std::str::from_utf8(&data.name).map_err(|_| {
                 bad_jar(
                     input,
                     &format!(
                         "entry name {:?} is not UTF-8",
-                        data.name_raw().escape_ascii().to_string()
+                        data.name.escape_ascii().to_string()
                     ),
                 )
             })?;
@@ -190,33 +191,28 @@ pub fn plan_with(
                 Some(_) => continue,
                 None => {}
             }
-            if data.is_symlink() {
+            if data.symlink {
                 skipped.push(format!(
                     "{path} (a symbolic link, from {})",
                     short(&input.artifact)
                 ));
                 continue;
             }
-            if data.encrypted() {
+            if data.encrypted {
                 return Err(bad_jar(
                     input,
                     &format!("entry `{path}` is encrypted; a jar cannot hold encrypted entries"),
                 ));
             }
-            if !matches!(
-                data.compression(),
-                CompressionMethod::Stored | CompressionMethod::Deflated
-            ) {
+            if let Some(method) = &data.unsupported_method {
                 return Err(bad_jar(
                     input,
-                    &format!("entry `{path}` uses compression {:?}; the JDK reads only stored and deflated entries", data.compression()),
+                    &format!("entry `{path}` uses compression {method}; the JDK reads only stored and deflated entries"),
                 ));
             }
             // A damaged jar can list entries whose data runs past the central directory; a raw
             // copy would then write a broken entry without noticing.
-            let data_end =
-                data.header_start() + 30 + data.name_raw().len() as u64 + data.compressed_size();
-            if data_end > dir_start {
+            if data.data_end > dir_start {
                 return Err(bad_jar(
                     input,
                     &format!("entry `{path}` runs past the central directory; the file is damaged"),
@@ -236,16 +232,14 @@ pub fn plan_with(
                     .push((input_index, index));
                 continue;
             }
-            let executable = data.system() == zip::System::Unix
-                && data.unix_mode().is_some_and(|m| m & 0o111 != 0);
             candidates.push(ShadedEntry {
                 path: path.to_string(),
                 input: input_index,
                 index,
-                size: data.size(),
-                compressed_size: data.compressed_size(),
-                crc32: data.crc32(),
-                executable,
+                size: data.size,
+                compressed_size: data.compressed_size,
+                crc32: data.crc32,
+                executable: data.executable,
             });
         }
         if let Some(index) = manifest_index {
@@ -333,13 +327,13 @@ pub fn plan_with(
     })
 }
 
-fn guard(inputs: &[ShadeInput], archives: &[ZipArchive<JarSource>]) -> Result<(), StormGuardError> {
+fn guard(inputs: &[ShadeInput], archives: &[DepJar]) -> Result<(), StormGuardError> {
     let offenders: Vec<Offender> = inputs
         .iter()
         .zip(archives)
         .filter_map(|(input, archive)| {
             let storm_runtime = is_storm_runtime(&input.artifact);
-            let has_defaults_yaml = archive.index_for_name("defaults.yaml").is_some();
+            let has_defaults_yaml = archive.contains("defaults.yaml");
             (storm_runtime || has_defaults_yaml).then(|| Offender {
                 artifact: input.artifact.clone(),
                 file: input.file.clone(),
@@ -382,17 +376,4 @@ fn overlap_report(
         }
     }
     (overlaps, identical)
-}
-
-/// The error for an entry that cannot be copied from its jar (used by the writer).
-pub(crate) fn copy_error(
-    plan: &ShadePlan,
-    input: usize,
-    path: &str,
-    reason: &str,
-) -> anyhow::Error {
-    bad_jar(
-        &plan.inputs[input],
-        &format!("copying entry `{path}`: {reason}"),
-    )
 }

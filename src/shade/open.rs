@@ -1,19 +1,15 @@
-//! Reading dependency jars for the plan: open them (their central directories parsed on two
-//! threads), check entry names, read the few small entries the plan needs (service files,
-//! manifests), and the one error every unreadable jar gets.
-
-use std::io::Read;
-
-use zip::ZipArchive;
+//! Reading dependency jars for the plan (through `jar::deps`): open them (their central
+//! directories parsed on two threads), check entry names, read the few small entries the plan
+//! needs (service files, manifests), and the one error every unreadable jar gets.
 
 use super::{short, ShadeInput};
-use crate::error::Diagnostic;
-use crate::jar::io::JarSource;
+use crate::jar::deps::SmallReadError;
+use crate::jar::DepJar;
 
 /// Open every jar and parse its central directory, on two threads when the machine has two cores
 /// (parsing tens of thousands of central directory records is most of the planning time).
 /// Results keep the input order, so errors and the plan do not depend on scheduling.
-pub(super) fn open_all(inputs: &[ShadeInput]) -> anyhow::Result<Vec<ZipArchive<JarSource>>> {
+pub(super) fn open_all(inputs: &[ShadeInput]) -> anyhow::Result<Vec<DepJar>> {
     let parallel = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
     if !parallel || inputs.len() < 2 {
         return inputs.iter().map(open_jar).collect();
@@ -47,30 +43,13 @@ pub(super) fn open_all(inputs: &[ShadeInput]) -> anyhow::Result<Vec<ZipArchive<J
     Ok(archives)
 }
 
-pub(super) fn open_jar(input: &ShadeInput) -> anyhow::Result<ZipArchive<JarSource>> {
-    let file =
-        crate::fsread::open_regular(&input.file).map_err(|e| bad_jar(input, &e.to_string()))?;
-    let source = JarSource::new(file).map_err(|e| bad_jar(input, &e.to_string()))?;
-    ZipArchive::new(source).map_err(|e| {
-        bad_jar(
-            input,
-            &format!("not a valid zip file ({e}); the download may be truncated"),
-        )
-    })
+pub(super) fn open_jar(input: &ShadeInput) -> anyhow::Result<DepJar> {
+    DepJar::open(&input.file).map_err(|reason| bad_jar(input, &reason))
 }
 
 /// One clear error for a jar that cannot be read, with the fix.
 pub(super) fn bad_jar(input: &ShadeInput, reason: &str) -> anyhow::Error {
-    Diagnostic::new(format!(
-        "cannot read the jar of {} at {}: {reason}",
-        short(&input.artifact),
-        input.file.display(),
-    ))
-    .fix(format!(
-        "delete it from the local repository (rm '{}') so it is downloaded again, then rebuild",
-        input.file.display()
-    ))
-    .into()
+    crate::jar::deps::bad_jar(&short(&input.artifact), &input.file, reason)
 }
 
 /// Dependency entry names must stay inside the jar (the supervisor extracts `resources/`).
@@ -99,27 +78,22 @@ pub(super) fn check_entry_path(path: &str, input: &ShadeInput) -> anyhow::Result
 const SMALL_ENTRY_LIMIT: u64 = 4 * 1024 * 1024;
 
 pub(super) fn read_small(
-    archive: &mut ZipArchive<JarSource>,
+    archive: &mut DepJar,
     index: usize,
     input: &ShadeInput,
     path: &str,
 ) -> anyhow::Result<Vec<u8>> {
-    let mut file = archive
-        .by_index(index)
-        .map_err(|e| bad_jar(input, &format!("entry `{path}`: {e}")))?;
-    if file.size() > SMALL_ENTRY_LIMIT {
-        return Err(bad_jar(
-            input,
-            &format!(
-                "entry `{path}` is {} bytes, too large for a {path}",
-                file.size()
+    archive
+        .read_small(index, SMALL_ENTRY_LIMIT)
+        .map_err(|e| match e {
+            SmallReadError::TooLarge(size) => bad_jar(
+                input,
+                &format!("entry `{path}` is {size} bytes, too large for a {path}"),
             ),
-        ));
-    }
-    let mut content = Vec::with_capacity(file.size() as usize);
-    file.read_to_end(&mut content)
-        .map_err(|e| bad_jar(input, &format!("entry `{path}`: {e}")))?;
-    Ok(content)
+            SmallReadError::Unreadable(reason) => {
+                bad_jar(input, &format!("entry `{path}`: {reason}"))
+            }
+        })
 }
 
 pub(super) fn declares_multi_release(manifest: &[u8]) -> bool {
