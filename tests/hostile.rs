@@ -839,6 +839,31 @@ fn source_date_epoch_errors_are_not_blamed_on_the_pom() {
     }
 }
 
+#[test]
+fn huge_durations_are_refused_before_anything_is_built_or_started() {
+    let s = Sandbox::new();
+    s.file("pom.xml", pom(""));
+    for duration in [
+        "8785h",
+        "99999999999999999999",
+        "99999999999999999999h",
+        "9223372036854775808s",
+        "5124095576030432h1s",
+    ] {
+        fails(
+            &s,
+            &["run", "--duration", duration],
+            &[
+                &format!(
+                    "error: --duration \"{duration}\" is longer than a year (31622400 seconds)"
+                ),
+                "fix: give a shorter duration, e.g. --duration 24h",
+            ],
+        );
+    }
+    assert!(!s.project.join("target").exists(), "a build ran");
+}
+
 // ---- 9, 10. a failed or killed build never leaves a jar its .sha256 does not match ----
 
 /// The files of `dir` whose names start with `.stormpack-` (temporaries, owner files, journals),
