@@ -454,6 +454,110 @@ fn fifos_and_devices_are_refused_wherever_a_file_is_read() {
     );
 }
 
+#[test]
+fn a_fifo_pom_settings_resource_include_or_lockfile_is_refused() {
+    let s = Sandbox::new();
+    let fifo = "is a named pipe (FIFO), not a regular file";
+    // The project's pom.xml: named as what it is, not "no pom.xml".
+    mkfifo(&s.project.join("pom.xml"));
+    let err = fails(
+        &s,
+        &["build"],
+        &[
+            &format!("error: {}/pom.xml {fifo}", s.project.display()),
+            "fix: replace it with a regular file",
+        ],
+    );
+    assert!(!err.contains("no pom.xml"), "{err}");
+    fs::remove_file(s.project.join("pom.xml")).unwrap();
+    s.publish("com.example:lib:1.0", "", &[("lib.txt", b"lib")]);
+    s.file("pom.xml", pom(&dep("com.example", "lib", "1.0")));
+
+    // ~/.m2/settings.xml: an error, not silently "no user settings".
+    let user_settings = s.root.join("home/.m2/settings.xml");
+    fs::create_dir_all(user_settings.parent().unwrap()).unwrap();
+    mkfifo(&user_settings);
+    fails(
+        &s,
+        &["build"],
+        &[
+            &format!(
+                "error: cannot read the Maven settings file {}",
+                user_settings.display()
+            ),
+            "fix: make it a regular settings.xml file, or remove it",
+            fifo,
+        ],
+    );
+    fs::remove_file(&user_settings).unwrap();
+
+    // A resource.
+    fs::create_dir_all(s.project.join("src/main/resources")).unwrap();
+    mkfifo(&s.project.join("src/main/resources/data.txt"));
+    fails(
+        &s,
+        &["build"],
+        &[
+            "error: resource ",
+            &format!("src/main/resources/data.txt {fifo}"),
+            "fix: replace it with a regular file; or exclude it from the resource set",
+        ],
+    );
+    fs::remove_file(s.project.join("src/main/resources/data.txt")).unwrap();
+
+    // A file include of the topology `build` checks: one message, one fix.
+    fs::create_dir_all(s.project.join("conf")).unwrap();
+    mkfifo(&s.project.join("conf/inc.yaml"));
+    s.file(
+        "src/main/resources/topology.yaml",
+        format!(
+            "{VALID_TOPOLOGY}includes:\n  - resource: false\n    file: \"../../../conf/inc.yaml\"\n"
+        ),
+    );
+    let err = fails(
+        &s,
+        &["build"],
+        &[
+            "topology.yaml:15:11: error: include file `../../../conf/inc.yaml` cannot be read: ",
+            &format!("conf/inc.yaml {fifo}"),
+            "fix: replace it with a regular file",
+        ],
+    );
+    assert_eq!(err.matches("fix: replace it").count(), 1, "{err}");
+    assert!(!err.contains("--topology"), "{err}");
+
+    // `/dev/zero`, named or through a link inside the project, is outside it: never opened.
+    std::os::unix::fs::symlink("/dev/zero", s.project.join("conf/zero.yaml")).unwrap();
+    for file in ["/dev/zero", "../../../conf/zero.yaml"] {
+        s.file(
+            "src/main/resources/topology.yaml",
+            format!("{VALID_TOPOLOGY}includes:\n  - resource: false\n    file: \"{file}\"\n"),
+        );
+        for args in [&["build"][..], &["check"]] {
+            fails(
+                &s,
+                args,
+                &[
+                    &format!("include file `{file}` lies outside the project"),
+                    "fix: include only files inside the project",
+                ],
+            );
+        }
+    }
+    fs::remove_file(s.project.join("src/main/resources/topology.yaml")).unwrap();
+
+    // The lockfile, read by --locked.
+    mkfifo(&s.project.join("stormpack.lock"));
+    fails(
+        &s,
+        &["build", "--locked"],
+        &[
+            &format!("error: {}/stormpack.lock {fifo}", s.project.display()),
+            "fix: replace it with a regular file",
+        ],
+    );
+}
+
 // ---- 4, 5, 7. resource exhaustion ends in a clear error ----
 
 const VALID_TOPOLOGY: &str = "name: \"t\"\nspouts:\n  - id: \"s\"\n    className: \"org.apache.storm.testing.TestWordSpout\"\n\

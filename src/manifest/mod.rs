@@ -58,7 +58,9 @@ impl Project {
         )?;
         repos.user_properties.clone_from(&options.properties);
         let rust = rust::load(&dir)?;
-        let pom = if dir.join("pom.xml").is_file() {
+        // A pom.xml that is there but not a regular file (a FIFO) is named by load_project,
+        // not reported as missing.
+        let pom = if dir.join("pom.xml").exists() {
             Some(crate::maven::project::load_project(&dir, &repos)?)
         } else {
             None

@@ -184,14 +184,23 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Reads and parses a settings.xml file.
+    /// Reads and parses the settings.xml file given with `--settings`.
     pub fn read(path: &Path) -> anyhow::Result<Settings> {
-        let text = crate::fsread::read_regular_to_string(path, crate::fsread::MAX_TEXT_FILE).with_context(|| {
-            format!(
-                "cannot read the Maven settings file {}\n  fix: pass an existing file to --settings, or remove the option to use ~/.m2/settings.xml",
-                path.display()
-            )
-        })?;
+        Settings::read_with_fix(
+            path,
+            "pass an existing settings file to --settings, or remove the option to use ~/.m2/settings.xml",
+        )
+    }
+
+    /// Reads and parses a settings.xml file; `fix` says what to do when it cannot be read.
+    fn read_with_fix(path: &Path, fix: &str) -> anyhow::Result<Settings> {
+        let text = crate::fsread::read_regular_to_string(path, crate::fsread::MAX_TEXT_FILE)
+            .with_context(|| {
+                format!(
+                    "cannot read the Maven settings file {}\n  fix: {fix}",
+                    path.display()
+                )
+            })?;
         Settings::parse(&text, path)
     }
 
@@ -446,13 +455,22 @@ impl Settings {
     pub fn load_files(user: Option<&Path>, global: Option<&Path>) -> anyhow::Result<Settings> {
         let user = match user {
             Some(path) => Settings::read(path)?,
+            // Present but not a regular file (a FIFO, a device) is an error, not "no user
+            // settings": Maven would read it (and block); ignoring it would drop its mirrors.
             None => match home_dir().map(|h| h.join(".m2").join("settings.xml")) {
-                Some(path) if path.is_file() => Settings::read(&path)?,
+                Some(path) if path.exists() => Settings::read_with_fix(
+                    &path,
+                    "make it a regular settings.xml file, or remove it to build without user settings",
+                )?,
                 _ => Settings::default(),
             },
         };
         let global = match global {
-            Some(path) => Settings::read(path)?,
+            Some(path) => Settings::read_with_fix(
+                path,
+                "make the Maven installation's conf/settings.xml a regular file (or set \
+                 STORMPACK_MAVEN_GLOBAL_SETTINGS to another file, or to nothing for none)",
+            )?,
             None => Settings::default(),
         };
         Ok(user.over(global))
@@ -488,13 +506,13 @@ pub fn global_settings_path() -> Option<PathBuf> {
     if let Some(explicit) = std::env::var_os("STORMPACK_MAVEN_GLOBAL_SETTINGS") {
         return (!explicit.is_empty())
             .then(|| PathBuf::from(explicit))
-            .filter(|p| p.is_file());
+            .filter(|p| p.exists());
     }
     let from_home = ["MAVEN_HOME", "M2_HOME"]
         .iter()
         .filter_map(std::env::var_os)
         .map(|home| PathBuf::from(home).join("conf").join("settings.xml"))
-        .find(|p| p.is_file());
+        .find(|p| p.exists());
     if from_home.is_some() {
         return from_home;
     }
@@ -504,7 +522,7 @@ pub fn global_settings_path() -> Option<PathBuf> {
         .find(|mvn| mvn.is_file())
         .and_then(|mvn| std::fs::canonicalize(mvn).ok())
         .and_then(|mvn| Some(mvn.parent()?.parent()?.join("conf").join("settings.xml")))
-        .filter(|p| p.is_file())
+        .filter(|p| p.exists())
 }
 
 /// Expands `${user.home}` and `${env.NAME}` as Maven does in settings.xml; anything else is

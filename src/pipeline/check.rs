@@ -396,7 +396,7 @@ fn default_local_repository() -> PathBuf {
 /// a failure: the topology can still be checked.
 fn project_plan(project: &ProjectOptions, notes: &mut Vec<String>) -> Option<BuildPlan> {
     let dir = &project.project;
-    if !dir.join("pom.xml").is_file() && !dir.join("Cargo.toml").is_file() {
+    if !dir.join("pom.xml").exists() && !dir.join("Cargo.toml").exists() {
         return None;
     }
     let options = BuildOptions {

@@ -296,12 +296,20 @@ fn read_file_include(main: &Path, file: &Text, diags: &mut Vec<Diagnostic>) -> O
     match super::read_text(&resolved) {
         Ok(text) => Some((resolved, text)),
         Err(err) => {
-            diags.push(Diagnostic::at(
-                Severity::Error,
-                &file.loc,
-                format!("include file `{name}` cannot be read ({}: {err})", resolved.display()),
-                "fix the path (Flux reads a file include from the directory `storm jar` runs in), or ship it in the jar and use `resource: true` with `file: \"/name.yaml\"`".to_string(),
-            ));
+            let err = err.to_string();
+            // A refusal that carries its own fix (a FIFO, a device, too large, not UTF-8): that
+            // fix, once, instead of one inside the message and another after it.
+            let (message, fix) = match err.split_once("\n  fix: ") {
+                Some((why, fix)) => (
+                    format!("include file `{name}` cannot be read: {why}"),
+                    fix.to_string(),
+                ),
+                None => (
+                    format!("include file `{name}` cannot be read ({}: {err})", resolved.display()),
+                    "fix the path (Flux reads a file include from the directory `storm jar` runs in), or ship it in the jar and use `resource: true` with `file: \"/name.yaml\"`".to_string(),
+                ),
+            };
+            diags.push(Diagnostic::at(Severity::Error, &file.loc, message, fix));
             None
         }
     }
