@@ -1106,6 +1106,61 @@ fn a_build_killed_at_any_moment_leaves_a_matching_sha256_and_the_next_cleans_up(
     );
 }
 
+#[test]
+fn concurrent_builds_never_delete_each_others_files() {
+    let s = Sandbox::new();
+    s.publish("com.example:lib:1.0", "", &[("lib.txt", b"one")]);
+    s.file("pom.xml", pom(&dep("com.example", "lib", "1.0")));
+    s.file("src/main/resources/data.txt", "0");
+    let out = s.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let jar = s.project.join("target/hostile-0.1.jar");
+    for round in 0..12 {
+        // Every build of a round builds the same new jar; some start while others commit.
+        s.file("src/main/resources/data.txt", format!("round {round}"));
+        let before = s.snapshot();
+        let children: Vec<_> = (0..4)
+            .map(|_| {
+                s.command(&["build"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: a concurrent build failed:\n{}",
+                stderr(&out)
+            );
+        }
+        assert_eq!(sidecar_matches(&jar), Some(true), "round {round}");
+        assert_eq!(
+            before,
+            s.snapshot(),
+            "round {round}: outside target/ changed"
+        );
+        let entries = zip::ZipArchive::new(fs::File::open(&jar).unwrap()).unwrap();
+        let mut entries = entries;
+        let mut data = String::new();
+        std::io::Read::read_to_string(&mut entries.by_name("data.txt").unwrap(), &mut data)
+            .unwrap();
+        assert_eq!(data, format!("round {round}"));
+    }
+    assert!(
+        leftovers(&s.project.join("target")).is_empty(),
+        "{:?}",
+        leftovers(&s.project.join("target"))
+    );
+    assert!(
+        leftovers(&s.project).is_empty(),
+        "{:?}",
+        leftovers(&s.project)
+    );
+}
+
 // ---- 6. properties that double at each level ----
 
 #[test]

@@ -3,7 +3,8 @@
 //! changes nothing, and a build killed at any moment leaves the old outputs or the new ones.
 //!
 //! Every build is a [`Transaction`] with a token of its own. It holds an exclusive lock on
-//! `<output dir>/.stormpack-<token>.owner` for its whole life, and its temporaries are named
+//! `<output dir>/.stormpack-<token>.owner` for its whole life (taken before the file has that
+//! name, so no other build ever sees it unlocked), and its temporaries are named
 //! `.stormpack-<token>-<what>.tmp`. To commit, it writes a journal
 //! (`.stormpack-<token>.commit`: the renames, in order) and carries it out; the journal goes
 //! when the renames are done. The next build in the same directory finds the owner files whose
@@ -79,15 +80,26 @@ impl Transaction {
         let other_dirs: Vec<PathBuf> = other_dirs.iter().map(|d| d.to_path_buf()).collect();
         recover(dir, &other_dirs);
         let token = format!("{}-{:08x}", std::process::id(), random());
+        // The owner file is locked before it gets its name: another build's `recover` must
+        // never see it unlocked (it would take this build for a dead one and remove its
+        // files). Under the temporary name it is only a temporary (removed when stale).
         let owner_path = dir.join(format!("{PREFIX}{token}{OWNER_SUFFIX}"));
+        let unnamed = dir.join(format!("{PREFIX}{token}-owner.tmp"));
         let owner = File::options()
             .write(true)
             .create_new(true)
-            .open(&owner_path)
-            .map_err(|e| write_error(e, &owner_path))?;
-        owner
+            .open(&unnamed)
+            .map_err(|e| write_error(e, &unnamed))?;
+        let named = owner
             .lock()
-            .with_context(|| format!("cannot lock {}", owner_path.display()))?;
+            .with_context(|| format!("cannot lock {}", unnamed.display()))
+            .and_then(|()| {
+                std::fs::rename(&unnamed, &owner_path).map_err(|e| write_error(e, &owner_path))
+            });
+        if let Err(err) = named {
+            let _ = std::fs::remove_file(&unnamed);
+            return Err(err);
+        }
         Ok(Transaction {
             dir: dir.to_path_buf(),
             token,
@@ -464,6 +476,19 @@ mod tests {
         assert_eq!(names(d), expected);
         assert!(names(other.path()).is_empty());
         drop(live);
+    }
+
+    #[test]
+    fn an_owner_file_is_locked_before_it_has_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let t = Transaction::begin(d, &[]).unwrap();
+        let owner = format!("{PREFIX}{}{OWNER_SUFFIX}", t.token);
+        assert_eq!(names(d), std::slice::from_ref(&owner));
+        let other = File::options().write(true).open(d.join(&owner)).unwrap();
+        assert!(other.try_lock().is_err(), "the owner file is not locked");
+        drop(t);
+        assert!(names(d).is_empty());
     }
 
     #[test]
