@@ -1161,6 +1161,128 @@ fn concurrent_builds_never_delete_each_others_files() {
     );
 }
 
+/// Runs `stormpack <args>` in the sandbox with `target/` on a small tmpfs of its own (a user and
+/// mount namespace: no privileges needed) holding the jar and `.sha256` of `good/`, then either
+/// filled up leaving `free_pages` pages (`Some`) or remounted read-only (`None`). Prints, after
+/// stormpack's output, `same <file>`/`CHANGED <file>` for the good files and `left <name>` for
+/// every file then in `target/`. `None` when namespaces are not available here (never in CI).
+fn with_small_target(s: &Sandbox, free_pages: Option<u32>, args: &[&str]) -> Option<Output> {
+    const SCRIPT: &str = r#"
+set -u
+target=$1; good=$2; free=$3; shift 3
+mount -t tmpfs -o size=256k tmpfs "$target" || exit 97
+cp "$good"/* "$target"/
+if [ "$free" = ro ]; then
+    mount -o remount,ro "$target" || exit 98
+else
+    dd if=/dev/zero of="$target/filler" bs=4096 2>/dev/null
+    [ "$free" -gt 0 ] && truncate -s -$((4096 * free)) "$target/filler"
+fi
+"$@"; rc=$?
+for f in "$good"/*; do
+    if cmp -s "$f" "$target/${f##*/}"; then echo "same ${f##*/}"; else echo "CHANGED ${f##*/}"; fi
+done
+for f in "$target"/.* "$target"/*; do
+    case "${f##*/}" in .|..|filler) ;; *) [ -e "$f" ] && echo "left ${f##*/}" ;; esac
+done
+exit $rc
+"#;
+    let inner = s.command(args);
+    let mut cmd = Command::new("unshare");
+    cmd.args([
+        "--user",
+        "--map-root-user",
+        "--mount",
+        "sh",
+        "-c",
+        SCRIPT,
+        "sh",
+    ])
+    .arg(s.project.join("target"))
+    .arg(s.root.join("good"))
+    .arg(free_pages.map_or("ro".to_string(), |p| p.to_string()))
+    .arg(inner.get_program())
+    .args(inner.get_args())
+    .current_dir(&s.project)
+    .stdin(Stdio::null());
+    for (k, v) in inner.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let out = cmd.output();
+    let usable = out.as_ref().is_ok_and(|o| {
+        !matches!(o.status.code(), Some(97 | 98)) && !stderr(o).contains("unshare:")
+    });
+    if !usable {
+        let why = out.map_or_else(|e| e.to_string(), |o| stderr(&o));
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must allow unprivileged user and mount namespaces: {why}"
+        );
+        eprintln!("skipped: no user and mount namespaces here ({why})");
+        return None;
+    }
+    out.ok()
+}
+
+#[test]
+fn a_full_or_read_only_target_is_an_error_with_the_fix_and_the_old_jar_stays() {
+    let s = Sandbox::new();
+    s.file("pom.xml", pom(""));
+    s.file("src/main/resources/data.txt", "old");
+    let out = s.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let good = s.root.join("good");
+    fs::create_dir_all(&good).unwrap();
+    for name in ["hostile-0.1.jar", "hostile-0.1.jar.sha256"] {
+        fs::copy(s.project.join("target").join(name), good.join(name)).unwrap();
+    }
+    s.file("src/main/resources/data.txt", "new");
+    let target = s.project.join("target").display().to_string();
+    for (free, what, fails_on, fix) in [
+        (
+            Some(0),
+            "No space left on device",
+            format!("{target}/hostile-0.1.jar"),
+            format!("fix: free space on the file system that holds {target} (`df -h {target}`) and build again; the previous outputs are untouched"),
+        ),
+        (
+            Some(1), // room for the new jar, none for its .sha256
+            "No space left on device",
+            format!("{target}/hostile-0.1.jar.sha256"),
+            format!("fix: free space on the file system that holds {target}"),
+        ),
+        (
+            None,
+            "Read-only file system",
+            format!("{target}/.stormpack-"),
+            format!("fix: make {target} writable for this user (or pass --out-dir a writable directory) and build again; the previous outputs are untouched"),
+        ),
+    ] {
+        let before = s.snapshot();
+        let Some(out) = with_small_target(&s, free, &["build"]) else {
+            return;
+        };
+        let err = stderr(&out);
+        let report = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{free:?}:\n{err}\n{report}");
+        assert!(err.contains(&format!("error: cannot write {fails_on}")), "{free:?}:\n{err}");
+        assert!(err.contains(what), "{free:?}:\n{err}");
+        assert!(err.contains(&fix), "{free:?}:\n{err}");
+        assert!(report.contains("same hostile-0.1.jar\n"), "{free:?}: {report}");
+        assert!(report.contains("same hostile-0.1.jar.sha256\n"), "{free:?}: {report}");
+        let left: Vec<&str> = report.lines().filter(|l| l.starts_with("left ")).collect();
+        assert_eq!(
+            left,
+            ["left hostile-0.1.jar", "left hostile-0.1.jar.sha256"],
+            "{free:?}: temporaries left behind"
+        );
+        assert_eq!(before, s.snapshot(), "{free:?}: outside target/ changed");
+    }
+}
+
 // ---- 6. properties that double at each level ----
 
 #[test]

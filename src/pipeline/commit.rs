@@ -132,9 +132,10 @@ impl Transaction {
         dest: &Path,
     ) -> anyhow::Result<()> {
         let (mut file, path) = self.temporary(dir, what)?;
+        // Named by the file it becomes: the temporary's name means nothing to the user.
         file.write_all(bytes)
             .and_then(|()| file.sync_all())
-            .map_err(|e| write_error(e, &path))?;
+            .map_err(|e| write_error(e, dest))?;
         self.replace(&path, dest, None);
         Ok(())
     }

@@ -501,11 +501,39 @@ fn write_jar(
             timestamp: plan.epoch,
         },
         &tmp,
-    )?;
+    )
+    .map_err(|err| output_full(err, &plan.jar))?;
     Ok(Written {
         tmp,
         entries: summary.entries,
     })
+}
+
+/// A jar that could not be written because its file system is full, read-only or over quota
+/// (kinds only a write gives, never a read of a shaded input): the error with the fix
+/// ([`commit::write_error`]), naming the jar rather than its temporary file.
+fn output_full(err: anyhow::Error, jar: &Path) -> anyhow::Error {
+    use std::io::ErrorKind;
+    let full = err
+        .chain()
+        .filter_map(|e| e.downcast_ref::<std::io::Error>())
+        .find(|e| {
+            matches!(
+                e.kind(),
+                ErrorKind::StorageFull
+                    | ErrorKind::QuotaExceeded
+                    | ErrorKind::ReadOnlyFilesystem
+                    | ErrorKind::FileTooLarge
+            )
+        })
+        .map(|e| match e.raw_os_error() {
+            Some(code) => std::io::Error::from_raw_os_error(code),
+            None => std::io::Error::from(e.kind()),
+        });
+    match full {
+        Some(io) => commit::write_error(io, jar),
+        None => err,
+    }
 }
 
 /// Put the checked jar, `<jar>.sha256` and stormpack.lock in place together
