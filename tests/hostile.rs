@@ -944,6 +944,62 @@ fn source_date_epoch_errors_are_not_blamed_on_the_pom() {
 }
 
 #[test]
+fn a_lockfile_that_is_not_utf8_is_named_with_its_line_and_the_fix() {
+    let s = Sandbox::new();
+    s.publish("com.example:lib:1.0", "", &[("lib.txt", b"lib")]);
+    s.file("pom.xml", pom(&dep("com.example", "lib", "1.0")));
+    let out = s.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lock = s.project.join("stormpack.lock");
+    let good = fs::read_to_string(&lock).unwrap();
+    let mut bad = good.replace("compile", "comp\u{e9}le").into_bytes();
+    let at = bad.iter().position(|&b| b == 0xC3).unwrap();
+    bad.splice(at..at + 2, [0xE9]); // the Latin-1 byte for é
+    let line = good.lines().position(|l| l.contains("compile")).unwrap() + 1;
+    let column = good.lines().nth(line - 1).unwrap().find("compile").unwrap() + 5;
+    fs::write(&lock, &bad).unwrap();
+    let err = fails(
+        &s,
+        &["build", "--locked"],
+        &[
+            &format!(
+                "error: {}:{line}:{column}: not a stormpack lockfile: byte 0xE9 is not UTF-8",
+                lock.display()
+            ),
+            &format!(
+                "fix: delete {} and run without --locked to write it again",
+                lock.display()
+            ),
+        ],
+    );
+    assert!(!err.contains("caused by"), "{err}");
+    assert_eq!(fs::read(&lock).unwrap(), bad);
+}
+
+#[test]
+fn build_and_run_never_suggest_the_check_only_topology_flag() {
+    let s = topology_project(
+        VALID_TOPOLOGY
+            .replace("name: \"t\"", "name: \"caf\u{e9}\"")
+            .chars()
+            .map(|c| c as u8)
+            .collect::<Vec<u8>>(),
+    );
+    for args in [&["build"][..], &["run"]] {
+        let err = fails(
+            &s,
+            args,
+            &[
+                "error: cannot read the topology ",
+                "src/main/resources/topology.yaml:1:11: byte 0xE9 is not UTF-8",
+                "fix: save the file as UTF-8",
+            ],
+        );
+        assert!(!err.contains("--topology"), "{args:?}:\n{err}");
+    }
+}
+
+#[test]
 fn huge_durations_are_refused_before_anything_is_built_or_started() {
     let s = Sandbox::new();
     s.file("pom.xml", pom(""));

@@ -109,11 +109,24 @@ impl Lockfile {
     pub fn read(path: &Path) -> anyhow::Result<Lockfile> {
         let bytes = crate::fsread::read_regular(path, crate::fsread::MAX_TEXT_FILE)?;
         let text = String::from_utf8(bytes).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            let bytes = e.as_bytes();
+            let before = &bytes[..at];
+            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+            let line_start = before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&before[line_start..])
+                .chars()
+                .count()
+                + 1;
             anyhow::anyhow!(
-                "{}: not a stormpack lockfile: byte {} is not UTF-8\n  \
+                "{}:{line}:{column}: not a stormpack lockfile: byte 0x{:02X} is not UTF-8 \
+                 (stormpack writes it as ASCII)\n  \
                  fix: delete {} and run without --locked to write it again",
                 path.display(),
-                e.utf8_error().valid_up_to(),
+                bytes.get(at).copied().unwrap_or(0),
                 path.display()
             )
         })?;
