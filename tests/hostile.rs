@@ -941,6 +941,27 @@ fn source_date_epoch_errors_are_not_blamed_on_the_pom() {
         assert!(!err.contains("pom.xml"), "blamed on the pom:\n{err}");
         assert_eq!(before, s.snapshot());
     }
+    // Before 1980 (what a zip entry can hold): not silently clamped; the build says so.
+    for value in ["-1", "-99999999999999999999", "315532799"] {
+        let out = s
+            .command(&["build"])
+            .env("SOURCE_DATE_EPOCH", value)
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        assert!(
+            err.contains(&format!(
+                "note: SOURCE_DATE_EPOCH={value} is before 1980-01-01, the first time a zip \
+                 entry can hold: entries carry 1980-01-01T00:00:00Z"
+            )),
+            "{err}"
+        );
+        let jar = fs::File::open(s.project.join("target/hostile-0.1.jar")).unwrap();
+        let mut jar = zip::ZipArchive::new(jar).unwrap();
+        let time = jar.by_index(0).unwrap().last_modified().unwrap();
+        assert_eq!((time.year(), time.month(), time.day()), (1980, 1, 1));
+    }
 }
 
 #[test]
