@@ -249,6 +249,81 @@ fn a_transitive_pom_cannot_write_outside_the_repository() {
 }
 
 #[test]
+fn a_parent_classifier_type_or_repository_id_cannot_leave_the_repository() {
+    let s = Sandbox::new();
+    s.publish("com.example:lib:1.0", "", &[("lib.txt", b"lib")]);
+    let climb = "../../../../../outside/pwned";
+    let project =
+        |inside: &str| format!("<project><modelVersion>4.0.0</modelVersion>{inside}</project>");
+    s.file(
+        "pom.xml",
+        project(&format!(
+            "<parent><groupId>com.example</groupId><artifactId>par</artifactId>\
+             <version>{climb}</version></parent><artifactId>hostile</artifactId>"
+        )),
+    );
+    fails(
+        &s,
+        &["build"],
+        &[
+            "pom.xml:1:",
+            &format!("cannot get the parent pom com.example:par:{climb}"),
+            &format!(
+                "invalid coordinate com.example:par:pom:{climb}: version `{climb}` contains `/`"
+            ),
+            "nothing was downloaded or written",
+            "fix: correct the coordinate",
+        ],
+    );
+    let gav =
+        "<groupId>com.example</groupId><artifactId>hostile</artifactId><version>0.1</version>";
+    for (extra, field) in [
+        (format!("<classifier>{climb}</classifier>"), "classifier"),
+        (format!("<type>{climb}</type>"), "type"),
+    ] {
+        s.file(
+            "pom.xml",
+            project(&format!(
+                "{gav}<dependencies><dependency><groupId>com.example</groupId>\
+                 <artifactId>lib</artifactId><version>1.0</version>{extra}</dependency></dependencies>"
+            )),
+        );
+        fails(
+            &s,
+            &["build"],
+            &[
+                "pom.xml: invalid coordinate com.example:lib:",
+                &format!("{field} `{climb}` contains `/`"),
+                "fix: correct it in the pom",
+            ],
+        );
+    }
+    // A repository id becomes part of a metadata file's name (maven-metadata-<id>.xml).
+    s.file(
+        "pom.xml",
+        project(&format!(
+            "{gav}<repositories><repository><id>{climb}</id><url>file://{}</url></repository>\
+             </repositories><dependencies><dependency><groupId>com.example</groupId>\
+             <artifactId>lib</artifactId><version>[1.0,2.0)</version></dependency></dependencies>",
+            s.central.display()
+        )),
+    );
+    fails(
+        &s,
+        &["build"],
+        &[
+            &format!(
+                "refusing to write {}/com/example/lib/maven-metadata-{climb}.xml: it is outside the local repository",
+                s.local.display()
+            ),
+            "fix: the repository id or the repository's maven-metadata.xml is malformed",
+        ],
+    );
+    assert!(!s.outside.join("pwned").exists());
+    assert!(!s.outside.join("pwned.xml").exists());
+}
+
+#[test]
 fn a_lockfile_coordinate_that_leaves_the_repository_is_refused() {
     let s = Sandbox::new();
     s.publish("com.example:lib:1.0", "", &[("lib.txt", b"lib")]);
