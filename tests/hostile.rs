@@ -985,6 +985,33 @@ fn inspect_escapes_control_characters() {
         "{text}"
     );
     assert!(!text.contains('\x1b') && !text.contains('\x07') && !text.contains('\r'));
+
+    // The manifest, and a name that would print in another order than it has.
+    let manifest =
+        b"Manifest-Version: 1.0\r\nX-Evil: \x1b]0;owned\x07\x1b[31mred\x9b\r\nX-Lone: a\rb\r\n\r\n";
+    fs::write(
+        &jar,
+        hand_zip(
+            &[
+                b"META-INF/MANIFEST.MF".to_vec(),
+                "invoice\u{202e}fdp.exe".as_bytes().to_vec(),
+            ],
+            manifest,
+        ),
+    )
+    .unwrap();
+    let out = s.run(&["inspect", jar.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(text.contains("  invoice\\u{202e}fdp.exe\n"), "{text}");
+    assert!(
+        text.contains("X-Evil: \\u{1b}]0;owned\\u{7}\\u{1b}[31mred"),
+        "{text}"
+    );
+    assert!(text.contains("X-Lone: a\\u{d}b\n"), "{text}");
+    for raw in ['\x1b', '\x07', '\r', '\u{202e}', '\u{9b}'] {
+        assert!(!text.contains(raw), "{raw:?} printed raw:\n{text}");
+    }
 }
 
 // ---- 13. messages that point the right way ----

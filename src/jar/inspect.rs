@@ -142,12 +142,14 @@ pub fn render(inspection: &Inspection) -> String {
     out
 }
 
-/// `text` with control characters (other than line feeds and tabs) written as `\u{1b}`, so a
-/// hostile entry name or manifest cannot drive the terminal.
+/// `text` with control characters (other than line feeds and tabs) and bidirectional
+/// formatting characters written as `\u{1b}`, so a hostile entry name or manifest cannot drive
+/// the terminal or show its text in another order than it has (`evil\u{202e}txt.exe`).
 pub fn escape_control(text: &str) -> String {
+    let bidi = |c: char| matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() && c != '\n' && c != '\t' {
+        if (c.is_control() && c != '\n' && c != '\t') || bidi(c) {
             out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
         } else {
             out.push(c);
