@@ -867,6 +867,55 @@ fn pom_encodings_are_read_as_maven_reads_them_or_named() {
     );
 }
 
+#[test]
+fn settings_encodings_are_read_as_maven_reads_them_or_named() {
+    let s = Sandbox::new();
+    s.publish("com.example:lib:1.0", "", &[("lib.txt", b"lib")]);
+    s.file("pom.xml", pom(&dep("com.example", "lib", "1.0")));
+    // <offline> proves the file was read: the dependency is not in the local repository.
+    let text = "<?xml version=\"1.0\" encoding=\"ENC\"?>\n<settings><!-- Caf\u{e9} -->\
+                <offline>true</offline></settings>\n";
+    let settings = s.root.join("encoded-settings.xml");
+    let path = settings.to_str().unwrap();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(
+        text.replace("ENC", "UTF-16")
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    let latin1: Vec<u8> = text
+        .replace("ENC", "ISO-8859-1")
+        .chars()
+        .map(|c| c as u8)
+        .collect();
+    for bytes in [utf16, latin1] {
+        fs::write(&settings, bytes).unwrap();
+        fails(
+            &s,
+            &["build", "--settings", path],
+            &[
+                "com.example:lib:pom:1.0 is not in the local repository, and offline mode forbids downloading it",
+                "fix: run once without --offline",
+            ],
+        );
+    }
+    // Latin-1 bytes under a declaration that says UTF-8.
+    let wrong: Vec<u8> = text
+        .replace("ENC", "UTF-8")
+        .chars()
+        .map(|c| c as u8)
+        .collect();
+    fs::write(&settings, wrong).unwrap();
+    fails(
+        &s,
+        &["build", "--settings", path],
+        &[
+            &format!("{path}:2:19: byte 0xE9 is not UTF-8, and the XML declaration names no other encoding"),
+            "fix: save the file as UTF-8, or declare its encoding",
+        ],
+    );
+}
+
 // ---- 11. inspect: duplicates, wrapped counts, control characters ----
 
 /// A zip of stored entries written by hand: `names` in order (duplicates allowed), `contents`

@@ -1079,9 +1079,9 @@ impl SnapshotBuild {
 
 /// A cached maven-metadata.xml, parsed; a malformed one names its line and how to recover.
 fn read_metadata(path: &Path) -> anyhow::Result<Element> {
-    let text = crate::fsread::read_regular_to_string(path, crate::fsread::MAX_TEXT_FILE)?;
+    let bytes = crate::fsread::read_regular(path, crate::fsread::MAX_TEXT_FILE)?;
     parse_document(
-        &text,
+        &bytes,
         path,
         "maven-metadata.xml",
         "delete the file; stormpack downloads it again",

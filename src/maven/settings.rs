@@ -194,20 +194,26 @@ impl Settings {
 
     /// Reads and parses a settings.xml file; `fix` says what to do when it cannot be read.
     fn read_with_fix(path: &Path, fix: &str) -> anyhow::Result<Settings> {
-        let text = crate::fsread::read_regular_to_string(path, crate::fsread::MAX_TEXT_FILE)
-            .with_context(|| {
+        let bytes =
+            crate::fsread::read_regular(path, crate::fsread::MAX_TEXT_FILE).with_context(|| {
                 format!(
                     "cannot read the Maven settings file {}\n  fix: {fix}",
                     path.display()
                 )
             })?;
-        Settings::parse(&text, path)
+        Settings::parse_bytes(&bytes, path)
     }
 
     /// Parses settings.xml text; `path` is used in messages only.
     pub fn parse(text: &str, path: &Path) -> anyhow::Result<Settings> {
+        Settings::parse_bytes(text.as_bytes(), path)
+    }
+
+    /// Parses settings.xml bytes in the encoding they declare (UTF-8, UTF-16 with a byte order
+    /// mark, ISO-8859-1), as Maven reads them and as poms are read.
+    pub fn parse_bytes(bytes: &[u8], path: &Path) -> anyhow::Result<Settings> {
         let root = parse_document(
-            text,
+            bytes,
             path,
             "XML in Maven settings",
             "correct the XML at that position (or pass another file with --settings)",

@@ -423,12 +423,12 @@ fn local(qname: &str) -> String {
 /// Parses a Maven XML document other than a pom (settings.xml, maven-metadata.xml); `what` names
 /// the document and `fix` says how to recover, in messages.
 pub(crate) fn parse_document(
-    text: &str,
+    bytes: &[u8],
     path: &Path,
     what: &str,
     fix: &str,
 ) -> anyhow::Result<Element> {
-    parse_element(path, text.as_bytes()).map_err(|e| match e {
+    parse_element(path, bytes).map_err(|e| match e {
         XmlError::Malformed {
             line,
             column,
