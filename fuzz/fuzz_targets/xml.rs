@@ -10,7 +10,5 @@ fuzz_target!(|data: &[u8]| {
     let file = Path::new("fuzz/pom.xml");
     let _ = stormpack::maven::xml::parse_element(file, data);
     let _ = stormpack::maven::pom::RawModel::parse(file, data);
-    if let Ok(text) = std::str::from_utf8(data) {
-        let _ = stormpack::maven::settings::Settings::parse(text, Path::new("fuzz/settings.xml"));
-    }
+    let _ = stormpack::maven::settings::Settings::parse_bytes(data, Path::new("fuzz/settings.xml"));
 });
