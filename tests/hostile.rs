@@ -774,6 +774,59 @@ fn check_jar_reads_a_zip_bomb_include_only_up_to_the_yaml_limit() {
     );
 }
 
+#[test]
+fn a_zip_bomb_dependency_is_shaded_without_inflating_and_its_include_is_bounded() {
+    let s = Sandbox::new();
+    let dir = s.central.join("com/example/bomb/1.0");
+    fs::create_dir_all(&dir).unwrap();
+    zip_bomb(&dir.join("bomb-1.0.jar"));
+    fs::write(
+        dir.join("bomb-1.0.pom"),
+        "<project><modelVersion>4.0.0</modelVersion><groupId>com.example</groupId>\
+         <artifactId>bomb</artifactId><version>1.0</version></project>",
+    )
+    .unwrap();
+    for name in ["bomb-1.0.jar", "bomb-1.0.pom"] {
+        let bytes = fs::read(dir.join(name)).unwrap();
+        fs::write(
+            dir.join(format!("{name}.sha1")),
+            hex::encode(sha1::Sha1::digest(&bytes)),
+        )
+        .unwrap();
+    }
+    s.file("pom.xml", pom(&dep("com.example", "bomb", "1.0")));
+    s.file(
+        "src/main/resources/topology.yaml",
+        format!("{VALID_TOPOLOGY}includes:\n  - resource: true\n    file: \"/big.yaml\"\n"),
+    );
+    // Within 1 GiB of address space: the 3 GiB entry is copied as it is, never inflated whole.
+    let mut cmd = s.command(&["build"]);
+    // SAFETY: setrlimit in the child before exec; no allocation.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            let limit = libc::rlimit {
+                rlim_cur: 1 << 30,
+                rlim_max: 1 << 30,
+            };
+            libc::setrlimit(libc::RLIMIT_AS, &limit);
+            Ok(())
+        });
+    }
+    let before = s.snapshot();
+    let out = cmd.output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for needle in [
+        "big.yaml:",
+        "the document is longer than 3145728 characters: Flux (SnakeYAML) stops with",
+        "fix: split the topology",
+    ] {
+        assert!(err.contains(needle), "{needle:?} not in:\n{err}");
+    }
+    assert_eq!(before, s.snapshot(), "outside target/ changed");
+    assert!(!s.project.join("target/hostile-0.1.jar").exists());
+}
+
 // ---- 12. encodings ----
 
 #[test]
