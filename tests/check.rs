@@ -327,7 +327,29 @@ fn missing_topology_names_the_paths_tried() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text.contains("no topology found (tried"), "{text}");
     assert!(text.contains("src/main/resources/topology.yaml"), "{text}");
-    assert!(text.contains("--topology FILE"), "{text}");
+    assert!(
+        text.contains("\n  fix: pass it with --topology FILE"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_missing_topology_file_is_named_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_stormpack"))
+        .args(["check", "--topology", "nope.yaml", "--project"])
+        .arg(dir.path())
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(
+            "error: the topology nope.yaml does not exist\n  fix: correct the --topology path"
+        ),
+        "{text}"
+    );
 }
 
 #[test]

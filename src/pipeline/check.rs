@@ -326,8 +326,9 @@ fn find_topology(project: &Path, explicit: Option<&Path>) -> anyhow::Result<Path
         not_regular(file)?;
         if !file.is_file() {
             anyhow::bail!(
-                "the topology {} does not exist; fix the --topology path",
-                file.display()
+                Error::new(format!("the topology {} does not exist", file.display())).fix(
+                    "correct the --topology path (a relative path starts in the current directory)"
+                )
             );
         }
         return Ok(file.to_path_buf());
@@ -343,10 +344,8 @@ fn find_topology(project: &Path, explicit: Option<&Path>) -> anyhow::Result<Path
         .iter()
         .map(|c| project.join(c).display().to_string())
         .collect();
-    anyhow::bail!(
-        "no topology found (tried {}); pass it with --topology FILE",
-        tried.join(", ")
-    )
+    anyhow::bail!(Error::new(format!("no topology found (tried {})", tried.join(", ")))
+        .fix("pass it with --topology FILE, or run check in the project's directory (or pass --project DIR)"))
 }
 
 /// The jar in `<project>/target/`: the only `*.jar` there that is not a by-product
