@@ -1118,6 +1118,29 @@ fn inspect_escapes_control_characters() {
     for raw in ['\x1b', '\x07', '\r', '\u{202e}', '\u{9b}'] {
         assert!(!text.contains(raw), "{raw:?} printed raw:\n{text}");
     }
+
+    // --json: the same names, escaped the JSON way; nothing a terminal acts on printed raw
+    // (C1 controls such as U+009B, CSI, and bidirectional overrides, which JSON allows raw).
+    let name = "csi\u{9b}31m\u{7f}rlo\u{202e}txt.exe";
+    fs::write(
+        &jar,
+        hand_zip(&[name.as_bytes().to_vec(), b"esc\x1b[2J".to_vec()], b"hi\n"),
+    )
+    .unwrap();
+    let out = s.run(&["inspect", "--json", jar.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for raw in ['\x1b', '\u{9b}', '\u{7f}', '\u{202e}'] {
+        assert!(!text.contains(raw), "{raw:?} printed raw:\n{text}");
+    }
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let paths: Vec<&str> = value["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, [name, "esc\x1b[2J"]);
 }
 
 // ---- 13. messages that point the right way ----

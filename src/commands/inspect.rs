@@ -2,12 +2,13 @@
 //! print its manifest; `--json` for machines.
 
 use crate::cli::InspectArgs;
-use stormpack::jar::inspect::{inspect, render};
+use stormpack::jar::inspect::{escape_json_for_terminal, inspect, render};
 
 pub fn run(args: &InspectArgs) -> anyhow::Result<i32> {
     let inspection = inspect(&args.jar)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&inspection)?);
+        let json = serde_json::to_string_pretty(&inspection)?;
+        println!("{}", escape_json_for_terminal(&json));
     } else {
         print!("{}", render(&inspection));
     }

@@ -142,14 +142,33 @@ pub fn render(inspection: &Inspection) -> String {
     out
 }
 
+/// JSON text with the characters [`escape_control`] escapes that JSON itself leaves raw (DEL,
+/// the C1 controls such as U+009B, which terminals take for CSI, and the bidirectional
+/// formatting characters) written as `\uXXXX`: the same JSON value, safe to print. Such
+/// characters occur only inside JSON strings, where `\uXXXX` means them.
+pub fn escape_json_for_terminal(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if (c.is_control() && !matches!(c, '\n' | '\t' | '\r')) || is_bidi(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// `text` with control characters (other than line feeds and tabs) and bidirectional
 /// formatting characters written as `\u{1b}`, so a hostile entry name or manifest cannot drive
 /// the terminal or show its text in another order than it has (`evil\u{202e}txt.exe`).
 pub fn escape_control(text: &str) -> String {
-    let bidi = |c: char| matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if (c.is_control() && c != '\n' && c != '\t') || bidi(c) {
+        if (c.is_control() && c != '\n' && c != '\t') || is_bidi(c) {
             out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
         } else {
             out.push(c);
