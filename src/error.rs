@@ -139,6 +139,27 @@ impl fmt::Display for Diagnostic {
 
 impl std::error::Error for Diagnostic {}
 
+/// A bidirectional formatting character (LRM, RLM, the embeddings, overrides and isolates):
+/// printed raw, it shows the text around it in another order than it has.
+pub(crate) fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with control characters (other than line feeds and tabs) and bidirectional
+/// formatting characters written as `\u{1b}`, so a hostile entry name, manifest, topology key or
+/// pom value cannot drive the terminal or show its text in another order than it has (`evil\u{202e}txt.exe`).
+pub fn escape_control(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if (c.is_control() && c != '\n' && c != '\t') || is_bidi(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The one way to print an error: `error: ...`, `  --> file:line:col`, `  fix: ...`, then each
 /// cause as `  caused by: ...`. The location and fix come from the outermost [`Diagnostic`] in the
 /// chain that has them; a diagnostic shown in the chain shows its message only.

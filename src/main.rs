@@ -17,7 +17,9 @@ fn main() {
     match commands::dispatch(cli) {
         Ok(code) => std::process::exit(code),
         Err(err) => {
-            eprint!("{}", stormpack::error::render(&err));
+            // Messages quote inputs (keys, coordinates, names): never raw terminal controls.
+            let text = stormpack::error::render(&err);
+            eprint!("{}", stormpack::error::escape_control(&text));
             std::process::exit(1);
         }
     }

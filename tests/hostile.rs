@@ -1143,6 +1143,41 @@ fn inspect_escapes_control_characters() {
     assert_eq!(paths, [name, "esc\x1b[2J"]);
 }
 
+#[test]
+fn messages_never_print_terminal_controls_from_the_input() {
+    let s = Sandbox::new();
+    let topology = "name: t\n\"evil\\e]0;owned\\a\\e[2J\\u202e\": 1\n";
+    let escaped = "evil\\u{1b}]0;owned\\u{7}\\u{1b}[2J\\u{202e}";
+    s.file("topology.yaml", topology);
+    s.file("pom.xml", pom(""));
+    s.file("src/main/resources/topology.yaml", topology);
+    let filter = "x\x1b[2J.properties";
+    for (args, needles) in [
+        (
+            &["check", "--topology", "topology.yaml"][..],
+            vec![format!("topology.yaml:2:1: error: unknown key `{escaped}`")],
+        ),
+        (
+            &["build"],
+            vec![format!("topology.yaml:2:1: error: unknown key `{escaped}`")],
+        ),
+        (
+            &["check", "--topology", "topology.yaml", "--filter", filter],
+            vec![
+                "error: cannot read the --filter properties file x\\u{1b}[2J.properties"
+                    .to_string(),
+                "fix: pass --filter an existing properties file".to_string(),
+            ],
+        ),
+    ] {
+        let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
+        let err = fails(&s, args, &needles);
+        for raw in ['\x1b', '\x07', '\u{202e}'] {
+            assert!(!err.contains(raw), "{args:?}: {raw:?} printed raw:\n{err}");
+        }
+    }
+}
+
 // ---- 13. messages that point the right way ----
 
 #[test]

@@ -13,14 +13,16 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     }
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
+    // Findings quote the topology (keys, ids, class names): never raw terminal controls.
+    let safe = |text: String| stormpack::error::escape_control(&text);
     for note in &report.notes {
-        writeln!(err, "{note}")?;
+        writeln!(err, "{}", safe(note.to_string()))?;
     }
     for finding in &report.diagnostics {
-        writeln!(err, "{finding}")?;
+        writeln!(err, "{}", safe(finding.to_string()))?;
     }
     if !args.dot {
-        writeln!(err, "{}", report.summary())?;
+        writeln!(err, "{}", safe(report.summary()))?;
     }
     Ok(if report.errors() > 0 { 1 } else { 0 })
 }

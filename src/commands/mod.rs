@@ -55,12 +55,14 @@ pub struct Stderr;
 
 impl Reporter for Stderr {
     fn report(&mut self, event: Event) {
+        // Events quote inputs (topology keys, entry names): never raw terminal controls.
+        let safe = |text: &str| stormpack::error::escape_control(text);
         match event {
             Event::Stage(_) => {}
-            Event::Note(note) => eprintln!("note: {note}"),
-            Event::Warning(warning) => eprintln!("warning: {warning}"),
-            Event::Finding(finding) => eprintln!("{finding}"),
-            Event::Status(line) => eprintln!("{line}"),
+            Event::Note(note) => eprintln!("note: {}", safe(&note.to_string())),
+            Event::Warning(warning) => eprintln!("warning: {}", safe(&warning.to_string())),
+            Event::Finding(finding) => eprintln!("{}", safe(&finding.to_string())),
+            Event::Status(line) => eprintln!("{}", safe(&line)),
         }
     }
 }

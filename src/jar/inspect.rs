@@ -4,7 +4,8 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::error::Diagnostic;
+pub use crate::error::escape_control;
+use crate::error::{is_bidi, Diagnostic};
 use anyhow::Context;
 use zip::ZipArchive;
 
@@ -151,25 +152,6 @@ pub fn escape_json_for_terminal(json: &str) -> String {
     for c in json.chars() {
         if (c.is_control() && !matches!(c, '\n' | '\t' | '\r')) || is_bidi(c) {
             out.push_str(&format!("\\u{:04x}", u32::from(c)));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn is_bidi(c: char) -> bool {
-    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-/// `text` with control characters (other than line feeds and tabs) and bidirectional
-/// formatting characters written as `\u{1b}`, so a hostile entry name or manifest cannot drive
-/// the terminal or show its text in another order than it has (`evil\u{202e}txt.exe`).
-pub fn escape_control(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if (c.is_control() && c != '\n' && c != '\t') || is_bidi(c) {
-            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
         } else {
             out.push(c);
         }

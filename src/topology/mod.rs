@@ -215,10 +215,11 @@ fn load(
         Some(file) => {
             let text = crate::fsread::read_regular_to_string(file, crate::fsread::MAX_TEXT_FILE)
                 .with_context(|| {
-                    format!(
+                    crate::error::Diagnostic::new(format!(
                         "cannot read the --filter properties file {}",
                         file.display()
-                    )
+                    ))
+                    .fix("pass --filter an existing properties file (`key=value` lines)")
                 })?;
             Some(properties::parse(&text))
         }
@@ -297,10 +298,11 @@ pub fn substitute(text: &str, filter: Option<&Path>, env_filter: bool) -> anyhow
         Some(file) => {
             let text = crate::fsread::read_regular_to_string(file, crate::fsread::MAX_TEXT_FILE)
                 .with_context(|| {
-                    format!(
+                    crate::error::Diagnostic::new(format!(
                         "cannot read the --filter properties file {}",
                         file.display()
-                    )
+                    ))
+                    .fix("pass --filter an existing properties file (`key=value` lines)")
                 })?;
             Some(properties::parse(&text))
         }
