@@ -200,6 +200,19 @@ fn fails(sandbox: &Sandbox, args: &[&str], needles: &[&str]) -> String {
     err
 }
 
+/// Runs `args` and asserts it changed nothing outside `target/` and the local repository.
+fn run_unchanged(sandbox: &Sandbox, args: &[&str]) -> Output {
+    let before = sandbox.snapshot();
+    let out = sandbox.run(args);
+    assert_eq!(
+        before,
+        sandbox.snapshot(),
+        "stormpack {args:?} changed files outside target/:\n{}",
+        stderr(&out)
+    );
+    out
+}
+
 fn pom(dependencies: &str) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
@@ -472,7 +485,7 @@ fn an_include_inside_the_project_is_quoted_one_line_at_a_time() {
         "name: t\nincludes:\n  - resource: false\n    file: \"notes.yaml\"\n    override: false\n\
          spouts: []\nbolts: []\nstreams: []\n",
     );
-    let out = s.run(&["check", "--topology", "topology.yaml"]);
+    let out = run_unchanged(&s, &["check", "--topology", "topology.yaml"]);
     let err = stderr(&out);
     for line in err.lines() {
         let quoted = ["alpha", "beta", "gamma"]
@@ -837,7 +850,7 @@ fn a_zip_bomb_dependency_is_shaded_without_inflating_and_its_include_is_bounded(
 fn a_utf8_bom_topology_is_accepted_and_other_encodings_are_named() {
     let s = Sandbox::new();
     s.file("topology.yaml", format!("\u{feff}{VALID_TOPOLOGY}"));
-    let out = s.run(&["check", "--topology", "topology.yaml"]);
+    let out = run_unchanged(&s, &["check", "--topology", "topology.yaml"]);
     assert!(out.status.success(), "{}", stderr(&out));
 
     let latin1: Vec<u8> = VALID_TOPOLOGY
@@ -871,7 +884,7 @@ fn a_utf8_bom_topology_is_accepted_and_other_encodings_are_named() {
     let mut utf16 = vec![0xFF, 0xFE];
     utf16.extend(VALID_TOPOLOGY.encode_utf16().flat_map(u16::to_le_bytes));
     s.file("topology.yaml", utf16);
-    let out = s.run(&["check", "--topology", "topology.yaml"]);
+    let out = run_unchanged(&s, &["check", "--topology", "topology.yaml"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
@@ -1049,7 +1062,7 @@ fn inspect_lists_duplicates_and_entries_past_a_wrapped_count() {
         ),
     )
     .unwrap();
-    let out = s.run(&["inspect", jar.to_str().unwrap()]);
+    let out = run_unchanged(&s, &["inspect", jar.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(text.matches("  a.txt\n").count(), 2, "{text}");
@@ -1063,7 +1076,7 @@ fn inspect_lists_duplicates_and_entries_past_a_wrapped_count() {
         .map(|i| format!("e/{i:05}").into_bytes())
         .collect();
     fs::write(&jar, hand_zip(&names, b"")).unwrap();
-    let out = s.run(&["inspect", jar.to_str().unwrap()]);
+    let out = run_unchanged(&s, &["inspect", jar.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
@@ -1083,7 +1096,7 @@ fn inspect_escapes_control_characters() {
         hand_zip(&[b"evil\x1b[2J\x07name\r.txt".to_vec()], b"hi\n"),
     )
     .unwrap();
-    let out = s.run(&["inspect", jar.to_str().unwrap()]);
+    let out = run_unchanged(&s, &["inspect", jar.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
@@ -1106,7 +1119,7 @@ fn inspect_escapes_control_characters() {
         ),
     )
     .unwrap();
-    let out = s.run(&["inspect", jar.to_str().unwrap()]);
+    let out = run_unchanged(&s, &["inspect", jar.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(text.contains("  invoice\\u{202e}fdp.exe\n"), "{text}");
@@ -1127,7 +1140,7 @@ fn inspect_escapes_control_characters() {
         hand_zip(&[name.as_bytes().to_vec(), b"esc\x1b[2J".to_vec()], b"hi\n"),
     )
     .unwrap();
-    let out = s.run(&["inspect", "--json", jar.to_str().unwrap()]);
+    let out = run_unchanged(&s, &["inspect", "--json", jar.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", stderr(&out));
     for raw in ['\x1b', '\u{9b}', '\u{7f}', '\u{202e}'] {
