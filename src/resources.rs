@@ -188,6 +188,18 @@ pub fn stage(
         let source = if set.filtering && is_filterable(&rel_str) {
             let bytes =
                 crate::fsread::read_regular(path, u64::MAX).with_context(|| read_fix(path))?;
+            if let Some((key, line)) = unexpanded_reference(&bytes, properties) {
+                bail!(Diagnostic::new(format!(
+                    "{}:{line}: `{key}` cannot be filtered in: the pom could not expand its value \
+                     (properties that repeat other properties past 1 MiB, or that refer to each \
+                     other in a cycle), so Maven would fail here too (resource from {})",
+                    path.display(),
+                    set.declared_at
+                ))
+                .fix(format!(
+                    "give `{key}` (or the properties it refers to) a shorter, literal value in the pom"
+                )));
+            }
             EntrySource::Bytes(filter(&bytes, properties))
         } else {
             // Fail now, naming the file, rather than halfway through writing the jar.
@@ -360,9 +372,72 @@ pub fn filter(bytes: &[u8], properties: &BTreeMap<String, String>) -> Vec<u8> {
     out
 }
 
+/// The first `${key}`/`@key@` of `bytes` (and its line) whose property the pom could not expand:
+/// its value still holds a `${name}` of a property that exists (an expansion past the length
+/// bound, or a cycle, is left as written). Filtering it would write the raw expression where
+/// Maven runs out of memory or stops.
+pub fn unexpanded_reference(
+    bytes: &[u8],
+    properties: &BTreeMap<String, String>,
+) -> Option<(String, usize)> {
+    let unexpanded = |value: &str| {
+        let mut rest = value;
+        while let Some(start) = rest.find("${") {
+            let Some(len) = rest[start + 2..].find('}') else {
+                return false;
+            };
+            if properties.contains_key(rest[start + 2..start + 2 + len].trim()) {
+                return true;
+            }
+            rest = &rest[start + 2 + len..];
+        }
+        false
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        let (open, close): (&[u8], u8) = if bytes[i..].starts_with(b"${") {
+            (b"${", b'}')
+        } else if bytes[i] == b'@' {
+            (b"@", b'@')
+        } else {
+            i += 1;
+            continue;
+        };
+        let start = i + open.len();
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == close || b == b'\n')
+            .map(|p| start + p)
+            .filter(|&e| bytes[e] == close && e > start);
+        if let Some(end) = end {
+            if let Some(key) = std::str::from_utf8(&bytes[start..end]).ok().map(str::trim) {
+                if properties.get(key).is_some_and(|v| unexpanded(v)) {
+                    let line = bytes[..i].iter().filter(|&&b| b == b'\n').count() + 1;
+                    return Some((key.to_string(), line));
+                }
+            }
+        }
+        i = start;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reference_the_pom_could_not_expand_is_found_with_its_line() {
+        let mut p = props();
+        p.insert("big".into(), "${e1}${e1}".into());
+        p.insert("e1".into(), "xx".into());
+        p.insert("open".into(), "${env.NOPE}".into());
+        assert_eq!(
+            unexpanded_reference(b"a=${name}\nb=@big@\n", &p),
+            Some(("big".to_string(), 2))
+        );
+        assert_eq!(unexpanded_reference(b"x=${open} ${nope} ${name}", &p), None);
+    }
 
     fn props() -> BTreeMap<String, String> {
         [("project.version", "1.0"), ("name", "wc")]

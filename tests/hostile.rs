@@ -1691,4 +1691,41 @@ fn doubling_properties_are_bounded_and_named_where_used() {
     ] {
         assert!(err.contains(needle), "{needle:?} not in {err}");
     }
+    // Used by resource filtering: an error naming the file and line, not `${e38}${e38}` (one
+    // level expanded) silently in the jar. `check` of the filtered topology says the same.
+    s.file(
+        "pom.xml",
+        project("").replace(
+            "</properties>",
+            "</properties><build><resources><resource><directory>src/main/resources</directory>\
+         <filtering>true</filtering></resource></resources></build>",
+        ),
+    );
+    s.file(
+        "src/main/resources/app.properties",
+        "name=x\nvalue=${e39}\n",
+    );
+    s.file(
+        "src/main/resources/topology.yaml",
+        format!("{VALID_TOPOLOGY}# @e39@\n"),
+    );
+    s.memory_limit.set(Some(1 << 30));
+    for (args, file, line) in [
+        (&["build"][..], "src/main/resources/app.properties", 2),
+        (
+            &["check"],
+            "src/main/resources/topology.yaml",
+            VALID_TOPOLOGY.lines().count() + 1,
+        ),
+    ] {
+        fails(
+            &s,
+            args,
+            &[
+                &format!("{file}:{line}: `e39` cannot be filtered in: the pom could not expand its value"),
+                "fix: give `e39` (or the properties it refers to) a shorter, literal value in the pom",
+            ],
+        );
+    }
+    assert!(!s.project.join("target/hostile-0.1.jar").exists());
 }

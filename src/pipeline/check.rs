@@ -108,7 +108,20 @@ pub fn check(options: &CheckOptions) -> anyhow::Result<CheckReport> {
     // it, with diagnostics naming its source file.
     let filtered = match (&options.topology, &plan, plan_topology) {
         (None, Some(plan), Some((file, true))) if file == topology => {
-            let bytes = fs_err::read(&file)?;
+            let bytes = crate::fsread::read_regular(&file, crate::fsread::MAX_TEXT_FILE)?;
+            if let Some((key, line)) =
+                crate::resources::unexpanded_reference(&bytes, &plan.filter_properties)
+            {
+                anyhow::bail!(Error::new(format!(
+                    "{}:{line}: `{key}` cannot be filtered in: the pom could not expand its value \
+                     (properties that repeat other properties past 1 MiB, or that refer to each \
+                     other in a cycle)",
+                    file.display()
+                ))
+                .fix(format!(
+                    "give `{key}` (or the properties it refers to) a shorter, literal value in the pom"
+                )));
+            }
             let bytes = crate::resources::filter(&bytes, &plan.filter_properties);
             Some(String::from_utf8(bytes).with_context(|| {
                 Error::new(format!("the topology {} is not UTF-8", file.display()))
