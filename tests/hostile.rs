@@ -546,16 +546,24 @@ fn fifos_and_devices_are_refused_wherever_a_file_is_read() {
         &["build", "--settings", "/dev/zero"],
         &["/dev/zero is a character device, not a regular file"],
     );
-    fails(
-        &s,
-        &["check", "--topology", "topology.yaml", "--jar", "/dev/zero"],
-        &["/dev/zero is a character device, not a regular file"],
-    );
-    fails(
-        &s,
+    for args in [
+        &["check", "--topology", "topology.yaml", "--jar", "/dev/zero"][..],
         &["inspect", "/dev/zero"],
-        &["/dev/zero is a character device, not a regular file"],
-    );
+    ] {
+        let err = fails(
+            &s,
+            args,
+            &[
+                "error: /dev/zero is a character device, not a regular file",
+                "fix: replace it with a regular file",
+            ],
+        );
+        assert_eq!(
+            err.matches("fix:").count(),
+            1,
+            "one fix, the right one:\n{err}"
+        );
+    }
 }
 
 #[test]

@@ -35,9 +35,15 @@ pub struct Inspection {
 const MANIFEST_LIMIT: u64 = 1024 * 1024;
 
 pub fn inspect(jar: &Path) -> anyhow::Result<Inspection> {
-    let file = crate::fsread::open_regular(jar).with_context(|| {
-        Diagnostic::new(format!("cannot open {}", jar.display()))
-            .fix("check the path; `stormpack build` writes target/<finalName>.jar")
+    let file = crate::fsread::open_regular(jar).map_err(|e| {
+        // A FIFO or a device: the refusal says what it is and carries its own fix.
+        if e.kind() == std::io::ErrorKind::InvalidInput {
+            return anyhow::Error::msg(e.to_string());
+        }
+        anyhow::Error::new(e).context(
+            Diagnostic::new(format!("cannot open {}", jar.display()))
+                .fix("check the path; `stormpack build` writes target/<finalName>.jar"),
+        )
     })?;
     let mut source =
         JarSource::new(file).with_context(|| format!("cannot read {}", jar.display()))?;

@@ -19,9 +19,15 @@ pub struct JarIndex {
 impl JarIndex {
     /// List `jar`'s entries.
     pub fn read(jar: &Path) -> anyhow::Result<JarIndex> {
-        let file = crate::fsread::open_regular(jar).with_context(|| {
-            Diagnostic::new(format!("cannot open the jar {}", jar.display()))
-                .fix("build it with `stormpack build`, or pass the right file with --jar FILE")
+        let file = crate::fsread::open_regular(jar).map_err(|e| {
+            // A FIFO or a device: the refusal says what it is and carries its own fix.
+            if e.kind() == std::io::ErrorKind::InvalidInput {
+                return anyhow::Error::msg(e.to_string());
+            }
+            anyhow::Error::new(e).context(
+                Diagnostic::new(format!("cannot open the jar {}", jar.display()))
+                    .fix("build it with `stormpack build`, or pass the right file with --jar FILE"),
+            )
         })?;
         let entries = crate::jar::read::entry_names(file).with_context(|| {
             format!(
