@@ -1626,7 +1626,7 @@ fn a_full_or_read_only_target_is_an_error_with_the_fix_and_the_old_jar_stays() {
         (
             None,
             "Read-only file system",
-            format!("{target}/.stormpack-"),
+            format!("in {target}: "),
             format!("fix: make {target} writable for this user (or pass --out-dir a writable directory) and build again; the previous outputs are untouched"),
         ),
     ] {

@@ -89,7 +89,7 @@ impl Transaction {
             .write(true)
             .create_new(true)
             .open(&unnamed)
-            .map_err(|e| write_error(e, &unnamed))?;
+            .map_err(|e| write_error_in(e, dir))?;
         let named = owner
             .lock()
             .with_context(|| format!("cannot lock {}", unnamed.display()))
@@ -328,8 +328,17 @@ fn create_output_dir(dir: &Path) -> anyhow::Result<()> {
 
 /// An I/O error while writing an output, as a diagnostic with the fix for the usual causes.
 pub(super) fn write_error(err: std::io::Error, path: &Path) -> anyhow::Error {
+    write_error_at(err, path, path.parent().unwrap_or(path))
+}
+
+/// [`write_error`] for a file stormpack names itself (its first file in the output directory):
+/// the message names the directory, not the internal file.
+fn write_error_in(err: std::io::Error, dir: &Path) -> anyhow::Error {
+    write_error_at(err, dir, dir)
+}
+
+fn write_error_at(err: std::io::Error, path: &Path, place: &Path) -> anyhow::Error {
     use std::io::ErrorKind;
-    let place = path.parent().unwrap_or(path);
     let fix = match err.kind() {
         ErrorKind::StorageFull => format!(
             "free space on the file system that holds {} (`df -h {}`) and build again; the \
@@ -352,7 +361,12 @@ pub(super) fn write_error(err: std::io::Error, path: &Path) -> anyhow::Error {
         ),
         _ => "check the path and build again; the previous outputs are untouched".to_string(),
     };
-    Diagnostic::new(format!("cannot write {}: {err}", path.display()))
+    let what = if path == place {
+        format!("cannot write in {}", path.display())
+    } else {
+        format!("cannot write {}", path.display())
+    };
+    Diagnostic::new(format!("{what}: {err}"))
         .at(Location::file(path))
         .fix(fix)
         .into()
