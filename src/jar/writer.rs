@@ -191,25 +191,46 @@ fn entry_order<'a>(build: &'a JarBuild<'a>) -> anyhow::Result<Vec<(Cow<'a, str>,
     for entry in plan.copies {
         rest.push((Cow::Borrowed(entry.path.as_str()), Item::Shaded(entry)));
     }
-    // Every parent directory, each once. Walking up from the deepest parent stops at the first
-    // one already known, so this is linear in the number of entries.
     let mut all_dirs: HashSet<&'a str> = written_dirs.clone();
+    let new_dirs = missing_dirs(&rest, &mut all_dirs);
+    rest.extend(new_dirs.into_iter().map(|d| (Cow::Borrowed(d), Item::Dir)));
+    rest.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+
+    check_order(&order, &rest, &all_dirs, plan)?;
+    order.extend(rest);
+    Ok(order)
+}
+
+/// Every parent directory of `rest`'s paths not yet in `dirs` (added to it), each once. Walking
+/// up from the deepest parent stops at the first one already known, so this is linear in the
+/// number of entries.
+fn missing_dirs<'a>(
+    rest: &[(Cow<'a, str>, Item<'a>)],
+    dirs: &mut HashSet<&'a str>,
+) -> Vec<&'a str> {
     let mut new_dirs: Vec<&'a str> = Vec::new();
-    for (path, _) in &rest {
+    for (path, _) in rest {
         let Cow::Borrowed(path) = *path else { continue };
         let mut end = path.len();
         while let Some(slash) = path[..end].rfind('/') {
             let dir = &path[..=slash];
-            if !all_dirs.insert(&dir[..slash]) {
+            if !dirs.insert(&dir[..slash]) {
                 break;
             }
             new_dirs.push(dir);
             end = slash;
         }
     }
-    rest.extend(new_dirs.into_iter().map(|d| (Cow::Borrowed(d), Item::Dir)));
-    rest.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    new_dirs
+}
 
+/// No path twice in the sorted `rest`, no file that is also a directory.
+fn check_order(
+    order: &[(Cow<'_, str>, Item<'_>)],
+    rest: &[(Cow<'_, str>, Item<'_>)],
+    all_dirs: &HashSet<&str>,
+    plan: &Shaded<'_>,
+) -> anyhow::Result<()> {
     for pair in rest.windows(2) {
         if pair[0].0 == pair[1].0 {
             bail!("internal error: jar entry `{}` planned twice", pair[0].0);
@@ -224,8 +245,7 @@ fn entry_order<'a>(build: &'a JarBuild<'a>) -> anyhow::Result<Vec<(Cow<'a, str>,
             .fix("rename the file, or exclude it"));
         }
     }
-    order.extend(rest);
-    Ok(order)
+    Ok(())
 }
 
 /// A project entry, or the merged service file that replaces it.

@@ -128,14 +128,7 @@ pub fn plan_with(
     options: &ShadeOptions,
 ) -> anyhow::Result<ShadePlan> {
     if !options.allow_storm_runtime {
-        if let Some(entry) = staging.get("defaults.yaml") {
-            bail!(Diagnostic::new(format!(
-                "the project puts defaults.yaml at the jar root (from {}); Storm reads its own defaults.yaml from \
-                 the classpath and fails with \"Found multiple defaults.yaml resources\"",
-                entry.origin
-            ))
-            .fix("rename the file, or give its resource a targetPath so it lands elsewhere"));
-        }
+        refuse_project_defaults_yaml(staging)?;
     }
     let inputs: Vec<ShadeInput> = match &options.config {
         Some(config) => inputs
@@ -151,109 +144,182 @@ pub fn plan_with(
 
     // Every candidate from every jar, in classpath order; a stable sort by path then puts the
     // copies of one path next to each other with the first in classpath order first.
-    let mut candidates: Vec<ShadedEntry> = Vec::new();
-    let mut service_sources: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
-    let mut multi_release = Vec::new();
-    let mut first_manifest = None;
-    let mut skipped = Vec::new();
-
+    let mut found = Found::default();
     for (input_index, (input, archive)) in inputs.iter().zip(archives.iter_mut()).enumerate() {
-        let mut manifest_index = None;
-        let dir_start = archive.central_directory_start();
-        for index in 0..archive.len() {
-            let data = archive.entry(index).map_err(|e| bad_jar(input, &e))?;
-            let path = std::str::from_utf8(&data.name).map_err(|_| {
-                bad_jar(
-                    input,
-                    &format!(
-                        "entry name {:?} is not UTF-8",
-                        data.name.escape_ascii().to_string()
-                    ),
-                )
-            })?;
-            check_entry_path(path, input)?;
-            if options
-                .config
-                .as_ref()
-                .is_some_and(|c| c.drops_entry(&input.artifact, path))
-            {
-                continue;
-            }
-            match dropped(path) {
-                Some(Dropped::Manifest) if path == "META-INF/MANIFEST.MF" => {
-                    manifest_index = Some(index);
-                    continue;
-                }
-                // maven-shade-plugin drops only the root module-info.class; with the pom's
-                // shade configuration in charge, a versioned one stays as Maven keeps it.
-                Some(Dropped::ModuleInfo)
-                    if options.config.is_some() && path != "module-info.class" => {}
-                Some(_) => continue,
-                None => {}
-            }
-            if data.symlink {
-                skipped.push(format!(
-                    "{path} (a symbolic link, from {})",
-                    short(&input.artifact)
-                ));
-                continue;
-            }
-            if data.encrypted {
-                return Err(bad_jar(
-                    input,
-                    &format!("entry `{path}` is encrypted; a jar cannot hold encrypted entries"),
-                ));
-            }
-            if let Some(method) = &data.unsupported_method {
-                return Err(bad_jar(
-                    input,
-                    &format!("entry `{path}` uses compression {method}; the JDK reads only stored and deflated entries"),
-                ));
-            }
-            // A damaged jar can list entries whose data runs past the central directory; a raw
-            // copy would then write a broken entry without noticing.
-            if data.data_end > dir_start {
-                return Err(bad_jar(
-                    input,
-                    &format!("entry `{path}` runs past the central directory; the file is damaged"),
-                ));
-            }
-            let merged = match &options.config {
-                // maven-shade-plugin: ServicesResourceTransformer takes every path under
-                // META-INF/services; without it the first copy wins like any other entry.
-                Some(c) if c.services => path.starts_with("META-INF/services"),
-                Some(_) => false,
-                None => is_service_file(path),
-            };
-            if merged {
-                service_sources
-                    .entry(path.to_string())
-                    .or_default()
-                    .push((input_index, index));
-                continue;
-            }
-            candidates.push(ShadedEntry {
-                path: path.to_string(),
-                input: input_index,
-                index,
-                size: data.size,
-                compressed_size: data.compressed_size,
-                crc32: data.crc32,
-                executable: data.executable,
-            });
+        scan_jar(input_index, input, archive, options, &mut found)?;
+    }
+    let Found {
+        mut candidates,
+        service_sources,
+        multi_release,
+        first_manifest,
+        skipped,
+    } = found;
+    candidates.sort_by(|a, b| a.path.cmp(&b.path));
+    let (entries, contributions) = pick_entries(staging, &inputs, candidates);
+    let services = merge_services(staging, &inputs, &mut archives, service_sources, options)?;
+
+    let (overlaps, identical) = overlap_report(contributions);
+    Ok(ShadePlan {
+        inputs,
+        entries,
+        services,
+        overlaps,
+        identical,
+        multi_release,
+        first_manifest,
+        skipped,
+        archives,
+    })
+}
+
+fn refuse_project_defaults_yaml(staging: &Staging) -> anyhow::Result<()> {
+    if let Some(entry) = staging.get("defaults.yaml") {
+        bail!(Diagnostic::new(format!(
+            "the project puts defaults.yaml at the jar root (from {}); Storm reads its own defaults.yaml from \
+             the classpath and fails with \"Found multiple defaults.yaml resources\"",
+            entry.origin
+        ))
+        .fix("rename the file, or give its resource a targetPath so it lands elsewhere"));
+    }
+    Ok(())
+}
+
+/// What the scan of the dependency jars found.
+#[derive(Default)]
+struct Found {
+    candidates: Vec<ShadedEntry>,
+    /// Service files to merge: path -> (input, entry index), in classpath order.
+    service_sources: BTreeMap<String, Vec<(usize, usize)>>,
+    multi_release: Vec<String>,
+    first_manifest: Option<Vec<u8>>,
+    skipped: Vec<String>,
+}
+
+/// One jar's central directory: its candidates, service files and manifest into `found`.
+fn scan_jar(
+    input_index: usize,
+    input: &ShadeInput,
+    archive: &mut DepJar,
+    options: &ShadeOptions,
+    found: &mut Found,
+) -> anyhow::Result<()> {
+    let mut manifest_index = None;
+    let dir_start = archive.central_directory_start();
+    for index in 0..archive.len() {
+        let data = archive.entry(index).map_err(|e| bad_jar(input, &e))?;
+        let path = std::str::from_utf8(&data.name).map_err(|_| {
+            bad_jar(
+                input,
+                &format!(
+                    "entry name {:?} is not UTF-8",
+                    data.name.escape_ascii().to_string()
+                ),
+            )
+        })?;
+        check_entry_path(path, input)?;
+        if options
+            .config
+            .as_ref()
+            .is_some_and(|c| c.drops_entry(&input.artifact, path))
+        {
+            continue;
         }
-        if let Some(index) = manifest_index {
-            let manifest = read_small(archive, index, input, "META-INF/MANIFEST.MF")?;
-            if declares_multi_release(&manifest) {
-                multi_release.push(short(&input.artifact));
+        match dropped(path) {
+            Some(Dropped::Manifest) if path == "META-INF/MANIFEST.MF" => {
+                manifest_index = Some(index);
+                continue;
             }
-            if options.config.is_some() && first_manifest.is_none() {
-                first_manifest = Some(manifest);
-            }
+            // maven-shade-plugin drops only the root module-info.class; with the pom's
+            // shade configuration in charge, a versioned one stays as Maven keeps it.
+            Some(Dropped::ModuleInfo)
+                if options.config.is_some() && path != "module-info.class" => {}
+            Some(_) => continue,
+            None => {}
+        }
+        if data.symlink {
+            found.skipped.push(format!(
+                "{path} (a symbolic link, from {})",
+                short(&input.artifact)
+            ));
+            continue;
+        }
+        check_copyable(&data, path, dir_start, input)?;
+        let merged = match &options.config {
+            // maven-shade-plugin: ServicesResourceTransformer takes every path under
+            // META-INF/services; without it the first copy wins like any other entry.
+            Some(c) if c.services => path.starts_with("META-INF/services"),
+            Some(_) => false,
+            None => is_service_file(path),
+        };
+        if merged {
+            found
+                .service_sources
+                .entry(path.to_string())
+                .or_default()
+                .push((input_index, index));
+            continue;
+        }
+        found.candidates.push(ShadedEntry {
+            path: path.to_string(),
+            input: input_index,
+            index,
+            size: data.size,
+            compressed_size: data.compressed_size,
+            crc32: data.crc32,
+            executable: data.executable,
+        });
+    }
+    if let Some(index) = manifest_index {
+        let manifest = read_small(archive, index, input, "META-INF/MANIFEST.MF")?;
+        if declares_multi_release(&manifest) {
+            found.multi_release.push(short(&input.artifact));
+        }
+        if options.config.is_some() && found.first_manifest.is_none() {
+            found.first_manifest = Some(manifest);
         }
     }
-    candidates.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(())
+}
 
+/// An entry a raw copy can carry: not encrypted, stored or deflated, its data before the
+/// central directory.
+fn check_copyable(
+    data: &crate::jar::deps::DepEntry,
+    path: &str,
+    dir_start: u64,
+    input: &ShadeInput,
+) -> anyhow::Result<()> {
+    if data.encrypted {
+        return Err(bad_jar(
+            input,
+            &format!("entry `{path}` is encrypted; a jar cannot hold encrypted entries"),
+        ));
+    }
+    if let Some(method) = &data.unsupported_method {
+        return Err(bad_jar(
+            input,
+            &format!("entry `{path}` uses compression {method}; the JDK reads only stored and deflated entries"),
+        ));
+    }
+    // A damaged jar can list entries whose data runs past the central directory; a raw
+    // copy would then write a broken entry without noticing.
+    if data.data_end > dir_start {
+        return Err(bad_jar(
+            input,
+            &format!("entry `{path}` runs past the central directory; the file is damaged"),
+        ));
+    }
+    Ok(())
+}
+
+/// The first copy of each path (none when the project stages it), and who contributed every
+/// path that more than one source has.
+fn pick_entries(
+    staging: &Staging,
+    inputs: &[ShadeInput],
+    candidates: Vec<ShadedEntry>,
+) -> (Vec<ShadedEntry>, BTreeMap<String, Vec<Contribution>>) {
     let mut entries: Vec<ShadedEntry> = Vec::with_capacity(candidates.len());
     let mut contributions: BTreeMap<String, Vec<Contribution>> = BTreeMap::new();
     let mut candidates = candidates.into_iter().peekable();
@@ -288,7 +354,17 @@ pub fn plan_with(
             entries.push(first);
         }
     }
+    (entries, contributions)
+}
 
+/// Each service file merged: the project's lines first, then the jars' in classpath order.
+fn merge_services(
+    staging: &Staging,
+    inputs: &[ShadeInput],
+    archives: &mut [DepJar],
+    service_sources: BTreeMap<String, Vec<(usize, usize)>>,
+    options: &ShadeOptions,
+) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
     let mut services = BTreeMap::new();
     for (path, sources) in service_sources {
         let mut merge = if options.config.is_some() {
@@ -312,19 +388,7 @@ pub fn plan_with(
         }
         services.insert(path, merge.render());
     }
-
-    let (overlaps, identical) = overlap_report(contributions);
-    Ok(ShadePlan {
-        inputs,
-        entries,
-        services,
-        overlaps,
-        identical,
-        multi_release,
-        first_manifest,
-        skipped,
-        archives,
-    })
+    Ok(services)
 }
 
 fn guard(inputs: &[ShadeInput], archives: &[DepJar]) -> Result<(), StormGuardError> {
