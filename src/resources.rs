@@ -84,35 +84,8 @@ pub fn stage(
 ) -> anyhow::Result<usize> {
     let root = canonical_project(project_dir)?;
     let target = normalize_target_path(&set.target_path, &set.declared_at)?;
-    for pattern in set.includes.iter().chain(&set.excludes) {
-        check_pattern(pattern, &set.declared_at)?;
-    }
-    if !set.directory.is_dir() {
-        bail!(Diagnostic::new(format!(
-            "resource directory {} does not exist (declared at {})",
-            set.directory.display(),
-            set.declared_at
-        ))
-        .fix("create the directory, or correct <directory> in the declaration"));
-    }
-    let dir = fs_err::canonicalize(&set.directory)?;
-    if !dir.starts_with(&root) {
-        bail!(Diagnostic::new(format!(
-            "resource directory {} is outside the project {} (declared at {})",
-            set.directory.display(),
-            root.display(),
-            set.declared_at
-        ))
-        .fix("move the files into the project, or point <directory> inside it"));
-    }
-    let includes = if set.includes.is_empty() {
-        glob_set(&["**".to_string()])?
-    } else {
-        glob_set(&set.includes)?
-    };
-    let mut excludes: Vec<String> = set.excludes.clone();
-    excludes.extend(DEFAULT_EXCLUDES.iter().map(|s| s.to_string()));
-    let excludes = glob_set(&excludes)?;
+    check_directory(set, &root)?;
+    let (includes, excludes) = patterns(set)?;
 
     let mut count = 0;
     // follow_links: Maven follows symlinks; each one is checked to stay inside the project.
@@ -145,25 +118,7 @@ pub fn stage(
             continue;
         }
         if item.path_is_symlink() {
-            let resolved = fs_err::canonicalize(path).with_context(|| {
-                Diagnostic::new(format!(
-                    "cannot follow symlink {} (resource from {})",
-                    path.display(),
-                    set.declared_at
-                ))
-                .fix("remove the dangling link or point it at an existing file")
-            })?;
-            if !resolved.starts_with(&root) {
-                bail!(Diagnostic::new(format!(
-                    "symlink {} points outside the project, to {} (resource from {})",
-                    path.display(),
-                    resolved.display(),
-                    set.declared_at
-                ))
-                .fix(
-                    "copy the file into the project instead of linking to it, or exclude the link"
-                ));
-            }
+            check_symlink(path, &root, &set.declared_at)?;
         }
         if !includes.is_match(&rel_str) || item.file_type().is_dir() {
             continue;
@@ -185,27 +140,7 @@ pub fn stage(
             format!("{target}/{rel_str}")
         };
         let origin = format!("{} (resource from {})", path.display(), set.declared_at);
-        let source = if set.filtering && is_filterable(&rel_str) {
-            let bytes =
-                crate::fsread::read_regular(path, u64::MAX).with_context(|| read_fix(path))?;
-            if let Some((key, line)) = unexpanded_reference(&bytes, properties) {
-                bail!(Diagnostic::new(format!(
-                    "{}:{line}: `{key}` cannot be filtered in: the pom could not expand its value \
-                     (properties that repeat other properties past 1 MiB, or that refer to each \
-                     other in a cycle), so Maven would fail here too (resource from {})",
-                    path.display(),
-                    set.declared_at
-                ))
-                .fix(format!(
-                    "give `{key}` (or the properties it refers to) a shorter, literal value in the pom"
-                )));
-            }
-            EntrySource::Bytes(filter(&bytes, properties))
-        } else {
-            // Fail now, naming the file, rather than halfway through writing the jar.
-            crate::fsread::open_regular(path).with_context(|| read_fix(path))?;
-            EntrySource::File(path.to_path_buf())
-        };
+        let source = entry_source(path, set, &rel_str, properties)?;
         staging.add(StagedEntry {
             path: jar_path,
             source,
@@ -215,6 +150,96 @@ pub fn stage(
         count += 1;
     }
     Ok(count)
+}
+
+/// The declaration's patterns valid, its directory there and inside the project.
+fn check_directory(set: &ResourceSet, root: &Path) -> anyhow::Result<()> {
+    for pattern in set.includes.iter().chain(&set.excludes) {
+        check_pattern(pattern, &set.declared_at)?;
+    }
+    if !set.directory.is_dir() {
+        bail!(Diagnostic::new(format!(
+            "resource directory {} does not exist (declared at {})",
+            set.directory.display(),
+            set.declared_at
+        ))
+        .fix("create the directory, or correct <directory> in the declaration"));
+    }
+    let dir = fs_err::canonicalize(&set.directory)?;
+    if !dir.starts_with(root) {
+        bail!(Diagnostic::new(format!(
+            "resource directory {} is outside the project {} (declared at {})",
+            set.directory.display(),
+            root.display(),
+            set.declared_at
+        ))
+        .fix("move the files into the project, or point <directory> inside it"));
+    }
+    Ok(())
+}
+
+/// The include set (`**` when none) and the exclude set (with Maven's default excludes).
+fn patterns(set: &ResourceSet) -> anyhow::Result<(GlobSet, GlobSet)> {
+    let includes = if set.includes.is_empty() {
+        glob_set(&["**".to_string()])?
+    } else {
+        glob_set(&set.includes)?
+    };
+    let mut excludes: Vec<String> = set.excludes.clone();
+    excludes.extend(DEFAULT_EXCLUDES.iter().map(|s| s.to_string()));
+    Ok((includes, glob_set(&excludes)?))
+}
+
+/// A symlink among the resources must resolve inside the project.
+fn check_symlink(path: &Path, root: &Path, declared_at: &str) -> anyhow::Result<()> {
+    let resolved = fs_err::canonicalize(path).with_context(|| {
+        Diagnostic::new(format!(
+            "cannot follow symlink {} (resource from {})",
+            path.display(),
+            declared_at
+        ))
+        .fix("remove the dangling link or point it at an existing file")
+    })?;
+    if !resolved.starts_with(root) {
+        bail!(Diagnostic::new(format!(
+            "symlink {} points outside the project, to {} (resource from {})",
+            path.display(),
+            resolved.display(),
+            declared_at
+        ))
+        .fix("copy the file into the project instead of linking to it, or exclude the link"));
+    }
+    Ok(())
+}
+
+/// The staged content of one resource file: filtered bytes, or the file itself (checked to be
+/// readable now).
+fn entry_source(
+    path: &Path,
+    set: &ResourceSet,
+    rel_str: &str,
+    properties: &BTreeMap<String, String>,
+) -> anyhow::Result<EntrySource> {
+    Ok(if set.filtering && is_filterable(rel_str) {
+        let bytes = crate::fsread::read_regular(path, u64::MAX).with_context(|| read_fix(path))?;
+        if let Some((key, line)) = unexpanded_reference(&bytes, properties) {
+            bail!(Diagnostic::new(format!(
+                "{}:{line}: `{key}` cannot be filtered in: the pom could not expand its value \
+                 (properties that repeat other properties past 1 MiB, or that refer to each \
+                 other in a cycle), so Maven would fail here too (resource from {})",
+                path.display(),
+                set.declared_at
+            ))
+            .fix(format!(
+                "give `{key}` (or the properties it refers to) a shorter, literal value in the pom"
+            )));
+        }
+        EntrySource::Bytes(filter(&bytes, properties))
+    } else {
+        // Fail now, naming the file, rather than halfway through writing the jar.
+        crate::fsread::open_regular(path).with_context(|| read_fix(path))?;
+        EntrySource::File(path.to_path_buf())
+    })
 }
 
 fn read_fix(path: &Path) -> Diagnostic {
