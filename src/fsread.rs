@@ -66,6 +66,16 @@ fn record(path: &Path, meta: &Metadata) {
     }
 }
 
+/// Count `path` among the recorded inputs without reading it (a file a build checks but does not
+/// copy, such as a dependency jar the lockfile pins and no jar holds).
+pub fn note(path: &Path) {
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.is_file() {
+            record(path, &meta);
+        }
+    }
+}
+
 /// Start recording the files [`open_regular`] opens (in this whole process). Recordings nest:
 /// what an inner one saw is also the outer one's.
 pub fn start_recording() {

@@ -34,6 +34,7 @@ pub mod launcher;
 pub mod manifest;
 pub mod maven;
 pub mod nimbus;
+pub mod packaging;
 pub mod pipeline;
 pub mod plan;
 pub mod report;

@@ -72,7 +72,11 @@ pub struct BuildPlan {
     pub artifact_id: String,
     pub version: String,
     pub output_dir: PathBuf,
+    /// The deployable jar (`run`, `submit` and `check` use it); [`BuildPlan::packaging`] lists
+    /// every jar the build writes.
     pub jar: PathBuf,
+    /// The jars the build writes, as `mvn package` would (which plugins, which names).
+    pub packaging: crate::packaging::Packaging,
     pub timestamp: String,
     pub timestamp_origin: &'static str,
     pub resources: Vec<ResourceSet>,
@@ -146,7 +150,8 @@ impl BuildPlan {
             } else {
                 std::env::current_dir()?.join(out)
             };
-            plan.jar = out.join(plan.jar.file_name().context("jar path has no file name")?);
+            plan.packaging.relocate(&plan.output_dir, &out);
+            plan.jar = plan.packaging.deployable().path.clone();
             plan.output_dir = out;
         }
         // `stormpack verify`'s rebuild compiles the Java sources again, into its scratch
@@ -226,10 +231,11 @@ impl BuildPlan {
             dependency_management: pom.dependency_management.clone(),
             repositories: pom.repositories.clone(),
         };
-        let jar = pom.build_directory.join(format!("{}.jar", pom.final_name));
+        let plugin_props = plugin_properties(&pom, repos);
+        let packaging = pom_packaging(&pom, &plugin_props, rust.is_some())?;
+        let jar = packaging.deployable().path.clone();
         let topology = rust.as_ref().map(|r| topology_jar_path(&r.topology));
-        let shade =
-            crate::shade::config::from_lineage(&pom.build_layers, &plugin_properties(&pom, repos))?;
+        let shade = crate::shade::config::from_lineage(&pom.build_layers, &plugin_props)?;
         Ok(BuildPlan {
             kind: if rust.is_some() {
                 ProjectKind::Rust
@@ -242,6 +248,7 @@ impl BuildPlan {
             version: pom.version.clone(),
             output_dir: pom.build_directory.clone(),
             jar,
+            packaging,
             timestamp: epoch.rfc3339(),
             timestamp_origin: epoch.origin,
             resources,
@@ -326,6 +333,7 @@ impl BuildPlan {
             artifact_id: rust.artifact_id.clone(),
             version: rust.version.clone(),
             output_dir,
+            packaging: crate::packaging::Packaging::single(jar.clone()),
             jar,
             timestamp: epoch.rfc3339(),
             timestamp_origin: epoch.origin,
@@ -394,6 +402,18 @@ impl BuildPlan {
             format!("{}:{}:{}", self.group_id, self.artifact_id, self.version),
         );
         line("jar", self.jar.display().to_string());
+        if let Some(refused) = &self.packaging.refused {
+            line(
+                "refused",
+                format!("a build stops here: {}", refused.message()),
+            );
+        }
+        for other in self.packaging.jars.iter().filter(|j| j.path != self.jar) {
+            line(
+                "also writes",
+                format!("{} ({:?})", other.path.display(), other.contents).to_lowercase(),
+            );
+        }
         line(
             "timestamp",
             format!("{} (from {})", self.timestamp, self.timestamp_origin),
@@ -451,6 +471,29 @@ impl BuildPlan {
         );
         out
     }
+}
+
+/// The jars a pom's build writes ([`crate::packaging`]); a Rust-first project is packaged by
+/// stormpack: one uber jar.
+fn pom_packaging(
+    pom: &MavenProject,
+    properties: &BTreeMap<String, String>,
+    rust_first: bool,
+) -> anyhow::Result<crate::packaging::Packaging> {
+    let main = pom.build_directory.join(format!("{}.jar", pom.final_name));
+    if rust_first {
+        return Ok(crate::packaging::Packaging::single(main));
+    }
+    crate::packaging::Packaging::decide_or_refuse(
+        &pom.build_layers,
+        &crate::packaging::ProjectFacts {
+            artifact_id: &pom.artifact_id,
+            version: &pom.version,
+            final_name: &pom.final_name,
+            build_directory: &pom.build_directory,
+            properties,
+        },
+    )
 }
 
 /// A `--storm-version` value names a directory of the local repository: it must be a version as

@@ -29,7 +29,7 @@ pub struct StagedEntry {
     pub origin: String,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Staging {
     entries: BTreeMap<String, StagedEntry>,
 }

@@ -112,6 +112,35 @@ fn a_no_op_build_leaves_the_jar_alone_and_a_touched_file_changes_nothing() {
     assert_eq!(mtime(&jar), before);
 }
 
+/// Every jar the build writes counts: a deleted thin `original-*.jar` (beside the uber jar
+/// maven-shade-plugin puts in the main jar's place) rebuilds.
+#[test]
+fn a_deleted_thin_jar_beside_the_uber_jar_rebuilds() {
+    let (_tmp, dir) = copy_fixture("wordcount-maven");
+    let first = build(&dir);
+    let jars: Vec<PathBuf> = first["jars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| PathBuf::from(j["path"].as_str().unwrap()))
+        .collect();
+    let original = jars
+        .iter()
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("original-"))
+        })
+        .unwrap_or_else(|| panic!("no original-*.jar in {jars:?}"))
+        .clone();
+    assert!(original.is_file());
+    assert!(up_to_date(&build(&dir)));
+    fs::remove_file(&original).unwrap();
+    let again = build(&dir);
+    assert!(!up_to_date(&again), "{again}");
+    assert!(original.is_file());
+    assert_eq!(sha(&again), sha(&first));
+}
+
 #[test]
 fn changed_resources_scripts_env_and_new_files_rebuild() {
     let (_tmp, dir) = copy_fixture("wordcount-maven");
@@ -423,6 +452,12 @@ fn jar_with(name: &str, bytes: &[u8]) -> Vec<u8> {
     out.into_inner()
 }
 
+/// maven-shade-plugin bound as Maven binds it: the dependencies are in the jar (without it the
+/// jar is maven-jar-plugin's, the project's entries only).
+const SHADE: &str = "<build><plugins><plugin><artifactId>maven-shade-plugin</artifactId>\
+     <executions><execution><goals><goal>shade</goal></goals></execution></executions>\
+     </plugin></plugins></build>";
+
 /// A pom and jar in a file:// "Central" (with .sha1 files, as a real repository serves them).
 fn publish(central: &Path, a: &str, dependencies: &str) {
     use sha1::Digest;
@@ -466,7 +501,7 @@ fn a_remembered_resolution_follows_a_changed_dependency_pom() {
         format!(
             "<project><modelVersion>4.0.0</modelVersion><groupId>com.example</groupId>\
              <artifactId>app</artifactId><version>0.1</version>\
-             <dependencies>{}</dependencies></project>",
+             <dependencies>{}</dependencies>{SHADE}</project>",
             dep("lib")
         ),
     )
@@ -607,7 +642,7 @@ fn a_remembered_resolution_follows_the_environment_its_poms_mention() {
         format!(
             "<project><modelVersion>4.0.0</modelVersion><groupId>com.example</groupId>\
              <artifactId>app</artifactId><version>0.1</version>\
-             <dependencies>{}</dependencies></project>",
+             <dependencies>{}</dependencies>{SHADE}</project>",
             dep("lib")
         ),
     )

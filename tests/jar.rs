@@ -514,6 +514,7 @@ fn storm_guard_names_the_artifact_the_path_and_the_fix() {
     let options = ShadeOptions {
         allow_storm_runtime: true,
         config: None,
+        assembly: false,
     };
     assert_eq!(
         plan_with(&Staging::new(), inputs, &options)

@@ -559,7 +559,9 @@ fn a_project_class_wins_over_a_shaded_dependency_class_and_is_reported() {
         "pom.xml",
         &pom.replace(
             "</project>",
-            "<dependencies><dependency><groupId>commons-cli</groupId><artifactId>commons-cli</artifactId><version>1.2</version></dependency></dependencies></project>",
+            "<dependencies><dependency><groupId>commons-cli</groupId><artifactId>commons-cli</artifactId><version>1.2</version></dependency></dependencies>\
+             <build><plugins><plugin><artifactId>maven-shade-plugin</artifactId><executions><execution>\
+             <goals><goal>shade</goal></goals></execution></executions></plugin></plugins></build></project>",
         ),
     );
     let out = stormpack()

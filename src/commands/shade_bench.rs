@@ -65,6 +65,7 @@ pub fn run(args: &ShadeBenchArgs) -> anyhow::Result<i32> {
     let options = ShadeOptions {
         allow_storm_runtime: args.allow_storm_runtime,
         config: None,
+        assembly: false,
     };
     let plan = plan_with(&staging, inputs, &options)?;
     let planned = start.elapsed();

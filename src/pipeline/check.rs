@@ -274,11 +274,20 @@ fn report_findings(
         reporter.report(Event::Finding(d));
     }
     if errors > 0 {
+        // A pom without shade or assembly gets maven-jar-plugin's jar: no dependency is in it.
+        let fix = if plan.packaging.uber().is_none() && !plan.request.dependencies.is_empty() {
+            "correct the topology; or, if the missing classes come from dependencies, put them \
+             into the jar: this pom binds neither maven-shade-plugin's shade goal nor \
+             maven-assembly-plugin's jar-with-dependencies, so its jar is maven-jar-plugin's, \
+             the project's own classes and resources only"
+        } else {
+            "correct the topology, or run `stormpack check` to see the findings again"
+        };
         anyhow::bail!(Error::new(format!(
             "the topology has {errors} error(s) (listed above); {} was not changed",
             plan.jar.display()
         ))
-        .fix("correct the topology, or run `stormpack check` to see the findings again"));
+        .fix(fix));
     }
     Ok(warnings)
 }

@@ -140,6 +140,10 @@ pub fn check(record_path: &Path, options: &BuildOptions) -> Option<BuildOutcome>
     if std::fs::read_to_string(&record.sidecar).ok()? != record.sidecar_text {
         return None;
     }
+    // The other jars the build wrote (the thin main jar beside an uber jar) are still there.
+    if !record.outcome.jars.iter().all(|j| j.path.is_file()) {
+        return None;
+    }
     if !record.files.iter().all(|f| f.unchanged(record.started_at)) {
         return None;
     }

@@ -28,6 +28,7 @@ use crate::jar::{EntryInfo, JarBuild};
 use crate::java::JavaOutcome;
 use crate::maven::lock::{lockfile_update, sync_lockfile, Lockfile};
 use crate::maven::resolve::Resolution;
+use crate::packaging::Contents;
 use crate::plan::{BuildOptions, BuildPlan};
 use crate::report::{Event, Reporter, Stage};
 use crate::shade::{ShadeInput, ShadePlan};
@@ -40,7 +41,11 @@ pub use crate::storm::FLUX_MAIN_CLASS;
 /// What a finished build produced (`build --json` prints it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BuildOutcome {
+    /// The deployable jar (what `storm jar`, `run` and `submit` take).
     pub jar: PathBuf,
+    /// Every jar the build wrote (as `mvn package` leaves them), the deployable one marked.
+    #[serde(default)]
+    pub jars: Vec<crate::packaging::OutputJar>,
     pub sha256: String,
     pub size: u64,
     pub timestamp: String,
@@ -136,6 +141,9 @@ fn build_collect(
     reporter: &mut dyn Reporter,
     extra: &mut fingerprint::Extra,
 ) -> anyhow::Result<BuildOutcome> {
+    if let Some(refused) = &plan.packaging.refused {
+        return Err(refused.clone().into());
+    }
     reporter.report(Event::Stage(Stage::Resolve));
     let resolved = resolve_locked(plan, reporter)?;
     reporter.report(Event::Stage(Stage::Compile));
@@ -144,14 +152,42 @@ fn build_collect(
     extra.jdk = compiled.java.as_ref().map(|(_, jdk)| jdk.clone());
     reporter.report(Event::Stage(Stage::Stage));
     let (mut staging, java) = stage(plan, compiled, reporter)?;
+    // The thin jar maven-jar-plugin writes: the project's entries only.
+    let thin = plan
+        .packaging
+        .jars
+        .iter()
+        .any(|j| j.contents == Contents::Thin)
+        .then(|| thin_staging(plan, &staging, java.as_ref()))
+        .transpose()?;
     reporter.report(Event::Stage(Stage::Shade));
-    let shaded = shade(plan, &resolved.resolution, java, &mut staging, reporter)?;
+    let shaded = match plan.packaging.uber() {
+        Some(Contents::Assembly) => assemble(plan, java, &mut staging, reporter)?,
+        Some(_) => shade(plan, &resolved.resolution, java, &mut staging, reporter)?,
+        None => Shaded {
+            plan: ShadePlan::default(),
+            main_class: plan.packaging.jar_archive.main_class.clone(),
+            java,
+        },
+    };
     reporter.report(Event::Stage(Stage::WriteJar));
     let mut txn = commit::Transaction::begin(jar_dir(plan), &[lock_dir(plan)])?;
-    let written = write_jar(plan, &staging, &shaded, &mut txn)?;
+    let jars = write_jars(plan, &staging, thin.as_ref(), &shaded.plan, &mut txn)?;
     reporter.report(Event::Stage(Stage::Check));
-    let warnings =
-        check::topology_stage(plan, &staging, &written.tmp, &resolved.resolution, reporter)?;
+    let warnings = check::topology_stage(
+        plan,
+        jars.deployable_content,
+        &jars.deployable.tmp,
+        &resolved.resolution,
+        reporter,
+    )?;
+    for (tmp, dest) in &jars.others {
+        if let Some(dir) = dest.parent() {
+            fs_err::create_dir_all(dir)?;
+        }
+        txn.replace(tmp, dest, None);
+    }
+    let written = jars.deployable;
     finish(
         plan,
         written,
@@ -213,6 +249,10 @@ fn resolve_locked(plan: &BuildPlan, reporter: &mut dyn Reporter) -> anyhow::Resu
         });
     }
     let lock = Lockfile::from_resolution(&resolution)?;
+    // The lockfile pins every resolved file, in the jar or not: each is an input of the build.
+    for a in &resolution.artifacts {
+        crate::fsread::note(&a.file);
+    }
     let files: Vec<_> = resolution
         .artifacts
         .iter()
@@ -372,6 +412,7 @@ fn shade(
     let options = crate::shade::ShadeOptions {
         allow_storm_runtime: false,
         config: plan.shade.clone(),
+        assembly: false,
     };
     let shade = crate::shade::plan_with(staging, inputs, &options)?;
     // A project class shadowing a dependency's is what Maven does too, but rarely intended.
@@ -384,33 +425,13 @@ fn shade(
             "a project class replaces a dependency's: {line}"
         ))));
     }
-    // With the pom's shade configuration in charge, Main-Class is its mainClass or nothing, as
-    // in Maven's jar; without one, Flux's main class when Flux is shaded.
-    let main_class = plan.configured_main_class.clone().or_else(|| {
-        if plan.shade.is_some() {
-            return None;
-        }
-        resolution
-            .packaged()
-            .any(|a| {
-                a.artifact.group_id == crate::storm::GROUP && a.artifact.artifact_id == "flux-core"
-            })
-            .then(|| FLUX_MAIN_CLASS.to_string())
-    });
+    let (main_class, entries) = shaded_manifest(plan, resolution);
     // Versioned classes (META-INF/versions/N/) of shaded dependencies only take effect when the
     // jar itself is a multi-release jar. With the pom's shade configuration in charge the
     // manifest is the project jar's, as maven-shade-plugin keeps it: a dependency's
     // Multi-Release never reaches it (only a manifestEntries line can set it).
     let multi_release = plan.shade.is_none() && !shade.multi_release.is_empty();
-    // maven-archiver writes the JVM's java.specification.version into every pom project's jar,
-    // compiled or not; a Rust-first project records the JDK that compiled its Java sources.
-    let build_jdk_spec = match plan.kind {
-        crate::plan::ProjectKind::Maven => {
-            crate::jvm::maven_build_jdk_spec(Some(&plan.local_repository))
-        }
-        crate::plan::ProjectKind::Rust => None,
-    }
-    .or_else(|| java.as_ref().map(|j| j.build_jdk_spec.clone()));
+    let build_jdk_spec = build_jdk_spec(plan, java.as_ref());
     // Without a ManifestResourceTransformer, maven-shade-plugin's manifest is the first copy its
     // filters keep: the project jar's, else a dependency's as it is, else none.
     let project = crate::maven::Artifact::new(&plan.group_id, &plan.artifact_id, &plan.version);
@@ -439,9 +460,7 @@ fn shade(
             main_class.as_deref(),
             multi_release,
             build_jdk_spec.as_deref(),
-            plan.shade
-                .as_ref()
-                .map_or(&[][..], |c| &c.manifest_entries[..]),
+            &entries,
         ),
     )?;
     Ok(Shaded {
@@ -451,11 +470,209 @@ fn shade(
     })
 }
 
+/// maven-archiver writes the JVM's java.specification.version into every pom project's jar,
+/// compiled or not; a Rust-first project records the JDK that compiled its Java sources.
+fn build_jdk_spec(plan: &BuildPlan, java: Option<&JavaOutcome>) -> Option<String> {
+    match plan.kind {
+        crate::plan::ProjectKind::Maven => {
+            crate::jvm::maven_build_jdk_spec(Some(&plan.local_repository))
+        }
+        crate::plan::ProjectKind::Rust => None,
+    }
+    .or_else(|| java.map(|j| j.build_jdk_spec.clone()))
+}
+
+/// The project's entries for the thin jar, with maven-jar-plugin's manifest.
+fn thin_staging(
+    plan: &BuildPlan,
+    staging: &Staging,
+    java: Option<&JavaOutcome>,
+) -> anyhow::Result<Staging> {
+    let mut thin = staging.clone();
+    let archive = &plan.packaging.jar_archive;
+    stage_generated(
+        &mut thin,
+        "META-INF/MANIFEST.MF",
+        manifest(
+            archive.main_class.as_deref(),
+            false,
+            build_jdk_spec(plan, java).as_deref(),
+            &archive.manifest_entries,
+        ),
+    )?;
+    Ok(thin)
+}
+
+/// maven-assembly-plugin's jar-with-dependencies: the runtime closure resolved again without the
+/// project's provided and test dependencies (as the plugin does), unpacked in the plugin's order
+/// ([`crate::packaging::assembly`]), the first copy of an entry kept, the project's own entries
+/// last (a dependency's copy of one of them wins).
+fn assemble(
+    plan: &BuildPlan,
+    java: Option<JavaOutcome>,
+    staging: &mut Staging,
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<Shaded> {
+    use crate::packaging::assembly;
+    let mut request = plan.request.clone();
+    request.dependencies.retain(|d| {
+        matches!(
+            d.scope.unwrap_or(crate::maven::Scope::Compile),
+            crate::maven::Scope::Compile | crate::maven::Scope::Runtime
+        )
+    });
+    let resolution = if request.dependencies.is_empty() {
+        Resolution::default()
+    } else {
+        crate::maven::resolve::resolve(&request, &plan.repos).with_context(|| {
+            format!(
+                "cannot resolve the runtime dependencies of {}:{}:{} for maven-assembly-plugin",
+                plan.group_id, plan.artifact_id, plan.version
+            )
+        })?
+    };
+    let post: Vec<usize> = assembly::post_order(&resolution.parents)
+        .into_iter()
+        .filter(|&i| resolution.artifacts[i].scope.is_packaged())
+        .collect();
+    let hashes: Vec<i32> = post
+        .iter()
+        .map(|&i| assembly::artifact_hash(&resolution.artifacts[i].artifact))
+        .collect();
+    let inputs: Vec<ShadeInput> = assembly::hash_set_order(&hashes)
+        .into_iter()
+        .map(|k| {
+            let a = &resolution.artifacts[post[k]];
+            ShadeInput {
+                artifact: a.artifact.clone(),
+                file: a.file.clone(),
+                trail: a.trail.clone(),
+            }
+        })
+        .collect();
+    let options = crate::shade::ShadeOptions {
+        allow_storm_runtime: false,
+        config: None,
+        assembly: true,
+    };
+    let shade = crate::shade::plan_with(staging, inputs, &options)?;
+    let replaced: Vec<String> = shade
+        .entries
+        .iter()
+        .filter(|e| staging.contains(&e.path))
+        .map(|e| e.path.clone())
+        .collect();
+    for path in &replaced {
+        reporter.report(Event::Warning(Diagnostic::new(format!(
+            "a dependency's {path} replaces the project's: maven-assembly-plugin adds the project's own jar last and keeps the first copy"
+        ))));
+    }
+    staging.retain(|p| !replaced.iter().any(|r| r == p));
+    let archive = &plan.packaging.assembly_archive;
+    stage_generated(
+        staging,
+        "META-INF/MANIFEST.MF",
+        manifest(
+            archive.main_class.as_deref(),
+            false,
+            build_jdk_spec(plan, java.as_ref()).as_deref(),
+            &archive.manifest_entries,
+        ),
+    )?;
+    Ok(Shaded {
+        plan: shade,
+        main_class: archive.main_class.clone(),
+        java,
+    })
+}
+
+/// The uber jar's Main-Class and extra manifest entries: maven-shade-plugin starts from the
+/// project jar's manifest (maven-jar-plugin's archive) and applies its ManifestResourceTransformer;
+/// a Rust-first project gets Flux's main class when Flux is in the jar.
+fn shaded_manifest(
+    plan: &BuildPlan,
+    resolution: &Resolution,
+) -> (Option<String>, Vec<(String, Option<String>)>) {
+    let main_class = plan
+        .configured_main_class
+        .clone()
+        .or_else(|| plan.packaging.jar_archive.main_class.clone())
+        .or_else(|| {
+            // With the pom's shade configuration in charge, Main-Class is its mainClass (or the
+            // project jar's) or nothing, as in Maven's jar.
+            (plan.shade.is_none()
+                && resolution.packaged().any(|a| {
+                    a.artifact.group_id == crate::storm::GROUP
+                        && a.artifact.artifact_id == "flux-core"
+                }))
+            .then(|| FLUX_MAIN_CLASS.to_string())
+        });
+    let entries = plan
+        .packaging
+        .jar_archive
+        .manifest_entries
+        .iter()
+        .chain(
+            plan.shade
+                .as_ref()
+                .map_or(&[][..], |c| &c.manifest_entries[..]),
+        )
+        .cloned()
+        .collect();
+    (main_class, entries)
+}
+
 /// The shade plan, the manifest's Main-Class, and the Java compile it recorded.
 struct Shaded {
     plan: ShadePlan,
     main_class: Option<String>,
     java: Option<JavaOutcome>,
+}
+
+/// Every jar of the plan written to a temporary file: the deployable one (and the entries it
+/// holds, for the topology check), the others with their destinations.
+struct WrittenJars<'a> {
+    deployable: Written,
+    deployable_content: &'a Staging,
+    others: Vec<(PathBuf, PathBuf)>,
+}
+
+/// Write each jar of [`crate::packaging::Packaging`]: thin ones from `thin` alone, the uber one
+/// from `staging` and the shade (or assembly) plan.
+fn write_jars<'a>(
+    plan: &BuildPlan,
+    staging: &'a Staging,
+    thin: Option<&'a Staging>,
+    shaded: &ShadePlan,
+    txn: &mut commit::Transaction,
+) -> anyhow::Result<WrittenJars<'a>> {
+    let empty = ShadePlan::default();
+    let mut others = Vec::new();
+    let mut deployable = None;
+    for (n, jar) in plan.packaging.jars.iter().enumerate() {
+        let (content, shade_plan) = match (jar.contents, thin) {
+            (Contents::Thin, Some(thin)) => (thin, &empty),
+            _ => (staging, shaded),
+        };
+        let what = if jar.deployable {
+            "jar".to_string()
+        } else {
+            format!("jar{n}")
+        };
+        let written = write_jar(plan, content, shade_plan, txn, &what)?;
+        if jar.deployable && deployable.is_none() {
+            deployable = Some((written, content));
+        } else {
+            others.push((written.tmp, jar.path.clone()));
+        }
+    }
+    let (deployable, deployable_content) =
+        deployable.context("the build writes no deployable jar")?;
+    Ok(WrittenJars {
+        deployable,
+        deployable_content,
+        others,
+    })
 }
 
 /// The jar, written to a temporary file beside its target.
@@ -483,10 +700,11 @@ fn lock_dir(plan: &BuildPlan) -> &Path {
 fn write_jar(
     plan: &BuildPlan,
     staging: &Staging,
-    shaded: &Shaded,
+    shaded: &ShadePlan,
     txn: &mut commit::Transaction,
+    what: &str,
 ) -> anyhow::Result<Written> {
-    let (file, tmp) = txn.temporary(jar_dir(plan), "jar")?;
+    let (file, tmp) = txn.temporary(jar_dir(plan), what)?;
     drop(file);
     let (pom_path, props_path) = plan.maven_metadata_paths();
     let summary = crate::jar::write_jar(
@@ -497,7 +715,7 @@ fn write_jar(
                 .into_iter()
                 .filter(|p| staging.contains(p))
                 .collect(),
-            shaded: shaded.plan.for_jar(),
+            shaded: shaded.for_jar(),
             timestamp: plan.epoch,
         },
         &tmp,
@@ -583,6 +801,7 @@ fn finish(
     }
     Ok(BuildOutcome {
         jar: plan.jar.clone(),
+        jars: plan.packaging.jars.clone(),
         sha256,
         size,
         timestamp: plan.timestamp.clone(),

@@ -212,7 +212,9 @@ fn check_jar(
         ))
         .fix(
             "add org.apache.storm:flux-core (and flux-wrappers for shell components) as \
-             compile dependencies"
+             compile dependencies, and package them into the jar (maven-shade-plugin's shade \
+             goal, or maven-assembly-plugin's jar-with-dependencies): without either, the jar \
+             is maven-jar-plugin's, the project's own classes only"
         ));
     }
     if entries.contains("defaults.yaml") {

@@ -108,6 +108,13 @@ const NEUTRAL: &[&str] = &[
     "createTestSourcesJar",
     "shadeSourcesContent",
     "shadeTestJar",
+    // Which file the uber jar is: read by `crate::packaging`.
+    "shadedArtifactAttached",
+    "shadedClassifierName",
+    "shadedArtifactId",
+    "finalName",
+    "outputFile",
+    "outputDirectory",
 ];
 
 /// The configuration the `shade` goal runs with, or `None` when the pom does not run
@@ -199,8 +206,7 @@ pub fn from_lineage(
                     transformer(t, &mut out)?;
                 }
             }
-            "minimizeJar" | "shadedArtifactAttached" | "useDependencyReducedPomInJar"
-                if !flag() => {}
+            "minimizeJar" | "useDependencyReducedPomInJar" if !flag() => {}
             "skip" => {}
             "relocations" if el.children.is_empty() => {}
             name if NEUTRAL.contains(&name) => {}
@@ -432,8 +438,6 @@ mod tests {
             "<relocations><relocation><pattern>a</pattern></relocation></relocations>",
             "<transformers><transformer implementation=\"com.example.Mine\"/></transformers>",
             "<transformers><transformer/></transformers>",
-            "<shadedArtifactAttached>true</shadedArtifactAttached>",
-            "<finalName>x</finalName>",
             "<useDependencyReducedPomInJar>true</useDependencyReducedPomInJar>",
             "<transformers><transformer implementation=\"org.apache.maven.plugins.shade.resource.ServicesResourceTransformer\">\
                <mainClass>a.B</mainClass></transformer></transformers>",

@@ -48,6 +48,10 @@ pub struct ShadeOptions {
     pub allow_storm_runtime: bool,
     /// The pom's maven-shade-plugin configuration (artifactSet, filters, transformers).
     pub config: Option<ShadeConfig>,
+    /// maven-assembly-plugin's jar-with-dependencies instead of shade: every entry but manifests
+    /// and directories is kept (no service merge), the first copy in `inputs` order wins, and the
+    /// project's staged entries do not take part (the caller drops those a dependency has).
+    pub assembly: bool,
 }
 
 /// One dependency entry to copy raw (the writer's type).
@@ -156,7 +160,13 @@ pub fn plan_with(
         skipped,
     } = found;
     candidates.sort_by(|a, b| a.path.cmp(&b.path));
-    let (entries, contributions) = pick_entries(staging, &inputs, candidates);
+    let no_project = Staging::new();
+    let picked_over = if options.assembly {
+        &no_project
+    } else {
+        staging
+    };
+    let (entries, contributions) = pick_entries(picked_over, &inputs, candidates);
     let services = merge_services(staging, &inputs, &mut archives, service_sources, options)?;
 
     let (overlaps, identical) = overlap_report(contributions);
@@ -226,6 +236,13 @@ fn scan_jar(
             continue;
         }
         match dropped(path) {
+            Some(Dropped::Manifest | Dropped::Directory) if options.assembly => {
+                if path == "META-INF/MANIFEST.MF" {
+                    manifest_index = Some(index);
+                }
+                continue;
+            }
+            Some(_) if options.assembly => {}
             Some(Dropped::Manifest) if path == "META-INF/MANIFEST.MF" => {
                 manifest_index = Some(index);
                 continue;
@@ -246,6 +263,7 @@ fn scan_jar(
         }
         check_copyable(&data, path, dir_start, input)?;
         let merged = match &options.config {
+            _ if options.assembly => false,
             // maven-shade-plugin: ServicesResourceTransformer takes every path under
             // META-INF/services; without it the first copy wins like any other entry.
             Some(c) if c.services => path.starts_with("META-INF/services"),
