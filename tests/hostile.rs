@@ -226,6 +226,18 @@ fn pom(dependencies: &str) -> String {
     )
 }
 
+/// [`pom`] with maven-shade-plugin's `shade` goal bound to `package`, so that the jar `mvn
+/// package` leaves (and stormpack writes) holds the dependencies.
+fn shaded_pom(dependencies: &str) -> String {
+    pom(dependencies).replace(
+        "</project>",
+        "<build><plugins><plugin><groupId>org.apache.maven.plugins</groupId>\
+         <artifactId>maven-shade-plugin</artifactId><version>3.5.1</version>\
+         <executions><execution><phase>package</phase><goals><goal>shade</goal></goals>\
+         </execution></executions></plugin></plugins></build></project>",
+    )
+}
+
 fn dep(g: &str, a: &str, v: &str) -> String {
     format!("<dependency><groupId>{g}</groupId><artifactId>{a}</artifactId><version>{v}</version></dependency>")
 }
@@ -833,7 +845,7 @@ fn a_zip_bomb_dependency_is_shaded_without_inflating_and_its_include_is_bounded(
         )
         .unwrap();
     }
-    s.file("pom.xml", pom(&dep("com.example", "bomb", "1.0")));
+    s.file("pom.xml", shaded_pom(&dep("com.example", "bomb", "1.0")));
     s.file(
         "src/main/resources/topology.yaml",
         format!("{VALID_TOPOLOGY}includes:\n  - resource: true\n    file: \"/big.yaml\"\n"),
