@@ -177,60 +177,10 @@ impl BuildPlan {
         sde: Option<&str>,
         repos: &RepositorySystem,
     ) -> anyhow::Result<BuildPlan> {
-        // SOURCE_DATE_EPOCH wins; only an outputTimestamp error is the pom's.
-        let epoch = if sde.is_some_and(|s| !s.trim().is_empty()) {
-            Timestamp::decide(sde, None)?
-        } else {
-            Timestamp::decide(None, pom.output_timestamp.as_deref())
-                .with_context(|| format!("in {}", pom.pom_path.display()))?
-        };
-        let resources = pom
-            .resources
-            .iter()
-            // Maven skips its default src/main/resources when the project has none; only a
-            // declared directory that does not exist is an error.
-            .filter(|r| r.location.is_some() || r.directory.is_dir())
-            .map(|r| ResourceSet {
-                directory: r.directory.clone(),
-                includes: r.includes.clone(),
-                excludes: r.excludes.clone(),
-                target_path: r.target_path.clone().unwrap_or_default(),
-                filtering: r.filtering,
-                declared_at: match &r.location {
-                    Some(loc) => format!("<resource> at {loc}"),
-                    None => format!(
-                        "Maven's default resource directory {} (no <resources> in {})",
-                        r.declared_directory,
-                        pom.pom_path.display()
-                    ),
-                },
-            })
-            .collect();
-        // The Storm the cluster runs: the version of Storm's own API the project compiles
-        // against (storm-client/-core/-server), else Flux's.
-        let storm_version = ["storm-client", "storm-core", "storm-server", "flux-core"]
-            .iter()
-            .find_map(|name| {
-                pom.dependencies
-                    .iter()
-                    .chain(&pom.dependency_management)
-                    .find(|d| {
-                        d.artifact.group_id == "org.apache.storm" && d.artifact.artifact_id == *name
-                    })
-            })
-            .map(|d| d.artifact.version.clone())
-            .or_else(|| rust.as_ref().map(|r| r.storm_version.clone()))
-            .unwrap_or_else(|| DEFAULT_STORM_VERSION.to_string());
-        let request = ResolveRequest {
-            // The packaging is the root's type, as dependency:tree prints it.
-            root: Artifact {
-                kind: pom.packaging.clone(),
-                ..Artifact::new(&pom.group_id, &pom.artifact_id, &pom.version)
-            },
-            dependencies: pom.dependencies.clone(),
-            dependency_management: pom.dependency_management.clone(),
-            repositories: pom.repositories.clone(),
-        };
+        let epoch = pom_epoch(&pom, sde)?;
+        let resources = pom_resources(&pom);
+        let storm_version = pom_storm_version(&pom, rust.as_ref());
+        let request = pom_request(&pom);
         let plugin_props = plugin_properties(&pom, repos);
         let packaging = pom_packaging(&pom, &plugin_props, rust.is_some())?;
         let jar = packaging.deployable().path.clone();
@@ -470,6 +420,74 @@ impl BuildPlan {
             format!("offline={} locked={}", self.offline, self.locked),
         );
         out
+    }
+}
+
+/// The archive timestamp of a pom's build: SOURCE_DATE_EPOCH wins; only an outputTimestamp
+/// error is the pom's.
+fn pom_epoch(pom: &MavenProject, sde: Option<&str>) -> anyhow::Result<Timestamp> {
+    if sde.is_some_and(|s| !s.trim().is_empty()) {
+        Timestamp::decide(sde, None)
+    } else {
+        Timestamp::decide(None, pom.output_timestamp.as_deref())
+            .with_context(|| format!("in {}", pom.pom_path.display()))
+    }
+}
+
+/// The pom's resource sets, each saying where it was declared.
+fn pom_resources(pom: &MavenProject) -> Vec<ResourceSet> {
+    pom.resources
+        .iter()
+        // Maven skips its default src/main/resources when the project has none; only a
+        // declared directory that does not exist is an error.
+        .filter(|r| r.location.is_some() || r.directory.is_dir())
+        .map(|r| ResourceSet {
+            directory: r.directory.clone(),
+            includes: r.includes.clone(),
+            excludes: r.excludes.clone(),
+            target_path: r.target_path.clone().unwrap_or_default(),
+            filtering: r.filtering,
+            declared_at: match &r.location {
+                Some(loc) => format!("<resource> at {loc}"),
+                None => format!(
+                    "Maven's default resource directory {} (no <resources> in {})",
+                    r.declared_directory,
+                    pom.pom_path.display()
+                ),
+            },
+        })
+        .collect()
+}
+
+/// The Storm the cluster runs: the version of Storm's own API the project compiles against
+/// (storm-client/-core/-server), else Flux's, else the Rust manifest's, else the default.
+fn pom_storm_version(pom: &MavenProject, rust: Option<&RustManifest>) -> String {
+    ["storm-client", "storm-core", "storm-server", "flux-core"]
+        .iter()
+        .find_map(|name| {
+            pom.dependencies
+                .iter()
+                .chain(&pom.dependency_management)
+                .find(|d| {
+                    d.artifact.group_id == "org.apache.storm" && d.artifact.artifact_id == *name
+                })
+        })
+        .map(|d| d.artifact.version.clone())
+        .or_else(|| rust.map(|r| r.storm_version.clone()))
+        .unwrap_or_else(|| DEFAULT_STORM_VERSION.to_string())
+}
+
+/// What resolving a pom's dependencies asks for.
+fn pom_request(pom: &MavenProject) -> ResolveRequest {
+    ResolveRequest {
+        // The packaging is the root's type, as dependency:tree prints it.
+        root: Artifact {
+            kind: pom.packaging.clone(),
+            ..Artifact::new(&pom.group_id, &pom.artifact_id, &pom.version)
+        },
+        dependencies: pom.dependencies.clone(),
+        dependency_management: pom.dependency_management.clone(),
+        repositories: pom.repositories.clone(),
     }
 }
 
