@@ -240,30 +240,8 @@ impl BuildPlan {
             "{} [package.metadata.stormpack]",
             rust.manifest_path.display()
         );
-        let topology_file = dir.join(&rust.topology);
-        let topology_dir = topology_file
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| dir.to_path_buf());
         let topology_name = topology_jar_path(&rust.topology);
-        let mut resources = vec![ResourceSet {
-            directory: topology_dir,
-            includes: vec![topology_name.clone()],
-            excludes: Vec::new(),
-            target_path: String::new(),
-            filtering: false,
-            declared_at: format!("{declared_at} topology"),
-        }];
-        if !rust.resources.is_empty() {
-            resources.push(ResourceSet {
-                directory: dir.to_path_buf(),
-                includes: rust.resources.clone(),
-                excludes: vec!["target/**".to_string()],
-                target_path: String::new(),
-                filtering: false,
-                declared_at: format!("{declared_at} resources"),
-            });
-        }
+        let resources = cargo_resources(dir, &rust, &topology_name, &declared_at);
         let dependencies = rust_dependencies(&rust, &declared_at)?;
         let request = ResolveRequest {
             root: Artifact::new(&rust.group_id, &rust.artifact_id, &rust.version),
@@ -489,6 +467,40 @@ fn pom_request(pom: &MavenProject) -> ResolveRequest {
         dependency_management: pom.dependency_management.clone(),
         repositories: pom.repositories.clone(),
     }
+}
+
+/// A Rust-first project's resource sets: its topology file, put at the jar's root, then the
+/// `resources` globs of `[package.metadata.stormpack]`, if any.
+fn cargo_resources(
+    dir: &Path,
+    rust: &RustManifest,
+    topology_name: &str,
+    declared_at: &str,
+) -> Vec<ResourceSet> {
+    let topology_file = dir.join(&rust.topology);
+    let topology_dir = topology_file
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| dir.to_path_buf());
+    let mut resources = vec![ResourceSet {
+        directory: topology_dir,
+        includes: vec![topology_name.to_string()],
+        excludes: Vec::new(),
+        target_path: String::new(),
+        filtering: false,
+        declared_at: format!("{declared_at} topology"),
+    }];
+    if !rust.resources.is_empty() {
+        resources.push(ResourceSet {
+            directory: dir.to_path_buf(),
+            includes: rust.resources.clone(),
+            excludes: vec!["target/**".to_string()],
+            target_path: String::new(),
+            filtering: false,
+            declared_at: format!("{declared_at} resources"),
+        });
+    }
+    resources
 }
 
 /// The jars a pom's build writes ([`crate::packaging`]); a Rust-first project is packaged by
