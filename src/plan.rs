@@ -351,40 +351,13 @@ impl BuildPlan {
             line("topology", format!("/{t}"));
         }
         for r in &self.resources {
-            line(
-                "resources",
-                format!(
-                    "{} -> /{} includes={:?} excludes={:?} filtering={} ({})",
-                    r.directory.display(),
-                    r.target_path,
-                    r.includes,
-                    r.excludes,
-                    r.filtering,
-                    r.declared_at
-                ),
-            );
+            line("resources", render_resource_set(r));
         }
         if let Some(rust) = &self.rust {
-            line(
-                "components",
-                format!(
-                    "{} for {}",
-                    rust.manifest.components.join(", "),
-                    rust.targets.join(", ")
-                ),
-            );
+            line("components", render_components(rust));
         }
         if let Some(java) = &self.java {
-            line(
-                "java",
-                format!(
-                    "{} -> {} javac {} ({})",
-                    java.source_dir.display(),
-                    java.classes_dir.display(),
-                    java.options.javac_args(false).join(" "),
-                    java.options.declared_at
-                ),
-            );
+            line("java", render_java(java));
         }
         for d in &self.dependencies {
             line("dependency", d.clone());
@@ -399,6 +372,39 @@ impl BuildPlan {
         );
         out
     }
+}
+
+/// A resource set in `--dry-run`: where from, where to, which files, and where it was declared.
+fn render_resource_set(r: &ResourceSet) -> String {
+    format!(
+        "{} -> /{} includes={:?} excludes={:?} filtering={} ({})",
+        r.directory.display(),
+        r.target_path,
+        r.includes,
+        r.excludes,
+        r.filtering,
+        r.declared_at
+    )
+}
+
+/// The Rust components in `--dry-run`, and the targets they are built for.
+fn render_components(rust: &RustPlan) -> String {
+    format!(
+        "{} for {}",
+        rust.manifest.components.join(", "),
+        rust.targets.join(", ")
+    )
+}
+
+/// The Java compile in `--dry-run`: sources, classes, javac's options and where they come from.
+fn render_java(java: &crate::java::JavaPlan) -> String {
+    format!(
+        "{} -> {} javac {} ({})",
+        java.source_dir.display(),
+        java.classes_dir.display(),
+        java.options.javac_args(false).join(" "),
+        java.options.declared_at
+    )
 }
 
 /// The archive timestamp of a pom's build: SOURCE_DATE_EPOCH wins; only an outputTimestamp
