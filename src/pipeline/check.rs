@@ -3,6 +3,7 @@
 //! jar, look classes up in the jar, storm-client and the JDK, read `resources/` from the jar.
 //! Both run the same checks ([`check_against_jar`]).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -94,13 +95,7 @@ pub fn check(options: &CheckOptions) -> anyhow::Result<CheckReport> {
     let runtime = match &index {
         Some(_) => storm_runtime(options, plan.as_ref(), &mut notes)?,
         None => {
-            let expected = plan
-                .as_ref()
-                .map_or_else(|| project.join("target"), |p| p.jar.clone());
-            notes.push(format!(
-                "note: no jar at {}: class and resources/ checks skipped; run `stormpack build` first (or pass --jar FILE)",
-                expected.display()
-            ));
+            notes.push(no_jar_note(project, plan.as_ref()));
             None
         }
     };
@@ -108,25 +103,7 @@ pub fn check(options: &CheckOptions) -> anyhow::Result<CheckReport> {
     // it, with diagnostics naming its source file.
     let filtered = match (&options.topology, &plan, plan_topology) {
         (None, Some(plan), Some((file, true))) if file == topology => {
-            let bytes = crate::fsread::read_regular(&file, crate::fsread::MAX_TEXT_FILE)?;
-            if let Some((key, line)) =
-                crate::resources::unexpanded_reference(&bytes, &plan.filter_properties)
-            {
-                anyhow::bail!(Error::new(format!(
-                    "{}:{line}: `{key}` cannot be filtered in: the pom could not expand its value \
-                     (properties that repeat other properties past 1 MiB, or that refer to each \
-                     other in a cycle)",
-                    file.display()
-                ))
-                .fix(format!(
-                    "give `{key}` (or the properties it refers to) a shorter, literal value in the pom"
-                )));
-            }
-            let bytes = crate::resources::filter(&bytes, &plan.filter_properties);
-            Some(String::from_utf8(bytes).with_context(|| {
-                Error::new(format!("the topology {} is not UTF-8", file.display()))
-                    .fix("save it as UTF-8")
-            })?)
+            Some(filtered_topology(&file, &plan.filter_properties)?)
         }
         _ => None,
     };
@@ -151,6 +128,36 @@ pub fn check(options: &CheckOptions) -> anyhow::Result<CheckReport> {
         notes,
         diagnostics,
         dot,
+    })
+}
+
+/// The note `check` prints when there is no jar to check against: where it looked.
+fn no_jar_note(project: &Path, plan: Option<&BuildPlan>) -> String {
+    let expected = plan.map_or_else(|| project.join("target"), |p| p.jar.clone());
+    format!(
+        "note: no jar at {}: class and resources/ checks skipped; run `stormpack build` first (or pass --jar FILE)",
+        expected.display()
+    )
+}
+
+/// A topology the project Maven-filters, read and filtered with the pom's `properties` as
+/// `build` stages it; a property the pom could not expand is an error naming file and line.
+fn filtered_topology(file: &Path, properties: &BTreeMap<String, String>) -> anyhow::Result<String> {
+    let bytes = crate::fsread::read_regular(file, crate::fsread::MAX_TEXT_FILE)?;
+    if let Some((key, line)) = crate::resources::unexpanded_reference(&bytes, properties) {
+        anyhow::bail!(Error::new(format!(
+            "{}:{line}: `{key}` cannot be filtered in: the pom could not expand its value \
+             (properties that repeat other properties past 1 MiB, or that refer to each \
+             other in a cycle)",
+            file.display()
+        ))
+        .fix(format!(
+            "give `{key}` (or the properties it refers to) a shorter, literal value in the pom"
+        )));
+    }
+    let bytes = crate::resources::filter(&bytes, properties);
+    String::from_utf8(bytes).with_context(|| {
+        Error::new(format!("the topology {} is not UTF-8", file.display())).fix("save it as UTF-8")
     })
 }
 
