@@ -218,41 +218,14 @@ fn scan_jar(
     let dir_start = archive.central_directory_start();
     for index in 0..archive.len() {
         let data = archive.entry(index).map_err(|e| bad_jar(input, &e))?;
-        let path = std::str::from_utf8(&data.name).map_err(|_| {
-            bad_jar(
-                input,
-                &format!(
-                    "entry name {:?} is not UTF-8",
-                    data.name.escape_ascii().to_string()
-                ),
-            )
-        })?;
-        check_entry_path(path, input)?;
-        if options
-            .config
-            .as_ref()
-            .is_some_and(|c| c.drops_entry(&input.artifact, path))
-        {
-            continue;
-        }
-        match dropped(path) {
-            Some(Dropped::Manifest | Dropped::Directory) if options.assembly => {
-                if path == "META-INF/MANIFEST.MF" {
-                    manifest_index = Some(index);
-                }
-                continue;
-            }
-            Some(_) if options.assembly => {}
-            Some(Dropped::Manifest) if path == "META-INF/MANIFEST.MF" => {
+        let path = entry_path(&data, input)?;
+        match disposition(path, input, options) {
+            Disposition::Leave => continue,
+            Disposition::Manifest => {
                 manifest_index = Some(index);
                 continue;
             }
-            // maven-shade-plugin drops only the root module-info.class; with the pom's
-            // shade configuration in charge, a versioned one stays as Maven keeps it.
-            Some(Dropped::ModuleInfo)
-                if options.config.is_some() && path != "module-info.class" => {}
-            Some(_) => continue,
-            None => {}
+            Disposition::Keep => {}
         }
         if data.symlink {
             found.skipped.push(format!(
@@ -262,15 +235,7 @@ fn scan_jar(
             continue;
         }
         check_copyable(&data, path, dir_start, input)?;
-        let merged = match &options.config {
-            _ if options.assembly => false,
-            // maven-shade-plugin: ServicesResourceTransformer takes every path under
-            // META-INF/services; without it the first copy wins like any other entry.
-            Some(c) if c.services => path.starts_with("META-INF/services"),
-            Some(_) => false,
-            None => is_service_file(path),
-        };
-        if merged {
+        if merges_as_service(path, options) {
             found
                 .service_sources
                 .entry(path.to_string())
@@ -289,13 +254,96 @@ fn scan_jar(
         });
     }
     if let Some(index) = manifest_index {
-        let manifest = read_small(archive, index, input, "META-INF/MANIFEST.MF")?;
-        if declares_multi_release(&manifest) {
-            found.multi_release.push(short(&input.artifact));
+        read_manifest(archive, index, input, options, found)?;
+    }
+    Ok(())
+}
+
+/// An entry's name: UTF-8 and a safe path inside the jar, else an error naming the jar.
+fn entry_path<'a>(
+    data: &'a crate::jar::deps::DepEntry,
+    input: &ShadeInput,
+) -> anyhow::Result<&'a str> {
+    let path = std::str::from_utf8(&data.name).map_err(|_| {
+        bad_jar(
+            input,
+            &format!(
+                "entry name {:?} is not UTF-8",
+                data.name.escape_ascii().to_string()
+            ),
+        )
+    })?;
+    check_entry_path(path, input)?;
+    Ok(path)
+}
+
+/// What [`scan_jar`] does with an entry, decided by its path alone.
+enum Disposition {
+    /// Left out: the pom's filters, or what maven-shade-plugin (or the assembly) drops.
+    Leave,
+    /// The jar's own `META-INF/MANIFEST.MF`: not copied, read after the scan.
+    Manifest,
+    /// Copied, or merged if it is a service file.
+    Keep,
+}
+
+/// The pom's filters first, then the rules of maven-shade-plugin (with `assembly`, those of
+/// jar-with-dependencies: only manifests and directories are left out).
+fn disposition(path: &str, input: &ShadeInput, options: &ShadeOptions) -> Disposition {
+    if options
+        .config
+        .as_ref()
+        .is_some_and(|c| c.drops_entry(&input.artifact, path))
+    {
+        return Disposition::Leave;
+    }
+    match dropped(path) {
+        Some(Dropped::Manifest | Dropped::Directory) if options.assembly => {
+            if path == "META-INF/MANIFEST.MF" {
+                Disposition::Manifest
+            } else {
+                Disposition::Leave
+            }
         }
-        if options.config.is_some() && found.first_manifest.is_none() {
-            found.first_manifest = Some(manifest);
+        Some(_) if options.assembly => Disposition::Keep,
+        Some(Dropped::Manifest) if path == "META-INF/MANIFEST.MF" => Disposition::Manifest,
+        // maven-shade-plugin drops only the root module-info.class; with the pom's
+        // shade configuration in charge, a versioned one stays as Maven keeps it.
+        Some(Dropped::ModuleInfo) if options.config.is_some() && path != "module-info.class" => {
+            Disposition::Keep
         }
+        Some(_) => Disposition::Leave,
+        None => Disposition::Keep,
+    }
+}
+
+/// Whether a kept entry is merged with its namesakes rather than copied (first copy wins).
+fn merges_as_service(path: &str, options: &ShadeOptions) -> bool {
+    match &options.config {
+        _ if options.assembly => false,
+        // maven-shade-plugin: ServicesResourceTransformer takes every path under
+        // META-INF/services; without it the first copy wins like any other entry.
+        Some(c) if c.services => path.starts_with("META-INF/services"),
+        Some(_) => false,
+        None => is_service_file(path),
+    }
+}
+
+/// A dependency's manifest (entry `index`): whether it is Multi-Release, and with the pom's
+/// shade configuration the first one kept.
+fn read_manifest(
+    archive: &mut DepJar,
+    index: usize,
+    input: &ShadeInput,
+    options: &ShadeOptions,
+    found: &mut Found,
+) -> anyhow::Result<()> {
+    let manifest = read_small(archive, index, input, "META-INF/MANIFEST.MF")?;
+    if declares_multi_release(&manifest) {
+        found.multi_release.push(short(&input.artifact));
+    }
+    if options.config.is_some() && found.first_manifest.is_none() {
+        found.first_manifest = Some(manifest);
     }
     Ok(())
 }
