@@ -7,7 +7,8 @@
 //! maven-source-plugin adds are not stormpack's business), the deployable jar `build --json`
 //! names must be mvn's (the one holding the most entries: the uber jar when there is one), and
 //! every jar must match mvn's of the same name: file entries, the bytes of every entry but class
-//! files and `META-INF/MANIFEST.MF`, and the manifest's Main-Class.
+//! files and `META-INF/MANIFEST.MF`, and the manifest's attributes (names, values, order) but
+//! `Created-By`, which names the tool that wrote the jar.
 //!
 //! A project whose pom says `<!-- stormpack fails: A | B -->` must make `stormpack build` fail
 //! with every part in its message and write no jar, while mvn builds it (`<!-- mvn jar has: P -->`
@@ -173,14 +174,32 @@ fn entries(path: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
-fn main_class(entries: &BTreeMap<String, Vec<u8>>) -> Option<String> {
-    let manifest = String::from_utf8_lossy(entries.get("META-INF/MANIFEST.MF")?)
+/// The manifest's attributes in order (continuation lines joined; a blank line between
+/// sections kept as an empty name), without `Created-By`: the tool that wrote the jar
+/// (`Maven JAR Plugin 3.4.1`, `stormpack 0.x`) is the one attribute that legitimately differs.
+fn manifest(entries: &BTreeMap<String, Vec<u8>>) -> Vec<(String, String)> {
+    let Some(bytes) = entries.get("META-INF/MANIFEST.MF") else {
+        return Vec::new();
+    };
+    let text = String::from_utf8_lossy(bytes)
         .replace("\r\n", "\n")
         .replace("\n ", "");
-    manifest
-        .lines()
-        .find_map(|l| l.strip_prefix("Main-Class:"))
-        .map(|v| v.trim().to_string())
+    text.trim_end_matches('\n')
+        .split('\n')
+        .map(|l| match l.split_once(": ") {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (String::new(), l.to_string()),
+        })
+        .filter(|(k, _)| k != "Created-By")
+        .collect()
+}
+
+fn main_class(entries: &BTreeMap<String, Vec<u8>>) -> Option<String> {
+    manifest(entries)
+        .into_iter()
+        .take_while(|(k, _)| !k.is_empty())
+        .find(|(k, _)| k == "Main-Class")
+        .map(|(_, v)| v)
 }
 
 /// What differs between mvn's jar and stormpack's (empty: equal as the issue asks).
@@ -216,6 +235,10 @@ fn differences(theirs: &Path, ours: &Path) -> Vec<String> {
     let (a, b) = (main_class(&theirs), main_class(&ours));
     if a != b {
         out.push(format!("Main-Class: mvn {a:?}, stormpack {b:?}"));
+    }
+    let (a, b) = (manifest(&theirs), manifest(&ours));
+    if a != b {
+        out.push(format!("manifest: mvn {a:?}, stormpack {b:?}"));
     }
     out
 }

@@ -57,6 +57,10 @@ pub struct Archive {
     pub main_class: Option<String>,
     /// `manifestEntries` in document order; a blank value removes the attribute (`None`).
     pub manifest_entries: Vec<(String, Option<String>)>,
+    /// Whether the plugin's configuration has an `<archive>` at all: without one,
+    /// maven-assembly-plugin leaves maven-archiver out and its manifest is `Manifest-Version`
+    /// alone (no `Build-Jdk-Spec`).
+    pub configured: bool,
 }
 
 /// The files the build writes, and how.
@@ -367,6 +371,7 @@ fn archive(
     let Some(el) = el else {
         return Ok(out);
     };
+    out.configured = true;
     let fix =
         format!("remove it from {plugin}'s <archive>, or build this project with mvn package");
     for child in &el.children {

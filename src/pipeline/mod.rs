@@ -575,7 +575,9 @@ fn assemble(
         manifest(
             archive.main_class.as_deref(),
             false,
-            build_jdk_spec(plan, java.as_ref()).as_deref(),
+            build_jdk_spec(plan, java.as_ref())
+                .filter(|_| archive.configured)
+                .as_deref(),
             &archive.manifest_entries,
         ),
     )?;
