@@ -37,6 +37,7 @@ pub mod nimbus;
 pub mod packaging;
 pub mod pipeline;
 pub mod plan;
+pub mod remote_resources;
 pub mod report;
 pub mod resources;
 pub mod run;

@@ -528,6 +528,9 @@ fn pom_packaging(
             final_name: &pom.final_name,
             build_directory: &pom.build_directory,
             properties,
+            name: &pom.name,
+            organization: pom.organization.as_deref(),
+            inception_year: pom.inception_year.as_deref(),
         },
     )
 }

@@ -104,7 +104,7 @@ fn clamp(secs: i64) -> i64 {
 
 /// Maven accepts epoch seconds or an ISO-8601 instant with an offset (`2023-01-01T00:00:00Z`,
 /// `2023-01-01T10:00:00+02:00`).
-fn parse_output_timestamp(raw: &str) -> anyhow::Result<i64> {
+pub(crate) fn parse_output_timestamp(raw: &str) -> anyhow::Result<i64> {
     if raw.bytes().all(|b| b.is_ascii_digit()) {
         return raw.parse().context("outputTimestamp is too large");
     }
@@ -175,7 +175,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

@@ -31,6 +31,9 @@ pub(crate) struct Merged {
     pub(crate) name: Option<Field>,
     pub(crate) description: Option<Field>,
     pub(crate) url: Option<Field>,
+    pub(crate) organization: (Option<Field>, Option<Field>),
+    pub(crate) inception_year: Option<Field>,
+    pub(crate) licenses: Vec<(Option<Field>, Option<Field>)>,
     pub(crate) properties: BTreeMap<String, Field>,
     pub(crate) dependencies: Vec<RawDependency>,
     pub(crate) dependency_management: Vec<RawDependency>,
@@ -68,8 +71,50 @@ fn merge_keyed(child: &[RawDependency], parent: &[RawDependency]) -> Vec<RawDepe
     out
 }
 
+/// `parent` + `/` + `child` as Maven's inheritance assembler joins them: one slash between, and
+/// a parent url's trailing slash kept.
+fn append_path(parent: &str, child: &str) -> String {
+    let mut url = parent.to_string();
+    if child.is_empty() {
+        return url;
+    }
+    let ends_with_slash = url.ends_with('/');
+    if child.starts_with('/') {
+        if ends_with_slash {
+            url.pop();
+        }
+    } else if !ends_with_slash {
+        url.push('/');
+    }
+    url.push_str(child);
+    if ends_with_slash && !child.ends_with('/') {
+        url.push('/');
+    }
+    url
+}
+
+/// Maven's child path adjustment: the directories before the child in the parent's `<module>`
+/// naming it (`external/flux` for `flux`: `external`), else nothing.
+fn path_adjustment(parent_modules: &[String], child: &str) -> String {
+    for module in parent_modules {
+        let mut module = module.replace('\\', "/");
+        if module.len() >= 4 && module[module.len() - 4..].eq_ignore_ascii_case(".xml") {
+            module.truncate(module.rfind('/').map_or(0, |i| i + 1));
+        }
+        let name = module.strip_suffix('/').unwrap_or(&module);
+        if let Some(slash) = name.rfind('/') {
+            if &name[slash + 1..] == child {
+                return module[..slash].to_string();
+            }
+        }
+    }
+    String::new()
+}
+
 pub(crate) fn merge_lineage(lineage: &[Lineage]) -> Merged {
     let mut m = Merged::default();
+    let mut inherit_append = true;
+    let mut parent_modules: Vec<String> = Vec::new();
     for (i, l) in lineage.iter().enumerate().rev() {
         let raw = &l.raw;
         let body = &l.body;
@@ -93,6 +138,28 @@ pub(crate) fn merge_lineage(lineage: &[Lineage]) -> Merged {
         }
         if raw.url.is_some() {
             m.url.clone_from(&raw.url);
+        } else if let (Some(url), Some(child)) = (&mut m.url, &raw.artifact_id) {
+            // Maven's inheritance assembler: an inherited url gets the child's artifactId
+            // appended (with the parent at Maven's default `../pom.xml`).
+            if inherit_append {
+                let adjusted =
+                    append_path(&url.value, &path_adjustment(&parent_modules, &child.value));
+                url.value = append_path(&adjusted, &child.value);
+            }
+        }
+        inherit_append = raw.url_append_path;
+        parent_modules.clone_from(&raw.modules);
+        if raw.organization.0.is_some() {
+            m.organization.0.clone_from(&raw.organization.0);
+        }
+        if raw.organization.1.is_some() {
+            m.organization.1.clone_from(&raw.organization.1);
+        }
+        if raw.inception_year.is_some() {
+            m.inception_year.clone_from(&raw.inception_year);
+        }
+        if let Some(licenses) = raw.licenses.as_ref().filter(|l| !l.is_empty()) {
+            m.licenses.clone_from(licenses);
         }
         if is_leaf {
             m.artifact_id.clone_from(&raw.artifact_id);
@@ -136,4 +203,27 @@ pub(crate) fn merge_lineage(lineage: &[Lineage]) -> Merged {
         }
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_inherited_url_follows_the_module_path() {
+        assert_eq!(append_path("https://a.org", "flux"), "https://a.org/flux");
+        assert_eq!(append_path("https://a.org/", "flux"), "https://a.org/flux/");
+        assert_eq!(
+            append_path("https://a.org/", "/flux"),
+            "https://a.org/flux/"
+        );
+        assert_eq!(append_path("https://a.org", ""), "https://a.org");
+        let modules = ["storm-core".to_string(), "external/flux".to_string()];
+        assert_eq!(path_adjustment(&modules, "flux"), "external");
+        assert_eq!(path_adjustment(&modules, "storm-core"), "");
+        assert_eq!(
+            path_adjustment(&["../x/flux/pom.xml".to_string()], "flux"),
+            "../x"
+        );
+    }
 }

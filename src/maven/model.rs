@@ -49,6 +49,11 @@ pub struct EffectiveModel {
     pub name: Option<String>,
     pub description: Option<String>,
     pub url: Option<String>,
+    /// `<organization>` name and url (inherited field by field).
+    pub organization: (Option<String>, Option<String>),
+    pub inception_year: Option<String>,
+    /// `<licenses>`: name and url of each (a parent's when the pom has none).
+    pub licenses: Vec<(Option<String>, Option<String>)>,
     /// `groupId:artifactId:version` of the parent.
     pub parent: Option<(String, String, String)>,
     /// `<properties>` (inherited and profile-injected), interpolated.
@@ -252,6 +257,9 @@ impl<'a> ModelBuilder<'a> {
             name: head.name,
             description: head.description,
             url: head.url,
+            organization: head.organization,
+            inception_year: head.inception_year,
+            licenses: head.licenses,
             parent: read.parent,
             properties: head.properties,
             dependencies,
@@ -533,6 +541,9 @@ struct Head {
     name: Option<String>,
     description: Option<String>,
     url: Option<String>,
+    organization: (Option<String>, Option<String>),
+    inception_year: Option<String>,
+    licenses: Vec<(Option<String>, Option<String>)>,
     final_name: String,
     build_directory: String,
     properties: BTreeMap<String, String>,
@@ -590,6 +601,21 @@ impl Reading<'_, '_> {
         let name = self.get(&merged.name, "name", false);
         let description = self.get(&merged.description, "description", false);
         let url = self.get(&merged.url, "url", false);
+        let organization = (
+            self.get(&merged.organization.0, "organization.name", false),
+            self.get(&merged.organization.1, "organization.url", false),
+        );
+        let inception_year = self.get(&merged.inception_year, "inceptionYear", false);
+        let licenses = merged
+            .licenses
+            .iter()
+            .map(|(n, u)| {
+                (
+                    self.get(n, "license.name", false),
+                    self.get(u, "license.url", false),
+                )
+            })
+            .collect();
         let final_name = match &merged.final_name {
             Some(_) => self
                 .get(&merged.final_name, "build.finalName", true)
@@ -630,6 +656,9 @@ impl Reading<'_, '_> {
             name,
             description,
             url,
+            organization,
+            inception_year,
+            licenses,
             final_name,
             build_directory,
             properties,

@@ -462,6 +462,27 @@ pub fn effective_plugin(
 
 /// Every plugin in `<build><plugins>` of the effective model, in Maven's order (the order in
 /// which it runs a phase's executions of different plugins), each as [`effective_plugin`] gives it.
+/// A plugin the default lifecycle runs without the pom declaring it (maven-jar-plugin,
+/// maven-resources-plugin): its `<pluginManagement>` entry as Maven applies it, or `None` when
+/// no pom of the lineage manages it.
+pub fn managed_plugin(
+    lineage: &[BuildLayer],
+    group: &str,
+    artifact: &str,
+    properties: &BTreeMap<String, String>,
+) -> Option<EffectivePlugin> {
+    let mut managed: Vec<Plugin> = Vec::new();
+    for layer in lineage.iter().rev() {
+        managed = inherit(
+            layer_plugins(layer, &["pluginManagement", "plugins"]),
+            &managed,
+        );
+    }
+    let key = format!("{group}:{artifact}");
+    let plugin = managed.into_iter().find(|p| p.key == key)?;
+    Some(effective(plugin, properties))
+}
+
 pub fn effective_plugins(
     lineage: &[BuildLayer],
     properties: &BTreeMap<String, String>,
@@ -487,32 +508,37 @@ pub fn effective_plugins(
                 );
                 merge_executions(&mut plugin.executions, m.executions.clone());
             }
-            let configuration = plugin.configuration.map(|c| evaluate(c, properties));
-            let executions = plugin
-                .executions
-                .into_iter()
-                .map(|mut e| {
-                    e.configuration = merge(e.configuration, configuration.as_ref())
-                        .map(|c| evaluate(c, properties));
-                    e.phase = e.phase.map(|p| interpolate(&p, properties));
-                    e.goals = e.goals.iter().map(|g| interpolate(g, properties)).collect();
-                    e
-                })
-                .collect();
-            let (group_id, artifact_id) = plugin
-                .key
-                .split_once(':')
-                .map(|(g, a)| (g.to_string(), a.to_string()))
-                .unwrap_or_default();
-            EffectivePlugin {
-                group_id,
-                artifact_id,
-                configuration,
-                executions,
-                at: plugin.at,
-            }
+            effective(plugin, properties)
         })
         .collect()
+}
+
+/// A merged plugin with its values interpolated and evaluated.
+fn effective(plugin: Plugin, properties: &BTreeMap<String, String>) -> EffectivePlugin {
+    let configuration = plugin.configuration.map(|c| evaluate(c, properties));
+    let executions = plugin
+        .executions
+        .into_iter()
+        .map(|mut e| {
+            e.configuration =
+                merge(e.configuration, configuration.as_ref()).map(|c| evaluate(c, properties));
+            e.phase = e.phase.map(|p| interpolate(&p, properties));
+            e.goals = e.goals.iter().map(|g| interpolate(g, properties)).collect();
+            e
+        })
+        .collect();
+    let (group_id, artifact_id) = plugin
+        .key
+        .split_once(':')
+        .map(|(g, a)| (g.to_string(), a.to_string()))
+        .unwrap_or_default();
+    EffectivePlugin {
+        group_id,
+        artifact_id,
+        configuration,
+        executions,
+        at: plugin.at,
+    }
 }
 
 /// Interpolation then evaluation of every value and attribute of the tree.

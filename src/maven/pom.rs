@@ -294,6 +294,16 @@ pub struct RawModel {
     pub name: Option<Field>,
     pub description: Option<Field>,
     pub url: Option<Field>,
+    /// `<project child.project.url.inherit.append.path="false">`: a child inherits the url as
+    /// is instead of with its artifactId appended.
+    pub url_append_path: bool,
+    /// `<modules>` as written (a child's inherited url follows its module path).
+    pub modules: Vec<String>,
+    /// `<organization>`: name and url.
+    pub organization: (Option<Field>, Option<Field>),
+    pub inception_year: Option<Field>,
+    /// `<licenses>`: each license's name and url; `None` when the pom has no `<licenses>`.
+    pub licenses: Option<Vec<(Option<Field>, Option<Field>)>>,
     pub parent: Option<RawParent>,
     pub body: RawBody,
     pub profiles: Vec<RawProfile>,
@@ -356,6 +366,25 @@ impl RawModel {
             name: field(&root, "name", file),
             description: field(&root, "description", file),
             url: field(&root, "url", file),
+            url_append_path: root.attribute("child.project.url.inherit.append.path")
+                != Some("false"),
+            modules: root
+                .child("modules")
+                .map(|m| {
+                    m.children_named("module")
+                        .map(|e| e.text.trim().to_string())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            organization: root.child("organization").map_or((None, None), |o| {
+                (field(o, "name", file), field(o, "url", file))
+            }),
+            inception_year: field(&root, "inceptionYear", file),
+            licenses: root.child("licenses").map(|ls| {
+                ls.children_named("license")
+                    .map(|l| (field(l, "name", file), field(l, "url", file)))
+                    .collect()
+            }),
             parent,
             body: RawBody::from_element(&root, file),
             profiles,

@@ -27,6 +27,12 @@ pub struct MavenProject {
     pub build_directory: PathBuf,
     /// `project.build.outputTimestamp`, as written.
     pub output_timestamp: Option<String>,
+    /// `project.name` as Maven reads it: `<name>`, else the artifactId.
+    pub name: String,
+    /// `<organization><name>` (inherited).
+    pub organization: Option<String>,
+    /// `<inceptionYear>` (inherited).
+    pub inception_year: Option<String>,
     pub resources: Vec<ResourceDecl>,
     /// Every property a `${...}` can name in resource filtering: `<properties>` (own and
     /// inherited), `project.*`, `pom.*`, `basedir`, `project.basedir`, ...
@@ -86,6 +92,11 @@ fn project_from_model(
         .cloned()
         .filter(|t| !t.is_empty());
     let properties = project_properties(&model, &project_dir, &build_directory);
+    let name = model
+        .name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| model.artifact_id.clone());
     Ok(MavenProject {
         project_dir,
         pom_path,
@@ -97,6 +108,9 @@ fn project_from_model(
         final_name: model.final_name,
         build_directory,
         output_timestamp,
+        name,
+        organization: model.organization.0.clone().filter(|n| !n.is_empty()),
+        inception_year: model.inception_year.clone().filter(|n| !n.is_empty()),
         resources,
         properties,
         dependencies: model.dependencies,

@@ -61,6 +61,27 @@ pub struct Archive {
     /// maven-assembly-plugin leaves maven-archiver out and its manifest is `Manifest-Version`
     /// alone (no `Build-Jdk-Spec`).
     pub configured: bool,
+    /// maven-archiver's `addDefaultSpecificationEntries` and `addDefaultImplementationEntries`,
+    /// in its order (after `Build-Jdk-Spec`, before `Main-Class`).
+    pub default_entries: Vec<(String, String)>,
+}
+
+/// What maven-remote-resources-plugin's `process` execution needs to generate its files
+/// ([`crate::remote_resources`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct RemoteResources {
+    /// The plugin's version as the effective model has it (`None`: not pinned anywhere).
+    pub plugin_version: Option<String>,
+    /// `resourceBundles`, each `groupId:artifactId:version`.
+    pub bundles: Vec<String>,
+    /// The execution's id, for messages.
+    pub execution: String,
+    /// `project.name` (the artifactId when the pom has none).
+    pub project_name: String,
+    pub organization: Option<String>,
+    pub inception_year: Option<String>,
+    /// `project.build.outputTimestamp` as the effective model has it.
+    pub output_timestamp: Option<String>,
 }
 
 /// The files the build writes, and how.
@@ -72,6 +93,9 @@ pub struct Packaging {
     pub jar_archive: Archive,
     /// maven-assembly-plugin's archive (the assembly's manifest).
     pub assembly_archive: Archive,
+    /// maven-remote-resources-plugin's `process` goal, when the build runs it (the Apache parent
+    /// pom binds it): the files it generates go into the project's entries.
+    pub remote_resources: Option<RemoteResources>,
     /// Why stormpack cannot give mvn's jars for this pom: a build stops with it, while `deps`,
     /// `test` and `check` still work on the project.
     #[serde(skip)]
@@ -89,6 +113,7 @@ impl Packaging {
             }],
             jar_archive: Archive::default(),
             assembly_archive: Archive::default(),
+            remote_resources: None,
             refused: None,
         }
     }
@@ -150,6 +175,12 @@ pub struct ProjectFacts<'a> {
     pub final_name: &'a str,
     pub build_directory: &'a Path,
     pub properties: &'a BTreeMap<String, String>,
+    /// `project.name` as Maven reads it: `<name>`, else the artifactId.
+    pub name: &'a str,
+    /// `<organization><name>` (inherited).
+    pub organization: Option<&'a str>,
+    /// `<inceptionYear>` (inherited).
+    pub inception_year: Option<&'a str>,
 }
 
 /// The lifecycle phases `mvn package` runs, in order.
@@ -261,7 +292,11 @@ pub fn decide(lineage: &[BuildLayer], facts: &ProjectFacts) -> anyhow::Result<Pa
     let main = facts
         .build_directory
         .join(format!("{}.jar", facts.final_name));
-    let jar_archive = match find(&plugins, "org.apache.maven.plugins", "maven-jar-plugin") {
+    // maven-jar-plugin runs in every jar build: declared, or as its pluginManagement has it.
+    let managed_jar = plugins::managed(lineage, facts.properties, "maven-jar-plugin");
+    let jar_archive = match find(&plugins, "org.apache.maven.plugins", "maven-jar-plugin")
+        .or(managed_jar.as_ref())
+    {
         Some(p) => jar_plugin_archive(p, facts)?,
         None => Archive::default(),
     };
@@ -295,12 +330,122 @@ pub fn decide(lineage: &[BuildLayer], facts: &ProjectFacts) -> anyhow::Result<Pa
             .into());
         }
     };
+    let remote_resources = match bound(&plugins, "maven-remote-resources-plugin", "process")
+        .as_slice()
+    {
+        [] => None,
+        [(_, e)] => remote_resources(e, lineage, facts)?,
+        [_, (p, e), ..] => {
+            return Err(unsupported(
+                &p.artifact_id,
+                &format!("a second `process` execution (`{}`)", e.id),
+                e.location.clone(),
+                "keep one execution of maven-remote-resources-plugin:process, or build this project with mvn package",
+            ))
+        }
+    };
     Ok(Packaging {
         jars,
         jar_archive,
         assembly_archive,
+        remote_resources,
         refused: None,
     })
+}
+
+/// maven-remote-resources-plugin's `process` execution `e`: its bundles; `None` when it attaches
+/// nothing to the main resources (`attachToMain` false). An element that would change what it
+/// generates and that stormpack does not honour is an error naming it.
+fn remote_resources(
+    e: &Execution,
+    lineage: &[BuildLayer],
+    facts: &ProjectFacts,
+) -> anyhow::Result<Option<RemoteResources>> {
+    let plugin = "maven-remote-resources-plugin";
+    let mut bundles = Vec::new();
+    for el in &e.configuration {
+        match el.name.as_str() {
+            "resourceBundles" => {
+                for b in &el.children {
+                    let coordinate = interpolate(&b.text, facts.properties).trim().to_string();
+                    if coordinate.split(':').count() != 3 {
+                        return Err(unsupported(
+                            plugin,
+                            &format!("resource bundle `{coordinate}` (a type or classifier)"),
+                            element_location(&e.location, b),
+                            "name the bundle as groupId:artifactId:version, or build this project with mvn package",
+                        ));
+                    }
+                    bundles.push(coordinate);
+                }
+            }
+            "attachToMain" if interpolate(&el.text, facts.properties).trim() == "false" => {
+                return Ok(None)
+            }
+            // attachToTest: test resources never reach the jar; skip is handled by `bound`;
+            // encoding: the bundles stormpack renders declare their own.
+            "attachToMain" | "attachToTest" | "skip" | "encoding" => {}
+            name => {
+                return Err(unsupported(
+                    plugin,
+                    &format!("<{name}>"),
+                    element_location(&e.location, el),
+                    "remove it from maven-remote-resources-plugin's configuration, or build this project with mvn package",
+                ))
+            }
+        }
+    }
+    Ok(Some(RemoteResources {
+        plugin_version: plugin_version(lineage, facts.properties, plugin),
+        bundles,
+        execution: e.id.clone(),
+        project_name: facts.name.to_string(),
+        organization: facts.organization.map(str::to_string),
+        inception_year: facts.inception_year.map(str::to_string),
+        output_timestamp: facts
+            .properties
+            .get("project.build.outputTimestamp")
+            .cloned(),
+    }))
+}
+
+/// The version of the Apache plugin `artifact` as the effective model has it: the nearest
+/// `<plugins>` declaration with a version (profiles' builds included), else the nearest
+/// `<pluginManagement>` one.
+fn plugin_version(
+    lineage: &[BuildLayer],
+    properties: &BTreeMap<String, String>,
+    artifact: &str,
+) -> Option<String> {
+    let in_list = |list: Option<&Element>| {
+        list?
+            .children_named("plugin")
+            .filter(|p| {
+                p.text_of("artifactId").map(str::trim) == Some(artifact)
+                    && p.text_of("groupId")
+                        .map_or("org.apache.maven.plugins", str::trim)
+                        == "org.apache.maven.plugins"
+            })
+            .find_map(|p| {
+                p.text_of("version")
+                    .map(|v| interpolate(v.trim(), properties))
+            })
+    };
+    for path in [&["plugins"][..], &["pluginManagement", "plugins"][..]] {
+        for layer in lineage {
+            let builds = layer
+                .profile_builds
+                .iter()
+                .rev()
+                .chain(layer.build.as_ref());
+            for build in builds {
+                if let Some(v) = in_list(build.at(path)) {
+                    return Some(v);
+                }
+            }
+        }
+    }
+    None
 }
 
 fn find<'a>(plugins: &'a [Plugin], group: &str, artifact: &str) -> Option<&'a Plugin> {
@@ -379,6 +524,11 @@ fn archive(
             "manifest" => {
                 for m in &child.children {
                     match m.name.as_str() {
+                        "addDefaultSpecificationEntries" | "addDefaultImplementationEntries" => {
+                            if interpolate(&m.text, facts.properties) == "true" {
+                                default_entries(&m.name, facts, &mut out.default_entries);
+                            }
+                        }
                         "mainClass" => {
                             let v = interpolate(&m.text, facts.properties);
                             // An expression Maven cannot resolve gives no Main-Class at all.
@@ -416,6 +566,54 @@ fn archive(
         }
     }
     Ok(out)
+}
+
+/// maven-archiver's default specification (`Specification-Title`, `-Version` as the version's
+/// major.minor, `-Vendor` with an organization) or implementation entries (`Implementation-Title`,
+/// `-Version`, `-Vendor`); the specification ones come first whatever the pom's order.
+fn default_entries(which: &str, facts: &ProjectFacts, out: &mut Vec<(String, String)>) {
+    let (prefix, version) = if which == "addDefaultSpecificationEntries" {
+        ("Specification", major_minor(facts.version))
+    } else {
+        ("Implementation", facts.version.to_string())
+    };
+    let mut entries = vec![
+        (format!("{prefix}-Title"), facts.name.to_string()),
+        (format!("{prefix}-Version"), version),
+    ];
+    if let Some(org) = facts.organization {
+        entries.push((format!("{prefix}-Vendor"), org.to_string()));
+    }
+    if prefix == "Specification" {
+        out.splice(0..0, entries);
+    } else {
+        out.extend(entries);
+    }
+}
+
+/// `major.minor` of a version as Maven's `DefaultArtifactVersion` parses it: `2.8.3` -> `2.8`,
+/// `1.0-SNAPSHOT` -> `1.0`, `3` -> `3.0`, `1.0.0.RELEASE` -> `1.0`; what it cannot parse (a
+/// non-number, a leading zero, a fourth numeric part, an empty part) is `0.0`.
+fn major_minor(version: &str) -> String {
+    let base = version.split_once('-').map_or(version, |(b, _)| b);
+    let parts: Vec<&str> = base.split('.').collect();
+    let int = |s: &str| {
+        (!s.is_empty()
+            && s.len() <= 9
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && !(s.len() > 1 && s.starts_with('0')))
+        .then(|| s.parse::<u64>().unwrap_or(0))
+    };
+    let numbers: Option<Vec<u64>> = parts.iter().take(3).map(|p| int(p)).collect();
+    let fourth_numeric = parts
+        .get(3)
+        .is_some_and(|q| !q.is_empty() && q.bytes().all(|b| b.is_ascii_digit()));
+    match numbers {
+        Some(n) if !fourth_numeric && parts.iter().all(|p| !p.is_empty()) => {
+            format!("{}.{}", n[0], n.get(1).copied().unwrap_or(0))
+        }
+        _ => "0.0".to_string(),
+    }
 }
 
 /// The jars maven-shade-plugin's execution `e` leaves (see the module doc).
@@ -658,6 +856,8 @@ pub fn check_unsupported(plugins: &[Plugin]) -> anyhow::Result<()> {
         let writes_classes = |goal: &str| match p.artifact_id.as_str() {
             "maven-resources-plugin" => goal == "copy-resources",
             "maven-dependency-plugin" => goal.starts_with("unpack"),
+            // `process` is stormpack's (crate::remote_resources); `bundle` writes no jar entry.
+            "maven-remote-resources-plugin" => goal != "process" && goal != "bundle",
             _ => !QUIET.contains(&p.artifact_id.as_str()),
         };
         let Some(e) = p
@@ -731,6 +931,9 @@ mod tests {
                 final_name: "app-1.0",
                 build_directory: Path::new("/p/target"),
                 properties: &properties,
+                name: "app",
+                organization: None,
+                inception_year: None,
             },
         )
     }
@@ -936,5 +1139,16 @@ mod tests {
             check_unsupported(&plugins(&plugin(group, artifact, execution)))
                 .unwrap_or_else(|e| panic!("{artifact} {execution}: {e:#}"));
         }
+    }
+
+    #[test]
+    fn specification_version_is_major_minor_as_maven_parses_it() {
+        assert_eq!(major_minor("2.8.3"), "2.8");
+        assert_eq!(major_minor("1.0.2-SNAPSHOT"), "1.0");
+        assert_eq!(major_minor("3"), "3.0");
+        assert_eq!(major_minor("1.0.0.1"), "0.0");
+        assert_eq!(major_minor("wc-1"), "0.0");
+        assert_eq!(major_minor("1.0.0.RELEASE"), "1.0");
+        assert_eq!(major_minor("01.2"), "0.0");
     }
 }

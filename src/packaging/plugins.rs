@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::error::Location;
 use crate::maven::model::BuildLayer;
-use crate::maven::plugin_config::{effective_plugins, Dom};
+use crate::maven::plugin_config::{effective_plugins, managed_plugin, Dom, EffectivePlugin};
 use crate::maven::xml::{Element, SourceLocation};
 
 /// One `<execution>` in effect.
@@ -73,24 +73,38 @@ fn location(at: &SourceLocation) -> Location {
 pub fn declared(lineage: &[BuildLayer], properties: &BTreeMap<String, String>) -> Vec<Plugin> {
     effective_plugins(lineage, properties)
         .into_iter()
-        .map(|p| Plugin {
-            executions: p
-                .executions
-                .iter()
-                .map(|e| Execution {
-                    id: e.id.clone(),
-                    phase: e.phase.clone(),
-                    goals: e.goals.clone(),
-                    configuration: children(e.configuration.as_ref()),
-                    location: location(&e.at),
-                })
-                .collect(),
-            configuration: children(p.configuration.as_ref()),
-            location: location(&p.at),
-            group_id: p.group_id,
-            artifact_id: p.artifact_id,
-        })
+        .map(plugin)
         .collect()
+}
+
+/// The Apache plugin `artifact` as the default lifecycle runs it when no pom declares it: its
+/// `<pluginManagement>` configuration (see [`crate::maven::plugin_config::managed_plugin`]).
+pub fn managed(
+    lineage: &[BuildLayer],
+    properties: &BTreeMap<String, String>,
+    artifact: &str,
+) -> Option<Plugin> {
+    managed_plugin(lineage, "org.apache.maven.plugins", artifact, properties).map(plugin)
+}
+
+fn plugin(p: EffectivePlugin) -> Plugin {
+    Plugin {
+        executions: p
+            .executions
+            .iter()
+            .map(|e| Execution {
+                id: e.id.clone(),
+                phase: e.phase.clone(),
+                goals: e.goals.clone(),
+                configuration: children(e.configuration.as_ref()),
+                location: location(&e.at),
+            })
+            .collect(),
+        configuration: children(p.configuration.as_ref()),
+        location: location(&p.at),
+        group_id: p.group_id,
+        artifact_id: p.artifact_id,
+    }
 }
 
 /// `${name}` replaced from `properties`; an unknown one is left as written.

@@ -10,6 +10,7 @@ pub fn manifest(
     main_class: Option<&str>,
     multi_release: bool,
     build_jdk_spec: Option<&str>,
+    archive_defaults: &[(String, String)],
     entries: &[(String, Option<String>)],
 ) -> Vec<u8> {
     let mut attrs = vec![
@@ -21,6 +22,9 @@ pub fn manifest(
     ];
     if let Some(spec) = build_jdk_spec {
         attrs.push(("Build-Jdk-Spec", spec.to_string()));
+    }
+    for (k, v) in archive_defaults {
+        attrs.push((k.as_str(), v.clone()));
     }
     if let Some(main) = main_class {
         attrs.push(("Main-Class", main.to_string()));
@@ -85,13 +89,14 @@ mod tests {
             false,
             None,
             &[],
+            &[],
         ))
         .unwrap();
         assert!(m.starts_with("Manifest-Version: 1.0\r\nCreated-By: stormpack "));
         assert!(m.contains("Main-Class: org.apache.storm.flux.Flux\r\n"));
         assert!(m.ends_with("\r\n\r\n"));
         let long = "a.".repeat(60) + "Main";
-        let m = String::from_utf8(manifest(Some(&long), true, Some("17"), &[])).unwrap();
+        let m = String::from_utf8(manifest(Some(&long), true, Some("17"), &[], &[])).unwrap();
         for line in m.split("\r\n") {
             assert!(line.len() <= 72, "{line}");
         }
