@@ -108,6 +108,8 @@ pub struct BuildPlan {
     pub epoch: Timestamp,
     #[serde(skip)]
     pub filter_properties: BTreeMap<String, String>,
+    /// maven-resources-plugin's delimiters, escape string and unfiltered extensions.
+    pub filtering: crate::resources::Filtering,
     #[serde(skip)]
     pub pom_bytes: Vec<u8>,
     #[serde(skip)]
@@ -186,6 +188,7 @@ impl BuildPlan {
         let jar = packaging.deployable().path.clone();
         let topology = rust.as_ref().map(|r| topology_jar_path(&r.topology));
         let shade = crate::shade::config::from_lineage(&pom.build_layers, &plugin_props)?;
+        let filtering = crate::resources::Filtering::from_pom(&pom.build_layers, &plugin_props)?;
         Ok(BuildPlan {
             kind: if rust.is_some() {
                 ProjectKind::Rust
@@ -222,7 +225,8 @@ impl BuildPlan {
             flux_filter: None,
             flux_env_filter: false,
             epoch,
-            filter_properties: pom.properties.clone(),
+            filter_properties: filter_properties(&pom, repos),
+            filtering,
             pom_bytes: pom.pom_bytes.clone(),
             request,
             repos: repos.clone(),
@@ -289,6 +293,7 @@ impl BuildPlan {
             rust: Some(rust_plan(rust)),
             epoch,
             filter_properties,
+            filtering: crate::resources::Filtering::default(),
             pom_bytes,
             request,
             repos: repos.clone(),
@@ -559,6 +564,19 @@ fn plugin_properties(
 ) -> BTreeMap<String, String> {
     let mut props = crate::maven::environment::Environment::detect(Some(&repos.local)).system;
     props.extend(pom.properties.clone());
+    props.extend(repos.user_properties.clone());
+    props
+}
+
+/// What `${...}` in a filtered resource resolves to, in maven-filtering's order: the model's
+/// properties (and `project.*`), then the JVM's system properties (with `env.*`), then user
+/// properties (`-D`), each over the one before.
+fn filter_properties(
+    pom: &crate::maven::project::MavenProject,
+    repos: &RepositorySystem,
+) -> BTreeMap<String, String> {
+    let mut props = pom.properties.clone();
+    props.extend(crate::maven::environment::Environment::detect(Some(&repos.local)).system);
     props.extend(repos.user_properties.clone());
     props
 }

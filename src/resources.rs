@@ -71,8 +71,130 @@ const DEFAULT_EXCLUDES: &[&str] = &[
     "**/.darcs-temp-mail",
 ];
 
-/// Extensions maven-resources-plugin never filters.
-const NON_FILTERED_EXTENSIONS: &[&str] = &["jpg", "jpeg", "gif", "bmp", "png"];
+/// Extensions maven-resources-plugin 3.3 (maven-filtering 3.3) never filters.
+const NON_FILTERED_EXTENSIONS: &[&str] = &["jpg", "jpeg", "gif", "bmp", "png", "ico"];
+
+/// maven-resources-plugin's filtering configuration: `delimiters` (with `useDefaultDelimiters`),
+/// `escapeString`, `nonFilteredFileExtensions`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Filtering {
+    /// (begin, end) pairs in the order the plugin tries them (the last that matches wins).
+    pub delimiters: Vec<(String, String)>,
+    pub escape_string: Option<String>,
+    /// Extensions (lower case) never filtered: the plugin's defaults and the pom's.
+    pub non_filtered_extensions: Vec<String>,
+}
+
+impl Default for Filtering {
+    fn default() -> Self {
+        Filtering {
+            delimiters: vec![
+                ("${".to_string(), "}".to_string()),
+                ("@".to_string(), "@".to_string()),
+            ],
+            escape_string: None,
+            non_filtered_extensions: NON_FILTERED_EXTENSIONS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }
+    }
+}
+
+/// maven-filtering's delimiter specification: `BEGIN*END`, or `TOKEN` for both.
+fn delimiter(spec: &str) -> (String, String) {
+    match spec.split_once('*') {
+        Some((begin, end)) => (begin.to_string(), end.to_string()),
+        None => (spec.to_string(), spec.to_string()),
+    }
+}
+
+impl Filtering {
+    /// The `resources` goal's configuration as Maven evaluates it (maven-resources-plugin as
+    /// declared, or as its pluginManagement has it, with its `default-resources` execution's
+    /// configuration over the plugin's). An element that changes the jar and that stormpack does
+    /// not honour is an error naming it.
+    pub fn from_pom(
+        lineage: &[crate::maven::model::BuildLayer],
+        properties: &BTreeMap<String, String>,
+    ) -> anyhow::Result<Filtering> {
+        use crate::maven::plugin_config::{effective_plugin, managed_plugin};
+        let (g, a) = ("org.apache.maven.plugins", "maven-resources-plugin");
+        let mut out = Filtering::default();
+        let Some(plugin) = effective_plugin(lineage, g, a, properties)
+            .or_else(|| managed_plugin(lineage, g, a, properties))
+        else {
+            return Ok(out);
+        };
+        let config = plugin
+            .executions
+            .iter()
+            .find(|e| e.id == "default-resources")
+            .and_then(|e| e.configuration.clone())
+            .or(plugin.configuration);
+        let Some(config) = config else {
+            return Ok(out);
+        };
+        let value = |d: &crate::maven::plugin_config::Dom| d.value.clone().unwrap_or_default();
+        let mut delimiters = Vec::new();
+        let mut use_defaults = true;
+        for child in &config.children {
+            match child.name.as_str() {
+                "delimiters" => {
+                    for d in &child.children {
+                        let spec = value(d);
+                        if !spec.is_empty() && !delimiters.contains(&spec) {
+                            delimiters.push(spec);
+                        }
+                    }
+                }
+                "useDefaultDelimiters" => use_defaults = value(child).trim() != "false",
+                "escapeString" => {
+                    out.escape_string = Some(value(child)).filter(|s| !s.is_empty());
+                }
+                "nonFilteredFileExtensions" => out
+                    .non_filtered_extensions
+                    .extend(child.children.iter().map(value)),
+                "filters" if child.children.is_empty() => {}
+                "supportMultiLineFiltering" | "fileNameFiltering" | "skip"
+                    if value(child).trim() != "true" => {}
+                "addDefaultExcludes" if value(child).trim() != "false" => {}
+                "filters"
+                | "supportMultiLineFiltering"
+                | "fileNameFiltering"
+                | "skip"
+                | "addDefaultExcludes"
+                | "outputDirectory"
+                | "resources" => {
+                    bail!(Diagnostic::new(format!(
+                        "maven-resources-plugin's <{}> (at {}:{}) is not honoured by stormpack, so its jar would differ from mvn package's",
+                        child.name,
+                        child.at.file.display(),
+                        child.at.line
+                    ))
+                    .fix("remove it from maven-resources-plugin's configuration, or build this project with mvn package"));
+                }
+                // encoding, overwrite, includeEmptyDirs, escapeWindowsPaths, propertiesEncoding...:
+                // nothing a jar's file entries show.
+                _ => {}
+            }
+        }
+        if !delimiters.is_empty() {
+            let mut specs: Vec<String> = if use_defaults {
+                vec!["${*}".to_string(), "@".to_string()]
+            } else {
+                Vec::new()
+            };
+            for d in delimiters {
+                if !specs.contains(&d) {
+                    specs.push(d);
+                }
+            }
+            out.delimiters = specs.iter().map(|s| delimiter(s)).collect();
+        }
+        Ok(out)
+    }
+}
 
 /// Stage every file of `set` into `staging`. `project_dir` bounds what may be read;
 /// `properties` feed filtering.
@@ -80,6 +202,7 @@ pub fn stage(
     set: &ResourceSet,
     project_dir: &Path,
     properties: &BTreeMap<String, String>,
+    filtering: &Filtering,
     staging: &mut Staging,
 ) -> anyhow::Result<usize> {
     let root = canonical_project(project_dir)?;
@@ -140,7 +263,7 @@ pub fn stage(
             format!("{target}/{rel_str}")
         };
         let origin = format!("{} (resource from {})", path.display(), set.declared_at);
-        let source = entry_source(path, set, &rel_str, properties)?;
+        let source = entry_source(path, set, &rel_str, properties, filtering)?;
         staging.add(StagedEntry {
             path: jar_path,
             source,
@@ -219,8 +342,9 @@ fn entry_source(
     set: &ResourceSet,
     rel_str: &str,
     properties: &BTreeMap<String, String>,
+    filtering: &Filtering,
 ) -> anyhow::Result<EntrySource> {
-    Ok(if set.filtering && is_filterable(rel_str) {
+    Ok(if set.filtering && is_filterable(rel_str, filtering) {
         let bytes = crate::fsread::read_regular(path, u64::MAX).with_context(|| read_fix(path))?;
         if let Some((key, line)) = unexpanded_reference(&bytes, properties) {
             bail!(Diagnostic::new(format!(
@@ -234,7 +358,7 @@ fn entry_source(
                 "give `{key}` (or the properties it refers to) a shorter, literal value in the pom"
             )));
         }
-        EntrySource::Bytes(filter(&bytes, properties))
+        EntrySource::Bytes(filter(&bytes, properties, filtering))
     } else {
         // Fail now, naming the file, rather than halfway through writing the jar.
         crate::fsread::open_regular(path).with_context(|| read_fix(path))?;
@@ -356,45 +480,105 @@ fn slash_path(rel: &Path) -> anyhow::Result<String> {
     Ok(parts.join("/"))
 }
 
-fn is_filterable(rel: &str) -> bool {
-    let ext = rel.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    !matches!(ext, Some(e) if NON_FILTERED_EXTENSIONS.contains(&e.as_str()))
+/// Whether the file's extension (as commons-io takes it, lower-cased) is not one the plugin
+/// leaves unfiltered.
+fn is_filterable(rel: &str, filtering: &Filtering) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let ext = name
+        .rsplit_once('.')
+        .map_or(String::new(), |(_, e)| e.to_lowercase());
+    !filtering.non_filtered_extensions.contains(&ext)
 }
 
-/// maven-resources-plugin filtering: `${key}` and `@key@` replaced by known properties;
-/// unknown expressions are left as written (as Maven leaves them).
-pub fn filter(bytes: &[u8], properties: &BTreeMap<String, String>) -> Vec<u8> {
+/// maven-resources-plugin filtering, as maven-filtering 3.3's reader scans: at each position an
+/// escape string (when configured) then the delimiters are tried (the last one whose begin token
+/// matches wins); an expression runs to its end token on the same line and is replaced by its
+/// property's value, or kept as written when there is none, and scanning goes on after it. An
+/// escaped begin token loses the escape and is not an expression; a begin token without an end on
+/// its line is kept and scanning goes on at its next character.
+pub fn filter(
+    bytes: &[u8],
+    properties: &BTreeMap<String, String>,
+    filtering: &Filtering,
+) -> Vec<u8> {
+    let escape = filtering
+        .escape_string
+        .as_deref()
+        .map(str::as_bytes)
+        .filter(|e| !e.is_empty() && !e.contains(&b'\n'));
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let (open, close): (&[u8], u8) = if bytes[i..].starts_with(b"${") {
-            (b"${", b'}')
-        } else if bytes[i] == b'@' {
-            (b"@", b'@')
-        } else {
+        if bytes[i] == b'\n' {
+            out.push(b'\n');
+            i += 1;
+            continue;
+        }
+        let escaped = escape
+            .filter(|e| bytes[i..].starts_with(e))
+            .map_or(0, <[u8]>::len);
+        let at = i + escaped;
+        let spec = filtering.delimiters.iter().rfind(|(b, e)| {
+            !b.is_empty()
+                && !e.is_empty()
+                && !b.contains('\n')
+                && bytes[at..].starts_with(b.as_bytes())
+        });
+        if escaped > 0 {
+            // The escape string goes unless a begin token follows it; the next character is
+            // taken as it is either way.
+            if spec.is_none() {
+                out.extend_from_slice(&bytes[i..at]);
+            }
+            if let Some(&c) = bytes.get(at) {
+                out.push(c);
+            }
+            i = at + 1;
+            continue;
+        }
+        let Some((begin, end)) = spec else {
             out.push(bytes[i]);
             i += 1;
             continue;
         };
-        let start = i + open.len();
-        let end = bytes[start..]
-            .iter()
-            .position(|&b| b == close || b == b'\n')
-            .map(|p| start + p);
-        if let Some(end) = end.filter(|&e| bytes[e] == close && e > start) {
-            if let Some(value) = std::str::from_utf8(&bytes[start..end])
-                .ok()
-                .and_then(|key| properties.get(key.trim()))
-            {
-                out.extend_from_slice(value.as_bytes());
-                i = end + 1;
-                continue;
-            }
+        let Some(stop) = end_of_expression(bytes, i + begin.len(), end.as_bytes()) else {
+            out.push(bytes[i]);
+            i += 1;
+            continue;
+        };
+        let key = &bytes[i + begin.len()..stop - end.len()];
+        let key = key.strip_prefix(b".").unwrap_or(key);
+        match std::str::from_utf8(key)
+            .ok()
+            .and_then(|k| properties.get(k))
+        {
+            Some(value) => out.extend_from_slice(value.as_bytes()),
+            None => out.extend_from_slice(&bytes[i..stop]),
         }
-        out.extend_from_slice(open);
-        i = start;
+        i = stop;
     }
     out
+}
+
+/// Where the expression whose body starts at `from` ends (just past its end token), matching the
+/// end token as the plugin's reader does (a mismatch restarts the match at the next character);
+/// `None` at the end of the line or file.
+fn end_of_expression(bytes: &[u8], from: usize, end: &[u8]) -> Option<usize> {
+    let mut matched = 0;
+    for (j, &c) in bytes.iter().enumerate().skip(from) {
+        if c == b'\n' {
+            return None;
+        }
+        if c == end[matched] {
+            matched += 1;
+            if matched == end.len() {
+                return Some(j + 1);
+            }
+        } else {
+            matched = 0;
+        }
+    }
+    None
 }
 
 /// The first `${key}`/`@key@` of `bytes` (and its line) whose property the pom could not expand:
@@ -476,11 +660,42 @@ mod tests {
         let out = filter(
             b"v=${project.version} n=@name@ u=${nope} mail=a@b.c",
             &props(),
+            &Filtering::default(),
         );
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "v=1.0 n=wc u=${nope} mail=a@b.c"
         );
+    }
+
+    fn filtered(text: &str, filtering: &Filtering) -> String {
+        String::from_utf8(filter(text.as_bytes(), &props(), filtering)).unwrap()
+    }
+
+    #[test]
+    fn filtering_scans_as_maven_filterings_reader() {
+        let d = Filtering::default();
+        // An unresolved expression is kept and scanning goes on after it: `@name@` below is not
+        // an expression (its first `@` closes `@x@`).
+        assert_eq!(filtered("@x@name@ ${name}", &d), "@x@name@ wc");
+        // No end token on the line: the begin token is text.
+        assert_eq!(filtered("${name\n}@name@", &d), "${name\n}wc");
+        // Keys are not trimmed; a leading dot is dropped.
+        assert_eq!(filtered("${ name }${.name}", &d), "${ name }wc");
+        let custom = Filtering {
+            delimiters: vec![delimiter("${*}"), delimiter("[*]")],
+            escape_string: Some("\\".to_string()),
+            ..Filtering::default()
+        };
+        assert_eq!(filtered("[name] @name@ ${name}", &custom), "wc @name@ wc");
+        // An escaped begin token loses the escape and is not an expression; an escape before
+        // anything else is kept.
+        assert_eq!(
+            filtered("\\${name} \\[name] \\n", &custom),
+            "${name} [name] \\n"
+        );
+        assert!(is_filterable("a/b.TXT", &d) && !is_filterable("a/logo.PNG", &d));
+        assert!(!is_filterable("x.ico", &d) && is_filterable("Makefile", &d));
     }
 
     #[test]
@@ -516,5 +731,54 @@ mod tests {
         assert!(normalize_target_path("/etc", "t").is_err());
         assert!(check_pattern("../secret/*", "t").is_err());
         assert!(check_pattern("/etc/passwd", "t").is_err());
+    }
+
+    fn resources_plugin(config: &str) -> anyhow::Result<Filtering> {
+        let build = crate::maven::xml::parse_element(
+            Path::new("pom.xml"),
+            format!(
+                "<build><plugins><plugin><artifactId>maven-resources-plugin</artifactId>\
+                 <configuration>{config}</configuration></plugin></plugins></build>"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        let layer = crate::maven::model::BuildLayer {
+            file: PathBuf::from("pom.xml"),
+            build: Some(build),
+            profile_builds: Vec::new(),
+        };
+        Filtering::from_pom(&[layer], &props())
+    }
+
+    #[test]
+    fn the_resources_plugin_configures_filtering() {
+        let f = resources_plugin(
+            "<delimiters><delimiter>[*]</delimiter><delimiter>@</delimiter></delimiters>\
+             <escapeString>\\</escapeString>\
+             <nonFilteredFileExtensions><nonFilteredFileExtension>yaml</nonFilteredFileExtension></nonFilteredFileExtensions>",
+        )
+        .unwrap();
+        let specs: Vec<(&str, &str)> = f
+            .delimiters
+            .iter()
+            .map(|(b, e)| (b.as_str(), e.as_str()))
+            .collect();
+        assert_eq!(specs, [("${", "}"), ("@", "@"), ("[", "]")]);
+        assert_eq!(f.escape_string.as_deref(), Some("\\"));
+        assert!(!is_filterable("topology.yaml", &f) && !is_filterable("a.png", &f));
+        let only = resources_plugin(
+            "<delimiters><delimiter>[*]</delimiter></delimiters><useDefaultDelimiters>false</useDefaultDelimiters>",
+        )
+        .unwrap();
+        assert_eq!(only.delimiters, [("[".to_string(), "]".to_string())]);
+        let err = resources_plugin("<filters><filter>a.properties</filter></filters>")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("<filters>") && err.contains("pom.xml:1"),
+            "{err}"
+        );
+        assert!(resources_plugin("<encoding>UTF-8</encoding><filters/>").is_ok());
     }
 }

@@ -14,6 +14,9 @@
 //! with every part in its message and write no jar, while mvn builds it (`<!-- mvn jar has: P -->`
 //! names an entry mvn's jar has, proving the plugin stormpack refuses changes the jar).
 //!
+//! Both tools get the same user property, [`USER_PROPERTY`] (`-D`), which resource filtering
+//! must prefer to the pom's property of that name.
+//!
 //! `STORMPACK_MAVEN_REPO_LOCAL` (which stormpack reads) is passed to mvn as `-Dmaven.repo.local`,
 //! so the corpus can be run against an empty local repository.
 
@@ -21,6 +24,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+
+/// `-D` given to mvn and to stormpack alike (`fixtures/packaging/filtering-command-line-properties`).
+const USER_PROPERTY: &str = "-Dcorpus.user.property=from the command line";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/packaging")
@@ -63,7 +69,7 @@ fn transient(text: &str) -> bool {
 fn mvn_package(dir: &Path) {
     for attempt in 1..=3 {
         let mut cmd = Command::new("mvn");
-        cmd.args(["-B", "-q", "clean", "package", "-DskipTests"])
+        cmd.args(["-B", "-q", "clean", "package", "-DskipTests", USER_PROPERTY])
             .current_dir(dir)
             .stdin(Stdio::null());
         if let Some(repo) = std::env::var_os("STORMPACK_MAVEN_REPO_LOCAL") {
@@ -91,7 +97,7 @@ fn stormpack_build(project: &Path, out: &Path) -> Output {
     let mut last = None;
     for _ in 0..2 {
         let result = Command::new(env!("CARGO_BIN_EXE_stormpack"))
-            .args(["build", "--json", "--project"])
+            .args([USER_PROPERTY, "build", "--json", "--project"])
             .arg(project)
             .arg("--out-dir")
             .arg(out)

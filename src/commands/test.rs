@@ -73,6 +73,7 @@ fn write_resources(
             set,
             &plan.project_dir,
             &plan.filter_properties,
+            &plan.filtering,
             &mut staging,
         )?;
     }

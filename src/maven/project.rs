@@ -227,10 +227,21 @@ fn project_properties(
         ("build.outputDirectory", format!("{build_dir}/classes")),
         ("basedir", basedir.clone()),
     ];
+    // MavenProject.getName(): the artifactId when the pom has no name.
+    project_props.push((
+        "name",
+        model
+            .name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| model.artifact_id.clone()),
+    ));
     for (key, value) in [
-        ("name", &model.name),
         ("description", &model.description),
         ("url", &model.url),
+        ("organization.name", &model.organization.0),
+        ("organization.url", &model.organization.1),
+        ("inceptionYear", &model.inception_year),
     ] {
         if let Some(v) = value {
             project_props.push((key, v.clone()));

@@ -3,7 +3,6 @@
 //! jar, look classes up in the jar, storm-client and the JDK, read `resources/` from the jar.
 //! Both run the same checks ([`check_against_jar`]).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -103,7 +102,7 @@ pub fn check(options: &CheckOptions) -> anyhow::Result<CheckReport> {
     // it, with diagnostics naming its source file.
     let filtered = match (&options.topology, &plan, plan_topology) {
         (None, Some(plan), Some((file, true))) if file == topology => {
-            Some(filtered_topology(&file, &plan.filter_properties)?)
+            Some(filtered_topology(&file, plan)?)
         }
         _ => None,
     };
@@ -142,7 +141,8 @@ fn no_jar_note(project: &Path, plan: Option<&BuildPlan>) -> String {
 
 /// A topology the project Maven-filters, read and filtered with the pom's `properties` as
 /// `build` stages it; a property the pom could not expand is an error naming file and line.
-fn filtered_topology(file: &Path, properties: &BTreeMap<String, String>) -> anyhow::Result<String> {
+fn filtered_topology(file: &Path, plan: &BuildPlan) -> anyhow::Result<String> {
+    let properties = &plan.filter_properties;
     let bytes = crate::fsread::read_regular(file, crate::fsread::MAX_TEXT_FILE)?;
     if let Some((key, line)) = crate::resources::unexpanded_reference(&bytes, properties) {
         anyhow::bail!(Error::new(format!(
@@ -155,7 +155,7 @@ fn filtered_topology(file: &Path, properties: &BTreeMap<String, String>) -> anyh
             "give `{key}` (or the properties it refers to) a shorter, literal value in the pom"
         )));
     }
-    let bytes = crate::resources::filter(&bytes, properties);
+    let bytes = crate::resources::filter(&bytes, properties, &plan.filtering);
     String::from_utf8(bytes).with_context(|| {
         Error::new(format!("the topology {} is not UTF-8", file.display())).fix("save it as UTF-8")
     })

@@ -335,6 +335,7 @@ fn stage(
             set,
             &plan.project_dir,
             &plan.filter_properties,
+            &plan.filtering,
             &mut staging,
         )?;
     }
