@@ -64,6 +64,11 @@ pub struct Archive {
     /// maven-archiver's `addDefaultSpecificationEntries` and `addDefaultImplementationEntries`,
     /// in its order (after `Build-Jdk-Spec`, before `Main-Class`).
     pub default_entries: Vec<(String, String)>,
+    /// maven-jar-plugin's version when the pom pins one below 3 (maven-archiver 2): its
+    /// manifest (`Built-By`, `Build-Jdk`, `Created-By: Apache Maven ...`) and pom.properties (a
+    /// date comment, another key order) carry the build host and time, which stormpack's jar
+    /// does not.
+    pub archiver_2: Option<String>,
 }
 
 /// What maven-remote-resources-plugin's `process` execution needs to generate its files
@@ -294,12 +299,16 @@ pub fn decide(lineage: &[BuildLayer], facts: &ProjectFacts) -> anyhow::Result<Pa
         .join(format!("{}.jar", facts.final_name));
     // maven-jar-plugin runs in every jar build: declared, or as its pluginManagement has it.
     let managed_jar = plugins::managed(lineage, facts.properties, "maven-jar-plugin");
-    let jar_archive = match find(&plugins, "org.apache.maven.plugins", "maven-jar-plugin")
+    let mut jar_archive = match find(&plugins, "org.apache.maven.plugins", "maven-jar-plugin")
         .or(managed_jar.as_ref())
     {
         Some(p) => jar_plugin_archive(p, facts)?,
         None => Archive::default(),
     };
+    jar_archive.archiver_2 =
+        plugin_version(lineage, facts.properties, "maven-jar-plugin").filter(|v| {
+            crate::maven::version::Version::parse(v) < crate::maven::version::Version::parse("3")
+        });
     let shade = bound(&plugins, "maven-shade-plugin", "shade");
     let assembly = bound(&plugins, "maven-assembly-plugin", "single");
     let thin = |path: PathBuf, deployable| OutputJar {
@@ -1150,5 +1159,41 @@ mod tests {
         assert_eq!(major_minor("wc-1"), "0.0");
         assert_eq!(major_minor("1.0.0.RELEASE"), "1.0");
         assert_eq!(major_minor("01.2"), "0.0");
+    }
+
+    #[test]
+    fn the_jar_archive_takes_default_entries_and_flags_maven_archiver_2() {
+        let jar = |version: &str| {
+            format!(
+                "<plugin><artifactId>maven-jar-plugin</artifactId><version>{version}</version>\
+                 <configuration><archive><manifest>\
+                 <addDefaultImplementationEntries>true</addDefaultImplementationEntries>\
+                 <addDefaultSpecificationEntries>true</addDefaultSpecificationEntries>\
+                 </manifest></archive></configuration></plugin>"
+            )
+        };
+        let p = decided(&jar("2.4")).unwrap();
+        assert_eq!(p.jar_archive.archiver_2.as_deref(), Some("2.4"));
+        let names: Vec<&str> = p
+            .jar_archive
+            .default_entries
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect();
+        // maven-archiver's order, whatever the pom's.
+        assert_eq!(
+            names,
+            [
+                "Specification-Title",
+                "Specification-Version",
+                "Implementation-Title",
+                "Implementation-Version"
+            ]
+        );
+        assert!(decided(&jar("3.4.1"))
+            .unwrap()
+            .jar_archive
+            .archiver_2
+            .is_none());
     }
 }

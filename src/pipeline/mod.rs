@@ -158,7 +158,7 @@ fn build_collect(
         .jars
         .iter()
         .any(|j| j.contents == Contents::Thin)
-        .then(|| thin_staging(plan, &staging, java.as_ref()))
+        .then(|| thin_staging(plan, &staging, java.as_ref(), reporter))
         .transpose()?;
     reporter.report(Event::Stage(Stage::Shade));
     let shaded = match plan.packaging.uber() {
@@ -509,9 +509,17 @@ fn thin_staging(
     plan: &BuildPlan,
     staging: &Staging,
     java: Option<&JavaOutcome>,
+    reporter: &mut dyn Reporter,
 ) -> anyhow::Result<Staging> {
     let mut thin = staging.clone();
     let archive = &plan.packaging.jar_archive;
+    if let Some(version) = &archive.archiver_2 {
+        reporter.report(Event::Warning(Diagnostic::new(format!(
+            "the pom pins maven-jar-plugin {version}, whose maven-archiver 2 writes the build host into META-INF/MANIFEST.MF (Built-By, Build-Jdk, Created-By: Apache Maven ...) and the build date into META-INF/maven/{}/{}/pom.properties; stormpack writes both as maven-jar-plugin 3 does (Build-Jdk-Spec, no date), so those two entries differ from mvn package's",
+            plan.group_id, plan.artifact_id
+        ))
+        .fix("pin maven-jar-plugin 3.x (e.g. 3.4.1) in the pom, which writes reproducible entries")));
+    }
     stage_generated(
         &mut thin,
         "META-INF/MANIFEST.MF",
