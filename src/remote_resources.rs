@@ -23,9 +23,12 @@
 //! newline right after it). The year: plugin 3.3.0 on, `project.build.outputTimestamp` (else
 //! now) in UTC+10; 1.7.0 to 3.2.x, the same in the JVM's zone (stormpack takes UTC); earlier, now.
 //!
-//! A template stormpack does not know, a project template (`src/main/appended-resources`) or
-//! supplemental models it does not read: the file is left out of the jar with a warning naming it,
-//! rather than the build stopping — these files are legal notices, the topology runs the same.
+//! The project's `src/main/appended-resources/<path>` is appended to the generated file, as the
+//! plugin does. A template stormpack does not know, a project template
+//! (`src/main/appended-resources/<path>.vm`) or supplemental models it does not read: the file is
+//! left out of the jar with a warning naming it and why, rather than the build stopping — these
+//! files are legal notices, the topology runs the same, and every Storm example's parent chain
+//! binds the plugin.
 
 use std::cmp::Ordering;
 
@@ -73,7 +76,6 @@ pub fn generate(
     has: &dyn Fn(&str) -> bool,
     reporter: &mut dyn Reporter,
 ) -> anyhow::Result<Vec<Generated>> {
-    let engine = engine(rr.plugin_version.as_deref());
     let mut out: Vec<Generated> = Vec::new();
     let mut dependencies: Option<Vec<Dep>> = None;
     for coordinate in &rr.bundles {
@@ -91,90 +93,115 @@ pub fn generate(
                 ))
                 .fix("check the network and the repositories, or the bundle's coordinate in the pom")
             })?;
-        let listed = crate::jar::read::entry_bytes(
-            &jar,
-            "META-INF/maven/remote-resources.xml",
-            Some(ENTRY_LIMIT),
-        )
-        .with_context(|| {
-            Diagnostic::new(format!(
-                "{} is not a remote resources bundle: it has no META-INF/maven/remote-resources.xml",
-                jar.display()
-            ))
-            .fix("correct <resourceBundle> in the pom")
-        })?;
-        let doc = crate::maven::xml::parse_element(&jar, &listed)?;
-        let names: Vec<String> = doc
-            .child("remoteResources")
-            .map(|r| {
-                r.children_named("remoteResource")
-                    .map(|e| e.text.trim().to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
-        for name in names {
+        for name in bundle_resources(&jar)? {
             let (path, template) = match name.strip_suffix(".vm") {
                 Some(p) => (p.to_string(), true),
                 None => (name.clone(), false),
             };
-            if has(&path) || out.iter().any(|g| g.path == path) {
+            if has(&path) {
                 continue;
             }
             let bytes =
                 crate::jar::read::entry_bytes(&jar, &name, Some(ENTRY_LIMIT)).unwrap_or_default();
-            if !template {
-                out.push(Generated { path, bytes });
-                continue;
-            }
-            let appended = plan
-                .project_dir
-                .join("src/main/appended-resources")
-                .join(&path);
-            if appended.exists() || appended.with_extension("vm").exists() {
-                left_out(reporter, &path, coordinate, "the project appends to it (src/main/appended-resources), which stormpack does not do");
-                continue;
-            }
-            let text = strip_comments(&String::from_utf8_lossy(&bytes));
-            let digest = hex(&Sha256::digest(text.as_bytes()));
-            let rendered = if !text.contains('$') && !text.lines().any(|l| l.starts_with('#')) {
-                Some(text)
-            } else if digest == NOTICE_VM_1_4 || digest == NOTICE_VM_1_7 {
-                Some(notice(rr, engine, digest == NOTICE_VM_1_4))
-            } else if digest == DEPENDENCIES_VM {
-                if plan
-                    .project_dir
-                    .join("src/main/appended-resources/supplemental-models.xml")
-                    .exists()
-                {
-                    left_out(reporter, &path, coordinate, "src/main/appended-resources/supplemental-models.xml changes the dependencies' models, which stormpack does not read");
+            let rendered = if template {
+                render(plan, rr, resolution, &mut dependencies, &bytes, reporter)
+                    .map_err(|why| format!("its template {name} {why}"))
+            } else {
+                Ok(bytes)
+            };
+            let mut bytes = match rendered {
+                Ok(bytes) => bytes,
+                Err(why) => {
+                    left_out(reporter, &path, coordinate, &why);
                     continue;
                 }
-                if dependencies.is_none() {
-                    dependencies = Some(runtime_dependencies(plan, resolution, reporter));
-                }
-                Some(dependencies_file(
-                    rr,
-                    engine,
-                    dependencies.as_deref().unwrap_or_default(),
-                ))
-            } else {
-                None
             };
-            match rendered {
-                Some(text) => out.push(Generated {
-                    path,
-                    bytes: text.into_bytes(),
-                }),
-                None => left_out(
-                    reporter,
-                    &path,
-                    coordinate,
-                    &format!("its template {name} is not one stormpack knows how to render"),
-                ),
+            if !append_project_file(plan, &path, &mut bytes)? {
+                left_out(reporter, &path, coordinate, &format!("the project appends src/main/appended-resources/{path}.vm to it, a Velocity template stormpack does not render"));
+                continue;
             }
+            // A later bundle's file replaces an earlier one's, as the plugin writes it again.
+            out.retain(|g| g.path != path);
+            out.push(Generated { path, bytes });
         }
     }
     Ok(out)
+}
+
+/// The resources a bundle jar lists in `META-INF/maven/remote-resources.xml`.
+fn bundle_resources(jar: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let listed = crate::jar::read::entry_bytes(
+        jar,
+        "META-INF/maven/remote-resources.xml",
+        Some(ENTRY_LIMIT),
+    )
+    .with_context(|| {
+        Diagnostic::new(format!(
+            "{} is not a remote resources bundle: it has no META-INF/maven/remote-resources.xml",
+            jar.display()
+        ))
+        .fix("correct <resourceBundle> in the pom")
+    })?;
+    let doc = crate::maven::xml::parse_element(jar, &listed)?;
+    Ok(doc
+        .child("remoteResources")
+        .map(|r| {
+            r.children_named("remoteResource")
+                .map(|e| e.text.trim().to_string())
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// The plugin appends the project's `src/main/appended-resources/<path>` to the file it
+/// generated; `false` when the project has a `<path>.vm` there instead (a Velocity template,
+/// which stormpack does not render).
+fn append_project_file(plan: &BuildPlan, path: &str, bytes: &mut Vec<u8>) -> anyhow::Result<bool> {
+    let dir = plan.project_dir.join("src/main/appended-resources");
+    let plain = dir.join(path);
+    if plain.exists() {
+        let extra = crate::fsread::read_regular(&plain, ENTRY_LIMIT).with_context(|| {
+            Diagnostic::new(format!(
+                "cannot read src/main/appended-resources/{path}, which maven-remote-resources-plugin appends to {path}"
+            ))
+            .fix("make it a readable regular file, or remove it")
+        })?;
+        bytes.extend_from_slice(&extra);
+        return Ok(true);
+    }
+    Ok(!dir.join(format!("{path}.vm")).exists())
+}
+
+/// A bundle template rendered, or why it cannot be.
+fn render(
+    plan: &BuildPlan,
+    rr: &RemoteResources,
+    resolution: &Resolution,
+    dependencies: &mut Option<Vec<Dep>>,
+    template: &[u8],
+    reporter: &mut dyn Reporter,
+) -> Result<Vec<u8>, String> {
+    let engine = engine(rr.plugin_version.as_deref());
+    let text = strip_comments(&String::from_utf8_lossy(template));
+    let digest = hex(&Sha256::digest(text.as_bytes()));
+    if !text.contains('$') && !text.lines().any(|l| l.starts_with('#')) {
+        return Ok(text.into_bytes());
+    }
+    if digest == NOTICE_VM_1_4 || digest == NOTICE_VM_1_7 {
+        return Ok(notice(rr, engine, digest == NOTICE_VM_1_4).into_bytes());
+    }
+    if digest != DEPENDENCIES_VM {
+        return Err("is not one stormpack knows how to render".to_string());
+    }
+    if plan
+        .project_dir
+        .join("src/main/appended-resources/supplemental-models.xml")
+        .exists()
+    {
+        return Err("lists the dependencies from their models, which src/main/appended-resources/supplemental-models.xml changes and stormpack does not read".to_string());
+    }
+    let deps = dependencies.get_or_insert_with(|| runtime_dependencies(plan, resolution, reporter));
+    Ok(dependencies_file(rr, engine, deps).into_bytes())
 }
 
 fn left_out(reporter: &mut dyn Reporter, path: &str, bundle: &str, why: &str) {
