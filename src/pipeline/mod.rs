@@ -34,7 +34,7 @@ use crate::report::{Event, Reporter, Stage};
 use crate::shade::{ShadeInput, ShadePlan};
 use crate::staging::{EntrySource, StagedEntry, Staging};
 
-pub use output::manifest;
+pub use output::{archiver_attributes, manifest};
 
 pub use crate::storm::FLUX_MAIN_CLASS;
 
@@ -446,13 +446,14 @@ fn shade(
             "a project class replaces a dependency's: {line}"
         ))));
     }
-    let (main_class, entries) = shaded_manifest(plan, resolution);
+    let build_jdk_spec = build_jdk_spec(plan, java.as_ref());
+    let base = jar_attributes(plan, build_jdk_spec.as_deref());
+    let (main_class, entries) = shaded_manifest(plan, resolution, &base);
     // Versioned classes (META-INF/versions/N/) of shaded dependencies only take effect when the
     // jar itself is a multi-release jar. With the pom's shade configuration in charge the
     // manifest is the project jar's, as maven-shade-plugin keeps it: a dependency's
     // Multi-Release never reaches it (only a manifestEntries line can set it).
     let multi_release = plan.shade.is_none() && !shade.multi_release.is_empty();
-    let build_jdk_spec = build_jdk_spec(plan, java.as_ref());
     // Without a ManifestResourceTransformer, maven-shade-plugin's manifest is the first copy its
     // filters keep: the project jar's, else a dependency's as it is, else none.
     let project = crate::maven::Artifact::new(&plan.group_id, &plan.artifact_id, &plan.version);
@@ -477,13 +478,7 @@ fn shade(
     stage_generated(
         staging,
         "META-INF/MANIFEST.MF",
-        manifest(
-            main_class.as_deref(),
-            multi_release,
-            build_jdk_spec.as_deref(),
-            &plan.packaging.jar_archive.default_entries,
-            &entries,
-        ),
+        manifest(base, main_class.as_deref(), multi_release, &entries),
     )?;
     Ok(Shaded {
         plan: shade,
@@ -524,11 +519,10 @@ fn thin_staging(
         &mut thin,
         "META-INF/MANIFEST.MF",
         manifest(
-            archive.main_class.as_deref(),
+            jar_attributes(plan, build_jdk_spec(plan, java).as_deref()),
+            None,
             false,
-            build_jdk_spec(plan, java).as_deref(),
-            &archive.default_entries,
-            &archive.manifest_entries,
+            &[],
         ),
     )?;
     Ok(thin)
@@ -604,13 +598,17 @@ fn assemble(
         staging,
         "META-INF/MANIFEST.MF",
         manifest(
-            archive.main_class.as_deref(),
+            archiver_attributes(
+                archive.main_class.as_deref(),
+                build_jdk_spec(plan, java.as_ref())
+                    .filter(|_| archive.configured)
+                    .as_deref(),
+                &archive.default_entries,
+                &archive.manifest_entries,
+            ),
+            None,
             false,
-            build_jdk_spec(plan, java.as_ref())
-                .filter(|_| archive.configured)
-                .as_deref(),
-            &archive.default_entries,
-            &archive.manifest_entries,
+            &[],
         ),
     )?;
     Ok(Shaded {
@@ -620,17 +618,36 @@ fn assemble(
     })
 }
 
+/// maven-jar-plugin's manifest attributes (its archive), which the thin jar has and shade starts
+/// from.
+fn jar_attributes(plan: &BuildPlan, build_jdk_spec: Option<&str>) -> Vec<(String, String)> {
+    let archive = &plan.packaging.jar_archive;
+    archiver_attributes(
+        archive.main_class.as_deref(),
+        build_jdk_spec,
+        &archive.default_entries,
+        &archive.manifest_entries,
+    )
+}
+
 /// The uber jar's Main-Class and extra manifest entries: maven-shade-plugin starts from the
-/// project jar's manifest (maven-jar-plugin's archive) and applies its ManifestResourceTransformer;
-/// a Rust-first project gets Flux's main class when Flux is in the jar.
+/// project jar's manifest (`base`, maven-jar-plugin's archive) and applies its
+/// ManifestResourceTransformer; a Rust-first project gets Flux's main class when Flux is in the
+/// jar.
 fn shaded_manifest(
     plan: &BuildPlan,
     resolution: &Resolution,
+    base: &[(String, String)],
 ) -> (Option<String>, Vec<(String, Option<String>)>) {
     let main_class = plan
         .configured_main_class
         .clone()
-        .or_else(|| plan.packaging.jar_archive.main_class.clone())
+        .or_else(|| {
+            base.iter()
+                .find(|(k, _)| k == "Main-Class")
+                .map(|(_, v)| v.clone())
+                .filter(|v| !v.is_empty())
+        })
         .or_else(|| {
             // With the pom's shade configuration in charge, Main-Class is its mainClass (or the
             // project jar's) or nothing, as in Maven's jar.
@@ -642,17 +659,10 @@ fn shaded_manifest(
             .then(|| FLUX_MAIN_CLASS.to_string())
         });
     let entries = plan
-        .packaging
-        .jar_archive
-        .manifest_entries
-        .iter()
-        .chain(
-            plan.shade
-                .as_ref()
-                .map_or(&[][..], |c| &c.manifest_entries[..]),
-        )
-        .cloned()
-        .collect();
+        .shade
+        .as_ref()
+        .map_or(&[][..], |c| &c.manifest_entries[..])
+        .to_vec();
     (main_class, entries)
 }
 
