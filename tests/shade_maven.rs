@@ -75,6 +75,10 @@ const MODULES: &[(&str, &str)] = &[
         "undefined-property",
         "an undefined ${...} alone is no value (no Main-Class, attribute removed), embedded stays literal; -D over pom properties",
     ),
+    (
+        "appending",
+        "AppendingTransformer: copies matched in any case, the project's first, each followed by a newline, written under the configured name; an earlier DontIncludeResourceTransformer takes its copy first",
+    ),
 ];
 
 /// Given to both tools: a user property beats the pom's property of the same name.
@@ -373,6 +377,10 @@ fn what_stormpack_cannot_honour_is_an_error_naming_the_element() {
         (
             "<transformers><transformer implementation=\"org.apache.maven.plugins.shade.resource.ApacheNoticeResourceTransformer\"/></transformers>",
             "ApacheNoticeResourceTransformer",
+        ),
+        (
+            "<transformers><transformer implementation=\"org.apache.maven.plugins.shade.resource.AppendingTransformer\"><resources>x</resources></transformer></transformers>",
+            "<resources>",
         ),
     ] {
         let project = project_with(body);

@@ -49,17 +49,61 @@ pub struct ShadeConfig {
     /// `ManifestResourceTransformer/manifestEntries`, in document order; an entry without a
     /// value removes the attribute, as ManifestResourceTransformer does with a `null`.
     pub manifest_entries: Vec<(String, Option<String>)>,
-    /// `DontIncludeResourceTransformer` `resource`/`resources` suffixes.
-    pub dont_include: Vec<String>,
-    /// An `ApacheLicenseResourceTransformer` is configured.
-    pub apache_license: bool,
+    /// The resource transformers but the manifest's, in configuration order: an entry goes to
+    /// the first one that takes it ([`ShadeConfig::claim`]).
+    pub resources: Vec<Resource>,
+    /// Where each of `resources` is in the pom, for errors.
+    pub resource_locations: Vec<Location>,
     /// A `ManifestResourceTransformer` is configured: the manifest is the project's (filters do
     /// not apply to it). Without one the manifest is an entry like any other: the first copy
     /// the filters and resource transformers leave, the project's or a dependency's, or none.
     pub manifest_transformer: bool,
-    /// A `ServicesResourceTransformer` is configured (without one, the first copy of a service
-    /// file wins, as for any entry).
-    pub services: bool,
+}
+
+/// One resource transformer (maven-shade-plugin's `org.apache.maven.plugins.shade.resource`).
+#[derive(Debug, Clone)]
+pub enum Resource {
+    /// ServicesResourceTransformer: every path under `META-INF/services` merged.
+    Services,
+    /// DontIncludeResourceTransformer: `resource`/`resources` suffixes dropped.
+    DontInclude(Vec<String>),
+    /// ApacheLicenseResourceTransformer: `META-INF/LICENSE` (and `.txt`, `.md`) dropped.
+    ApacheLicense,
+    /// AppendingTransformer: every copy of `resource` (any case), each followed by a newline.
+    Appending { resource: String },
+}
+
+impl Resource {
+    /// The transformer's `canTransformResource`.
+    fn takes(&self, path: &str) -> bool {
+        match self {
+            Resource::Services => path.starts_with("META-INF/services"),
+            Resource::DontInclude(suffixes) => suffixes
+                .iter()
+                .any(|s| !s.is_empty() && path.ends_with(s.as_str())),
+            Resource::ApacheLicense => is_license(path),
+            Resource::Appending { resource } => java_equals_ignore_case(resource, path),
+        }
+    }
+
+    /// The entry the transformer writes at the end, if any.
+    pub fn output(&self) -> Option<&str> {
+        match self {
+            Resource::Appending { resource } => Some(resource),
+            _ => None,
+        }
+    }
+}
+
+/// What happens to an entry a resource transformer takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Dropped (DontInclude, ApacheLicense).
+    Drop,
+    /// Merged by ServicesResourceTransformer.
+    Services,
+    /// Merged by the transformer at this index of [`ShadeConfig::resources`].
+    Merge(usize),
 }
 
 impl ShadeConfig {
@@ -77,23 +121,61 @@ impl ShadeConfig {
             || self.drops_resource(path)
     }
 
-    /// Dropped by DontIncludeResourceTransformer or ApacheLicenseResourceTransformer. Class
-    /// files never reach shade's resource transformers, whatever their names end with.
+    /// Dropped by DontIncludeResourceTransformer or ApacheLicenseResourceTransformer (the first
+    /// transformer that takes the entry).
     pub fn drops_resource(&self, path: &str) -> bool {
-        !path.ends_with(".class") && self.dont_include.iter().any(|s| path.ends_with(s.as_str()))
-            || (self.apache_license && is_license(path))
+        self.claim(path) == Some(Claim::Drop)
+    }
+
+    /// The first resource transformer, in configuration order, that takes the entry `path`, as
+    /// maven-shade-plugin asks them. Class files never reach them, whatever their names.
+    pub fn claim(&self, path: &str) -> Option<Claim> {
+        if path.ends_with(".class") {
+            return None;
+        }
+        let (index, t) = self
+            .resources
+            .iter()
+            .enumerate()
+            .find(|(_, t)| t.takes(path))?;
+        Some(match t {
+            Resource::Services => Claim::Services,
+            Resource::DontInclude(_) | Resource::ApacheLicense => Claim::Drop,
+            _ => Claim::Merge(index),
+        })
     }
 }
 
-/// ApacheLicenseResourceTransformer's match: `META-INF/LICENSE`, `.txt` or `.md`, any case.
+/// ApacheLicenseResourceTransformer's match: `META-INF/LICENSE` exactly, or a name that starts
+/// with `META-INF/LICENSE.txt` or `META-INF/LICENSE.md`, any case.
 fn is_license(path: &str) -> bool {
-    [
-        "META-INF/LICENSE",
-        "META-INF/LICENSE.TXT",
-        "META-INF/LICENSE.MD",
-    ]
-    .iter()
-    .any(|l| path.eq_ignore_ascii_case(l))
+    let starts = |prefix: &str| {
+        path.get(..prefix.len())
+            .is_some_and(|head| java_equals_ignore_case(prefix, head))
+    };
+    java_equals_ignore_case("META-INF/LICENSE", path)
+        || starts("META-INF/LICENSE.txt")
+        || starts("META-INF/LICENSE.md")
+}
+
+/// Java's `String.equalsIgnoreCase`: same length in UTF-16 units, and each pair of characters
+/// equal, equal upper-cased, or equal lower-cased after that.
+pub fn java_equals_ignore_case(a: &str, b: &str) -> bool {
+    fn single(mut it: impl Iterator<Item = char>, c: char) -> char {
+        match (it.next(), it.next()) {
+            (Some(one), None) => one,
+            _ => c,
+        }
+    }
+    a.encode_utf16().count() == b.encode_utf16().count()
+        && a.chars().count() == b.chars().count()
+        && a.chars().zip(b.chars()).all(|(x, y)| {
+            if x == y {
+                return true;
+            }
+            let (ux, uy) = (single(x.to_uppercase(), x), single(y.to_uppercase(), y));
+            ux == uy || single(ux.to_lowercase(), ux) == single(uy.to_lowercase(), uy)
+        })
 }
 
 /// Configuration elements that do not change the uber jar's contents.
@@ -301,7 +383,7 @@ fn transformer(t: &Dom, out: &mut ShadeConfig) -> anyhow::Result<()> {
         // Relocating their contents needs relocations, which are rejected above.
         "ServicesResourceTransformer" => {
             only(&[])?;
-            out.services = true;
+            out.resources.push(Resource::Services);
         }
         "ManifestResourceTransformer" => {
             // additionalAttributes only matter to relocations (rejected above).
@@ -316,12 +398,22 @@ fn transformer(t: &Dom, out: &mut ShadeConfig) -> anyhow::Result<()> {
         }
         "DontIncludeResourceTransformer" => {
             only(&["resource", "resources"])?;
-            out.dont_include.extend(t.value_of("resource").map(str::to_string));
-            out.dont_include.extend(t.list("resources", "resource"));
+            let mut suffixes: Vec<String> = t.value_of("resource").map(str::to_string).into_iter().collect();
+            suffixes.extend(t.list("resources", "resource"));
+            out.resources.push(Resource::DontInclude(suffixes));
         }
         "ApacheLicenseResourceTransformer" => {
             only(&[])?;
-            out.apache_license = true;
+            out.resources.push(Resource::ApacheLicense);
+        }
+        "AppendingTransformer" => {
+            only(&["resource"])?;
+            // Without a resource it takes nothing and writes nothing, in Maven too.
+            if let Some(resource) = t.value_of("resource") {
+                let resource = resource.trim().to_string();
+                refuse_manifest(&resource, short, t)?;
+                out.resources.push(Resource::Appending { resource });
+            }
         }
         "" => {
             return Err(Diagnostic::new(
@@ -337,6 +429,22 @@ fn transformer(t: &Dom, out: &mut ShadeConfig) -> anyhow::Result<()> {
                 at(&t.at),
             ))
         }
+    }
+    out.resource_locations
+        .resize(out.resources.len(), at(&t.at));
+    Ok(())
+}
+
+/// The manifest is ManifestResourceTransformer's or the first copy's; a transformer writing it
+/// too makes a second `META-INF/MANIFEST.MF`, which Maven refuses.
+fn refuse_manifest(resource: &str, short: &str, t: &Dom) -> anyhow::Result<()> {
+    if java_equals_ignore_case(resource, "META-INF/MANIFEST.MF") {
+        return Err(Diagnostic::new(format!(
+            "{short} cannot write META-INF/MANIFEST.MF; Maven fails with a duplicate entry or a damaged manifest"
+        ))
+        .at(at(&t.at))
+        .fix("set manifest attributes with ManifestResourceTransformer's <manifestEntries>")
+        .into());
     }
     Ok(())
 }
@@ -450,5 +558,61 @@ mod tests {
         assert!(config("<minimizeJar>false</minimizeJar>")
             .unwrap()
             .is_some());
+    }
+
+    const T: &str = "org.apache.maven.plugins.shade.resource.";
+
+    #[test]
+    fn the_first_transformer_that_takes_an_entry_has_it() {
+        let c = config(&format!(
+            "<transformers>\
+               <transformer implementation=\"{T}AppendingTransformer\"><resource>Reference.CONF</resource></transformer>\
+               <transformer implementation=\"{T}DontIncludeResourceTransformer\"><resource>.conf</resource></transformer>\
+               <transformer implementation=\"{T}AppendingTransformer\"><resource>x.conf</resource></transformer>\
+               <transformer implementation=\"{T}ServicesResourceTransformer\"/>\
+               <transformer implementation=\"{T}ApacheLicenseResourceTransformer\"/>\
+             </transformers>"
+        ))
+        .unwrap()
+        .unwrap();
+        assert_eq!(c.claim("reference.conf"), Some(Claim::Merge(0)));
+        // The DontInclude listed before it takes x.conf: the second AppendingTransformer never sees it.
+        assert_eq!(c.claim("x.conf"), Some(Claim::Drop));
+        assert_eq!(c.claim("META-INF/notice.TXT"), None);
+        assert_eq!(c.claim("META-INF/services/a.B"), Some(Claim::Services));
+        assert_eq!(c.claim("META-INF/LICENSE.txt.old"), Some(Claim::Drop));
+        assert_eq!(c.claim("META-INF/LICENSE.html"), None);
+        assert_eq!(c.claim("a/reference.conf"), Some(Claim::Drop));
+        assert_eq!(c.claim("Reference.class"), None);
+        assert_eq!(c.resources[0].output(), Some("Reference.CONF"));
+        assert_eq!(c.resources[2].output(), Some("x.conf"));
+    }
+
+    #[test]
+    fn a_transformer_writing_the_manifest_is_refused() {
+        let manifest = format!(
+            "<transformers><transformer implementation=\"{T}AppendingTransformer\"><resource>meta-inf/manifest.mf</resource></transformer></transformers>"
+        );
+        assert!(config(&manifest).is_err());
+        // The second never takes a copy, so never writes: Maven does not fail.
+        let twice = format!(
+            "<transformers><transformer implementation=\"{T}AppendingTransformer\"><resource>a.txt</resource></transformer>\
+               <transformer implementation=\"{T}AppendingTransformer\"><resource>A.TXT</resource></transformer></transformers>"
+        );
+        assert_eq!(
+            config(&twice).unwrap().unwrap().claim("a.txt"),
+            Some(Claim::Merge(0))
+        );
+    }
+
+    #[test]
+    fn java_equals_ignore_case_as_java() {
+        assert!(java_equals_ignore_case(
+            "META-INF/Notice.TXT",
+            "meta-inf/notice.txt"
+        ));
+        assert!(java_equals_ignore_case("Ä", "ä"));
+        assert!(!java_equals_ignore_case("a", "ab"));
+        assert!(!java_equals_ignore_case("ß", "SS"));
     }
 }

@@ -11,6 +11,7 @@ mod open;
 pub mod pattern;
 mod rules;
 mod services;
+mod transform;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -63,8 +64,9 @@ pub struct ShadePlan {
     pub inputs: Vec<ShadeInput>,
     /// Dependency entries to copy, sorted by path; none of them is staged by the project.
     pub entries: Vec<ShadedEntry>,
-    /// Generated `META-INF/services/*` files (project lines first, then classpath order). A path
-    /// here replaces the project's staged entry of the same path.
+    /// Generated files: merged `META-INF/services/*` files (project lines first, then classpath
+    /// order) and the entries the pom's merging resource transformers write (Appending). A path here replaces the project's staged entry of the
+    /// same path.
     pub services: BTreeMap<String, Vec<u8>>,
     /// Human-readable overlap report lines, sorted: `path: kept from A, dropped from B, C`.
     pub overlaps: Vec<String>,
@@ -155,6 +157,7 @@ pub fn plan_with(
     let Found {
         mut candidates,
         service_sources,
+        transform_sources,
         multi_release,
         first_manifest,
         skipped,
@@ -167,7 +170,18 @@ pub fn plan_with(
         staging
     };
     let (entries, contributions) = pick_entries(picked_over, &inputs, candidates);
-    let services = merge_services(staging, &inputs, &mut archives, service_sources, options)?;
+    let mut services = merge_services(staging, &inputs, &mut archives, service_sources, options)?;
+    if let Some(config) = &options.config {
+        let generated = transform::Generation {
+            config,
+            staging,
+            inputs: &inputs,
+            copies: &entries,
+            services: &services,
+        }
+        .run(&mut archives, transform_sources)?;
+        services.extend(generated);
+    }
 
     let (overlaps, identical) = overlap_report(contributions);
     Ok(ShadePlan {
@@ -201,6 +215,8 @@ struct Found {
     candidates: Vec<ShadedEntry>,
     /// Service files to merge: path -> (input, entry index), in classpath order.
     service_sources: BTreeMap<String, Vec<(usize, usize)>>,
+    /// Entries the pom's merging resource transformers take, by transformer.
+    transform_sources: transform::TransformSources,
     multi_release: Vec<String>,
     first_manifest: Option<Vec<u8>>,
     skipped: Vec<String>,
@@ -235,13 +251,24 @@ fn scan_jar(
             continue;
         }
         check_copyable(&data, path, dir_start, input)?;
-        if merges_as_service(path, options) {
-            found
-                .service_sources
-                .entry(path.to_string())
-                .or_default()
-                .push((input_index, index));
-            continue;
+        match merged_by(path, options) {
+            Some(MergedBy::Services) => {
+                found
+                    .service_sources
+                    .entry(path.to_string())
+                    .or_default()
+                    .push((input_index, index));
+                continue;
+            }
+            Some(MergedBy::Transformer(t)) => {
+                found
+                    .transform_sources
+                    .entry(t)
+                    .or_default()
+                    .push((input_index, index));
+                continue;
+            }
+            None => {}
         }
         found.candidates.push(ShadedEntry {
             path: path.to_string(),
@@ -317,15 +344,27 @@ fn disposition(path: &str, input: &ShadeInput, options: &ShadeOptions) -> Dispos
     }
 }
 
+/// Who merges a kept entry with its namesakes, if it is not copied (first copy wins).
+enum MergedBy {
+    /// The service-file merge.
+    Services,
+    /// The pom's merging resource transformer at this index ([`transform`]).
+    Transformer(usize),
+}
+
 /// Whether a kept entry is merged with its namesakes rather than copied (first copy wins).
-fn merges_as_service(path: &str, options: &ShadeOptions) -> bool {
+fn merged_by(path: &str, options: &ShadeOptions) -> Option<MergedBy> {
     match &options.config {
-        _ if options.assembly => false,
-        // maven-shade-plugin: ServicesResourceTransformer takes every path under
-        // META-INF/services; without it the first copy wins like any other entry.
-        Some(c) if c.services => path.starts_with("META-INF/services"),
-        Some(_) => false,
-        None => is_service_file(path),
+        _ if options.assembly => None,
+        // maven-shade-plugin: the first resource transformer that takes the entry has it
+        // (ServicesResourceTransformer every path under META-INF/services); without one the
+        // first copy wins like any other entry.
+        Some(c) => match c.claim(path) {
+            Some(config::Claim::Services) => Some(MergedBy::Services),
+            Some(config::Claim::Merge(t)) => Some(MergedBy::Transformer(t)),
+            _ => None,
+        },
+        None => is_service_file(path).then_some(MergedBy::Services),
     }
 }
 

@@ -75,7 +75,7 @@ pub(super) fn check_entry_path(path: &str, input: &ShadeInput) -> anyhow::Result
 }
 
 /// Service files and manifests are small; anything above this is not one.
-const SMALL_ENTRY_LIMIT: u64 = 4 * 1024 * 1024;
+pub(super) const SMALL_ENTRY_LIMIT: u64 = 4 * 1024 * 1024;
 
 pub(super) fn read_small(
     archive: &mut DepJar,

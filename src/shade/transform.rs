@@ -1,0 +1,199 @@
+//! The entries maven-shade-plugin's merging resource transformers write at the end of the jar:
+//! AppendingTransformer (every copy of one resource, each followed by a newline). Copies are
+//! taken in shade's input order: the project's own entries first (its jar is the first one shade
+//! reads), then each dependency jar in classpath order, in central-directory order within a jar.
+//! Every copy is read with the small-entry bound and a merged entry has a bound of its own, so
+//! memory stays bounded whatever the jars hold.
+
+use std::collections::BTreeMap;
+
+use super::config::{Claim, Resource, ShadeConfig};
+use super::open::{bad_jar, read_small, SMALL_ENTRY_LIMIT};
+use super::{ShadeInput, ShadedEntry};
+use crate::error::{Diagnostic, Location};
+use crate::jar::DepJar;
+use crate::staging::{EntrySource, Staging};
+
+/// A merged or included entry is at most this large (its copies are each at most
+/// [`SMALL_ENTRY_LIMIT`]).
+pub const MERGED_ENTRY_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// Copies a merging transformer takes: transformer index -> (input, entry index), in scan order.
+pub(super) type TransformSources = BTreeMap<usize, Vec<(usize, usize)>>;
+
+/// Everything the merging transformers write, by entry path.
+pub(super) struct Generation<'a> {
+    pub config: &'a ShadeConfig,
+    pub staging: &'a Staging,
+    pub inputs: &'a [ShadeInput],
+    /// The raw copies already decided (sorted by path) and the merged service files: an
+    /// included entry must not collide with them.
+    pub copies: &'a [ShadedEntry],
+    pub services: &'a BTreeMap<String, Vec<u8>>,
+}
+
+impl Generation<'_> {
+    pub fn run(
+        &self,
+        archives: &mut [DepJar],
+        mut sources: TransformSources,
+    ) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
+        let mut out = BTreeMap::new();
+        for (index, transformer) in self.config.resources.iter().enumerate() {
+            let sources = sources.remove(&index).unwrap_or_default();
+            let bytes = match transformer {
+                Resource::Appending { resource } => {
+                    let mut merged = Appended::new(resource);
+                    for (who, content) in self.copies_for(index, &sources, archives)? {
+                        merged.add(&who, &content)?;
+                    }
+                    match merged.finish() {
+                        Some(bytes) => bytes,
+                        None => continue,
+                    }
+                }
+                _ => continue,
+            };
+            let Some(path) = transformer.output() else {
+                continue;
+            };
+            let at = self.config.resource_locations.get(index);
+            self.check_unique(path, at)?;
+            // A second transformer of the same resource only writes when it took a copy.
+            if out.insert(path.to_string(), bytes).is_some() {
+                let d = Diagnostic::new(format!(
+                    "two maven-shade-plugin transformers write `{path}`; Maven fails with \"duplicate entry: {path}\""
+                ))
+                .fix("keep one transformer that writes this entry");
+                return Err(match at {
+                    Some(at) => d.at(at.clone()),
+                    None => d,
+                }
+                .into());
+            }
+        }
+        Ok(out)
+    }
+
+    /// The project's copies the transformer takes (sorted by path), then the jars'.
+    fn copies_for(
+        &self,
+        index: usize,
+        sources: &[(usize, usize)],
+        archives: &mut [DepJar],
+    ) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+        let mut copies = Vec::new();
+        for entry in self.staging.entries() {
+            if self.config.claim(&entry.path) != Some(Claim::Merge(index)) {
+                continue;
+            }
+            let content = match &entry.source {
+                EntrySource::Bytes(bytes) => bytes.clone(),
+                EntrySource::File(file) => crate::fsread::read_regular(file, SMALL_ENTRY_LIMIT)
+                    .map_err(|e| {
+                        Diagnostic::new(format!(
+                            "cannot read {} (from {}): {e}",
+                            entry.path, entry.origin
+                        ))
+                        .fix("check the file, or exclude it from the resources")
+                    })?,
+            };
+            copies.push(("the project".to_string(), content));
+        }
+        for &(input_index, entry) in sources {
+            let input = &self.inputs[input_index];
+            let path = archives[input_index]
+                .entry(entry)
+                .map(|d| String::from_utf8_lossy(&d.name).into_owned())
+                .map_err(|e| bad_jar(input, &e))?;
+            let content = read_small(&mut archives[input_index], entry, input, &path)?;
+            copies.push((super::short(&input.artifact), content));
+        }
+        Ok(copies)
+    }
+
+    /// Maven writes a transformer's entry after every copied one: the same path copied too is a
+    /// "duplicate entry" that fails its build.
+    fn check_unique(&self, path: &str, at: Option<&Location>) -> anyhow::Result<()> {
+        let copied = self
+            .copies
+            .binary_search_by(|e| e.path.as_str().cmp(path))
+            .ok()
+            .map(|i| super::short(&self.inputs[self.copies[i].input].artifact));
+        let staged = (self.staging.contains(path) && self.config.claim(path).is_none())
+            .then(|| "the project".to_string());
+        let merged = self
+            .services
+            .contains_key(path)
+            .then(|| "the merged service files".to_string());
+        let Some(who) = copied.or(staged).or(merged) else {
+            return Ok(());
+        };
+        let what = "AppendingTransformer";
+        let mut d = Diagnostic::new(format!(
+            "{what} writes `{path}`, and {who} has `{path}` too; Maven fails with \"duplicate entry: {path}\""
+        ))
+        .fix(format!(
+            "drop the other copy first (a DontIncludeResourceTransformer with <resource>{path}</resource> listed before this transformer, or a filter)"
+        ));
+        if let Some(at) = at {
+            d = d.at(at.clone());
+        }
+        Err(d.into())
+    }
+}
+
+/// AppendingTransformer's data: each copy, then a newline.
+#[derive(Debug)]
+pub struct Appended<'a> {
+    resource: &'a str,
+    data: Vec<u8>,
+    any: bool,
+}
+
+impl<'a> Appended<'a> {
+    pub fn new(resource: &'a str) -> Self {
+        Appended {
+            resource,
+            data: Vec::new(),
+            any: false,
+        }
+    }
+
+    /// One copy from `who`.
+    pub fn add(&mut self, who: &str, content: &[u8]) -> anyhow::Result<()> {
+        if (self.data.len() + content.len() + 1) as u64 > MERGED_ENTRY_LIMIT {
+            return Err(Diagnostic::new(format!(
+                "the copies of `{}` appended by AppendingTransformer pass {} MiB at {who}'s copy",
+                self.resource,
+                MERGED_ENTRY_LIMIT / (1024 * 1024)
+            ))
+            .fix("exclude the large copies with a filter")
+            .into());
+        }
+        self.data.extend_from_slice(content);
+        self.data.push(b'\n');
+        self.any = true;
+        Ok(())
+    }
+
+    /// The entry, or `None` when no copy was found (Maven then writes nothing).
+    pub fn finish(self) -> Option<Vec<u8>> {
+        self.any.then_some(self.data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appending_joins_copies_each_with_a_newline() {
+        let mut a = Appended::new("reference.conf");
+        assert!(Appended::new("x").finish().is_none());
+        a.add("the project", b"a = 1").unwrap();
+        a.add("x:y:1", b"b = 2\n").unwrap();
+        a.add("x:z:1", b"").unwrap();
+        assert_eq!(a.finish().unwrap(), b"a = 1\nb = 2\n\n\n");
+    }
+}
