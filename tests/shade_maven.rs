@@ -79,6 +79,10 @@ const MODULES: &[(&str, &str)] = &[
         "appending",
         "AppendingTransformer: copies matched in any case, the project's first, each followed by a newline, written under the configured name; an earlier DontIncludeResourceTransformer takes its copy first",
     ),
+    (
+        "notice",
+        "ApacheNoticeResourceTransformer: NOTICE, NOTICE.txt, notice.txt merged (header, projectName copyright paragraph, organization block, ISO-8859-1 encoding); NOTICE.md taken first by DontIncludeResourceTransformer",
+    ),
 ];
 
 /// Given to both tools: a user property beats the pom's property of the same name.
@@ -375,8 +379,8 @@ fn what_stormpack_cannot_honour_is_an_error_naming_the_element() {
             "com.example.MyTransformer",
         ),
         (
-            "<transformers><transformer implementation=\"org.apache.maven.plugins.shade.resource.ApacheNoticeResourceTransformer\"/></transformers>",
-            "ApacheNoticeResourceTransformer",
+            "<transformers><transformer implementation=\"org.apache.maven.plugins.shade.resource.ApacheNoticeResourceTransformer\"><encoding>Shift_JIS</encoding></transformer></transformers>",
+            "Shift_JIS",
         ),
         (
             "<transformers><transformer implementation=\"org.apache.maven.plugins.shade.resource.AppendingTransformer\"><resources>x</resources></transformer></transformers>",

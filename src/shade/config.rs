@@ -12,6 +12,7 @@ use crate::maven::model::BuildLayer;
 use crate::maven::plugin_config::{effective_plugin, Dom};
 use crate::maven::xml::Element;
 
+use super::notice::{Charset, NoticeSettings};
 use super::pattern::{path_glob, ArtifactPattern};
 
 const PREFIX: &str = "org.apache.maven.plugins.shade.resource.";
@@ -69,6 +70,9 @@ pub enum Resource {
     DontInclude(Vec<String>),
     /// ApacheLicenseResourceTransformer: `META-INF/LICENSE` (and `.txt`, `.md`) dropped.
     ApacheLicense,
+    /// ApacheNoticeResourceTransformer: `META-INF/NOTICE` (and `.txt`, `.md`) merged into
+    /// `META-INF/NOTICE`, always written.
+    ApacheNotice(NoticeSettings),
     /// AppendingTransformer: every copy of `resource` (any case), each followed by a newline.
     Appending { resource: String },
 }
@@ -82,6 +86,13 @@ impl Resource {
                 .iter()
                 .any(|s| !s.is_empty() && path.ends_with(s.as_str())),
             Resource::ApacheLicense => is_license(path),
+            Resource::ApacheNotice(_) => [
+                "META-INF/NOTICE",
+                "META-INF/NOTICE.txt",
+                "META-INF/NOTICE.md",
+            ]
+            .iter()
+            .any(|n| java_equals_ignore_case(n, path)),
             Resource::Appending { resource } => java_equals_ignore_case(resource, path),
         }
     }
@@ -89,6 +100,7 @@ impl Resource {
     /// The entry the transformer writes at the end, if any.
     pub fn output(&self) -> Option<&str> {
         match self {
+            Resource::ApacheNotice(_) => Some("META-INF/NOTICE"),
             Resource::Appending { resource } => Some(resource),
             _ => None,
         }
@@ -406,6 +418,9 @@ fn transformer(t: &Dom, out: &mut ShadeConfig) -> anyhow::Result<()> {
             only(&[])?;
             out.resources.push(Resource::ApacheLicense);
         }
+        "ApacheNoticeResourceTransformer" => {
+            out.resources.push(Resource::ApacheNotice(notice_settings(t, short)?));
+        }
         "AppendingTransformer" => {
             only(&["resource"])?;
             // Without a resource it takes nothing and writes nothing, in Maven too.
@@ -447,6 +462,48 @@ fn refuse_manifest(resource: &str, short: &str, t: &Dom) -> anyhow::Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// ApacheNoticeResourceTransformer's parameters over its defaults; an empty element keeps the
+/// default, as Maven leaves a field alone when the element has no value.
+fn notice_settings(t: &Dom, short: &str) -> anyhow::Result<NoticeSettings> {
+    let mut s = NoticeSettings::default();
+    for c in &t.children {
+        let Some(value) = c.value.clone() else {
+            if c.children.is_empty() {
+                continue;
+            }
+            return Err(unsupported(
+                &format!("{short}'s <{}> with child elements", c.name),
+                at(&c.at),
+            ));
+        };
+        match c.name.as_str() {
+            "projectName" => s.project_name = value,
+            // Boolean.valueOf: only "true" (any case) is true.
+            "addHeader" => s.add_header = value.trim().eq_ignore_ascii_case("true"),
+            "preamble1" => s.preamble1 = value,
+            "preamble2" => s.preamble2 = value,
+            "preamble3" => s.preamble3 = value,
+            "organizationName" => s.organization_name = value,
+            "organizationURL" => s.organization_url = value,
+            "inceptionYear" => s.inception_year = value,
+            "copyright" => s.copyright = Some(value),
+            "encoding" => {
+                s.encoding = Charset::from_java_name(&value).ok_or_else(|| {
+                    anyhow::Error::from(
+                        Diagnostic::new(format!(
+                            "{short}'s <encoding>{value}</encoding> is not an encoding stormpack reads NOTICE files in"
+                        ))
+                        .at(at(&c.at))
+                        .fix("use UTF-8, ISO-8859-1 or US-ASCII, or build this project with mvn package"),
+                    )
+                })?;
+            }
+            _ => return Err(unsupported(&format!("{short}'s <{}>", c.name), at(&c.at))),
+        }
+    }
+    Ok(s)
 }
 
 fn unsupported(what: &str, at: Location) -> anyhow::Error {
@@ -568,6 +625,7 @@ mod tests {
             "<transformers>\
                <transformer implementation=\"{T}AppendingTransformer\"><resource>Reference.CONF</resource></transformer>\
                <transformer implementation=\"{T}DontIncludeResourceTransformer\"><resource>.conf</resource></transformer>\
+               <transformer implementation=\"{T}ApacheNoticeResourceTransformer\"/>\
                <transformer implementation=\"{T}AppendingTransformer\"><resource>x.conf</resource></transformer>\
                <transformer implementation=\"{T}ServicesResourceTransformer\"/>\
                <transformer implementation=\"{T}ApacheLicenseResourceTransformer\"/>\
@@ -578,14 +636,50 @@ mod tests {
         assert_eq!(c.claim("reference.conf"), Some(Claim::Merge(0)));
         // The DontInclude listed before it takes x.conf: the second AppendingTransformer never sees it.
         assert_eq!(c.claim("x.conf"), Some(Claim::Drop));
-        assert_eq!(c.claim("META-INF/notice.TXT"), None);
+        assert_eq!(c.claim("META-INF/notice.TXT"), Some(Claim::Merge(2)));
+        assert_eq!(c.claim("META-INF/NOTICE.md"), Some(Claim::Merge(2)));
+        assert_eq!(c.claim("META-INF/NOTICE.html"), None);
         assert_eq!(c.claim("META-INF/services/a.B"), Some(Claim::Services));
         assert_eq!(c.claim("META-INF/LICENSE.txt.old"), Some(Claim::Drop));
         assert_eq!(c.claim("META-INF/LICENSE.html"), None);
         assert_eq!(c.claim("a/reference.conf"), Some(Claim::Drop));
         assert_eq!(c.claim("Reference.class"), None);
         assert_eq!(c.resources[0].output(), Some("Reference.CONF"));
-        assert_eq!(c.resources[2].output(), Some("x.conf"));
+        assert_eq!(c.resources[2].output(), Some("META-INF/NOTICE"));
+    }
+
+    #[test]
+    fn notice_parameters_over_the_defaults() {
+        let c = config(&format!(
+            "<transformers><transformer implementation=\"{T}ApacheNoticeResourceTransformer\">\
+               <projectName>P</projectName><addHeader>FALSE</addHeader><inceptionYear>2001</inceptionYear>\
+               <organizationName>O</organizationName><organizationURL>u</organizationURL>\
+               <preamble3>pre</preamble3><encoding>latin1</encoding><preamble1></preamble1>\
+             </transformer></transformers>"
+        ))
+        .unwrap()
+        .unwrap();
+        let Resource::ApacheNotice(s) = &c.resources[0] else {
+            panic!("{:?}", c.resources);
+        };
+        assert_eq!(s.project_name, "P");
+        assert!(!s.add_header);
+        assert_eq!(s.inception_year, "2001");
+        assert_eq!(
+            (s.organization_name.as_str(), s.organization_url.as_str()),
+            ("O", "u")
+        );
+        assert_eq!(s.preamble3, "pre");
+        assert_eq!(s.encoding, Charset::Latin1);
+        assert_eq!(s.preamble1, NoticeSettings::default().preamble1);
+        for bad in ["<encoding>EBCDIC-XYZ</encoding>", "<entries>x</entries>"] {
+            let body = format!(
+                "<transformers><transformer implementation=\"{T}ApacheNoticeResourceTransformer\">{bad}</transformer></transformers>"
+            );
+            let err = config(&body).unwrap_err();
+            let d = err.downcast_ref::<Diagnostic>().unwrap();
+            assert!(d.location().is_some() && d.fix_text().is_some(), "{bad}");
+        }
     }
 
     #[test]

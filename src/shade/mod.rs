@@ -7,6 +7,7 @@
 
 pub mod config;
 mod guard;
+pub mod notice;
 mod open;
 pub mod pattern;
 mod rules;
@@ -65,7 +66,8 @@ pub struct ShadePlan {
     /// Dependency entries to copy, sorted by path; none of them is staged by the project.
     pub entries: Vec<ShadedEntry>,
     /// Generated files: merged `META-INF/services/*` files (project lines first, then classpath
-    /// order) and the entries the pom's merging resource transformers write (Appending). A path here replaces the project's staged entry of the
+    /// order) and the entries the pom's merging resource transformers write (Appending,
+    /// ApacheNotice). A path here replaces the project's staged entry of the
     /// same path.
     pub services: BTreeMap<String, Vec<u8>>,
     /// Human-readable overlap report lines, sorted: `path: kept from A, dropped from B, C`.

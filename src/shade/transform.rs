@@ -1,13 +1,15 @@
 //! The entries maven-shade-plugin's merging resource transformers write at the end of the jar:
-//! AppendingTransformer (every copy of one resource, each followed by a newline). Copies are
-//! taken in shade's input order: the project's own entries first (its jar is the first one shade
-//! reads), then each dependency jar in classpath order, in central-directory order within a jar.
-//! Every copy is read with the small-entry bound and a merged entry has a bound of its own, so
-//! memory stays bounded whatever the jars hold.
+//! AppendingTransformer (every copy of one resource, each followed by a newline) and
+//! ApacheNoticeResourceTransformer ([`super::notice`]). Copies are taken in shade's input order:
+//! the project's own entries first (its jar is the first one shade reads), then each dependency
+//! jar in classpath order, in central-directory order within a jar. Every copy is read with the
+//! small-entry bound and a merged entry has a bound of its own, so memory stays bounded whatever
+//! the jars hold.
 
 use std::collections::BTreeMap;
 
 use super::config::{Claim, Resource, ShadeConfig};
+use super::notice::{current_year, NoticeMerge};
 use super::open::{bad_jar, read_small, SMALL_ENTRY_LIMIT};
 use super::{ShadeInput, ShadedEntry};
 use crate::error::{Diagnostic, Location};
@@ -52,13 +54,20 @@ impl Generation<'_> {
                         None => continue,
                     }
                 }
+                Resource::ApacheNotice(settings) => {
+                    let mut merged = NoticeMerge::new(settings.clone(), &current_year());
+                    for (_, content) in self.copies_for(index, &sources, archives)? {
+                        merged.add(&content);
+                    }
+                    merged.render()
+                }
                 _ => continue,
             };
             let Some(path) = transformer.output() else {
                 continue;
             };
             let at = self.config.resource_locations.get(index);
-            self.check_unique(path, at)?;
+            self.check_unique(path, transformer, at)?;
             // A second transformer of the same resource only writes when it took a copy.
             if out.insert(path.to_string(), bytes).is_some() {
                 let d = Diagnostic::new(format!(
@@ -114,7 +123,12 @@ impl Generation<'_> {
 
     /// Maven writes a transformer's entry after every copied one: the same path copied too is a
     /// "duplicate entry" that fails its build.
-    fn check_unique(&self, path: &str, at: Option<&Location>) -> anyhow::Result<()> {
+    fn check_unique(
+        &self,
+        path: &str,
+        transformer: &Resource,
+        at: Option<&Location>,
+    ) -> anyhow::Result<()> {
         let copied = self
             .copies
             .binary_search_by(|e| e.path.as_str().cmp(path))
@@ -129,7 +143,10 @@ impl Generation<'_> {
         let Some(who) = copied.or(staged).or(merged) else {
             return Ok(());
         };
-        let what = "AppendingTransformer";
+        let what = match transformer {
+            Resource::Appending { .. } => "AppendingTransformer",
+            _ => "ApacheNoticeResourceTransformer",
+        };
         let mut d = Diagnostic::new(format!(
             "{what} writes `{path}`, and {who} has `{path}` too; Maven fails with \"duplicate entry: {path}\""
         ))
