@@ -682,6 +682,54 @@ fn a_fifo_pom_settings_resource_include_or_lockfile_is_refused() {
     );
 }
 
+/// maven-shade-plugin's IncludeResourceTransformer naming `file`: read only when it is a regular
+/// file inside the project.
+fn include_pom(file: &str) -> String {
+    shaded_pom("").replace(
+        "</execution></executions>",
+        &format!(
+            "<configuration><transformers><transformer \
+             implementation=\"org.apache.maven.plugins.shade.resource.IncludeResourceTransformer\">\
+             <resource>META-INF/LICENSE</resource><file>{file}</file></transformer></transformers>\
+             </configuration></execution></executions>"
+        ),
+    )
+}
+
+#[test]
+fn an_included_shade_resource_is_a_regular_file_inside_the_project() {
+    let s = Sandbox::new();
+    let fifo = "is a named pipe (FIFO), not a regular file";
+    mkfifo(&s.project.join("LICENSE"));
+    s.file("pom.xml", include_pom("LICENSE"));
+    fails(
+        &s,
+        &["build"],
+        &["pom.xml:", "IncludeResourceTransformer's file", fifo],
+    );
+    fs::remove_file(s.project.join("LICENSE")).unwrap();
+    // Missing: Maven silently adds nothing; stormpack names the file and the pom line.
+    fails(
+        &s,
+        &["build"],
+        &["pom.xml:", "LICENSE cannot be read", "create the file"],
+    );
+    std::os::unix::fs::symlink("/dev/zero", s.project.join("zero")).unwrap();
+    std::os::unix::fs::symlink(s.outside.join("secret.txt"), s.project.join("LICENSE")).unwrap();
+    for file in ["zero", "LICENSE", "../outside/secret.txt", "/dev/zero"] {
+        s.file("pom.xml", include_pom(file));
+        fails(
+            &s,
+            &["build"],
+            &[
+                "pom.xml:",
+                "outside the project",
+                "fix: copy the file into the project",
+            ],
+        );
+    }
+}
+
 // ---- 4, 5, 7. resource exhaustion ends in a clear error ----
 
 const VALID_TOPOLOGY: &str = "name: \"t\"\nspouts:\n  - id: \"s\"\n    className: \"org.apache.storm.testing.TestWordSpout\"\n\

@@ -83,6 +83,10 @@ const MODULES: &[(&str, &str)] = &[
         "notice",
         "ApacheNoticeResourceTransformer: NOTICE, NOTICE.txt, notice.txt merged (header, projectName copyright paragraph, organization block, ISO-8859-1 encoding); NOTICE.md taken first by DontIncludeResourceTransformer",
     ),
+    (
+        "include",
+        "IncludeResourceTransformer: a file relative to the module's basedir and a ${project.basedir} path with `..`, beside ApacheLicenseResourceTransformer",
+    ),
 ];
 
 /// Given to both tools: a user property beats the pom's property of the same name.
@@ -385,6 +389,23 @@ fn what_stormpack_cannot_honour_is_an_error_naming_the_element() {
         (
             "<transformers><transformer implementation=\"org.apache.maven.plugins.shade.resource.AppendingTransformer\"><resources>x</resources></transformer></transformers>",
             "<resources>",
+        ),
+        (
+            "<transformers><transformer implementation=\"org.apache.maven.plugins.shade.resource.IncludeResourceTransformer\"><resource>X</resource><file>../../etc/passwd</file></transformer></transformers>",
+            "outside the project",
+        ),
+        (
+            "<transformers><transformer implementation=\"org.apache.maven.plugins.shade.resource.IncludeResourceTransformer\"><resource>X</resource><file>MISSING.txt</file></transformer></transformers>",
+            "MISSING.txt",
+        ),
+        (
+            "<transformers><transformer implementation=\"org.apache.maven.plugins.shade.resource.IncludeResourceTransformer\"><resource>META-INF/NOTICE</resource><file>pom.xml</file></transformer>\
+             <transformer implementation=\"org.apache.maven.plugins.shade.resource.ApacheNoticeResourceTransformer\"/></transformers>",
+            "duplicate entry: META-INF/NOTICE",
+        ),
+        (
+            "<transformers><transformer implementation=\"org.apache.maven.plugins.shade.resource.IncludeResourceTransformer\"><resource>META-INF/maven/com.example/unhonoured/pom.xml</resource><file>pom.xml</file></transformer></transformers>",
+            "duplicate entry: META-INF/maven/com.example/unhonoured/pom.xml",
         ),
     ] {
         let project = project_with(body);

@@ -5,7 +5,7 @@
 //! stormpack cannot honour yet is an error naming the element, never ignored.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Diagnostic, Location};
 use crate::maven::model::BuildLayer;
@@ -75,6 +75,15 @@ pub enum Resource {
     ApacheNotice(NoticeSettings),
     /// AppendingTransformer: every copy of `resource` (any case), each followed by a newline.
     Appending { resource: String },
+    /// IncludeResourceTransformer: `file` (inside the project) added as `resource`.
+    Include {
+        resource: String,
+        file: PathBuf,
+        /// The project's directory: `file` must stay in it.
+        project: PathBuf,
+        /// The transformer in the pom, for errors.
+        at: Location,
+    },
 }
 
 impl Resource {
@@ -94,6 +103,7 @@ impl Resource {
             .iter()
             .any(|n| java_equals_ignore_case(n, path)),
             Resource::Appending { resource } => java_equals_ignore_case(resource, path),
+            Resource::Include { .. } => false,
         }
     }
 
@@ -101,7 +111,7 @@ impl Resource {
     pub fn output(&self) -> Option<&str> {
         match self {
             Resource::ApacheNotice(_) => Some("META-INF/NOTICE"),
-            Resource::Appending { resource } => Some(resource),
+            Resource::Appending { resource } | Resource::Include { resource, .. } => Some(resource),
             _ => None,
         }
     }
@@ -269,6 +279,17 @@ pub fn from_lineage(
     {
         return Ok(None);
     }
+    // Relative File parameters are the project's basedir's (Maven aligns them to it).
+    let basedir = properties
+        .get("basedir")
+        .map(PathBuf::from)
+        .or_else(|| {
+            lineage
+                .first()
+                .and_then(|l| l.file.parent())
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or_default();
     let mut out = ShadeConfig::default();
     for el in config.iter().flat_map(|c| &c.children) {
         let flag = || el.value.as_deref().map(str::trim) == Some("true");
@@ -297,7 +318,7 @@ pub fn from_lineage(
             }
             "transformers" => {
                 for t in el.children_named("transformer") {
-                    transformer(t, &mut out)?;
+                    transformer(t, &basedir, &mut out)?;
                 }
             }
             "minimizeJar" | "useDependencyReducedPomInJar" if !flag() => {}
@@ -374,7 +395,7 @@ fn patterns(items: Vec<String>) -> Vec<ArtifactPattern> {
     items.iter().map(|s| ArtifactPattern::parse(s)).collect()
 }
 
-fn transformer(t: &Dom, out: &mut ShadeConfig) -> anyhow::Result<()> {
+fn transformer(t: &Dom, basedir: &Path, out: &mut ShadeConfig) -> anyhow::Result<()> {
     let implementation = t.attribute("implementation").unwrap_or("").trim();
     let short = implementation
         .strip_prefix(PREFIX)
@@ -429,6 +450,10 @@ fn transformer(t: &Dom, out: &mut ShadeConfig) -> anyhow::Result<()> {
                 refuse_manifest(&resource, short, t)?;
                 out.resources.push(Resource::Appending { resource });
             }
+        }
+        "IncludeResourceTransformer" => {
+            only(&["resource", "file"])?;
+            out.resources.push(include(t, basedir)?);
         }
         "" => {
             return Err(Diagnostic::new(
@@ -504,6 +529,71 @@ fn notice_settings(t: &Dom, short: &str) -> anyhow::Result<NoticeSettings> {
         }
     }
     Ok(s)
+}
+
+/// IncludeResourceTransformer: `file` aligned to the basedir as Maven aligns a File parameter
+/// (a relative path joined to it, `.` and `..` resolved), and refused when it leaves the project.
+/// Maven silently writes nothing for a missing file; stormpack refuses that at build time.
+fn include(t: &Dom, basedir: &Path) -> anyhow::Result<Resource> {
+    let short = "IncludeResourceTransformer";
+    let resource = t.value_of("resource").map(|r| r.trim().to_string());
+    let file = t.value_of("file").map(|f| f.trim().to_string());
+    let (Some(resource), Some(file)) = (resource, file) else {
+        let missing = if t.value_of("resource").is_none() {
+            "resource"
+        } else {
+            "file"
+        };
+        return Err(Diagnostic::new(format!(
+            "{short} has no <{missing}>; Maven fails (no resource) or adds nothing (no file)"
+        ))
+        .at(at(&t.at))
+        .fix("give it <resource> (the entry's path in the jar) and <file> (a file in the project)")
+        .into());
+    };
+    refuse_manifest(&resource, short, t)?;
+    let basedir = std::path::absolute(basedir).unwrap_or_else(|_| basedir.to_path_buf());
+    let given = PathBuf::from(&file);
+    let joined = if given.is_absolute() {
+        given
+    } else {
+        basedir.join(given)
+    };
+    let resolved = lexical(&joined);
+    let project = lexical(&basedir);
+    if !resolved.starts_with(&project) {
+        return Err(Diagnostic::new(format!(
+            "{short}'s <file>{file}</file> is {}, outside the project {}; stormpack reads no file from outside the project",
+            resolved.display(),
+            project.display()
+        ))
+        .at(at(&t.at))
+        .fix("copy the file into the project and name it relative to the pom's directory")
+        .into());
+    }
+    Ok(Resource::Include {
+        resource,
+        file: resolved,
+        project,
+        at: at(&t.at),
+    })
+}
+
+/// `path` without `.` and `..` components (no file system access), as `URI.normalize` does.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn unsupported(what: &str, at: Location) -> anyhow::Error {
@@ -683,7 +773,29 @@ mod tests {
     }
 
     #[test]
-    fn a_transformer_writing_the_manifest_is_refused() {
+    fn include_file_is_the_basedirs_and_stays_in_it() {
+        let with = |file: &str| {
+            let xml = format!(
+                "{HEAD}<transformers><transformer implementation=\"{T}IncludeResourceTransformer\">\
+                   <resource>META-INF/LICENSE</resource><file>{file}</file></transformer></transformers>{TAIL}"
+            );
+            from_build(Path::new("/work/p/pom.xml"), &build(&xml))
+        };
+        let c = with("docs/../LICENSE").unwrap().unwrap();
+        let Resource::Include { file, project, .. } = &c.resources[0] else {
+            panic!("{:?}", c.resources);
+        };
+        assert_eq!(file, Path::new("/work/p/LICENSE"));
+        assert_eq!(project, Path::new("/work/p"));
+        assert_eq!(c.claim("META-INF/LICENSE"), None);
+        for outside in ["../LICENSE", "/etc/passwd", "a/../../p2/LICENSE"] {
+            let err = with(outside).unwrap_err();
+            assert!(
+                err.to_string().contains("outside the project"),
+                "{outside}: {err}"
+            );
+        }
+        assert!(with("").is_err(), "no file");
         let manifest = format!(
             "<transformers><transformer implementation=\"{T}AppendingTransformer\"><resource>meta-inf/manifest.mf</resource></transformer></transformers>"
         );

@@ -1,12 +1,13 @@
 //! The entries maven-shade-plugin's merging resource transformers write at the end of the jar:
-//! AppendingTransformer (every copy of one resource, each followed by a newline) and
-//! ApacheNoticeResourceTransformer ([`super::notice`]). Copies are taken in shade's input order:
-//! the project's own entries first (its jar is the first one shade reads), then each dependency
-//! jar in classpath order, in central-directory order within a jar. Every copy is read with the
-//! small-entry bound and a merged entry has a bound of its own, so memory stays bounded whatever
-//! the jars hold.
+//! AppendingTransformer (every copy of one resource, each followed by a newline),
+//! ApacheNoticeResourceTransformer ([`super::notice`]) and IncludeResourceTransformer (a project
+//! file). Copies are taken in shade's input order: the project's own entries first (its jar is
+//! the first one shade reads), then each dependency jar in classpath order, in central-directory
+//! order within a jar. Every copy is read with the small-entry bound and a merged or included
+//! entry has a bound of its own, so memory stays bounded whatever the jars hold.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use super::config::{Claim, Resource, ShadeConfig};
 use super::notice::{current_year, NoticeMerge};
@@ -61,6 +62,9 @@ impl Generation<'_> {
                     }
                     merged.render()
                 }
+                Resource::Include {
+                    file, project, at, ..
+                } => read_included(file, project, at)?,
                 _ => continue,
             };
             let Some(path) = transformer.output() else {
@@ -144,6 +148,7 @@ impl Generation<'_> {
             return Ok(());
         };
         let what = match transformer {
+            Resource::Include { .. } => "IncludeResourceTransformer",
             Resource::Appending { .. } => "AppendingTransformer",
             _ => "ApacheNoticeResourceTransformer",
         };
@@ -200,6 +205,46 @@ impl<'a> Appended<'a> {
     }
 }
 
+/// IncludeResourceTransformer's file: a regular file inside the project (after following
+/// symbolic links), at most [`MERGED_ENTRY_LIMIT`] bytes.
+fn read_included(file: &Path, project: &Path, at: &Location) -> anyhow::Result<Vec<u8>> {
+    let error = |message: String, fix: &str| -> anyhow::Error {
+        Diagnostic::new(message).at(at.clone()).fix(fix).into()
+    };
+    let real = file.canonicalize().map_err(|e| {
+        error(
+            format!(
+                "IncludeResourceTransformer's file {} cannot be read: {e}",
+                file.display()
+            ),
+            "create the file, or correct <file> (relative to the pom's directory)",
+        )
+    })?;
+    let real_project = project
+        .canonicalize()
+        .unwrap_or_else(|_| project.to_path_buf());
+    if !real.starts_with(&real_project) {
+        return Err(error(
+            format!(
+                "IncludeResourceTransformer's file {} is {}, outside the project {}; stormpack reads no file from outside the project",
+                file.display(),
+                real.display(),
+                real_project.display()
+            ),
+            "copy the file into the project instead of linking to it",
+        ));
+    }
+    crate::fsread::read_regular(&real, MERGED_ENTRY_LIMIT).map_err(|e| {
+        error(
+            format!(
+                "IncludeResourceTransformer's file {} cannot be read: {e}",
+                file.display()
+            ),
+            "name a regular file in the project",
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,5 +257,33 @@ mod tests {
         a.add("x:y:1", b"b = 2\n").unwrap();
         a.add("x:z:1", b"").unwrap();
         assert_eq!(a.finish().unwrap(), b"a = 1\nb = 2\n\n\n");
+    }
+
+    #[test]
+    fn included_file_must_exist_and_stay_in_the_project() {
+        let tmp = tempfile::tempdir().unwrap();
+        let project = tmp.path().join("p");
+        std::fs::create_dir_all(&project).unwrap();
+        std::fs::write(project.join("IN.txt"), b"in").unwrap();
+        std::fs::write(tmp.path().join("OUT.txt"), b"out").unwrap();
+        let at = Location::at("pom.xml", 3, 5);
+        assert_eq!(
+            read_included(&project.join("IN.txt"), &project, &at).unwrap(),
+            b"in"
+        );
+        let missing = read_included(&project.join("NO.txt"), &project, &at).unwrap_err();
+        let d = missing.downcast_ref::<Diagnostic>().unwrap();
+        assert!(d.message().contains("NO.txt"), "{}", d.message());
+        assert_eq!(d.location(), Some(&at));
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(tmp.path().join("OUT.txt"), project.join("LINK.txt"))
+                .unwrap();
+            let escaped = read_included(&project.join("LINK.txt"), &project, &at).unwrap_err();
+            assert!(
+                escaped.to_string().contains("outside the project"),
+                "{escaped}"
+            );
+        }
     }
 }
