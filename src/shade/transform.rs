@@ -47,9 +47,9 @@ impl Generation<'_> {
             let bytes = match transformer {
                 Resource::Appending { resource } => {
                     let mut merged = Appended::new(resource);
-                    for (who, content) in self.copies_for(index, &sources, archives)? {
-                        merged.add(&who, &content)?;
-                    }
+                    self.each_copy(index, &sources, archives, |who, content| {
+                        merged.add(who, content)
+                    })?;
                     match merged.finish() {
                         Some(bytes) => bytes,
                         None => continue,
@@ -57,9 +57,10 @@ impl Generation<'_> {
                 }
                 Resource::ApacheNotice(settings) => {
                     let mut merged = NoticeMerge::new(settings.clone(), &current_year());
-                    for (_, content) in self.copies_for(index, &sources, archives)? {
-                        merged.add(&content);
-                    }
+                    self.each_copy(index, &sources, archives, |_, content| {
+                        merged.add(content);
+                        Ok(())
+                    })?;
                     merged.render()
                 }
                 Resource::Include {
@@ -88,30 +89,45 @@ impl Generation<'_> {
         Ok(out)
     }
 
-    /// The project's copies the transformer takes (sorted by path), then the jars'.
-    fn copies_for(
+    /// Each copy the transformer takes, one at a time: the project's (sorted by path), then the
+    /// jars'. Their total is bounded by [`MERGED_ENTRY_LIMIT`].
+    fn each_copy(
         &self,
         index: usize,
         sources: &[(usize, usize)],
         archives: &mut [DepJar],
-    ) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-        let mut copies = Vec::new();
+        mut add: impl FnMut(&str, &[u8]) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let mut total: u64 = 0;
+        let mut take = |who: &str, path: &str, content: &[u8]| -> anyhow::Result<()> {
+            total = total.saturating_add(content.len() as u64);
+            if total > MERGED_ENTRY_LIMIT {
+                return Err(Diagnostic::new(format!(
+                    "the copies of `{path}` a maven-shade-plugin transformer merges pass {} MiB at {who}'s copy",
+                    MERGED_ENTRY_LIMIT / (1024 * 1024)
+                ))
+                .fix("exclude the large copies with a filter")
+                .into());
+            }
+            add(who, content)
+        };
         for entry in self.staging.entries() {
             if self.config.claim(&entry.path) != Some(Claim::Merge(index)) {
                 continue;
             }
             let content = match &entry.source {
-                EntrySource::Bytes(bytes) => bytes.clone(),
-                EntrySource::File(file) => crate::fsread::read_regular(file, SMALL_ENTRY_LIMIT)
-                    .map_err(|e| {
+                EntrySource::Bytes(bytes) => std::borrow::Cow::Borrowed(bytes.as_slice()),
+                EntrySource::File(file) => std::borrow::Cow::Owned(
+                    crate::fsread::read_regular(file, SMALL_ENTRY_LIMIT).map_err(|e| {
                         Diagnostic::new(format!(
                             "cannot read {} (from {}): {e}",
                             entry.path, entry.origin
                         ))
                         .fix("check the file, or exclude it from the resources")
                     })?,
+                ),
             };
-            copies.push(("the project".to_string(), content));
+            take("the project", &entry.path, &content)?;
         }
         for &(input_index, entry) in sources {
             let input = &self.inputs[input_index];
@@ -120,9 +136,9 @@ impl Generation<'_> {
                 .map(|d| String::from_utf8_lossy(&d.name).into_owned())
                 .map_err(|e| bad_jar(input, &e))?;
             let content = read_small(&mut archives[input_index], entry, input, &path)?;
-            copies.push((super::short(&input.artifact), content));
+            take(&super::short(&input.artifact), &path, &content)?;
         }
-        Ok(copies)
+        Ok(())
     }
 
     /// Maven writes a transformer's entry after every copied one: the same path copied too is a
@@ -248,6 +264,88 @@ fn read_included(file: &Path, project: &Path, at: &Location) -> anyhow::Result<V
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn staged(paths: &[(&str, &[u8])]) -> Staging {
+        let mut staging = Staging::new();
+        for (path, bytes) in paths {
+            staging
+                .add(crate::staging::StagedEntry {
+                    path: path.to_string(),
+                    source: EntrySource::Bytes(bytes.to_vec()),
+                    executable: false,
+                    origin: format!("{path} (test)"),
+                })
+                .unwrap();
+        }
+        staging
+    }
+
+    fn generate(
+        resources: Vec<Resource>,
+        staging: &Staging,
+        services: &BTreeMap<String, Vec<u8>>,
+    ) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
+        let config = ShadeConfig {
+            resources,
+            ..ShadeConfig::default()
+        };
+        Generation {
+            config: &config,
+            staging,
+            inputs: &[],
+            copies: &[],
+            services,
+        }
+        .run(&mut [], TransformSources::new())
+    }
+
+    #[test]
+    fn the_projects_copies_are_merged_and_notice_is_always_written() {
+        let staging = staged(&[
+            ("a/X.conf", b"nested"),
+            ("x.CONF", b"upper"),
+            ("x.conf", b"lower"),
+        ]);
+        let out = generate(
+            vec![
+                Resource::Appending {
+                    resource: "x.conf".to_string(),
+                },
+                Resource::ApacheNotice(crate::shade::notice::NoticeSettings::default()),
+            ],
+            &staging,
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        // Sorted path order for the project's copies: x.CONF before x.conf.
+        assert_eq!(out["x.conf"], b"upper\nlower\n");
+        assert_eq!(out["META-INF/NOTICE"], b"");
+        assert_eq!(out.len(), 2);
+    }
+
+    #[test]
+    fn an_entry_written_twice_is_mavens_duplicate_entry() {
+        let services = BTreeMap::from([("META-INF/NOTICE".to_string(), b"x".to_vec())]);
+        let notice = || Resource::ApacheNotice(crate::shade::notice::NoticeSettings::default());
+        let err = generate(vec![notice()], &Staging::new(), &services).unwrap_err();
+        assert!(
+            err.to_string().contains("duplicate entry: META-INF/NOTICE"),
+            "{err}"
+        );
+        let appended = staged(&[("META-INF/NOTICE", b"n")]);
+        let twice = vec![
+            Resource::Appending {
+                resource: "META-INF/NOTICE".to_string(),
+            },
+            notice(),
+        ];
+        let err = generate(twice, &appended, &BTreeMap::new()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("two maven-shade-plugin transformers"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn appending_joins_copies_each_with_a_newline() {
