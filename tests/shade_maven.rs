@@ -87,6 +87,10 @@ const MODULES: &[(&str, &str)] = &[
         "include",
         "IncludeResourceTransformer: a file relative to the module's basedir and a ${project.basedir} path with `..`, beside ApacheLicenseResourceTransformer",
     ),
+    (
+        "resource-bundle",
+        "ResourceBundleAppendingTransformer: basename as a Java regular expression (`.` matches `/`), each bundle file's copies appended, the project's first",
+    ),
 ];
 
 /// Given to both tools: a user property beats the pom's property of the same name.
@@ -389,6 +393,10 @@ fn what_stormpack_cannot_honour_is_an_error_naming_the_element() {
         (
             "<transformers><transformer implementation=\"org.apache.maven.plugins.shade.resource.AppendingTransformer\"><resources>x</resources></transformer></transformers>",
             "<resources>",
+        ),
+        (
+            "<transformers><transformer implementation=\"org.apache.maven.plugins.shade.resource.ResourceBundleAppendingTransformer\"><basename>(?=x)a</basename></transformer></transformers>",
+            "ResourceBundleAppendingTransformer's <basename>",
         ),
         (
             "<transformers><transformer implementation=\"org.apache.maven.plugins.shade.resource.IncludeResourceTransformer\"><resource>X</resource><file>../../etc/passwd</file></transformer></transformers>",

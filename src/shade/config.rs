@@ -75,6 +75,10 @@ pub enum Resource {
     ApacheNotice(NoticeSettings),
     /// AppendingTransformer: every copy of `resource` (any case), each followed by a newline.
     Appending { resource: String },
+    /// ResourceBundleAppendingTransformer: the files of the bundle `basename` (a Java regular
+    /// expression, then up to three `_xx` locale parts and `.properties`), each name's copies
+    /// appended as AppendingTransformer appends them.
+    ResourceBundle { pattern: regex::Regex },
     /// IncludeResourceTransformer: `file` (inside the project) added as `resource`.
     Include {
         resource: String,
@@ -103,6 +107,7 @@ impl Resource {
             .iter()
             .any(|n| java_equals_ignore_case(n, path)),
             Resource::Appending { resource } => java_equals_ignore_case(resource, path),
+            Resource::ResourceBundle { pattern } => pattern.is_match(path),
             Resource::Include { .. } => false,
         }
     }
@@ -451,6 +456,13 @@ fn transformer(t: &Dom, basedir: &Path, out: &mut ShadeConfig) -> anyhow::Result
                 out.resources.push(Resource::Appending { resource });
             }
         }
+        "ResourceBundleAppendingTransformer" => {
+            only(&["basename"])?;
+            // Without a basename it takes nothing and writes nothing, in Maven too.
+            if let Some(c) = t.child("basename").filter(|c| c.value.is_some()) {
+                out.resources.push(resource_bundle(c, short)?);
+            }
+        }
         "IncludeResourceTransformer" => {
             only(&["resource", "file"])?;
             out.resources.push(include(t, basedir)?);
@@ -529,6 +541,24 @@ fn notice_settings(t: &Dom, short: &str) -> anyhow::Result<NoticeSettings> {
         }
     }
     Ok(s)
+}
+
+/// `Pattern.compile(basename + "(_[a-zA-Z]+){0,3}\\.properties")`, matched against the whole
+/// entry name; a basename the regex crate reads differently from Java (lookaround,
+/// backreferences) is an error.
+fn resource_bundle(c: &Dom, short: &str) -> anyhow::Result<Resource> {
+    let basename = c.value.as_deref().unwrap_or("");
+    let source = format!("^(?:{basename}(_[a-zA-Z]+){{0,3}}\\.properties)$");
+    let pattern = regex::Regex::new(&source).map_err(|e| {
+        anyhow::Error::from(
+            Diagnostic::new(format!(
+                "{short}'s <basename>{basename}</basename> is not a regular expression stormpack reads: {e}"
+            ))
+            .at(at(&c.at))
+            .fix("name the bundle by its path, e.g. com/example/Messages (no lookaround or backreferences)"),
+        )
+    })?;
+    Ok(Resource::ResourceBundle { pattern })
 }
 
 /// IncludeResourceTransformer: `file` aligned to the basedir as Maven aligns a File parameter
@@ -809,6 +839,37 @@ mod tests {
             config(&twice).unwrap().unwrap().claim("a.txt"),
             Some(Claim::Merge(0))
         );
+    }
+
+    #[test]
+    fn resource_bundle_basename_is_a_java_regular_expression() {
+        let bundle = |basename: &str| {
+            config(&format!(
+                "<transformers><transformer implementation=\"{T}ResourceBundleAppendingTransformer\">\
+                   <basename>{basename}</basename></transformer></transformers>"
+            ))
+        };
+        let c = bundle("com.example.Msg").unwrap().unwrap();
+        for (path, taken) in [
+            ("com/example/Msg.properties", true),
+            ("com/example/Msg_fr_CA_x.properties", true),
+            ("com/example/Msg_fr_CA_x_y.properties", false),
+            ("com/example/Msg_1.properties", false),
+            ("com/example/Msg.properties.bak", false),
+            ("a/com/example/Msg.properties", false),
+        ] {
+            assert_eq!(c.claim(path) == Some(Claim::Merge(0)), taken, "{path}");
+        }
+        // Java's concatenation: the locale and `.properties` go to the last alternative only.
+        let c = bundle("a/One|b/Two").unwrap().unwrap();
+        for (path, taken) in [
+            ("a/One", true),
+            ("a/One.properties", false),
+            ("b/Two_de.properties", true),
+        ] {
+            assert_eq!(c.claim(path) == Some(Claim::Merge(0)), taken, "{path}");
+        }
+        assert!(bundle("(a)\\1").is_err());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The entries maven-shade-plugin's merging resource transformers write at the end of the jar:
 //! AppendingTransformer (every copy of one resource, each followed by a newline),
+//! ResourceBundleAppendingTransformer (the same for each file of a resource bundle),
 //! ApacheNoticeResourceTransformer ([`super::notice`]) and IncludeResourceTransformer (a project
 //! file). Copies are taken in shade's input order: the project's own entries first (its jar is
 //! the first one shade reads), then each dependency jar in classpath order, in central-directory
@@ -44,46 +45,61 @@ impl Generation<'_> {
         let mut out = BTreeMap::new();
         for (index, transformer) in self.config.resources.iter().enumerate() {
             let sources = sources.remove(&index).unwrap_or_default();
-            let bytes = match transformer {
+            let written: Vec<(String, Vec<u8>)> = match transformer {
                 Resource::Appending { resource } => {
                     let mut merged = Appended::new(resource);
-                    self.each_copy(index, &sources, archives, |who, content| {
+                    self.each_copy(index, &sources, archives, |who, _, content| {
                         merged.add(who, content)
                     })?;
-                    match merged.finish() {
-                        Some(bytes) => bytes,
-                        None => continue,
-                    }
+                    merged
+                        .finish()
+                        .map(|bytes| (resource.clone(), bytes))
+                        .into_iter()
+                        .collect()
+                }
+                Resource::ResourceBundle { .. } => {
+                    // One entry per bundle file name, its copies appended as AppendingTransformer's.
+                    let mut bundles: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+                    self.each_copy(index, &sources, archives, |_, path, content| {
+                        let data = bundles.entry(path.to_string()).or_default();
+                        data.extend_from_slice(content);
+                        data.push(b'\n');
+                        Ok(())
+                    })?;
+                    bundles.into_iter().collect()
                 }
                 Resource::ApacheNotice(settings) => {
                     let mut merged = NoticeMerge::new(settings.clone(), &current_year());
-                    self.each_copy(index, &sources, archives, |_, content| {
+                    self.each_copy(index, &sources, archives, |_, _, content| {
                         merged.add(content);
                         Ok(())
                     })?;
-                    merged.render()
+                    vec![("META-INF/NOTICE".to_string(), merged.render())]
                 }
                 Resource::Include {
-                    file, project, at, ..
-                } => read_included(file, project, at)?,
+                    resource,
+                    file,
+                    project,
+                    at,
+                } => vec![(resource.clone(), read_included(file, project, at)?)],
                 _ => continue,
             };
-            let Some(path) = transformer.output() else {
-                continue;
-            };
             let at = self.config.resource_locations.get(index);
-            self.check_unique(path, transformer, at)?;
-            // A second transformer of the same resource only writes when it took a copy.
-            if out.insert(path.to_string(), bytes).is_some() {
-                let d = Diagnostic::new(format!(
-                    "two maven-shade-plugin transformers write `{path}`; Maven fails with \"duplicate entry: {path}\""
-                ))
-                .fix("keep one transformer that writes this entry");
-                return Err(match at {
-                    Some(at) => d.at(at.clone()),
-                    None => d,
+            for (path, bytes) in written {
+                self.check_unique(&path, transformer, at)?;
+                // A second transformer of the same resource only writes when it took a copy.
+                if out.contains_key(&path) {
+                    let d = Diagnostic::new(format!(
+                        "two maven-shade-plugin transformers write `{path}`; Maven fails with \"duplicate entry: {path}\""
+                    ))
+                    .fix("keep one transformer that writes this entry");
+                    return Err(match at {
+                        Some(at) => d.at(at.clone()),
+                        None => d,
+                    }
+                    .into());
                 }
-                .into());
+                out.insert(path, bytes);
             }
         }
         Ok(out)
@@ -96,7 +112,7 @@ impl Generation<'_> {
         index: usize,
         sources: &[(usize, usize)],
         archives: &mut [DepJar],
-        mut add: impl FnMut(&str, &[u8]) -> anyhow::Result<()>,
+        mut add: impl FnMut(&str, &str, &[u8]) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
         let mut total: u64 = 0;
         let mut take = |who: &str, path: &str, content: &[u8]| -> anyhow::Result<()> {
@@ -109,7 +125,7 @@ impl Generation<'_> {
                 .fix("exclude the large copies with a filter")
                 .into());
             }
-            add(who, content)
+            add(who, path, content)
         };
         for entry in self.staging.entries() {
             if self.config.claim(&entry.path) != Some(Claim::Merge(index)) {
@@ -166,6 +182,7 @@ impl Generation<'_> {
         let what = match transformer {
             Resource::Include { .. } => "IncludeResourceTransformer",
             Resource::Appending { .. } => "AppendingTransformer",
+            Resource::ResourceBundle { .. } => "ResourceBundleAppendingTransformer",
             _ => "ApacheNoticeResourceTransformer",
         };
         let mut d = Diagnostic::new(format!(
