@@ -91,6 +91,10 @@ const MODULES: &[(&str, &str)] = &[
         "resource-bundle",
         "ResourceBundleAppendingTransformer: basename as a Java regular expression (`.` matches `/`), each bundle file's copies appended, the project's first",
     ),
+    (
+        "properties",
+        "properties.PropertiesTransformer: copies loaded as java.util.Properties (comments, continuations, escapes, Latin-1), ordered by ordinalKey/defaultOrdinal, later keys winning, stored sorted without the date line",
+    ),
 ];
 
 /// Given to both tools: a user property beats the pom's property of the same name.

@@ -14,6 +14,7 @@ use crate::maven::xml::Element;
 
 use super::notice::{Charset, NoticeSettings};
 use super::pattern::{path_glob, ArtifactPattern};
+use super::properties::{parse_java_int, PropertiesSettings};
 
 const PREFIX: &str = "org.apache.maven.plugins.shade.resource.";
 
@@ -79,6 +80,9 @@ pub enum Resource {
     /// expression, then up to three `_xx` locale parts and `.properties`), each name's copies
     /// appended as AppendingTransformer appends them.
     ResourceBundle { pattern: regex::Regex },
+    /// properties.PropertiesTransformer: the copies of `resource` (exact name) merged as
+    /// `java.util.Properties` ([`super::properties`]).
+    Properties(PropertiesSettings),
     /// IncludeResourceTransformer: `file` (inside the project) added as `resource`.
     Include {
         resource: String,
@@ -108,6 +112,7 @@ impl Resource {
             .any(|n| java_equals_ignore_case(n, path)),
             Resource::Appending { resource } => java_equals_ignore_case(resource, path),
             Resource::ResourceBundle { pattern } => pattern.is_match(path),
+            Resource::Properties(p) => p.resource == path,
             Resource::Include { .. } => false,
         }
     }
@@ -116,6 +121,7 @@ impl Resource {
     pub fn output(&self) -> Option<&str> {
         match self {
             Resource::ApacheNotice(_) => Some("META-INF/NOTICE"),
+            Resource::Properties(p) => Some(&p.resource),
             Resource::Appending { resource } | Resource::Include { resource, .. } => Some(resource),
             _ => None,
         }
@@ -463,6 +469,20 @@ fn transformer(t: &Dom, basedir: &Path, out: &mut ShadeConfig) -> anyhow::Result
                 out.resources.push(resource_bundle(c, short)?);
             }
         }
+        "properties.PropertiesTransformer" => {
+            only(&[
+                "resource",
+                "alreadyMergedKey",
+                "ordinalKey",
+                "defaultOrdinal",
+                "reverseOrder",
+            ])?;
+            // Without a resource it takes nothing and writes nothing, in Maven too.
+            if let Some(settings) = properties_settings(t)? {
+                refuse_manifest(&settings.resource, short, t)?;
+                out.resources.push(Resource::Properties(settings));
+            }
+        }
         "IncludeResourceTransformer" => {
             only(&["resource", "file"])?;
             out.resources.push(include(t, basedir)?);
@@ -559,6 +579,34 @@ fn resource_bundle(c: &Dom, short: &str) -> anyhow::Result<Resource> {
         )
     })?;
     Ok(Resource::ResourceBundle { pattern })
+}
+
+/// PropertiesTransformer's parameters (`None` without a resource).
+fn properties_settings(t: &Dom) -> anyhow::Result<Option<PropertiesSettings>> {
+    let Some(resource) = t.value_of("resource") else {
+        return Ok(None);
+    };
+    let text = |name: &str| t.value_of(name).map(|v| v.trim().to_string());
+    let default_ordinal = match t.child("defaultOrdinal").and_then(|c| c.value.as_deref().map(|v| (c, v))) {
+        None => 0,
+        Some((c, v)) => parse_java_int(v.trim()).ok_or_else(|| {
+            anyhow::Error::from(
+                Diagnostic::new(format!(
+                    "PropertiesTransformer's <defaultOrdinal>{v}</defaultOrdinal> is not an int; Maven fails to configure it"
+                ))
+                .at(at(&c.at))
+                .fix("give a whole number, e.g. <defaultOrdinal>0</defaultOrdinal>"),
+            )
+        })?,
+    };
+    Ok(Some(PropertiesSettings {
+        resource: resource.trim().to_string(),
+        already_merged_key: text("alreadyMergedKey"),
+        ordinal_key: text("ordinalKey"),
+        default_ordinal,
+        // Boolean.valueOf: only "true" (any case) is true.
+        reverse_order: text("reverseOrder").is_some_and(|v| v.eq_ignore_ascii_case("true")),
+    }))
 }
 
 /// IncludeResourceTransformer: `file` aligned to the basedir as Maven aligns a File parameter
@@ -870,6 +918,35 @@ mod tests {
             assert_eq!(c.claim(path) == Some(Claim::Merge(0)), taken, "{path}");
         }
         assert!(bundle("(a)\\1").is_err());
+    }
+
+    #[test]
+    fn properties_transformer_takes_its_exact_resource() {
+        let props = |body: &str| {
+            config(&format!(
+                "<transformers><transformer implementation=\"{T}properties.PropertiesTransformer\">{body}</transformer></transformers>"
+            ))
+        };
+        let c = props(
+            "<resource>a/b.properties</resource><ordinalKey>o</ordinalKey><defaultOrdinal>-2</defaultOrdinal><reverseOrder>TRUE</reverseOrder>",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(c.claim("a/b.properties"), Some(Claim::Merge(0)));
+        assert_eq!(c.claim("a/B.properties"), None);
+        let Resource::Properties(p) = &c.resources[0] else {
+            panic!("{:?}", c.resources);
+        };
+        assert_eq!((p.default_ordinal, p.reverse_order), (-2, true));
+        assert_eq!(p.ordinal_key.as_deref(), Some("o"));
+        assert!(props("").unwrap().unwrap().resources.is_empty());
+        let err = props("<resource>x</resource><defaultOrdinal>one</defaultOrdinal>").unwrap_err();
+        let d = err.downcast_ref::<Diagnostic>().unwrap();
+        assert!(
+            d.location().is_some() && d.message().contains("one"),
+            "{err}"
+        );
+        assert!(props("<resource>x</resource><ordinal>1</ordinal>").is_err());
     }
 
     #[test]

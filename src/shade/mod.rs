@@ -10,6 +10,7 @@ mod guard;
 pub mod notice;
 mod open;
 pub mod pattern;
+pub mod properties;
 mod rules;
 mod services;
 mod transform;
@@ -67,7 +68,7 @@ pub struct ShadePlan {
     pub entries: Vec<ShadedEntry>,
     /// Generated files: merged `META-INF/services/*` files (project lines first, then classpath
     /// order) and the entries the pom's merging resource transformers write (Appending,
-    /// ResourceBundleAppending, ApacheNotice, IncludeResource). A path here replaces the project's staged entry of the
+    /// ResourceBundleAppending, Properties, ApacheNotice, IncludeResource). A path here replaces the project's staged entry of the
     /// same path.
     pub services: BTreeMap<String, Vec<u8>>,
     /// Human-readable overlap report lines, sorted: `path: kept from A, dropped from B, C`.

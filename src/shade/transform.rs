@@ -1,6 +1,7 @@
 //! The entries maven-shade-plugin's merging resource transformers write at the end of the jar:
 //! AppendingTransformer (every copy of one resource, each followed by a newline),
 //! ResourceBundleAppendingTransformer (the same for each file of a resource bundle),
+//! PropertiesTransformer ([`super::properties`]),
 //! ApacheNoticeResourceTransformer ([`super::notice`]) and IncludeResourceTransformer (a project
 //! file). Copies are taken in shade's input order: the project's own entries first (its jar is
 //! the first one shade reads), then each dependency jar in classpath order, in central-directory
@@ -67,6 +68,21 @@ impl Generation<'_> {
                         Ok(())
                     })?;
                     bundles.into_iter().collect()
+                }
+                Resource::Properties(settings) => {
+                    let mut copies = Vec::new();
+                    self.each_copy(index, &sources, archives, |who, path, content| {
+                        let loaded = super::properties::load(content)
+                            .map_err(|e| maven_fails(who, path, &e))?;
+                        copies.push(loaded);
+                        Ok(())
+                    })?;
+                    if copies.is_empty() {
+                        continue;
+                    }
+                    let bytes = super::properties::merge(settings, &copies)
+                        .map_err(|e| maven_fails("the copies", &settings.resource, &e))?;
+                    vec![(settings.resource.clone(), bytes)]
                 }
                 Resource::ApacheNotice(settings) => {
                     let mut merged = NoticeMerge::new(settings.clone(), &current_year());
@@ -183,6 +199,7 @@ impl Generation<'_> {
             Resource::Include { .. } => "IncludeResourceTransformer",
             Resource::Appending { .. } => "AppendingTransformer",
             Resource::ResourceBundle { .. } => "ResourceBundleAppendingTransformer",
+            Resource::Properties(_) => "PropertiesTransformer",
             _ => "ApacheNoticeResourceTransformer",
         };
         let mut d = Diagnostic::new(format!(
@@ -196,6 +213,15 @@ impl Generation<'_> {
         }
         Err(d.into())
     }
+}
+
+/// PropertiesTransformer cannot merge: Maven's build fails there too.
+fn maven_fails(who: &str, path: &str, reason: &str) -> anyhow::Error {
+    Diagnostic::new(format!(
+        "PropertiesTransformer cannot merge `{path}` ({who}): {reason}; maven-shade-plugin fails too"
+    ))
+    .fix("correct the file, or leave it out of the merge with a filter")
+    .into()
 }
 
 /// AppendingTransformer's data: each copy, then a newline.
