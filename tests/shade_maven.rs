@@ -95,6 +95,14 @@ const MODULES: &[(&str, &str)] = &[
         "properties",
         "properties.PropertiesTransformer: copies loaded as java.util.Properties (comments, continuations, escapes, Latin-1), ordered by ordinalKey/defaultOrdinal, later keys winning, stored sorted without the date line",
     ),
+    (
+        "properties-subclasses",
+        "properties.OpenWebBeansPropertiesTransformer (its default resource and ordinal key) and properties.MicroprofileConfigTransformer (resource configured): each class named in its comment line, its ordinal key removed",
+    ),
+    (
+        "sisu-index",
+        "SisuIndexResourceTransformer: every line of every META-INF/sisu/javax.inject.Named (duplicates and blank lines kept; CRLF, CR, LF), the project's first",
+    ),
 ];
 
 /// Given to both tools: a user property beats the pom's property of the same name.

@@ -18,6 +18,9 @@ use super::properties::{parse_java_int, PropertiesSettings};
 
 const PREFIX: &str = "org.apache.maven.plugins.shade.resource.";
 
+/// SisuIndexResourceTransformer's entry.
+pub const SISU_INDEX: &str = "META-INF/sisu/javax.inject.Named";
+
 /// One `<filter>`: which artifacts it applies to, and the entry globs kept or dropped.
 #[derive(Debug, Clone)]
 pub struct Filter {
@@ -83,6 +86,9 @@ pub enum Resource {
     /// properties.PropertiesTransformer: the copies of `resource` (exact name) merged as
     /// `java.util.Properties` ([`super::properties`]).
     Properties(PropertiesSettings),
+    /// SisuIndexResourceTransformer: every line of every `META-INF/sisu/javax.inject.Named`, in
+    /// order (duplicates kept), each followed by a newline.
+    SisuIndex,
     /// IncludeResourceTransformer: `file` (inside the project) added as `resource`.
     Include {
         resource: String,
@@ -113,6 +119,7 @@ impl Resource {
             Resource::Appending { resource } => java_equals_ignore_case(resource, path),
             Resource::ResourceBundle { pattern } => pattern.is_match(path),
             Resource::Properties(p) => p.resource == path,
+            Resource::SisuIndex => path == SISU_INDEX,
             Resource::Include { .. } => false,
         }
     }
@@ -122,6 +129,7 @@ impl Resource {
         match self {
             Resource::ApacheNotice(_) => Some("META-INF/NOTICE"),
             Resource::Properties(p) => Some(&p.resource),
+            Resource::SisuIndex => Some(SISU_INDEX),
             Resource::Appending { resource } | Resource::Include { resource, .. } => Some(resource),
             _ => None,
         }
@@ -469,7 +477,9 @@ fn transformer(t: &Dom, basedir: &Path, out: &mut ShadeConfig) -> anyhow::Result
                 out.resources.push(resource_bundle(c, short)?);
             }
         }
-        "properties.PropertiesTransformer" => {
+        "properties.PropertiesTransformer"
+        | "properties.MicroprofileConfigTransformer"
+        | "properties.OpenWebBeansPropertiesTransformer" => {
             only(&[
                 "resource",
                 "alreadyMergedKey",
@@ -478,10 +488,14 @@ fn transformer(t: &Dom, basedir: &Path, out: &mut ShadeConfig) -> anyhow::Result
                 "reverseOrder",
             ])?;
             // Without a resource it takes nothing and writes nothing, in Maven too.
-            if let Some(settings) = properties_settings(t)? {
+            if let Some(settings) = properties_settings(t, implementation, short)? {
                 refuse_manifest(&settings.resource, short, t)?;
                 out.resources.push(Resource::Properties(settings));
             }
+        }
+        "SisuIndexResourceTransformer" => {
+            only(&[])?;
+            out.resources.push(Resource::SisuIndex);
         }
         "IncludeResourceTransformer" => {
             only(&["resource", "file"])?;
@@ -581,18 +595,35 @@ fn resource_bundle(c: &Dom, short: &str) -> anyhow::Result<Resource> {
     Ok(Resource::ResourceBundle { pattern })
 }
 
-/// PropertiesTransformer's parameters (`None` without a resource).
-fn properties_settings(t: &Dom) -> anyhow::Result<Option<PropertiesSettings>> {
-    let Some(resource) = t.value_of("resource") else {
+/// PropertiesTransformer's (or its subclass's) parameters over the class's defaults (`None`
+/// without a resource).
+fn properties_settings(
+    t: &Dom,
+    class: &str,
+    short: &str,
+) -> anyhow::Result<Option<PropertiesSettings>> {
+    let text = |name: &str| t.value_of(name).map(|v| v.trim().to_string());
+    let (resource, ordinal_key, default_ordinal) = match short {
+        "properties.MicroprofileConfigTransformer" => (None, Some("config_ordinal"), 1000),
+        "properties.OpenWebBeansPropertiesTransformer" => (
+            Some("META-INF/openwebbeans/openwebbeans.properties"),
+            Some("configuration.ordinal"),
+            100,
+        ),
+        _ => (None, None, 0),
+    };
+    let Some(resource) = text("resource").or(resource.map(str::to_string)) else {
         return Ok(None);
     };
-    let text = |name: &str| t.value_of(name).map(|v| v.trim().to_string());
-    let default_ordinal = match t.child("defaultOrdinal").and_then(|c| c.value.as_deref().map(|v| (c, v))) {
-        None => 0,
+    let default_ordinal = match t
+        .child("defaultOrdinal")
+        .and_then(|c| c.value.as_deref().map(|v| (c, v)))
+    {
+        None => default_ordinal,
         Some((c, v)) => parse_java_int(v.trim()).ok_or_else(|| {
             anyhow::Error::from(
                 Diagnostic::new(format!(
-                    "PropertiesTransformer's <defaultOrdinal>{v}</defaultOrdinal> is not an int; Maven fails to configure it"
+                    "{short}'s <defaultOrdinal>{v}</defaultOrdinal> is not an int; Maven fails to configure it"
                 ))
                 .at(at(&c.at))
                 .fix("give a whole number, e.g. <defaultOrdinal>0</defaultOrdinal>"),
@@ -600,12 +631,13 @@ fn properties_settings(t: &Dom) -> anyhow::Result<Option<PropertiesSettings>> {
         })?,
     };
     Ok(Some(PropertiesSettings {
-        resource: resource.trim().to_string(),
+        resource,
         already_merged_key: text("alreadyMergedKey"),
-        ordinal_key: text("ordinalKey"),
+        ordinal_key: text("ordinalKey").or(ordinal_key.map(str::to_string)),
         default_ordinal,
         // Boolean.valueOf: only "true" (any case) is true.
         reverse_order: text("reverseOrder").is_some_and(|v| v.eq_ignore_ascii_case("true")),
+        class: class.to_string(),
     }))
 }
 

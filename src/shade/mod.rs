@@ -68,7 +68,7 @@ pub struct ShadePlan {
     pub entries: Vec<ShadedEntry>,
     /// Generated files: merged `META-INF/services/*` files (project lines first, then classpath
     /// order) and the entries the pom's merging resource transformers write (Appending,
-    /// ResourceBundleAppending, Properties, ApacheNotice, IncludeResource). A path here replaces the project's staged entry of the
+    /// ResourceBundleAppending, Properties, SisuIndex, ApacheNotice, IncludeResource). A path here replaces the project's staged entry of the
     /// same path.
     pub services: BTreeMap<String, Vec<u8>>,
     /// Human-readable overlap report lines, sorted: `path: kept from A, dropped from B, C`.

@@ -16,6 +16,8 @@ pub struct PropertiesSettings {
     pub ordinal_key: Option<String>,
     pub default_ordinal: i32,
     pub reverse_order: bool,
+    /// The transformer's class, named in the merged file's comment line.
+    pub class: String,
 }
 
 /// A Java string: UTF-16 code units (ordered as `String.compareTo` orders them).
@@ -262,9 +264,10 @@ pub fn merge(settings: &PropertiesSettings, copies: &[Properties]) -> Result<Vec
     for key in [&ordinal_key, &merged_key].into_iter().flatten() {
         out.remove(key);
     }
-    let mut text: Vec<u16> = jstring(
-        "# Merged by maven-shade-plugin (org.apache.maven.plugins.shade.resource.properties.PropertiesTransformer)\n",
-    );
+    let mut text: Vec<u16> = jstring(&format!(
+        "# Merged by maven-shade-plugin ({})\n",
+        settings.class
+    ));
     for (k, v) in &out {
         escape(k, true, &mut text);
         text.push('=' as u16);
@@ -345,6 +348,8 @@ mod tests {
         let c = load(b"k=c\n").unwrap();
         let plain = PropertiesSettings {
             resource: "x.properties".to_string(),
+            class: "org.apache.maven.plugins.shade.resource.properties.PropertiesTransformer"
+                .to_string(),
             ..PropertiesSettings::default()
         };
         let out = String::from_utf8(merge(&plain, &[a.clone(), b.clone()]).unwrap()).unwrap();

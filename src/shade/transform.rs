@@ -1,7 +1,7 @@
 //! The entries maven-shade-plugin's merging resource transformers write at the end of the jar:
 //! AppendingTransformer (every copy of one resource, each followed by a newline),
 //! ResourceBundleAppendingTransformer (the same for each file of a resource bundle),
-//! PropertiesTransformer ([`super::properties`]),
+//! PropertiesTransformer and its subclasses ([`super::properties`]), SisuIndexResourceTransformer,
 //! ApacheNoticeResourceTransformer ([`super::notice`]) and IncludeResourceTransformer (a project
 //! file). Copies are taken in shade's input order: the project's own entries first (its jar is
 //! the first one shade reads), then each dependency jar in classpath order, in central-directory
@@ -83,6 +83,22 @@ impl Generation<'_> {
                     let bytes = super::properties::merge(settings, &copies)
                         .map_err(|e| maven_fails("the copies", &settings.resource, &e))?;
                     vec![(settings.resource.clone(), bytes)]
+                }
+                Resource::SisuIndex => {
+                    let mut named = Vec::new();
+                    let mut any = false;
+                    self.each_copy(index, &sources, archives, |_, _, content| {
+                        for line in scanner_lines(&String::from_utf8_lossy(content)) {
+                            named.extend_from_slice(line.as_bytes());
+                            named.push(b'\n');
+                            any = true;
+                        }
+                        Ok(())
+                    })?;
+                    if !any {
+                        continue;
+                    }
+                    vec![(super::config::SISU_INDEX.to_string(), named)]
                 }
                 Resource::ApacheNotice(settings) => {
                     let mut merged = NoticeMerge::new(settings.clone(), &current_year());
@@ -200,6 +216,7 @@ impl Generation<'_> {
             Resource::Appending { .. } => "AppendingTransformer",
             Resource::ResourceBundle { .. } => "ResourceBundleAppendingTransformer",
             Resource::Properties(_) => "PropertiesTransformer",
+            Resource::SisuIndex => "SisuIndexResourceTransformer",
             _ => "ApacheNoticeResourceTransformer",
         };
         let mut d = Diagnostic::new(format!(
@@ -213,6 +230,31 @@ impl Generation<'_> {
         }
         Err(d.into())
     }
+}
+
+/// `java.util.Scanner`'s lines: `\r\n`, `\n`, `\r`, U+2028, U+2029 and U+0085 end one; no empty
+/// line after the last terminator.
+fn scanner_lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        match rest.find(['\n', '\r', '\u{2028}', '\u{2029}', '\u{85}']) {
+            Some(i) => {
+                let sep = if rest[i..].starts_with("\r\n") {
+                    2
+                } else {
+                    rest[i..].chars().next().map_or(1, char::len_utf8)
+                };
+                lines.push(&rest[..i]);
+                rest = &rest[i + sep..];
+            }
+            None => {
+                lines.push(rest);
+                rest = "";
+            }
+        }
+    }
+    lines
 }
 
 /// PropertiesTransformer cannot merge: Maven's build fails there too.
@@ -387,6 +429,23 @@ mod tests {
             err.to_string()
                 .contains("two maven-shade-plugin transformers"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn sisu_index_keeps_every_line_of_every_copy() {
+        assert_eq!(
+            scanner_lines("a\r\n\nb\rc\u{2028}d\u{85}e\n"),
+            ["a", "", "b", "c", "d", "e"]
+        );
+        let staging = staged(&[(super::super::config::SISU_INDEX, b"x.A\r\nx.A")]);
+        let out = generate(vec![Resource::SisuIndex], &staging, &BTreeMap::new()).unwrap();
+        assert_eq!(out[super::super::config::SISU_INDEX], b"x.A\nx.A\n");
+        let empty = staged(&[(super::super::config::SISU_INDEX, b"")]);
+        assert!(
+            generate(vec![Resource::SisuIndex], &empty, &BTreeMap::new())
+                .unwrap()
+                .is_empty()
         );
     }
 
