@@ -438,12 +438,7 @@ fn shade(
     let shade = crate::shade::plan_with(staging, inputs, &options)?;
     if let Some(config) = &plan.shade {
         // The project's copies a merging transformer took are in its generated entry now.
-        staging.retain(|path| {
-            !matches!(
-                config.claim(path),
-                Some(crate::shade::config::Claim::Merge(_))
-            )
-        });
+        staging.retain(|path| !config.merges(path));
     }
     // A project class shadowing a dependency's is what Maven does too, but rarely intended.
     for line in shade

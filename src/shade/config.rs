@@ -168,6 +168,12 @@ impl ShadeConfig {
         self.claim(path) == Some(Claim::Drop)
     }
 
+    /// Whether a merging transformer (not Services) takes the entry `path`: its copy ends in the
+    /// transformer's generated entry.
+    pub fn merges(&self, path: &str) -> bool {
+        matches!(self.claim(path), Some(Claim::Merge(_)))
+    }
+
     /// The first resource transformer, in configuration order, that takes the entry `path`, as
     /// maven-shade-plugin asks them. Class files never reach them, whatever their names.
     pub fn claim(&self, path: &str) -> Option<Claim> {
@@ -298,17 +304,7 @@ pub fn from_lineage(
     {
         return Ok(None);
     }
-    // Relative File parameters are the project's basedir's (Maven aligns them to it).
-    let basedir = properties
-        .get("basedir")
-        .map(PathBuf::from)
-        .or_else(|| {
-            lineage
-                .first()
-                .and_then(|l| l.file.parent())
-                .map(Path::to_path_buf)
-        })
-        .unwrap_or_default();
+    let basedir = basedir(lineage, properties);
     let mut out = ShadeConfig::default();
     for el in config.iter().flat_map(|c| &c.children) {
         let flag = || el.value.as_deref().map(str::trim) == Some("true");
@@ -357,6 +353,20 @@ pub fn from_lineage(
         }
     }
     Ok(Some(out))
+}
+
+/// The project's basedir, which relative File parameters are aligned to (as Maven aligns them).
+fn basedir(lineage: &[BuildLayer], properties: &BTreeMap<String, String>) -> PathBuf {
+    properties
+        .get("basedir")
+        .map(PathBuf::from)
+        .or_else(|| {
+            lineage
+                .first()
+                .and_then(|l| l.file.parent())
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or_default()
 }
 
 /// A child Maven cannot configure on `what` (its class has no such field) fails Maven's build;
@@ -419,27 +429,10 @@ fn transformer(t: &Dom, basedir: &Path, out: &mut ShadeConfig) -> anyhow::Result
     let short = implementation
         .strip_prefix(PREFIX)
         .unwrap_or(implementation);
-    // A parameter the transformer class does not have fails Maven's configuration of it (as
-    // when a merge pairs two different transformers).
-    let only = |allowed: &[&str]| -> anyhow::Result<()> {
-        match t
-            .children
-            .iter()
-            .find(|c| !allowed.contains(&c.name.as_str()))
-        {
-            Some(c) => Err(unsupported(&format!("{short}'s <{}>", c.name), at(&c.at))),
-            None => Ok(()),
-        }
-    };
     match short {
-        // Relocating their contents needs relocations, which are rejected above.
-        "ServicesResourceTransformer" => {
-            only(&[])?;
-            out.resources.push(Resource::Services);
-        }
         "ManifestResourceTransformer" => {
             // additionalAttributes only matter to relocations (rejected above).
-            only(&["mainClass", "manifestEntries", "additionalAttributes"])?;
+            only(t, short, &["mainClass", "manifestEntries", "additionalAttributes"])?;
             out.manifest_transformer = true;
             out.main_class = t.value_of("mainClass").map(|s| s.trim().to_string());
             if let Some(entries) = t.child("manifestEntries") {
@@ -448,33 +441,81 @@ fn transformer(t: &Dom, basedir: &Path, out: &mut ShadeConfig) -> anyhow::Result
                 }
             }
         }
+        "" => {
+            return Err(Diagnostic::new(
+                "a maven-shade-plugin <transformer> has no implementation attribute",
+            )
+            .at(at(&t.at))
+            .fix("name the transformer class: <transformer implementation=\"org.apache.maven.plugins.shade.resource.ServicesResourceTransformer\"/>")
+            .into())
+        }
+        _ => {
+            if let Some(resource) = resource_transformer(t, implementation, short, basedir)? {
+                out.resources.push(resource);
+                out.resource_locations.push(at(&t.at));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A parameter the transformer class does not have fails Maven's configuration of it (as when
+/// a merge pairs two different transformers).
+fn only(t: &Dom, short: &str, allowed: &[&str]) -> anyhow::Result<()> {
+    match t
+        .children
+        .iter()
+        .find(|c| !allowed.contains(&c.name.as_str()))
+    {
+        Some(c) => Err(unsupported(&format!("{short}'s <{}>", c.name), at(&c.at))),
+        None => Ok(()),
+    }
+}
+
+/// A resource transformer other than the manifest's; `None` for one that takes nothing (an
+/// AppendingTransformer without a resource, ...), as in Maven.
+fn resource_transformer(
+    t: &Dom,
+    implementation: &str,
+    short: &str,
+    basedir: &Path,
+) -> anyhow::Result<Option<Resource>> {
+    let only = |allowed: &[&str]| only(t, short, allowed);
+    Ok(Some(match short {
+        // Relocating their contents needs relocations, which are rejected above.
+        "ServicesResourceTransformer" => {
+            only(&[])?;
+            Resource::Services
+        }
         "DontIncludeResourceTransformer" => {
             only(&["resource", "resources"])?;
-            let mut suffixes: Vec<String> = t.value_of("resource").map(str::to_string).into_iter().collect();
+            let mut suffixes: Vec<String> = t
+                .value_of("resource")
+                .map(str::to_string)
+                .into_iter()
+                .collect();
             suffixes.extend(t.list("resources", "resource"));
-            out.resources.push(Resource::DontInclude(suffixes));
+            Resource::DontInclude(suffixes)
         }
         "ApacheLicenseResourceTransformer" => {
             only(&[])?;
-            out.resources.push(Resource::ApacheLicense);
+            Resource::ApacheLicense
         }
-        "ApacheNoticeResourceTransformer" => {
-            out.resources.push(Resource::ApacheNotice(notice_settings(t, short)?));
-        }
+        "ApacheNoticeResourceTransformer" => Resource::ApacheNotice(notice_settings(t, short)?),
         "AppendingTransformer" => {
             only(&["resource"])?;
-            // Without a resource it takes nothing and writes nothing, in Maven too.
-            if let Some(resource) = t.value_of("resource") {
-                let resource = resource.trim().to_string();
-                refuse_manifest(&resource, short, t)?;
-                out.resources.push(Resource::Appending { resource });
-            }
+            let Some(resource) = t.value_of("resource") else {
+                return Ok(None);
+            };
+            let resource = resource.trim().to_string();
+            refuse_manifest(&resource, short, t)?;
+            Resource::Appending { resource }
         }
         "ResourceBundleAppendingTransformer" => {
             only(&["basename"])?;
-            // Without a basename it takes nothing and writes nothing, in Maven too.
-            if let Some(c) = t.child("basename").filter(|c| c.value.is_some()) {
-                out.resources.push(resource_bundle(c, short)?);
+            match t.child("basename").filter(|c| c.value.is_some()) {
+                Some(c) => resource_bundle(c, short)?,
+                None => return Ok(None),
             }
         }
         "properties.PropertiesTransformer"
@@ -487,27 +528,19 @@ fn transformer(t: &Dom, basedir: &Path, out: &mut ShadeConfig) -> anyhow::Result
                 "defaultOrdinal",
                 "reverseOrder",
             ])?;
-            // Without a resource it takes nothing and writes nothing, in Maven too.
-            if let Some(settings) = properties_settings(t, implementation, short)? {
-                refuse_manifest(&settings.resource, short, t)?;
-                out.resources.push(Resource::Properties(settings));
-            }
+            let Some(settings) = properties_settings(t, implementation, short)? else {
+                return Ok(None);
+            };
+            refuse_manifest(&settings.resource, short, t)?;
+            Resource::Properties(settings)
         }
         "SisuIndexResourceTransformer" => {
             only(&[])?;
-            out.resources.push(Resource::SisuIndex);
+            Resource::SisuIndex
         }
         "IncludeResourceTransformer" => {
             only(&["resource", "file"])?;
-            out.resources.push(include(t, basedir)?);
-        }
-        "" => {
-            return Err(Diagnostic::new(
-                "a maven-shade-plugin <transformer> has no implementation attribute",
-            )
-            .at(at(&t.at))
-            .fix("name the transformer class: <transformer implementation=\"org.apache.maven.plugins.shade.resource.ServicesResourceTransformer\"/>")
-            .into())
+            include(t, basedir)?
         }
         _ => {
             return Err(unsupported(
@@ -515,10 +548,7 @@ fn transformer(t: &Dom, basedir: &Path, out: &mut ShadeConfig) -> anyhow::Result
                 at(&t.at),
             ))
         }
-    }
-    out.resource_locations
-        .resize(out.resources.len(), at(&t.at));
-    Ok(())
+    }))
 }
 
 /// The manifest is ManifestResourceTransformer's or the first copy's; a transformer writing it

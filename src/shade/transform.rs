@@ -46,78 +46,8 @@ impl Generation<'_> {
         let mut out = BTreeMap::new();
         for (index, transformer) in self.config.resources.iter().enumerate() {
             let sources = sources.remove(&index).unwrap_or_default();
-            let written: Vec<(String, Vec<u8>)> = match transformer {
-                Resource::Appending { resource } => {
-                    let mut merged = Appended::new(resource);
-                    self.each_copy(index, &sources, archives, |who, _, content| {
-                        merged.add(who, content)
-                    })?;
-                    merged
-                        .finish()
-                        .map(|bytes| (resource.clone(), bytes))
-                        .into_iter()
-                        .collect()
-                }
-                Resource::ResourceBundle { .. } => {
-                    // One entry per bundle file name, its copies appended as AppendingTransformer's.
-                    let mut bundles: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-                    self.each_copy(index, &sources, archives, |_, path, content| {
-                        let data = bundles.entry(path.to_string()).or_default();
-                        data.extend_from_slice(content);
-                        data.push(b'\n');
-                        Ok(())
-                    })?;
-                    bundles.into_iter().collect()
-                }
-                Resource::Properties(settings) => {
-                    let mut copies = Vec::new();
-                    self.each_copy(index, &sources, archives, |who, path, content| {
-                        let loaded = super::properties::load(content)
-                            .map_err(|e| maven_fails(who, path, &e))?;
-                        copies.push(loaded);
-                        Ok(())
-                    })?;
-                    if copies.is_empty() {
-                        continue;
-                    }
-                    let bytes = super::properties::merge(settings, &copies)
-                        .map_err(|e| maven_fails("the copies", &settings.resource, &e))?;
-                    vec![(settings.resource.clone(), bytes)]
-                }
-                Resource::SisuIndex => {
-                    let mut named = Vec::new();
-                    let mut any = false;
-                    self.each_copy(index, &sources, archives, |_, _, content| {
-                        for line in scanner_lines(&String::from_utf8_lossy(content)) {
-                            named.extend_from_slice(line.as_bytes());
-                            named.push(b'\n');
-                            any = true;
-                        }
-                        Ok(())
-                    })?;
-                    if !any {
-                        continue;
-                    }
-                    vec![(super::config::SISU_INDEX.to_string(), named)]
-                }
-                Resource::ApacheNotice(settings) => {
-                    let mut merged = NoticeMerge::new(settings.clone(), &current_year());
-                    self.each_copy(index, &sources, archives, |_, _, content| {
-                        merged.add(content);
-                        Ok(())
-                    })?;
-                    vec![("META-INF/NOTICE".to_string(), merged.render())]
-                }
-                Resource::Include {
-                    resource,
-                    file,
-                    project,
-                    at,
-                } => vec![(resource.clone(), read_included(file, project, at)?)],
-                _ => continue,
-            };
             let at = self.config.resource_locations.get(index);
-            for (path, bytes) in written {
+            for (path, bytes) in self.written(index, transformer, &sources, archives)? {
                 self.check_unique(&path, transformer, at)?;
                 // A second transformer of the same resource only writes when it took a copy.
                 if out.contains_key(&path) {
@@ -135,6 +65,86 @@ impl Generation<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// The entries one transformer writes, from the copies it took (`sources`).
+    fn written(
+        &self,
+        index: usize,
+        transformer: &Resource,
+        sources: &[(usize, usize)],
+        archives: &mut [DepJar],
+    ) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+        Ok(match transformer {
+            Resource::Appending { resource } => {
+                let mut merged = Appended::new(resource);
+                self.each_copy(index, sources, archives, |who, _, content| {
+                    merged.add(who, content)
+                })?;
+                merged
+                    .finish()
+                    .map(|bytes| (resource.clone(), bytes))
+                    .into_iter()
+                    .collect()
+            }
+            Resource::ResourceBundle { .. } => {
+                // One entry per bundle file name, its copies appended as AppendingTransformer's.
+                let mut bundles: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+                self.each_copy(index, sources, archives, |_, path, content| {
+                    let data = bundles.entry(path.to_string()).or_default();
+                    data.extend_from_slice(content);
+                    data.push(b'\n');
+                    Ok(())
+                })?;
+                bundles.into_iter().collect()
+            }
+            Resource::Properties(settings) => {
+                let mut copies = Vec::new();
+                self.each_copy(index, sources, archives, |who, path, content| {
+                    let loaded =
+                        super::properties::load(content).map_err(|e| maven_fails(who, path, &e))?;
+                    copies.push(loaded);
+                    Ok(())
+                })?;
+                if copies.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let bytes = super::properties::merge(settings, &copies)
+                    .map_err(|e| maven_fails("the copies", &settings.resource, &e))?;
+                vec![(settings.resource.clone(), bytes)]
+            }
+            Resource::SisuIndex => {
+                let mut named = Vec::new();
+                let mut any = false;
+                self.each_copy(index, sources, archives, |_, _, content| {
+                    for line in scanner_lines(&String::from_utf8_lossy(content)) {
+                        named.extend_from_slice(line.as_bytes());
+                        named.push(b'\n');
+                        any = true;
+                    }
+                    Ok(())
+                })?;
+                if !any {
+                    return Ok(Vec::new());
+                }
+                vec![(super::config::SISU_INDEX.to_string(), named)]
+            }
+            Resource::ApacheNotice(settings) => {
+                let mut merged = NoticeMerge::new(settings.clone(), &current_year());
+                self.each_copy(index, sources, archives, |_, _, content| {
+                    merged.add(content);
+                    Ok(())
+                })?;
+                vec![("META-INF/NOTICE".to_string(), merged.render())]
+            }
+            Resource::Include {
+                resource,
+                file,
+                project,
+                at,
+            } => vec![(resource.clone(), read_included(file, project, at)?)],
+            _ => Vec::new(),
+        })
     }
 
     /// Each copy the transformer takes, one at a time: the project's (sorted by path), then the
