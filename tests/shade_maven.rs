@@ -84,6 +84,10 @@ const MODULES: &[(&str, &str)] = &[
         "ApacheNoticeResourceTransformer: NOTICE, NOTICE.txt, notice.txt merged (header, projectName copyright paragraph, organization block, ISO-8859-1 encoding); NOTICE.md taken first by DontIncludeResourceTransformer",
     ),
     (
+        "notice-defaults",
+        "ApacheNoticeResourceTransformer with its defaults: the default header and the generated copyright line (2006 to the current year), Markdown NOTICE.md copies",
+    ),
+    (
         "include",
         "IncludeResourceTransformer: a file relative to the module's basedir and a ${project.basedir} path with `..`, beside ApacheLicenseResourceTransformer",
     ),

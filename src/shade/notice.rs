@@ -300,13 +300,34 @@ pub fn java_trim(s: &str) -> &str {
     s.trim_matches(|c: char| c <= ' ')
 }
 
-/// The current year (UTC) on this machine's clock, as the header's copyright range ends.
+/// The current year in this machine's time zone (`TZ`, else `/etc/localtime`, as the JVM's
+/// default time zone), as the header's copyright range ends; UTC when the zone is unknown.
 pub fn current_year() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
+    local_year(secs)
+        .unwrap_or_else(|| utc_year(secs))
+        .to_string()
+}
+
+#[cfg(unix)]
+fn local_year(secs: u64) -> Option<i64> {
+    let time = libc::time_t::try_from(secs).ok()?;
+    // SAFETY: localtime_r only writes the `tm` we own; `time` outlives the call.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let done = unsafe { libc::localtime_r(&time, &mut tm) };
+    (!done.is_null()).then(|| i64::from(tm.tm_year) + 1900)
+}
+
+#[cfg(not(unix))]
+fn local_year(_secs: u64) -> Option<i64> {
+    None
+}
+
+/// The UTC year of `secs` since the epoch (Howard Hinnant's civil-from-days).
+fn utc_year(secs: u64) -> i64 {
     let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    // Howard Hinnant's civil-from-days.
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -314,8 +335,7 @@ pub fn current_year() -> String {
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    year.to_string()
+    yoe + era * 400 + i64::from(month <= 2)
 }
 
 #[cfg(test)]
@@ -444,8 +464,13 @@ mod tests {
     }
 
     #[test]
-    fn current_year_is_plausible() {
+    fn current_year_is_plausible_and_utc_years_are_right() {
         let y: i64 = current_year().parse().unwrap();
         assert!((2024..3000).contains(&y));
+        assert_eq!(utc_year(0), 1970);
+        // 2000-02-29T12:00Z, 2024-12-31T23:59:59Z, 2025-01-01T00:00Z
+        assert_eq!(utc_year(951_825_600), 2000);
+        assert_eq!(utc_year(1_735_689_599), 2024);
+        assert_eq!(utc_year(1_735_689_600), 2025);
     }
 }
