@@ -419,6 +419,10 @@ fn what_stormpack_cannot_honour_is_an_error_naming_the_element() {
             "outside the project",
         ),
         (
+            "<transformers><transformer implementation=\"org.apache.maven.plugins.shade.resource.IncludeResourceTransformer\"><resource>../../evil.sh</resource><file>pom.xml</file></transformer></transformers>",
+            "not a valid path inside a jar",
+        ),
+        (
             "<transformers><transformer implementation=\"org.apache.maven.plugins.shade.resource.IncludeResourceTransformer\"><resource>X</resource><file>MISSING.txt</file></transformer></transformers>",
             "MISSING.txt",
         ),

@@ -508,7 +508,7 @@ fn resource_transformer(
                 return Ok(None);
             };
             let resource = resource.trim().to_string();
-            refuse_manifest(&resource, short, t)?;
+            check_resource(&resource, short, t)?;
             Resource::Appending { resource }
         }
         "ResourceBundleAppendingTransformer" => {
@@ -531,7 +531,7 @@ fn resource_transformer(
             let Some(settings) = properties_settings(t, implementation, short)? else {
                 return Ok(None);
             };
-            refuse_manifest(&settings.resource, short, t)?;
+            check_resource(&settings.resource, short, t)?;
             Resource::Properties(settings)
         }
         "SisuIndexResourceTransformer" => {
@@ -551,9 +551,26 @@ fn resource_transformer(
     }))
 }
 
-/// The manifest is ManifestResourceTransformer's or the first copy's; a transformer writing it
-/// too makes a second `META-INF/MANIFEST.MF`, which Maven refuses.
-fn refuse_manifest(resource: &str, short: &str, t: &Dom) -> anyhow::Result<()> {
+/// A transformer's entry name: a path inside the jar, and not the manifest (it is
+/// ManifestResourceTransformer's or the first copy's; a transformer writing it too makes a second
+/// `META-INF/MANIFEST.MF`, which Maven refuses).
+fn check_resource(resource: &str, short: &str, t: &Dom) -> anyhow::Result<()> {
+    // The entry must also stay inside the jar (Storm's supervisor extracts the jar).
+    let bad = resource.is_empty()
+        || resource.starts_with('/')
+        || resource.ends_with('/')
+        || resource.contains(['\\', '\0'])
+        || resource
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..");
+    if bad {
+        return Err(Diagnostic::new(format!(
+            "{short}'s <resource>{resource}</resource> is not a valid path inside a jar"
+        ))
+        .at(at(&t.at))
+        .fix("use a relative path with `/` separators and no `.` or `..` segments")
+        .into());
+    }
     if java_equals_ignore_case(resource, "META-INF/MANIFEST.MF") {
         return Err(Diagnostic::new(format!(
             "{short} cannot write META-INF/MANIFEST.MF; Maven fails with a duplicate entry or a damaged manifest"
@@ -691,7 +708,7 @@ fn include(t: &Dom, basedir: &Path) -> anyhow::Result<Resource> {
         .fix("give it <resource> (the entry's path in the jar) and <file> (a file in the project)")
         .into());
     };
-    refuse_manifest(&resource, short, t)?;
+    check_resource(&resource, short, t)?;
     let basedir = std::path::absolute(basedir).unwrap_or_else(|_| basedir.to_path_buf());
     let given = PathBuf::from(&file);
     let joined = if given.is_absolute() {
@@ -940,6 +957,18 @@ mod tests {
             "<transformers><transformer implementation=\"{T}AppendingTransformer\"><resource>meta-inf/manifest.mf</resource></transformer></transformers>"
         );
         assert!(config(&manifest).is_err());
+        for bad in ["../evil", "/abs", "a//b", "a/./b", "dir/", "a\\b"] {
+            for class in ["AppendingTransformer", "properties.PropertiesTransformer"] {
+                let body = format!(
+                    "<transformers><transformer implementation=\"{T}{class}\"><resource>{bad}</resource></transformer></transformers>"
+                );
+                let err = config(&body).unwrap_err();
+                assert!(
+                    err.to_string().contains("not a valid path inside a jar"),
+                    "{bad}: {err}"
+                );
+            }
+        }
         // The second never takes a copy, so never writes: Maven does not fail.
         let twice = format!(
             "<transformers><transformer implementation=\"{T}AppendingTransformer\"><resource>a.txt</resource></transformer>\
