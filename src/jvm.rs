@@ -66,6 +66,20 @@ pub fn maven_build_jdk_spec(cache_root: Option<&Path>) -> Option<String> {
     java_properties(maven_java_path().as_deref(), cache_root).remove("java.specification.version")
 }
 
+/// The default charset (`file.encoding`) of the JVM mvn runs on: a `-Dfile.encoding=` in
+/// `MAVEN_OPTS` (the last one), else the JVM's own (from the locale); `None` without a `java`.
+pub fn maven_default_charset(cache_root: Option<&Path>) -> Option<String> {
+    let from_opts = std::env::var("MAVEN_OPTS").ok().and_then(|opts| {
+        opts.split_whitespace()
+            .rev()
+            .find_map(|o| o.strip_prefix("-Dfile.encoding="))
+            .map(str::to_string)
+    });
+    from_opts.or_else(|| {
+        java_properties(maven_java_path().as_deref(), cache_root).remove("file.encoding")
+    })
+}
+
 /// The first executable `java` on `path` (the PATH value), symlinks resolved (Debian's /usr/bin/java ->
 /// /etc/alternatives/java -> the JDK's).
 pub fn find_java(path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
@@ -101,6 +115,12 @@ fn cache_key(java: &Path) -> Option<String> {
     h.update(format!("{} {mtime}", meta.len()).as_bytes());
     h.update([0]);
     h.update(&release);
+    // The default charset (file.encoding before Java 18) follows the locale and
+    // JAVA_TOOL_OPTIONS.
+    for var in ["LC_ALL", "LC_CTYPE", "LANG", "JAVA_TOOL_OPTIONS"] {
+        h.update([0]);
+        h.update(std::env::var_os(var).unwrap_or_default().as_encoded_bytes());
+    }
     Some(hex::encode(h.finalize()))
 }
 

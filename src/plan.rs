@@ -187,7 +187,10 @@ impl BuildPlan {
         let packaging = pom_packaging(&pom, &plugin_props, rust.is_some())?;
         let jar = packaging.deployable().path.clone();
         let topology = rust.as_ref().map(|r| topology_jar_path(&r.topology));
-        let shade = crate::shade::config::from_lineage(&pom.build_layers, &plugin_props)?;
+        let mut shade = crate::shade::config::from_lineage(&pom.build_layers, &plugin_props)?;
+        if let Some(config) = shade.as_mut() {
+            config.set_default_charset(|| crate::jvm::maven_default_charset(Some(&repos.local)))?;
+        }
         let filtering = crate::resources::Filtering::from_pom(&pom.build_layers, &plugin_props)?;
         Ok(BuildPlan {
             kind: if rust.is_some() {

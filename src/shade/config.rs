@@ -168,6 +168,40 @@ impl ShadeConfig {
         self.claim(path) == Some(Claim::Drop)
     }
 
+    /// ApacheNoticeResourceTransformers without `<encoding>` read and write in the default
+    /// charset of the JVM mvn runs on: `jvm_charset` gives its `file.encoding` (asked only when
+    /// one needs it; `None`, no JVM: UTF-8, the default since Java 18).
+    pub fn set_default_charset(
+        &mut self,
+        jvm_charset: impl FnOnce() -> Option<String>,
+    ) -> anyhow::Result<()> {
+        let mut jvm_charset = Some(jvm_charset);
+        let mut name: Option<Option<String>> = None;
+        for (i, r) in self.resources.iter_mut().enumerate() {
+            let Resource::ApacheNotice(settings) = r else {
+                continue;
+            };
+            if settings.encoding_given {
+                continue;
+            }
+            let name = name.get_or_insert_with(|| jvm_charset.take().and_then(|f| f()));
+            settings.encoding = match name.as_deref() {
+                None => Charset::Utf8,
+                Some(n) => Charset::from_java_name(n).ok_or_else(|| {
+                    let d = Diagnostic::new(format!(
+                        "ApacheNoticeResourceTransformer reads NOTICE files in the JVM's default charset, {n}, which stormpack does not read"
+                    ))
+                    .fix("give it <encoding>UTF-8</encoding> (or ISO-8859-1, US-ASCII)");
+                    anyhow::Error::from(match self.resource_locations.get(i) {
+                        Some(at) => d.at(at.clone()),
+                        None => d,
+                    })
+                })?,
+            };
+        }
+        Ok(())
+    }
+
     /// Whether a merging transformer (not Services) takes the entry `path`: its copy ends in the
     /// transformer's generated entry.
     pub fn merges(&self, path: &str) -> bool {
@@ -608,6 +642,7 @@ fn notice_settings(t: &Dom, short: &str) -> anyhow::Result<NoticeSettings> {
             "inceptionYear" => s.inception_year = value,
             "copyright" => s.copyright = Some(value),
             "encoding" => {
+                s.encoding_given = true;
                 s.encoding = Charset::from_java_name(&value).ok_or_else(|| {
                     anyhow::Error::from(
                         Diagnostic::new(format!(
@@ -1038,6 +1073,45 @@ mod tests {
             "{err}"
         );
         assert!(props("<resource>x</resource><ordinal>1</ordinal>").is_err());
+    }
+
+    #[test]
+    fn notice_without_encoding_takes_the_jvms_default_charset() {
+        let notice = |body: &str| {
+            config(&format!(
+                "<transformers><transformer implementation=\"{T}ServicesResourceTransformer\"/>\
+                   <transformer implementation=\"{T}ApacheNoticeResourceTransformer\">{body}</transformer></transformers>"
+            ))
+            .unwrap()
+            .unwrap()
+        };
+        let encoding = |c: &ShadeConfig| match &c.resources[1] {
+            Resource::ApacheNotice(s) => s.encoding,
+            other => panic!("{other:?}"),
+        };
+        let mut c = notice("");
+        c.set_default_charset(|| Some("ANSI_X3.4-1968".to_string()))
+            .unwrap();
+        assert_eq!(encoding(&c), Charset::Ascii);
+        let mut c = notice("<encoding>ISO-8859-1</encoding>");
+        c.set_default_charset(|| panic!("not asked when given"))
+            .unwrap();
+        assert_eq!(encoding(&c), Charset::Latin1);
+        let mut c = notice("");
+        c.set_default_charset(|| None).unwrap();
+        assert_eq!(encoding(&c), Charset::Utf8);
+        let mut c = notice("");
+        let err = c
+            .set_default_charset(|| Some("Cp1252".to_string()))
+            .unwrap_err();
+        let d = err.downcast_ref::<Diagnostic>().unwrap();
+        assert!(
+            d.location().is_some() && d.message().contains("Cp1252"),
+            "{err}"
+        );
+        let mut none = config("").unwrap().unwrap();
+        none.set_default_charset(|| panic!("no notice transformer"))
+            .unwrap();
     }
 
     #[test]

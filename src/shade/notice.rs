@@ -5,7 +5,8 @@
 //! starting with `projectName` and holding `Copyright ` replaces the generated copyright line;
 //! resource-bundle style "This product includes/uses software(s) developed by" blocks are
 //! grouped by organization (their `- ` items sorted as Java sorts strings) after the header.
-//! Text is read and written in `encoding` (Java's default charset, UTF-8, when not given).
+//! Text is read and written in `encoding` (without it, the default charset of the JVM mvn runs
+//! on, [`super::config::ShadeConfig::set_default_charset`]).
 
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -24,6 +25,8 @@ pub struct NoticeSettings {
     /// `copyright`: the paragraph written second, unless a copy has its own.
     pub copyright: Option<String>,
     pub encoding: Charset,
+    /// `encoding` was configured (else it is the JVM's default charset).
+    pub encoding_given: bool,
 }
 
 impl Default for NoticeSettings {
@@ -43,6 +46,7 @@ impl Default for NoticeSettings {
             inception_year: "2006".to_string(),
             copyright: None,
             encoding: Charset::Utf8,
+            encoding_given: false,
         }
     }
 }
