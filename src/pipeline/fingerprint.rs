@@ -56,6 +56,10 @@ const ENV_NAMES: &[&str] = &[
     "AR",
     "CFLAGS",
     "LDFLAGS",
+    // The JVM's default charset follows the locale (a NOTICE merged without <encoding>).
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
 ];
 const ENV_PREFIXES: &[&str] = &[
     "STORMPACK_",
