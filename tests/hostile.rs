@@ -912,6 +912,40 @@ fn a_zip_bomb_dependency_is_shaded_without_inflating_and_its_include_is_bounded(
     assert!(!s.project.join("target/hostile-0.1.jar").exists());
 }
 
+#[test]
+fn a_malformed_class_in_a_relocated_dependency_is_named_with_its_jar_and_entry() {
+    let s = Sandbox::new();
+    // Right magic, then a constant pool that runs past the end of the file.
+    let truncated: &[u8] = b"\xCA\xFE\xBA\xBE\x00\x00\x00\x3D\x00\x09\x01\x00\x20com/evil";
+    s.publish(
+        "com.example:evil:1.0",
+        "",
+        &[
+            ("com/evil/Bad.class", truncated),
+            ("com/evil/data.txt", b"x"),
+        ],
+    );
+    s.file(
+        "pom.xml",
+        shaded_pom(&dep("com.example", "evil", "1.0")).replace(
+            "</goals>",
+            "</goals><configuration><relocations><relocation><pattern>com.evil</pattern>\
+             </relocation></relocations></configuration>",
+        ),
+    );
+    fails(
+        &s,
+        &["build"],
+        &[
+            "com.example:evil",
+            "com/evil/Bad.class",
+            "malformed class file",
+            "truncated",
+        ],
+    );
+    assert!(!s.project.join("target/hostile-0.1.jar").exists());
+}
+
 // ---- 12. encodings ----
 
 #[test]

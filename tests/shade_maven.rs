@@ -3,7 +3,8 @@
 //! plugin's configuration (parents under `parents/`). `mvn package` builds them all (shade 3.5.1, pinned
 //! in the parent's pluginManagement; an empty local repository is filled from Central), then
 //! `stormpack build` builds each module, and the two jars must hold the same file entries with the
-//! same bytes (class files: same bytes or the same normalized `javap -v -p`), and manifests with
+//! same bytes (class files, relocated ones included: same bytes or the same normalized `javap -v
+//! -p`; the table counts the classes at each level), and manifests with
 //! the same attributes (except `Created-By`, which names the tool). Also: what stormpack does not
 //! honour yet is an error naming the element.
 
@@ -70,6 +71,14 @@ const MODULES: &[(&str, &str)] = &[
     (
         "profile-injected",
         "an active profile's shade plugin merged over the pom's, the profile dominant (execution phase by id, appended transformer, artifactSet)",
+    ),
+    (
+        "relocations",
+        "relocations: explicit and default (hidden.) shadedPattern, excludes and includes globs, slashed pattern; class references, signatures, strings, annotations, records, lambdas, switches, resources and services relocated; the jar runs",
+    ),
+    (
+        "relocations-libraries",
+        "relocations over guava, jackson-databind, commons-math3 (Java 5 classes) and commons-compress: every class file with maven-shade-plugin's bytes",
     ),
     (
         "undefined-property",
@@ -245,33 +254,185 @@ fn manifest_attributes(bytes: &[u8]) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// `javap -v -p` of a class file without the lines naming the file, its date and checksum.
-fn javap(bytes: &[u8], dir: &Path, name: &str) -> String {
-    let file = dir.join(name.replace('/', "_"));
-    fs::write(&file, bytes).unwrap();
-    let out = Command::new("javap")
-        .args(["-v", "-p"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| {
-            let t = l.trim_start();
-            !(t.starts_with("Classfile ")
-                || t.starts_with("Last modified")
-                || t.starts_with("SHA-256 checksum")
-                || t.starts_with("MD5 checksum"))
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+/// How closely the class files two jars hold under one name agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum ClassLevel {
+    /// Same bytes.
+    Bytes,
+    /// The same `javap -v -p` (constant pool, attributes, frames).
+    Verbose,
+    /// The same `javap -c -p -s -constants` once constant-pool indexes (`#12`) and the spaces
+    /// around them are taken out: same members, descriptors, signatures, constants and code,
+    /// instruction by instruction, each reference naming the same member; the pool's order may
+    /// differ.
+    Code,
+    /// As [`ClassLevel::Code`] once each instruction offset (and branch target, switch target,
+    /// exception-table bound) is replaced by the instruction's number and `ldc_w` read as `ldc`:
+    /// the same instructions in the same order with the same control flow, where a different
+    /// constant-pool order made a constant need the wide `ldc_w` (or not).
+    Instructions,
 }
 
-/// What differs between Maven's jar and stormpack's, one line each.
-fn differences(theirs: &Path, ours: &Path, scratch: &Path) -> Vec<String> {
+/// `javap <args>` of every class file in `classes`, per class, without the lines
+/// naming the file, its date and checksum; one javap run per 400 classes (each class's section
+/// opens with its `Classfile` line: pass `-v` or `-sysinfo`).
+fn javap_all(args: &[&str], classes: &[&[u8]], dir: &Path) -> Vec<String> {
+    fs::create_dir_all(dir).unwrap();
+    let files: Vec<PathBuf> = classes
+        .iter()
+        .enumerate()
+        .map(|(i, bytes)| {
+            let file = dir.join(format!("c{i}.class"));
+            fs::write(&file, bytes).unwrap();
+            file
+        })
+        .collect();
+    let mut out = vec![String::new(); files.len()];
+    for (chunk_no, chunk) in files.chunks(400).enumerate() {
+        let run = Command::new("javap")
+            .args(args)
+            .args(chunk)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&run.stdout).into_owned();
+        let mut current: Option<usize> = None;
+        for line in text.lines() {
+            let t = line.trim_start();
+            if let Some(rest) = t.strip_prefix("Classfile ") {
+                current = chunk
+                    .iter()
+                    .position(|f| f.to_string_lossy() == rest.trim());
+                continue;
+            }
+            if t.starts_with("Last modified")
+                || t.starts_with("SHA-256 checksum")
+                || t.starts_with("MD5 checksum")
+            {
+                continue;
+            }
+            if let Some(c) = current {
+                let slot = &mut out[chunk_no * 400 + c];
+                slot.push_str(line);
+                slot.push('\n');
+            }
+        }
+    }
+    out
+}
+
+fn pick<'a>(from: &'a BTreeMap<String, Vec<u8>>, names: &[&String]) -> Vec<&'a [u8]> {
+    names.iter().map(|n| from[*n].as_slice()).collect()
+}
+
+/// `javap -c` text without constant-pool indexes, runs of spaces (javap pads after an index to
+/// align the comments) made one.
+fn without_pool_indexes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '#' && chars.peek().is_some_and(char::is_ascii_digit) {
+            while chars
+                .peek()
+                .is_some_and(|c| c.is_ascii_digit() || *c == ':' || *c == '#')
+            {
+                chars.next();
+            }
+            out.push('#');
+        } else if c == ' ' && out.ends_with(' ') {
+            continue;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `text` (already [`without_pool_indexes`]) with instruction offsets replaced by instruction
+/// numbers, method by method, and `ldc_w` spelled `ldc`.
+fn by_instruction_number(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        out.push(lines[i].to_string());
+        if lines[i].trim() != "Code:" {
+            i += 1;
+            continue;
+        }
+        // The method's code runs to the next blank line.
+        let end = (i + 1..lines.len())
+            .find(|&k| lines[k].trim().is_empty())
+            .unwrap_or(lines.len());
+        let block = &lines[i + 1..end];
+        let offset_of = |line: &str| -> Option<u32> {
+            let (n, rest) = line.trim_start().split_once(": ")?;
+            rest.starts_with(|c: char| c.is_ascii_lowercase())
+                .then(|| n.parse().ok())
+                .flatten()
+        };
+        let numbers: BTreeMap<u32, usize> = block
+            .iter()
+            .filter_map(|l| offset_of(l))
+            .enumerate()
+            .map(|(k, o)| (o, k))
+            .collect();
+        let number = |o: &str| -> String {
+            match o.parse::<u32>().ok().and_then(|o| numbers.get(&o)) {
+                Some(k) => format!("@{k}"),
+                None if o
+                    .parse::<u32>()
+                    .is_ok_and(|o| numbers.keys().all(|k| *k < o)) =>
+                {
+                    "@end".to_string()
+                }
+                None => o.to_string(),
+            }
+        };
+        for line in block {
+            let trimmed = line.trim_start();
+            let mut words: Vec<String> = trimmed.split(' ').map(str::to_string).collect();
+            if offset_of(line).is_some() {
+                words[0] = number(words[0].trim_end_matches(':')) + ":";
+                if words.len() > 1 && words[1] == "ldc_w" {
+                    words[1] = "ldc".to_string();
+                }
+                let branch = words.len() > 2
+                    && (words[1].starts_with("if")
+                        || ["goto", "goto_w", "jsr", "jsr_w"].contains(&words[1].as_str()));
+                if branch {
+                    words[2] = number(&words[2]);
+                }
+            } else if let Some((key, target)) = trimmed.split_once(": ") {
+                // A tableswitch/lookupswitch case.
+                if target.parse::<u32>().is_ok() && (key == "default" || key.parse::<i64>().is_ok())
+                {
+                    words = vec![format!("{key}:"), number(target)];
+                }
+            } else if words.len() >= 4 && words[..3].iter().all(|w| w.parse::<u32>().is_ok()) {
+                // An exception-table row: from, to, target.
+                for w in &mut words[..3] {
+                    *w = number(w);
+                }
+            }
+            out.push(words.join(" "));
+        }
+        i = end;
+    }
+    out.join("\n")
+}
+
+/// What differs between Maven's jar and stormpack's, one line each, with how many class files
+/// agree at each [`ClassLevel`]; class files are accepted down to `accepted`.
+fn differences(
+    theirs: &Path,
+    ours: &Path,
+    scratch: &Path,
+    accepted: ClassLevel,
+) -> (Vec<String>, BTreeMap<ClassLevel, usize>) {
     let theirs = entries(theirs);
     let ours = entries(ours);
     let mut diffs = Vec::new();
+    let mut levels = BTreeMap::new();
     let names_t: BTreeSet<&String> = theirs.keys().collect();
     let names_o: BTreeSet<&String> = ours.keys().collect();
     for only in names_t.difference(&names_o) {
@@ -280,6 +441,7 @@ fn differences(theirs: &Path, ours: &Path, scratch: &Path) -> Vec<String> {
     for only in names_o.difference(&names_t) {
         diffs.push(format!("only in stormpack's jar: {only}"));
     }
+    let mut classes = Vec::new();
     for name in names_t.intersection(&names_o) {
         let (t, o) = (&theirs[*name], &ours[*name]);
         if name.as_str() == "META-INF/MANIFEST.MF" {
@@ -287,15 +449,57 @@ fn differences(theirs: &Path, ours: &Path, scratch: &Path) -> Vec<String> {
             if mt != mo {
                 diffs.push(format!("manifest: mvn {mt:?}, stormpack {mo:?}"));
             }
-        } else if t != o
-            && !(name.ends_with(".class")
-                && javap(t, &scratch.join("t"), name) == javap(o, &scratch.join("o"), name))
-        {
+        } else if t == o {
+            if name.ends_with(".class") {
+                *levels.entry(ClassLevel::Bytes).or_insert(0) += 1;
+            }
+        } else if name.ends_with(".class") {
+            classes.push(*name);
+        } else {
             diffs.push(format!("bytes differ: {name}"));
         }
     }
-    diffs
+    let verbose = ["-v", "-p"];
+    let (vt, vo) = (
+        javap_all(&verbose, &pick(&theirs, &classes), &scratch.join("vt")),
+        javap_all(&verbose, &pick(&ours, &classes), &scratch.join("vo")),
+    );
+    let mut rest = Vec::new();
+    for (i, name) in classes.iter().enumerate() {
+        if vt[i] == vo[i] && !vt[i].is_empty() {
+            *levels.entry(ClassLevel::Verbose).or_insert(0) += 1;
+        } else {
+            rest.push(*name);
+        }
+    }
+    // -sysinfo: a `Classfile` line opens each class's section, as with -v.
+    let code = ["-c", "-p", "-s", "-constants", "-sysinfo"];
+    let (ct, co) = (
+        javap_all(&code, &pick(&theirs, &rest), &scratch.join("ct")),
+        javap_all(&code, &pick(&ours, &rest), &scratch.join("co")),
+    );
+    for (i, name) in rest.iter().enumerate() {
+        let (t, o) = (without_pool_indexes(&ct[i]), without_pool_indexes(&co[i]));
+        let level = if ct[i].is_empty() {
+            None
+        } else if t == o {
+            Some(ClassLevel::Code)
+        } else if by_instruction_number(&t) == by_instruction_number(&o) {
+            Some(ClassLevel::Instructions)
+        } else {
+            None
+        };
+        match level {
+            Some(level) if level <= accepted => *levels.entry(level).or_insert(0) += 1,
+            Some(level) => diffs.push(format!("{name}: equal only at {level:?} level")),
+            None => diffs.push(format!("bytes differ: {name}")),
+        }
+    }
+    (diffs, levels)
 }
+
+/// Modules whose jars also run (`java -cp <jar> com.example.shade.Main`) with the same output.
+const RUN: &[&str] = &["relocations"];
 
 #[test]
 fn each_shade_feature_gives_the_jar_maven_shade_plugin_gives() {
@@ -308,8 +512,6 @@ fn each_shade_feature_gives_the_jar_maven_shade_plugin_gives() {
     copy_tree(&repo_root().join("fixtures/shade"), &reactor);
     mvn_package(&reactor);
     let scratch = tmp.path().join("javap");
-    fs::create_dir_all(scratch.join("t")).unwrap();
-    fs::create_dir_all(scratch.join("o")).unwrap();
 
     let mut table = vec!["| module | feature | mvn jar | stormpack jar | equal |".to_string()];
     let mut failures = Vec::new();
@@ -335,12 +537,18 @@ fn each_shade_feature_gives_the_jar_maven_shade_plugin_gives() {
             continue;
         }
         let ours = out_dir.join(&jar_name);
-        let diffs = differences(&theirs, &ours, &scratch);
+        // Same bytes or the same `javap -v -p`; a class equal only at a looser level is a
+        // difference (the message names the level it reaches).
+        let (mut diffs, levels) =
+            differences(&theirs, &ours, &scratch.join(module), ClassLevel::Verbose);
+        if RUN.contains(module) {
+            diffs.extend(runs_alike(&theirs, &ours));
+        }
         table.push(format!(
             "| {module} | {feature} | target/{jar_name} ({count} files) | {jar_name} ({} files) | {} |",
             entries(&ours).len(),
             if diffs.is_empty() {
-                "yes".to_string()
+                format!("yes (classes: {levels:?})")
             } else {
                 format!("no: {}", diffs.len())
             }
@@ -351,6 +559,47 @@ fn each_shade_feature_gives_the_jar_maven_shade_plugin_gives() {
     }
     println!("{}", table.join("\n"));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Both jars run on a real JVM (`java -cp <jar> com.example.shade.Main`, which calls through
+/// every relocated dependency) and print the same lines, relocated names included.
+fn runs_alike(theirs: &Path, ours: &Path) -> Vec<String> {
+    let run = |jar: &Path| {
+        let out = Command::new("java")
+            .arg("-cp")
+            .arg(jar)
+            .arg("com.example.shade.Main")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            text(&out),
+        )
+    };
+    let (t_ok, t_out, t_all) = run(theirs);
+    let (o_ok, o_out, o_all) = run(ours);
+    let mut diffs = Vec::new();
+    if !t_ok {
+        diffs.push(format!("mvn's jar does not run: {t_all}"));
+    }
+    if !o_ok {
+        diffs.push(format!("stormpack's jar does not run: {o_all}"));
+    }
+    if t_out != o_out {
+        diffs.push(format!(
+            "the jars print different lines:\nmvn:\n{t_out}stormpack:\n{o_out}"
+        ));
+    }
+    if !o_out.contains("gson class com.example.shaded.gson.Gson")
+        || !o_out.contains("logger hidden.org.slf4j.simple.SimpleLogger")
+    {
+        diffs.push(format!(
+            "stormpack's jar does not use the relocated classes:\n{o_out}"
+        ));
+    }
+    diffs
 }
 
 /// A project whose pom configures maven-shade-plugin with `body`.
@@ -395,8 +644,12 @@ fn what_stormpack_cannot_honour_is_an_error_naming_the_element() {
             "<artefact>",
         ),
         (
-            "<relocations><relocation><pattern>a.b</pattern><shadedPattern>x.a.b</shadedPattern></relocation></relocations>",
-            "<relocations>",
+            "<relocations><relocation><pattern>a.b</pattern><rawString>true</rawString></relocation></relocations>",
+            "<rawString>",
+        ),
+        (
+            "<relocations><relocation><pattern>a.b</pattern><shadedPatern>x</shadedPatern></relocation></relocations>",
+            "<shadedPatern>",
         ),
         (
             "<transformers><transformer implementation=\"com.example.MyTransformer\"/></transformers>",

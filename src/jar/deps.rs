@@ -123,7 +123,10 @@ pub enum SmallReadError {
 /// One dependency entry to copy raw.
 #[derive(Debug, Clone)]
 pub struct RawCopy {
+    /// Its path in the jar being written.
     pub path: String,
+    /// Its path in the dependency jar (differs from `path` when relocated).
+    pub source: String,
     /// Index into the jars of [`Shaded`].
     pub input: usize,
     /// Index of the entry in that jar's central directory.
@@ -144,6 +147,15 @@ pub struct Shaded<'a> {
     pub names: Vec<(String, PathBuf)>,
     pub copies: &'a [RawCopy],
     pub generated: Option<&'a BTreeMap<String, Vec<u8>>>,
+    /// Rewrites class files as they are copied (relocation); `None`: copied raw.
+    pub classes: Option<&'a dyn ClassRewrite>,
+}
+
+/// A rewrite of dependency class files, applied one entry at a time while the jar is written.
+pub trait ClassRewrite {
+    /// The new bytes of the class file `source` (its path in the dependency jar), or `None` to
+    /// keep it as it is. An error says what is wrong with the class file.
+    fn rewrite(&self, source: &str, bytes: &[u8]) -> anyhow::Result<Option<Vec<u8>>>;
 }
 
 impl Shaded<'_> {

@@ -22,7 +22,7 @@ mod writer;
 use crate::staging::Staging;
 use crate::timestamp::Timestamp;
 
-pub use deps::{DepJar, RawCopy, Shaded};
+pub use deps::{ClassRewrite, DepJar, RawCopy, Shaded};
 pub use writer::{write_jar, DEFLATE_LEVEL};
 
 /// Everything the writer needs.

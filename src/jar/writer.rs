@@ -3,7 +3,8 @@
 //! path bytes (a directory as `dir/`). Every entry carries the build's one timestamp and no
 //! extended-timestamp field; files are 0644 (0755 when executable), directories 0755. Project
 //! entries are deflated at a fixed level by the pinned backend; dependency entries are copied
-//! with their compressed bytes untouched. Zip64 appears only when an entry or the jar needs it.
+//! with their compressed bytes untouched, except those relocation renames or rewrites (deflated
+//! again, class files through [`super::ClassRewrite`] one at a time). Zip64 appears only when an entry or the jar needs it.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -15,7 +16,7 @@ use anyhow::{bail, Context};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipArchive, ZipWriter, ZIP64_BYTES_THR};
 
-use super::deps::{DepJar, RawCopy, Shaded};
+use super::deps::{DepJar, RawCopy, Shaded, SmallReadError};
 use super::io::{read_at, write_all_at, JarSink};
 use super::{EntryInfo, JarBuild, JarSummary};
 use crate::error::Diagnostic;
@@ -24,6 +25,8 @@ use crate::staging::{EntrySource, StagedEntry};
 /// The deflate level for project entries (zlib-rs through flate2, pinned with the zip crate).
 pub const DEFLATE_LEVEL: i64 = 6;
 const MANIFEST: &str = "META-INF/MANIFEST.MF";
+/// The largest dependency entry read into memory to be relocated (a class file is far smaller).
+const MAX_REWRITTEN: u64 = 64 << 20;
 
 /// What one entry of the jar is made from.
 enum Item<'a> {
@@ -333,9 +336,46 @@ fn copy_shaded<W: Write + Seek>(
     let Some(jar) = jars.get_mut(entry.input) else {
         return Err(fail(&"internal error: no such dependency jar"));
     };
+    if let Some(rewrite) = plan.classes.filter(|_| entry.source.ends_with(".class")) {
+        // Relocation: each class file read whole (bounded), rewritten when a name in it moves.
+        let bytes = match jar.read_small(entry.index, MAX_REWRITTEN) {
+            Ok(bytes) => bytes,
+            Err(SmallReadError::TooLarge(size)) => {
+                return Err(fail(&format!(
+                    "{size} bytes, more than the {MAX_REWRITTEN} a relocated class file may have"
+                )))
+            }
+            Err(SmallReadError::Unreadable(e)) => return Err(fail(&e)),
+        };
+        let rewritten = rewrite
+            .rewrite(&entry.source, &bytes)
+            .map_err(|e| fail(&format!("malformed class file: {e:#}")))?;
+        match rewritten {
+            Some(new) => return write_bytes(zip, &entry.path, &new, entry.executable, time),
+            None if entry.source != entry.path => {
+                return write_bytes(zip, &entry.path, &bytes, entry.executable, time)
+            }
+            // Unchanged under its own name: copied raw below.
+            None => {}
+        }
+    } else if entry.source != entry.path {
+        // A renamed resource: inflated and deflated again under its new name, streamed.
+        let mut file = jar
+            .archive_mut()
+            .by_index(entry.index)
+            .map_err(|e| fail(&e))?;
+        zip.start_file(
+            entry.path.as_str(),
+            file_options(time, entry.executable, file.size()),
+        )
+        .map_err(|e| fail(&e))?;
+        io::copy(&mut file, zip).map_err(|e| fail(&e))?;
+        return Ok(());
+    }
     let archive = jar.archive_mut();
     let file = archive.by_index_raw(entry.index).map_err(|e| fail(&e))?;
-    if file.name_raw() != entry.path.as_bytes() || file.compressed_size() != entry.compressed_size {
+    if file.name_raw() != entry.source.as_bytes() || file.compressed_size() != entry.compressed_size
+    {
         return Err(fail(&"the jar changed on disk since it was planned"));
     }
     let mode = if entry.executable { 0o755 } else { 0o644 };

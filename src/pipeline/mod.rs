@@ -429,6 +429,9 @@ fn shade(
         // artifact is the first jar shade reads); the manifest is generated below.
         let project = crate::maven::Artifact::new(&plan.group_id, &plan.artifact_id, &plan.version);
         staging.retain(|path| !config.drops_entry(&project, path));
+        if !config.relocations.is_empty() {
+            *staging = crate::shade::relocate_staging(staging, config)?;
+        }
     }
     let options = crate::shade::ShadeOptions {
         allow_storm_runtime: false,
@@ -451,7 +454,16 @@ fn shade(
         ))));
     }
     let build_jdk_spec = build_jdk_spec(plan, java.as_ref());
-    let base = jar_attributes(plan, build_jdk_spec.as_deref());
+    let mut base = jar_attributes(plan, build_jdk_spec.as_deref());
+    // ManifestResourceTransformer relocates the OSGi headers of the project jar's manifest
+    // before it adds its own manifestEntries.
+    if let Some(c) = plan
+        .shade
+        .as_ref()
+        .filter(|c| c.manifest_transformer && !c.relocations.is_empty())
+    {
+        c.relocations.relocate_manifest_entries(&mut base)?;
+    }
     let (main_class, entries) = shaded_manifest(plan, resolution, &base);
     // Versioned classes (META-INF/versions/N/) of shaded dependencies only take effect when the
     // jar itself is a multi-release jar. With the pom's shade configuration in charge the

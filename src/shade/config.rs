@@ -63,6 +63,8 @@ pub struct ShadeConfig {
     /// not apply to it). Without one the manifest is an entry like any other: the first copy
     /// the filters and resource transformers leave, the project's or a dependency's, or none.
     pub manifest_transformer: bool,
+    /// `relocations`, in order (empty without any).
+    pub relocations: super::relocator::Relocators,
 }
 
 /// One resource transformer (maven-shade-plugin's `org.apache.maven.plugins.shade.resource`).
@@ -372,7 +374,7 @@ pub fn from_lineage(
             }
             "minimizeJar" | "useDependencyReducedPomInJar" if !flag() => {}
             "skip" => {}
-            "relocations" if el.children.is_empty() => {}
+            "relocations" => out.relocations = super::relocator::from_config(el)?,
             name if NEUTRAL.contains(&name) => {}
             name => {
                 return Err(Diagnostic::new(format!(
@@ -386,6 +388,7 @@ pub fn from_lineage(
             }
         }
     }
+    super::relocator::check_manifest_relocation(config.as_ref(), &out.relocations)?;
     Ok(Some(out))
 }
 
@@ -465,7 +468,7 @@ fn transformer(t: &Dom, basedir: &Path, out: &mut ShadeConfig) -> anyhow::Result
         .unwrap_or(implementation);
     match short {
         "ManifestResourceTransformer" => {
-            // additionalAttributes only matter to relocations (rejected above).
+            // additionalAttributes only matter with relocations (refused there: relocator::check_manifest_relocation).
             only(t, short, &["mainClass", "manifestEntries", "additionalAttributes"])?;
             out.manifest_transformer = true;
             out.main_class = t.value_of("mainClass").map(|s| s.trim().to_string());
@@ -516,7 +519,7 @@ fn resource_transformer(
 ) -> anyhow::Result<Option<Resource>> {
     let only = |allowed: &[&str]| only(t, short, allowed);
     Ok(Some(match short {
-        // Relocating their contents needs relocations, which are rejected above.
+        // Service names and lines are relocated by the shade plan (relocator::service_name, service_content).
         "ServicesResourceTransformer" => {
             only(&[])?;
             Resource::Services
@@ -882,7 +885,9 @@ mod tests {
     fn what_is_not_honoured_is_an_error() {
         for body in [
             "<minimizeJar>true</minimizeJar>",
-            "<relocations><relocation><pattern>a</pattern></relocation></relocations>",
+            "<relocations><relocation><pattern>a</pattern><rawString>true</rawString></relocation></relocations>",
+            "<relocations><relocation><shadedPattern>a</shadedPattern></relocation></relocations>",
+            "<relocations><relocation><pattern>a</pattern><shaded>b</shaded></relocation></relocations>",
             "<transformers><transformer implementation=\"com.example.Mine\"/></transformers>",
             "<transformers><transformer/></transformers>",
             "<useDependencyReducedPomInJar>true</useDependencyReducedPomInJar>",

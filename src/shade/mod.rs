@@ -5,12 +5,16 @@
 //! jar. Only central directories are read here (and the few small service files and manifests);
 //! the entries' bytes are copied later, still compressed, by `jar::write_jar`.
 
+mod asm_layout;
+mod classfile;
 pub mod config;
 mod guard;
 pub mod notice;
 mod open;
 pub mod pattern;
 pub mod properties;
+mod relocate;
+pub mod relocator;
 mod rules;
 mod services;
 mod transform;
@@ -31,6 +35,7 @@ use crate::maven::Artifact;
 use crate::staging::{EntrySource, Staging};
 pub use open::main_attribute;
 use open::{bad_jar, check_entry_path, declares_multi_release, open_all, read_small};
+pub use relocate::relocate_staging;
 use services::ServiceMerge;
 
 /// A dependency jar to shade, in classpath order.
@@ -86,6 +91,8 @@ pub struct ShadePlan {
     pub skipped: Vec<String>,
     /// The open jars, one per input; cheap to clone (they share the parsed central directory).
     pub(crate) archives: Vec<DepJar>,
+    /// The pom's relocations, applied to dependency class files as the jar is written.
+    pub relocations: relocator::Relocators,
 }
 
 impl fmt::Debug for ShadePlan {
@@ -114,6 +121,8 @@ impl ShadePlan {
                 .collect(),
             copies: &self.entries,
             generated: Some(&self.services),
+            classes: (!self.relocations.is_empty())
+                .then_some(&self.relocations as &dyn crate::jar::ClassRewrite),
         }
     }
 }
@@ -197,6 +206,11 @@ pub fn plan_with(
         first_manifest,
         skipped,
         archives,
+        relocations: options
+            .config
+            .as_ref()
+            .map(|c| c.relocations.clone())
+            .unwrap_or_default(),
     })
 }
 
@@ -254,11 +268,27 @@ fn scan_jar(
             continue;
         }
         check_copyable(&data, path, dir_start, input)?;
+        // Relocations rename entries (a class by its name, any other entry by its path) before
+        // the first copy of a name is picked and before resource transformers see them;
+        // services are named by their relocated class.
+        let source = path;
+        let relocated;
+        let path = match options.config.as_ref().map(|c| &c.relocations) {
+            Some(r) if !r.is_empty() => {
+                relocated = r.entry_name(path);
+                relocated.as_str()
+            }
+            _ => path,
+        };
         match merged_by(path, options) {
             Some(MergedBy::Services) => {
+                let name = match &options.config {
+                    Some(c) => c.relocations.service_name(path),
+                    None => path.to_string(),
+                };
                 found
                     .service_sources
-                    .entry(path.to_string())
+                    .entry(name)
                     .or_default()
                     .push((input_index, index));
                 continue;
@@ -275,6 +305,7 @@ fn scan_jar(
         }
         found.candidates.push(ShadedEntry {
             path: path.to_string(),
+            source: source.to_string(),
             input: input_index,
             index,
             size: data.size,
@@ -492,6 +523,11 @@ fn merge_services(
         for (input_index, index) in sources {
             let input = &inputs[input_index];
             let content = read_small(&mut archives[input_index], index, input, &path)?;
+            let content = match &options.config {
+                // The project's copy was relocated when it was staged.
+                Some(c) if !c.relocations.is_empty() => c.relocations.service_content(&content),
+                _ => content,
+            };
             merge.add(&short(&input.artifact), &content);
         }
         services.insert(path, merge.render());

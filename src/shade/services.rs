@@ -30,24 +30,10 @@ impl ServiceMerge {
         self.contributors.push(contributor.to_string());
         let text = String::from_utf8_lossy(content);
         if self.verbatim {
-            // java.util.Scanner's lines: \r\n, \n, \r, U+2028, U+2029 and U+0085 end a line.
-            let mut rest: &str = &text;
-            while !rest.is_empty() {
-                let (line, next) = match rest.find(['\n', '\r', '\u{2028}', '\u{2029}', '\u{85}']) {
-                    Some(i) => {
-                        let sep = if rest[i..].starts_with("\r\n") {
-                            2
-                        } else {
-                            rest[i..].chars().next().map_or(1, char::len_utf8)
-                        };
-                        (&rest[..i], &rest[i + sep..])
-                    }
-                    None => (rest, ""),
-                };
+            for line in scanner_lines(&text) {
                 if self.seen.insert(line.to_string()) {
                     self.lines.push(line.to_string());
                 }
-                rest = next;
             }
             return;
         }
@@ -76,6 +62,30 @@ impl ServiceMerge {
         }
         out.into_bytes()
     }
+}
+
+/// java.util.Scanner's lines: `\r\n`, `\n`, `\r`, U+2028, U+2029 and U+0085 end a line; no
+/// empty last line after a final terminator.
+pub fn scanner_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let (line, next) = match rest.find(['\n', '\r', '\u{2028}', '\u{2029}', '\u{85}']) {
+            Some(i) => {
+                let sep = if rest[i..].starts_with("\r\n") {
+                    2
+                } else {
+                    rest[i..].chars().next().map_or(1, char::len_utf8)
+                };
+                (&rest[..i], &rest[i + sep..])
+            }
+            None => (rest, ""),
+        };
+        rest = next;
+        Some(line)
+    })
 }
 
 #[cfg(test)]
