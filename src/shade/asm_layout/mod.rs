@@ -20,12 +20,13 @@ use super::classfile::{decode_mutf8, Mapper};
 mod annotations;
 mod code;
 mod frames;
+mod members;
 mod pool;
 mod read;
 
-use annotations::{annotations, element_value, Annotated, ANNOTATION_NAMES};
+use annotations::{Annotated, ANNOTATION_NAMES};
 use pool::Pool;
-use read::{Cv, Entry, In};
+use read::{Entry, In};
 
 fn attr(out: &mut Vec<u8>, name: u16, parts: &[&[u8]]) {
     out.extend_from_slice(&name.to_be_bytes());
@@ -357,66 +358,9 @@ pub(super) fn write(bytes: &[u8], entry: &str, m: &mut Mapper<'_>) -> Result<Opt
     i.pos = members_at;
     let mut fields_out = Vec::new();
     let n_fields = i.u2()?;
-    struct Member {
-        access: u16,
-        name: u16,
-        desc: u16,
-        sig: Option<u16>,
-        constant: Option<u16>,
-        deprecated: bool,
-        /// Written as a Synthetic attribute (classes before Java 5).
-        synthetic: bool,
-        ann: Annotated,
-        custom: Vec<(String, Vec<u8>)>,
-    }
     let mut fields = Vec::new();
     for _ in 0..n_fields {
-        let access = i.u2()?;
-        let name = i.rutf()?;
-        let desc = i.rutf()?;
-        let mut known = vec!["ConstantValue"];
-        known.extend_from_slice(COMMON);
-        let fa = read_attrs(&mut i, &known)?;
-        let after = i.pos;
-        let ni = p.utf8(&name)?;
-        let di = p.utf8(&m.map_desc(&desc)?)?;
-        let sig = match fa.at("Signature") {
-            Some(at) => {
-                i.pos = at;
-                let s = i.rutf()?;
-                Some(p.utf8(&m.signature_of(&s, 2)?)?)
-            }
-            None => None,
-        };
-        let constant = match fa.at("ConstantValue") {
-            Some(at) => {
-                i.pos = at;
-                let c = match i.rconst()? {
-                    Cv::Str(s) => Cv::Str(m.map(&s, true)),
-                    other => other,
-                };
-                Some(p.constant(&c)?)
-            }
-            None => None,
-        };
-        let ann = Annotated::read(&mut i, m, &mut p, &fa.ann_offsets())?;
-        i.pos = after;
-        let synthetic_attr = fa.at("Synthetic").is_some();
-        fields.push(Member {
-            access: if old {
-                access & !0x1000
-            } else {
-                access | if synthetic_attr { 0x1000 } else { 0 }
-            },
-            synthetic: old && (synthetic_attr || access & 0x1000 != 0),
-            name: ni,
-            desc: di,
-            sig,
-            constant,
-            deprecated: fa.known.contains_key("Deprecated"),
-            ann,
-            custom: fa.custom,
-        });
+        fields.push(members::read_field(&mut i, m, &mut p, old)?);
     }
     fields_out.extend_from_slice(&n_fields.to_be_bytes());
 
@@ -424,167 +368,18 @@ pub(super) fn write(bytes: &[u8], entry: &str, m: &mut Mapper<'_>) -> Result<Opt
     let n_methods = i.u2()?;
     let mut methods = Vec::new();
     for _ in 0..n_methods {
-        let access = i.u2()?;
-        let name = i.rutf()?;
-        let desc = i.rutf()?;
-        let mut known = vec![
-            "Code",
-            "Exceptions",
-            "MethodParameters",
-            "AnnotationDefault",
-            "RuntimeVisibleParameterAnnotations",
-            "RuntimeInvisibleParameterAnnotations",
-        ];
-        known.extend_from_slice(COMMON);
-        let ma = read_attrs(&mut i, &known)?;
-        let after = i.pos;
-        let mdesc = m.map_method_desc(&desc)?;
-        let ni = p.utf8(&name)?;
-        let di = p.utf8(&mdesc)?;
-        let sig = match ma.at("Signature") {
-            Some(at) => {
-                i.pos = at;
-                let s = i.rutf()?;
-                Some(p.utf8(&m.signature_of(&s, 1)?)?)
-            }
-            None => None,
-        };
-        let mut exceptions = Vec::new();
-        if let Some(at) = ma.at("Exceptions") {
-            i.pos = at;
-            for _ in 0..i.u2()? {
-                let c = i.rclass()?;
-                let mc = m.map_type(&c)?;
-                exceptions.push(p.class(&mc)?);
-            }
+        match members::read_method(&mut i, m, &mut p, &this_m, old)? {
+            Some(method) => methods.push(method),
+            None => return Ok(None),
         }
-        let params = match ma.at("MethodParameters") {
-            Some(at) => {
-                i.pos = at;
-                let n = i.u1()?;
-                let mut out = vec![n];
-                if n == 0 {
-                    // No visitParameter call: ASM writes no attribute.
-                    None
-                } else {
-                    for _ in 0..n {
-                        let name = i.u2()?;
-                        let ni = if name == 0 { 0 } else { p.utf8(&i.utf(name)?)? };
-                        out.extend_from_slice(&ni.to_be_bytes());
-                        out.extend_from_slice(&i.u2()?.to_be_bytes());
-                    }
-                    Some(out)
-                }
-            }
-            None => None,
-        };
-        let default = match ma.at("AnnotationDefault") {
-            Some(at) => {
-                i.pos = at;
-                let mut out = Vec::new();
-                element_value(&mut i, m, &mut p, &mut out)?;
-                Some(out)
-            }
-            None => None,
-        };
-        let ann = Annotated::read(&mut i, m, &mut p, &ma.ann_offsets())?;
-        let mut param_anns = [None, None];
-        for (k, name) in [
-            "RuntimeVisibleParameterAnnotations",
-            "RuntimeInvisibleParameterAnnotations",
-        ]
-        .iter()
-        .enumerate()
-        {
-            if let Some(at) = ma.at(name) {
-                i.pos = at;
-                let n = i.u1()?;
-                let mut out = vec![n];
-                let mut any = false;
-                for _ in 0..n {
-                    let (c, bytes) = annotations(&mut i, m, &mut p)?;
-                    any |= c > 0;
-                    out.extend_from_slice(&c.to_be_bytes());
-                    out.extend_from_slice(&bytes);
-                }
-                // Without any annotation ASM never creates the parameters' writers.
-                if any {
-                    param_anns[k] = Some(out);
-                }
-            }
-        }
-        let code = match ma.at("Code") {
-            Some(at) => {
-                i.pos = at;
-                let is_static = access & 0x0008 != 0;
-                match code::code(&mut i, m, &mut p, &this_m, &name, &mdesc, is_static)? {
-                    Some(c) => Some(c),
-                    None => return Ok(None),
-                }
-            }
-            None => None,
-        };
-        i.pos = after;
-        let synthetic_attr = ma.at("Synthetic").is_some();
-        methods.push((
-            Member {
-                access: if old {
-                    access & !0x1000
-                } else {
-                    access | if synthetic_attr { 0x1000 } else { 0 }
-                },
-                synthetic: old && (synthetic_attr || access & 0x1000 != 0),
-                name: ni,
-                desc: di,
-                sig,
-                constant: None,
-                deprecated: ma.known.contains_key("Deprecated"),
-                ann,
-                custom: ma.custom,
-            },
-            exceptions,
-            params,
-            default,
-            param_anns,
-            code,
-        ));
     }
 
     // toByteArray: sizes first (attribute names join the pool in this order).
     for f in &fields {
-        if f.constant.is_some() {
-            p.utf8("ConstantValue")?;
-        }
-        common_names(&mut p, f.synthetic, f.sig.is_some(), f.deprecated)?;
-        f.ann.names(&mut p)?;
-        for (n, _) in &f.custom {
-            p.utf8(n)?;
-        }
+        members::field_names(&mut p, f)?;
     }
-    for (mm, exceptions, params, default, param_anns, code) in &methods {
-        if let Some(c) = code {
-            c.names(&mut p)?;
-        }
-        if !exceptions.is_empty() {
-            p.utf8("Exceptions")?;
-        }
-        common_names(&mut p, mm.synthetic, mm.sig.is_some(), mm.deprecated)?;
-        mm.ann.names(&mut p)?;
-        if param_anns[0].is_some() {
-            p.utf8("RuntimeVisibleParameterAnnotations")?;
-        }
-        if param_anns[1].is_some() {
-            p.utf8("RuntimeInvisibleParameterAnnotations")?;
-        }
-        if default.is_some() {
-            p.utf8("AnnotationDefault")?;
-        }
-        if params.is_some() {
-            p.utf8("MethodParameters")?;
-        }
-        for (n, _) in &mm.custom {
-            p.utf8(n)?;
-        }
+    for method in &methods {
+        members::method_names(&mut p, method)?;
     }
     let class_deprecated = ca.known.contains_key("Deprecated");
     let mut attrs = Vec::new();
@@ -667,72 +462,11 @@ pub(super) fn write(bytes: &[u8], entry: &str, m: &mut Mapper<'_>) -> Result<Opt
 
     // Fields and methods (their attribute names are all in the pool by now).
     for f in &fields {
-        fields_out.extend_from_slice(&f.access.to_be_bytes());
-        fields_out.extend_from_slice(&f.name.to_be_bytes());
-        fields_out.extend_from_slice(&f.desc.to_be_bytes());
-        let mut body = Vec::new();
-        let mut n = 0u16;
-        if let Some(c) = f.constant {
-            attr(&mut body, p.utf8("ConstantValue")?, &[&c.to_be_bytes()]);
-            n += 1;
-        }
-        put_common(&mut p, &mut body, &mut n, f.synthetic, f.sig, f.deprecated)?;
-        f.ann.put(&mut p, &mut body, &mut n)?;
-        put_custom(&f.custom, &mut p, &mut body, &mut n)?;
-        fields_out.extend_from_slice(&n.to_be_bytes());
-        fields_out.extend_from_slice(&body);
+        members::put_field(&mut p, f, &mut fields_out)?;
     }
     let mut methods_out = n_methods.to_be_bytes().to_vec();
-    for (mm, exceptions, params, default, param_anns, code) in &methods {
-        methods_out.extend_from_slice(&mm.access.to_be_bytes());
-        methods_out.extend_from_slice(&mm.name.to_be_bytes());
-        methods_out.extend_from_slice(&mm.desc.to_be_bytes());
-        let mut body = Vec::new();
-        let mut n = 0u16;
-        if let Some(c) = code {
-            c.put(&mut p, &mut body)?;
-            n += 1;
-        }
-        if !exceptions.is_empty() {
-            let mut e = (exceptions.len() as u16).to_be_bytes().to_vec();
-            for x in exceptions {
-                e.extend_from_slice(&x.to_be_bytes());
-            }
-            attr(&mut body, p.utf8("Exceptions")?, &[&e]);
-            n += 1;
-        }
-        put_common(
-            &mut p,
-            &mut body,
-            &mut n,
-            mm.synthetic,
-            mm.sig,
-            mm.deprecated,
-        )?;
-        mm.ann.put(&mut p, &mut body, &mut n)?;
-        for (k, name) in [
-            "RuntimeVisibleParameterAnnotations",
-            "RuntimeInvisibleParameterAnnotations",
-        ]
-        .iter()
-        .enumerate()
-        {
-            if let Some(a) = &param_anns[k] {
-                attr(&mut body, p.utf8(name)?, &[a]);
-                n += 1;
-            }
-        }
-        if let Some(d) = default {
-            attr(&mut body, p.utf8("AnnotationDefault")?, &[d]);
-            n += 1;
-        }
-        if let Some(ps) = params {
-            attr(&mut body, p.utf8("MethodParameters")?, &[ps]);
-            n += 1;
-        }
-        put_custom(&mm.custom, &mut p, &mut body, &mut n)?;
-        methods_out.extend_from_slice(&n.to_be_bytes());
-        methods_out.extend_from_slice(&body);
+    for method in &methods {
+        members::put_method(&mut p, method, &mut methods_out)?;
     }
 
     let mut out = Vec::with_capacity(bytes.len() + 256);
