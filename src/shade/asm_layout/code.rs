@@ -111,53 +111,12 @@ pub(super) fn fixed_len(op: u8) -> usize {
     }
 }
 
-/// The Code attribute re-emitted as MethodWriter writes it; `None` when it holds what this
-/// layout does not cover.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn code(
-    i: &mut In<'_>,
-    m: &mut Mapper<'_>,
-    p: &mut Pool,
-    owner: &str,
-    name: &str,
-    desc: &str,
-    is_static: bool,
-) -> Result<Option<Code>> {
-    let max_stack = i.u2()?;
-    let max_locals = i.u2()?;
-    let len = i.u4()? as usize;
-    let start = i.pos;
-    let code_bytes = i.take(len)?.to_vec();
-    let n_handlers = i.u2()?;
-    let mut raw_handlers = Vec::new();
-    for _ in 0..n_handlers {
-        raw_handlers.push((i.u2()?, i.u2()?, i.u2()?, i.u2()?));
-    }
-    let known = [
-        "StackMapTable",
-        "LineNumberTable",
-        "LocalVariableTable",
-        "LocalVariableTypeTable",
-        "RuntimeVisibleTypeAnnotations",
-        "RuntimeInvisibleTypeAnnotations",
-    ];
-    let ca = read_attrs(i, &known)?;
-    let _ = start;
-    // Type annotations of the code: visible and invisible, each in attribute order.
-    let mut tas: [Vec<CodeTa>; 2] = [Vec::new(), Vec::new()];
-    let ta_at = [
-        ca.at("RuntimeVisibleTypeAnnotations"),
-        ca.at("RuntimeInvisibleTypeAnnotations"),
-    ];
-    for (k, at) in ta_at.iter().enumerate() {
-        if let Some(at) = at {
-            i.pos = *at;
-            tas[k] = read_code_tas(i)?;
-        }
-    }
-    // Written in visit order: exception parameters, instructions, local variables.
-    let mut ta_out: [(u16, Vec<u8>); 2] = [(0, Vec::new()), (0, Vec::new())];
-    // Instruction boundaries.
+/// One expanded frame: old offset, locals, stack.
+type Frame = (usize, Vec<Vt>, Vec<Vt>);
+
+/// The offset of every instruction; `None` for `jsr`, `ret`, `goto_w` and `jsr_w`.
+fn instruction_starts(code_bytes: &[u8]) -> Result<Option<Vec<usize>>> {
+    let len = code_bytes.len();
     let mut starts = Vec::new();
     let mut o = 0usize;
     while o < len {
@@ -201,7 +160,11 @@ pub(super) fn code(
     if o != len {
         bail!("code runs past its end");
     }
-    // Frames, expanded from the implicit first frame.
+    Ok(Some(starts))
+}
+
+/// The implicit first frame (`this` or uninitialized `this`, then the arguments).
+fn implicit_frame(owner: &str, name: &str, desc: &str, is_static: bool) -> Result<Vec<Vt>> {
     let mut implicit: Vec<Vt> = Vec::new();
     if !is_static {
         implicit.push(if name == "<init>" {
@@ -235,12 +198,17 @@ pub(super) fn code(
             rest = &rest[end..];
         }
     }
-    // (old offset, locals, stack) with old names and old uninitialized offsets.
-    let mut frames: Vec<(usize, Vec<Vt>, Vec<Vt>)> = Vec::new();
-    if let Some(at) = ca.at("StackMapTable") {
+    Ok(implicit)
+}
+
+/// The StackMapTable at `at` expanded as ClassReader expands it: (old offset, locals, stack),
+/// with original names and original offsets of uninitialized types.
+fn expand_frames(i: &mut In<'_>, at: usize, implicit: &[Vt]) -> Result<Vec<Frame>> {
+    let mut frames: Vec<Frame> = Vec::new();
+    {
         i.pos = at;
         let n = i.u2()?;
-        let mut locals = implicit.clone();
+        let mut locals = implicit.to_vec();
         let mut offset: i64 = -1;
         let vt = |i: &mut In<'_>| -> Result<Vt> {
             let t = i.u1()?;
@@ -292,6 +260,63 @@ pub(super) fn code(
             frames.push((usize::try_from(offset)?, locals.clone(), stack));
         }
     }
+    Ok(frames)
+}
+
+/// The Code attribute re-emitted as MethodWriter writes it; `None` when it holds what this
+/// layout does not cover.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn code(
+    i: &mut In<'_>,
+    m: &mut Mapper<'_>,
+    p: &mut Pool,
+    owner: &str,
+    name: &str,
+    desc: &str,
+    is_static: bool,
+) -> Result<Option<Code>> {
+    let max_stack = i.u2()?;
+    let max_locals = i.u2()?;
+    let len = i.u4()? as usize;
+    let start = i.pos;
+    let code_bytes = i.take(len)?.to_vec();
+    let n_handlers = i.u2()?;
+    let mut raw_handlers = Vec::new();
+    for _ in 0..n_handlers {
+        raw_handlers.push((i.u2()?, i.u2()?, i.u2()?, i.u2()?));
+    }
+    let known = [
+        "StackMapTable",
+        "LineNumberTable",
+        "LocalVariableTable",
+        "LocalVariableTypeTable",
+        "RuntimeVisibleTypeAnnotations",
+        "RuntimeInvisibleTypeAnnotations",
+    ];
+    let ca = read_attrs(i, &known)?;
+    let _ = start;
+    // Type annotations of the code: visible and invisible, each in attribute order.
+    let mut tas: [Vec<CodeTa>; 2] = [Vec::new(), Vec::new()];
+    let ta_at = [
+        ca.at("RuntimeVisibleTypeAnnotations"),
+        ca.at("RuntimeInvisibleTypeAnnotations"),
+    ];
+    for (k, at) in ta_at.iter().enumerate() {
+        if let Some(at) = at {
+            i.pos = *at;
+            tas[k] = read_code_tas(i)?;
+        }
+    }
+    // Written in visit order: exception parameters, instructions, local variables.
+    let mut ta_out: [(u16, Vec<u8>); 2] = [(0, Vec::new()), (0, Vec::new())];
+    let Some(starts) = instruction_starts(&code_bytes)? else {
+        return Ok(None);
+    };
+    let implicit = implicit_frame(owner, name, desc, is_static)?;
+    let frames = match ca.at("StackMapTable") {
+        Some(at) => expand_frames(i, at, &implicit)?,
+        None => Vec::new(),
+    };
     let mut lines: Vec<(usize, u16)> = Vec::new();
     if let Some(at) = ca.at("LineNumberTable") {
         i.pos = at;
