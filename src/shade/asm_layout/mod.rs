@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use anyhow::{bail, Result};
 
-use super::classfile::{decode_mutf8, Mapper};
+use super::classfile::Mapper;
 
 mod annotations;
 mod code;
@@ -26,7 +26,7 @@ mod read;
 
 use annotations::{Annotated, ANNOTATION_NAMES};
 use pool::Pool;
-use read::{Entry, In};
+use read::In;
 
 fn attr(out: &mut Vec<u8>, name: u16, parts: &[&[u8]]) {
     out.extend_from_slice(&name.to_be_bytes());
@@ -108,49 +108,7 @@ pub(super) fn write(bytes: &[u8], entry: &str, m: &mut Mapper<'_>) -> Result<Opt
     let major = u16::from_be_bytes([bytes[6], bytes[7]]);
     // Before Java 5 a synthetic member carries a Synthetic attribute instead of the flag.
     let old = major < 49;
-    let count = i.u2()? as usize;
-    i.pool = vec![Entry::None; count.max(1)];
-    let mut k = 1;
-    while k < count {
-        let tag = i.u1()?;
-        i.pool[k] = match tag {
-            1 => {
-                let len = i.u2()? as usize;
-                let raw = i.take(len)?.to_vec();
-                match decode_mutf8(&raw)? {
-                    Some(s) => Entry::Utf8(s),
-                    None => Entry::Utf8Raw(raw),
-                }
-            }
-            3 => Entry::Int(i.u4()? as i32),
-            4 => Entry::Float(i.u4()?),
-            5 | 6 => {
-                let hi = u64::from(i.u4()?);
-                let v = (hi << 32) | u64::from(i.u4()?);
-                let e = if tag == 5 {
-                    Entry::Long(v as i64)
-                } else {
-                    Entry::Double(v)
-                };
-                i.pool[k] = e;
-                k += 2;
-                continue;
-            }
-            7 => Entry::Class(i.u2()?),
-            8 => Entry::Str(i.u2()?),
-            9..=11 => Entry::Member(tag, i.u2()?, i.u2()?),
-            12 => Entry::NameType(i.u2()?, i.u2()?),
-            15 => Entry::Handle(i.u1()?, i.u2()?),
-            16 => Entry::MethodType(i.u2()?),
-            17 | 18 => Entry::Dynamic(tag, i.u2()?, i.u2()?),
-            19 | 20 => {
-                i.u2()?;
-                Entry::Named
-            }
-            other => bail!("unknown constant tag {other}"),
-        };
-        k += 1;
-    }
+    i.read_pool()?;
     let mut access = i.u2()?;
     let this = i.rclass()?;
     let super_class = i.ropt_class()?;

@@ -3,6 +3,8 @@
 
 use anyhow::{anyhow, bail, Result};
 
+use crate::shade::classfile::decode_mutf8;
+
 /// A loadable constant as ASM hands it around (`readConst`).
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Cv {
@@ -63,6 +65,53 @@ pub(super) fn short<T>(v: Option<T>) -> Result<T> {
 }
 
 impl In<'_> {
+    /// The constant pool (the reader stands after the version), decoded into `pool`.
+    pub(super) fn read_pool(&mut self) -> Result<()> {
+        let count = self.u2()? as usize;
+        self.pool = vec![Entry::None; count.max(1)];
+        let mut k = 1;
+        while k < count {
+            let tag = self.u1()?;
+            self.pool[k] = match tag {
+                1 => {
+                    let len = self.u2()? as usize;
+                    let raw = self.take(len)?.to_vec();
+                    match decode_mutf8(&raw)? {
+                        Some(s) => Entry::Utf8(s),
+                        None => Entry::Utf8Raw(raw),
+                    }
+                }
+                3 => Entry::Int(self.u4()? as i32),
+                4 => Entry::Float(self.u4()?),
+                5 | 6 => {
+                    let hi = u64::from(self.u4()?);
+                    let v = (hi << 32) | u64::from(self.u4()?);
+                    let e = if tag == 5 {
+                        Entry::Long(v as i64)
+                    } else {
+                        Entry::Double(v)
+                    };
+                    self.pool[k] = e;
+                    k += 2;
+                    continue;
+                }
+                7 => Entry::Class(self.u2()?),
+                8 => Entry::Str(self.u2()?),
+                9..=11 => Entry::Member(tag, self.u2()?, self.u2()?),
+                12 => Entry::NameType(self.u2()?, self.u2()?),
+                15 => Entry::Handle(self.u1()?, self.u2()?),
+                16 => Entry::MethodType(self.u2()?),
+                17 | 18 => Entry::Dynamic(tag, self.u2()?, self.u2()?),
+                19 | 20 => {
+                    self.u2()?;
+                    Entry::Named
+                }
+                other => bail!("unknown constant tag {other}"),
+            };
+            k += 1;
+        }
+        Ok(())
+    }
     pub(super) fn take(&mut self, n: usize) -> Result<&[u8]> {
         let end = short(self.pos.checked_add(n).filter(|e| *e <= self.b.len()))?;
         let s = &self.b[self.pos..end];
