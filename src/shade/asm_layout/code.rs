@@ -473,7 +473,6 @@ pub(super) fn code(
     let max_stack = i.u2()?;
     let max_locals = i.u2()?;
     let len = i.u4()? as usize;
-    let start = i.pos;
     let code_bytes = i.take(len)?.to_vec();
     let n_handlers = i.u2()?;
     let mut raw_handlers = Vec::new();
@@ -489,7 +488,6 @@ pub(super) fn code(
         "RuntimeInvisibleTypeAnnotations",
     ];
     let ca = read_attrs(i, &known)?;
-    let _ = start;
     // Type annotations of the code: visible and invisible, each in attribute order.
     let mut tas: [Vec<CodeTa>; 2] = [Vec::new(), Vec::new()];
     let ta_at = [

@@ -105,7 +105,10 @@ pub(super) fn write(bytes: &[u8], entry: &str, m: &mut Mapper<'_>) -> Result<Opt
         pool: Vec::new(),
         bootstrap: Vec::new(),
     };
-    let major = u16::from_be_bytes([bytes[6], bytes[7]]);
+    let Some(&[_, _, _, _, _, _, hi, lo]) = bytes.get(..8) else {
+        bail!("truncated class file");
+    };
+    let major = u16::from_be_bytes([hi, lo]);
     // Before Java 5 a synthetic member carries a Synthetic attribute instead of the flag.
     let old = major < 49;
     i.read_pool()?;
