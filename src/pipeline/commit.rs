@@ -29,6 +29,8 @@ use crate::error::{Diagnostic, Location};
 
 const PREFIX: &str = ".stormpack-";
 const OWNER_SUFFIX: &str = ".owner";
+/// An owner file before it has its name (see [`take_owner_file`]).
+const UNNAMED_OWNER_SUFFIX: &str = "-owner.tmp";
 const JOURNAL_SUFFIX: &str = ".commit";
 const COMMIT_LOCK: &str = ".stormpack-commit.lock";
 
@@ -79,27 +81,7 @@ impl Transaction {
         create_output_dir(dir)?;
         let other_dirs: Vec<PathBuf> = other_dirs.iter().map(|d| d.to_path_buf()).collect();
         recover(dir, &other_dirs);
-        let token = format!("{}-{:08x}", std::process::id(), random());
-        // The owner file is locked before it gets its name: another build's `recover` must
-        // never see it unlocked (it would take this build for a dead one and remove its
-        // files). Under the temporary name it is only a temporary (removed when stale).
-        let owner_path = dir.join(format!("{PREFIX}{token}{OWNER_SUFFIX}"));
-        let unnamed = dir.join(format!("{PREFIX}{token}-owner.tmp"));
-        let owner = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&unnamed)
-            .map_err(|e| write_error_in(e, dir))?;
-        let named = owner
-            .lock()
-            .with_context(|| format!("cannot lock {}", unnamed.display()))
-            .and_then(|()| {
-                std::fs::rename(&unnamed, &owner_path).map_err(|e| write_error(e, &owner_path))
-            });
-        if let Err(err) = named {
-            let _ = std::fs::remove_file(&unnamed);
-            return Err(err);
-        }
+        let (token, owner, owner_path) = take_owner_file(dir)?;
         Ok(Transaction {
             dir: dir.to_path_buf(),
             token,
@@ -227,6 +209,57 @@ fn commit_lock(dir: &Path) -> anyhow::Result<File> {
     Ok(file)
 }
 
+/// A new owner file in `dir`, locked, under its name: `(token, file, path)`.
+///
+/// The file is locked before it gets its name: another build's `recover` must never see a named
+/// owner file unlocked (it would take this build for a dead one and remove its files). Under its
+/// temporary name (`-owner.tmp`) an unlocked file is a build killed before it named it, and
+/// `recover` removes it; should that happen between this build's create and lock, the lock is
+/// taken on a file no longer in the directory, so it starts again with a new token.
+fn take_owner_file(dir: &Path) -> anyhow::Result<(String, File, PathBuf)> {
+    use std::os::unix::fs::MetadataExt;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let token = format!("{}-{:08x}", std::process::id(), random());
+        let owner_path = dir.join(format!("{PREFIX}{token}{OWNER_SUFFIX}"));
+        let unnamed = dir.join(format!("{PREFIX}{token}{UNNAMED_OWNER_SUFFIX}"));
+        let owner = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&unnamed)
+            .map_err(|e| write_error_in(e, dir))?;
+        if let Err(e) = owner.lock() {
+            let _ = std::fs::remove_file(&unnamed);
+            return Err(
+                anyhow::Error::from(e).context(format!("cannot lock {}", unnamed.display()))
+            );
+        }
+        let same =
+            |a: &std::fs::Metadata, b: &std::fs::Metadata| a.dev() == b.dev() && a.ino() == b.ino();
+        let in_place = match (owner.metadata(), std::fs::metadata(&unnamed)) {
+            (Ok(ours), Ok(there)) => same(&ours, &there),
+            _ => false,
+        };
+        if !in_place && attempt < 8 {
+            continue;
+        }
+        let named = if in_place {
+            std::fs::rename(&unnamed, &owner_path).map_err(|e| write_error(e, &owner_path))
+        } else {
+            Err(anyhow::anyhow!(
+                "another build kept removing this build's owner file in {}",
+                dir.display()
+            ))
+        };
+        if let Err(err) = named {
+            let _ = std::fs::remove_file(&unnamed);
+            return Err(err);
+        }
+        return Ok((token, owner, owner_path));
+    }
+}
+
 /// Complete or clean up after the builds in `dir` that are gone (their owner lock can be
 /// taken); temporaries in `other_dirs` with their token go too.
 pub(super) fn recover(dir: &Path, other_dirs: &[PathBuf]) {
@@ -239,6 +272,17 @@ pub(super) fn recover(dir: &Path, other_dirs: &[PathBuf]) {
         .collect();
     let mut live = Vec::new();
     for name in &names {
+        if name.starts_with(PREFIX) && name.ends_with(UNNAMED_OWNER_SUFFIX) {
+            // Killed before it named its owner file (a build between create and lock checks
+            // that its file is still there, and starts again if not).
+            let path = dir.join(name);
+            if let Ok(file) = File::options().write(true).open(&path) {
+                if file.try_lock().is_ok() {
+                    let _ = std::fs::remove_file(&path);
+                }
+            }
+            continue;
+        }
         let Some(token) = name
             .strip_prefix(PREFIX)
             .and_then(|n| n.strip_suffix(OWNER_SUFFIX))
@@ -423,6 +467,30 @@ mod tests {
             names(d),
             [".stormpack-commit.lock", "a.jar", "a.jar.sha256"]
         );
+    }
+
+    #[test]
+    fn an_owner_file_killed_before_its_name_is_removed_by_the_next_build_but_a_locked_one_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        // Killed between create and rename: nobody holds its lock.
+        let dead = format!("{PREFIX}3-0badc0de{UNNAMED_OWNER_SUFFIX}");
+        std::fs::write(d.join(&dead), b"").unwrap();
+        // A build between its lock and its rename: locked, so it stays.
+        let starting = format!("{PREFIX}4-5ca1ab1e{UNNAMED_OWNER_SUFFIX}");
+        let held = File::options()
+            .write(true)
+            .create_new(true)
+            .open(d.join(&starting))
+            .unwrap();
+        held.lock().unwrap();
+        let t = Transaction::begin(d, &[]).unwrap();
+        let own = format!("{PREFIX}{}{OWNER_SUFFIX}", t.token);
+        let mut expected = vec![own, starting];
+        expected.sort();
+        assert_eq!(names(d), expected);
+        drop(t);
+        drop(held);
     }
 
     #[test]
