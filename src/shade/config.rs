@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Diagnostic, Location};
 use crate::maven::model::BuildLayer;
-use crate::maven::plugin_config::{effective_plugin, Dom};
+use crate::maven::plugin_config::{effective_plugin, Dom, Execution};
 use crate::maven::xml::Element;
 
 use super::notice::{Charset, NoticeSettings};
@@ -299,8 +299,28 @@ pub fn from_lineage(
     ) else {
         return Ok(None);
     };
+    let Some(execution) = shade_execution(&plugin.executions)? else {
+        return Ok(None);
+    };
+    let config = execution.configuration.clone();
+    // `<skip>true</skip>`: the goal does nothing, the build is as without the plugin.
+    if config
+        .as_ref()
+        .and_then(|c| c.value_of("skip"))
+        .is_some_and(|v| v.trim() == "true")
+    {
+        return Ok(None);
+    }
+    let out = read_parameters(config.as_ref(), &basedir(lineage, properties))?;
+    super::relocator::check_manifest_relocation(config.as_ref(), &out.relocations)?;
+    Ok(Some(out))
+}
+
+/// The one execution that runs the `shade` goal in `mvn package`, or `None` when none does. A
+/// shade goal bound before package, or more than one execution running it, is an error.
+fn shade_execution(executions: &[Execution]) -> anyhow::Result<Option<&Execution>> {
     let mut running = Vec::new();
-    for e in &plugin.executions {
+    for e in executions {
         if !e.goals.iter().any(|g| g == "shade") {
             continue;
         }
@@ -320,27 +340,21 @@ pub fn from_lineage(
             _ => {}
         }
     }
-    let config = match running.as_slice() {
-        [] => return Ok(None),
-        [one] => one.configuration.clone(),
-        [_, second, ..] => {
-            return Err(Diagnostic::new(
-                "maven-shade-plugin runs its shade goal in more than one execution; each shades the jar the previous one wrote, which stormpack does not reproduce",
-            )
-            .at(at(&second.at))
-            .fix("keep a single execution of the shade goal")
-            .into())
-        }
-    };
-    // `<skip>true</skip>`: the goal does nothing, the build is as without the plugin.
-    if config
-        .as_ref()
-        .and_then(|c| c.value_of("skip"))
-        .is_some_and(|v| v.trim() == "true")
-    {
-        return Ok(None);
+    match running.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        [_, second, ..] => Err(Diagnostic::new(
+            "maven-shade-plugin runs its shade goal in more than one execution; each shades the jar the previous one wrote, which stormpack does not reproduce",
+        )
+        .at(at(&second.at))
+        .fix("keep a single execution of the shade goal")
+        .into()),
     }
-    let basedir = basedir(lineage, properties);
+}
+
+/// The shade goal's parameters read from its `<configuration>`; an element stormpack cannot
+/// honour is an error naming it.
+fn read_parameters(config: Option<&Dom>, basedir: &Path) -> anyhow::Result<ShadeConfig> {
     let mut out = ShadeConfig::default();
     for el in config.iter().flat_map(|c| &c.children) {
         let flag = || el.value.as_deref().map(str::trim) == Some("true");
@@ -352,24 +366,12 @@ pub fn from_lineage(
             }
             "filters" => {
                 for f in el.children_named("filter") {
-                    only_children(
-                        f,
-                        &["artifact", "includes", "excludes", "excludeDefaults"],
-                        "filter",
-                    )?;
-                    let pattern = f.value_of("artifact").unwrap_or("*");
-                    out.filters.push(Filter {
-                        artifact: ArtifactPattern::parse(pattern),
-                        includes: f.list("includes", "include"),
-                        excludes: f.list("excludes", "exclude"),
-                        exclude_defaults: f.value_of("excludeDefaults").map(str::trim)
-                            != Some("false"),
-                    });
+                    out.filters.push(filter(f)?);
                 }
             }
             "transformers" => {
                 for t in el.children_named("transformer") {
-                    transformer(t, &basedir, &mut out)?;
+                    transformer(t, basedir, &mut out)?;
                 }
             }
             "minimizeJar" | "useDependencyReducedPomInJar" if !flag() => {}
@@ -388,8 +390,23 @@ pub fn from_lineage(
             }
         }
     }
-    super::relocator::check_manifest_relocation(config.as_ref(), &out.relocations)?;
-    Ok(Some(out))
+    Ok(out)
+}
+
+/// One `<filter>` of `<filters>`.
+fn filter(f: &Dom) -> anyhow::Result<Filter> {
+    only_children(
+        f,
+        &["artifact", "includes", "excludes", "excludeDefaults"],
+        "filter",
+    )?;
+    let pattern = f.value_of("artifact").unwrap_or("*");
+    Ok(Filter {
+        artifact: ArtifactPattern::parse(pattern),
+        includes: f.list("includes", "include"),
+        excludes: f.list("excludes", "exclude"),
+        exclude_defaults: f.value_of("excludeDefaults").map(str::trim) != Some("false"),
+    })
 }
 
 /// The project's basedir, which relative File parameters are aligned to (as Maven aligns them).
