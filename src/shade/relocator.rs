@@ -436,78 +436,82 @@ pub fn from_config(el: &Dom) -> anyhow::Result<Relocators> {
                 "write each relocation as <relocation><pattern>...</pattern></relocation>",
             ));
         }
-        for c in &child.children {
-            if ![
-                "pattern",
-                "shadedPattern",
-                "includes",
-                "excludes",
-                "rawString",
-            ]
-            .contains(&c.name.as_str())
-            {
-                return Err(not_understood(
-                    &format!("maven-shade-plugin's <relocation> has no parameter <{}>; Maven fails to configure it", c.name),
-                    c,
-                    "remove it; <relocation> takes <pattern>, <shadedPattern>, <includes>, <excludes>, <rawString>",
-                ));
-            }
-        }
-        if child
-            .value_of("rawString")
-            .is_some_and(|v| v.trim() == "true")
-        {
-            return Err(not_understood(
-                "a <relocation> with <rawString>true</rawString> (Java regular expressions) is not supported by stormpack yet",
-                child.child("rawString").unwrap_or(child),
-                "relocate by package (<pattern> without rawString), or build this project with mvn package",
-            ));
-        }
-        let Some(pattern) = child
-            .value_of("pattern")
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        else {
-            return Err(not_understood(
-                "a <relocation> without a <pattern> (Maven would relocate every class, the JDK's too) is not supported",
-                child,
-                "give the relocation a <pattern>, e.g. <pattern>com.google.common</pattern>",
-            ));
-        };
-        let shaded = child
-            .value_of("shadedPattern")
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
-        for (what, value) in [("pattern", Some(pattern)), ("shadedPattern", shaded)] {
-            if let Some(bad) =
-                value.and_then(|v| v.chars().find(|c| "\\^$|?*+()[]{} ".contains(*c)))
-            {
-                return Err(not_understood(
-                    &format!("the relocation <{what}> `{}` holds `{bad}`, which maven-shade-plugin reads as regular-expression syntax; stormpack does not reproduce that", value.unwrap_or_default()),
-                    child.child(what).unwrap_or(child),
-                    "use a package name (letters, digits, `_`, `.`)",
-                ));
-            }
-        }
-        let trimmed = |items: Vec<String>| -> Vec<String> {
-            items.into_iter().map(|s| s.trim().to_string()).collect()
-        };
-        let includes = trimmed(child.list("includes", "include"));
-        let excludes = trimmed(child.list("excludes", "exclude"));
-        if let Some(regex) = includes
-            .iter()
-            .chain(&excludes)
-            .find(|p| p.starts_with("%regex["))
-        {
-            return Err(not_understood(
-                &format!("the relocation include/exclude `{regex}` is a regular expression, not supported by stormpack yet"),
-                child,
-                "write it as an Ant pattern (`com.example.internal.*`, `com/example/**`)",
-            ));
-        }
-        list.push(Relocator::new(pattern, shaded, &includes, &excludes));
+        list.push(relocation(child)?);
     }
     Ok(Relocators { list })
+}
+
+/// One `<relocation>`: its parameters checked, and the ones stormpack cannot reproduce (raw
+/// strings, no pattern, regular-expression syntax) an error naming the element.
+fn relocation(child: &Dom) -> anyhow::Result<Relocator> {
+    for c in &child.children {
+        if ![
+            "pattern",
+            "shadedPattern",
+            "includes",
+            "excludes",
+            "rawString",
+        ]
+        .contains(&c.name.as_str())
+        {
+            return Err(not_understood(
+                &format!("maven-shade-plugin's <relocation> has no parameter <{}>; Maven fails to configure it", c.name),
+                c,
+                "remove it; <relocation> takes <pattern>, <shadedPattern>, <includes>, <excludes>, <rawString>",
+            ));
+        }
+    }
+    if child
+        .value_of("rawString")
+        .is_some_and(|v| v.trim() == "true")
+    {
+        return Err(not_understood(
+            "a <relocation> with <rawString>true</rawString> (Java regular expressions) is not supported by stormpack yet",
+            child.child("rawString").unwrap_or(child),
+            "relocate by package (<pattern> without rawString), or build this project with mvn package",
+        ));
+    }
+    let Some(pattern) = child
+        .value_of("pattern")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    else {
+        return Err(not_understood(
+            "a <relocation> without a <pattern> (Maven would relocate every class, the JDK's too) is not supported",
+            child,
+            "give the relocation a <pattern>, e.g. <pattern>com.google.common</pattern>",
+        ));
+    };
+    let shaded = child
+        .value_of("shadedPattern")
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    for (what, value) in [("pattern", Some(pattern)), ("shadedPattern", shaded)] {
+        if let Some(bad) = value.and_then(|v| v.chars().find(|c| "\\^$|?*+()[]{} ".contains(*c))) {
+            return Err(not_understood(
+                &format!("the relocation <{what}> `{}` holds `{bad}`, which maven-shade-plugin reads as regular-expression syntax; stormpack does not reproduce that", value.unwrap_or_default()),
+                child.child(what).unwrap_or(child),
+                "use a package name (letters, digits, `_`, `.`)",
+            ));
+        }
+    }
+    let trimmed = |items: Vec<String>| -> Vec<String> {
+        items.into_iter().map(|s| s.trim().to_string()).collect()
+    };
+    let includes = trimmed(child.list("includes", "include"));
+    let excludes = trimmed(child.list("excludes", "exclude"));
+    if let Some(regex) = includes
+        .iter()
+        .chain(&excludes)
+        .find(|p| p.starts_with("%regex["))
+    {
+        return Err(not_understood(
+            &format!("the relocation include/exclude `{regex}` is a regular expression, not supported by stormpack yet"),
+            child,
+            "write it as an Ant pattern (`com.example.internal.*`, `com/example/**`)",
+        ));
+    }
+    Ok(Relocator::new(pattern, shaded, &includes, &excludes))
 }
 
 /// With relocations, ManifestResourceTransformer relocates its `additionalAttributes` in the
