@@ -117,51 +117,13 @@ pub(crate) fn merge_lineage(lineage: &[Lineage]) -> Merged {
     let mut parent_modules: Vec<String> = Vec::new();
     for (i, l) in lineage.iter().enumerate().rev() {
         let raw = &l.raw;
-        let body = &l.body;
-        let is_leaf = i == 0;
-        if raw.group_id.is_some() {
-            m.group_id.clone_from(&raw.group_id);
-        } else if let Some(p) = &raw.parent {
-            if m.group_id.is_none() {
-                m.group_id.clone_from(&p.group_id);
-            }
-        }
-        if raw.version.is_some() {
-            m.version.clone_from(&raw.version);
-        } else if let Some(p) = &raw.parent {
-            if m.version.is_none() {
-                m.version.clone_from(&p.version);
-            }
-        }
-        if raw.description.is_some() {
-            m.description.clone_from(&raw.description);
-        }
-        if raw.url.is_some() {
-            m.url.clone_from(&raw.url);
-        } else if let (Some(url), Some(child)) = (&mut m.url, &raw.artifact_id) {
-            // Maven's inheritance assembler: an inherited url gets the child's artifactId
-            // appended (with the parent at Maven's default `../pom.xml`).
-            if inherit_append {
-                let adjusted =
-                    append_path(&url.value, &path_adjustment(&parent_modules, &child.value));
-                url.value = append_path(&adjusted, &child.value);
-            }
-        }
+        merge_coordinates(&mut m, raw);
+        merge_url(&mut m, raw, inherit_append, &parent_modules);
         inherit_append = raw.url_append_path;
         parent_modules.clone_from(&raw.modules);
-        if raw.organization.0.is_some() {
-            m.organization.0.clone_from(&raw.organization.0);
-        }
-        if raw.organization.1.is_some() {
-            m.organization.1.clone_from(&raw.organization.1);
-        }
-        if raw.inception_year.is_some() {
-            m.inception_year.clone_from(&raw.inception_year);
-        }
-        if let Some(licenses) = raw.licenses.as_ref().filter(|l| !l.is_empty()) {
-            m.licenses.clone_from(licenses);
-        }
-        if is_leaf {
+        merge_project_info(&mut m, raw);
+        if i == 0 {
+            // The leaf's own: never inherited.
             m.artifact_id.clone_from(&raw.artifact_id);
             m.packaging.clone_from(&raw.packaging);
             m.name.clone_from(&raw.name);
@@ -170,39 +132,97 @@ pub(crate) fn merge_lineage(lineage: &[Lineage]) -> Merged {
                 .as_ref()
                 .map(|p| (p.group_id.clone(), p.artifact_id.clone(), p.version.clone()));
         }
-        for (k, v) in &body.properties {
-            m.properties.insert(k.clone(), v.clone());
-        }
-        m.dependencies = merge_keyed(&body.dependencies, &m.dependencies);
-        // A key managed twice in one pom: Maven applies the first (its management injector
-        // does not override what an earlier entry set, and its importer keeps the first BOM's
-        // entry), where a duplicate `<dependency>` is the last one's.
-        let mut first = std::collections::HashSet::new();
-        let own: Vec<RawDependency> = body
-            .dependency_management
-            .iter()
-            .filter(|d| first.insert(raw_key(d)))
-            .cloned()
-            .collect();
-        m.dependency_management = merge_keyed(&own, &m.dependency_management);
-        let mut repos = body.repositories.clone();
-        for r in std::mem::take(&mut m.repositories) {
-            if !repos.iter().any(|x| x.id == r.id) {
-                repos.push(r);
-            }
-        }
-        m.repositories = repos;
-        if body.final_name.is_some() {
-            m.final_name.clone_from(&body.final_name);
-        }
-        if body.directory.is_some() {
-            m.directory.clone_from(&body.directory);
-        }
-        if body.resources.is_some() {
-            m.resources.clone_from(&body.resources);
-        }
+        merge_body(&mut m, &l.body);
     }
     m
+}
+
+/// groupId and version: the pom's own, else (when no nearer pom set them) its `<parent>`'s.
+fn merge_coordinates(m: &mut Merged, raw: &RawModel) {
+    if raw.group_id.is_some() {
+        m.group_id.clone_from(&raw.group_id);
+    } else if let Some(p) = &raw.parent {
+        if m.group_id.is_none() {
+            m.group_id.clone_from(&p.group_id);
+        }
+    }
+    if raw.version.is_some() {
+        m.version.clone_from(&raw.version);
+    } else if let Some(p) = &raw.parent {
+        if m.version.is_none() {
+            m.version.clone_from(&p.version);
+        }
+    }
+}
+
+/// The pom's own `<url>`, else the inherited one with the module path appended (unless the
+/// parent turned that off with `child.project.url.inherit.append.path`).
+fn merge_url(m: &mut Merged, raw: &RawModel, inherit_append: bool, parent_modules: &[String]) {
+    if raw.url.is_some() {
+        m.url.clone_from(&raw.url);
+    } else if let (Some(url), Some(child)) = (&mut m.url, &raw.artifact_id) {
+        // Maven's inheritance assembler: an inherited url gets the child's artifactId
+        // appended (with the parent at Maven's default `../pom.xml`).
+        if inherit_append {
+            let adjusted = append_path(&url.value, &path_adjustment(parent_modules, &child.value));
+            url.value = append_path(&adjusted, &child.value);
+        }
+    }
+}
+
+/// description, organization, inceptionYear and licenses: the nearest pom's that has them.
+fn merge_project_info(m: &mut Merged, raw: &RawModel) {
+    if raw.description.is_some() {
+        m.description.clone_from(&raw.description);
+    }
+    if raw.organization.0.is_some() {
+        m.organization.0.clone_from(&raw.organization.0);
+    }
+    if raw.organization.1.is_some() {
+        m.organization.1.clone_from(&raw.organization.1);
+    }
+    if raw.inception_year.is_some() {
+        m.inception_year.clone_from(&raw.inception_year);
+    }
+    if let Some(licenses) = raw.licenses.as_ref().filter(|l| !l.is_empty()) {
+        m.licenses.clone_from(licenses);
+    }
+}
+
+/// The pom's body (with its active profiles) over what its parents gave: properties,
+/// dependencies, management and repositories keyed, `<build>` values replaced.
+fn merge_body(m: &mut Merged, body: &RawBody) {
+    for (k, v) in &body.properties {
+        m.properties.insert(k.clone(), v.clone());
+    }
+    m.dependencies = merge_keyed(&body.dependencies, &m.dependencies);
+    // A key managed twice in one pom: Maven applies the first (its management injector
+    // does not override what an earlier entry set, and its importer keeps the first BOM's
+    // entry), where a duplicate `<dependency>` is the last one's.
+    let mut first = std::collections::HashSet::new();
+    let own: Vec<RawDependency> = body
+        .dependency_management
+        .iter()
+        .filter(|d| first.insert(raw_key(d)))
+        .cloned()
+        .collect();
+    m.dependency_management = merge_keyed(&own, &m.dependency_management);
+    let mut repos = body.repositories.clone();
+    for r in std::mem::take(&mut m.repositories) {
+        if !repos.iter().any(|x| x.id == r.id) {
+            repos.push(r);
+        }
+    }
+    m.repositories = repos;
+    if body.final_name.is_some() {
+        m.final_name.clone_from(&body.final_name);
+    }
+    if body.directory.is_some() {
+        m.directory.clone_from(&body.directory);
+    }
+    if body.resources.is_some() {
+        m.resources.clone_from(&body.resources);
+    }
 }
 
 #[cfg(test)]
