@@ -606,44 +606,11 @@ impl Reading<'_, '_> {
             self.get(&merged.organization.1, "organization.url", false),
         );
         let inception_year = self.get(&merged.inception_year, "inceptionYear", false);
-        let licenses = merged
-            .licenses
-            .iter()
-            .map(|(n, u)| {
-                (
-                    self.get(n, "license.name", false),
-                    self.get(u, "license.url", false),
-                )
-            })
-            .collect();
-        let final_name = match &merged.final_name {
-            Some(_) => self
-                .get(&merged.final_name, "build.finalName", true)
-                .unwrap_or_default(),
-            None => format!("{artifact_id}-{version}"),
-        };
-        let build_directory = match &merged.directory {
-            Some(_) => self
-                .get(&merged.directory, "build.directory", true)
-                .unwrap_or_default(),
-            None => match basedir {
-                Some(b) => b.join("target").to_string_lossy().into_owned(),
-                None => "target".to_string(),
-            },
-        };
-        let properties = merged
-            .properties
-            .iter()
-            .map(|(k, f)| (k.clone(), self.interp.interpolate(&f.value).0))
-            .collect();
-        let repositories = merged
-            .repositories
-            .iter()
-            .map(|r| {
-                RemoteRepository::new(&r.id, &self.interp.interpolate(&r.url.value).0)
-                    .with_policies(r.releases_enabled, r.snapshots_enabled)
-            })
-            .collect();
+        let licenses = self.licenses(merged);
+        let final_name = self.final_name(merged, &artifact_id, &version);
+        let build_directory = self.build_directory(merged, basedir);
+        let properties = self.properties(merged);
+        let repositories = self.repositories(merged);
         let resources = merged
             .resources
             .as_ref()
@@ -665,6 +632,64 @@ impl Reading<'_, '_> {
             repositories,
             resources,
         }
+    }
+
+    /// Each inherited or own `<license>`'s name and url.
+    fn licenses(&mut self, merged: &Merged) -> Vec<(Option<String>, Option<String>)> {
+        merged
+            .licenses
+            .iter()
+            .map(|(n, u)| {
+                (
+                    self.get(n, "license.name", false),
+                    self.get(u, "license.url", false),
+                )
+            })
+            .collect()
+    }
+
+    /// `<build><finalName>`, by default `artifactId-version`.
+    fn final_name(&mut self, merged: &Merged, artifact_id: &str, version: &str) -> String {
+        match &merged.final_name {
+            Some(_) => self
+                .get(&merged.final_name, "build.finalName", true)
+                .unwrap_or_default(),
+            None => format!("{artifact_id}-{version}"),
+        }
+    }
+
+    /// `<build><directory>`, by default `target` in the basedir.
+    fn build_directory(&mut self, merged: &Merged, basedir: Option<&Path>) -> String {
+        match &merged.directory {
+            Some(_) => self
+                .get(&merged.directory, "build.directory", true)
+                .unwrap_or_default(),
+            None => match basedir {
+                Some(b) => b.join("target").to_string_lossy().into_owned(),
+                None => "target".to_string(),
+            },
+        }
+    }
+
+    /// The model's properties, interpolated (leniently, as Maven reads them).
+    fn properties(&self, merged: &Merged) -> BTreeMap<String, String> {
+        merged
+            .properties
+            .iter()
+            .map(|(k, f)| (k.clone(), self.interp.interpolate(&f.value).0))
+            .collect()
+    }
+
+    /// The model's `<repositories>`, their urls interpolated.
+    fn repositories(&self, merged: &Merged) -> Vec<RemoteRepository> {
+        merged
+            .repositories
+            .iter()
+            .map(|r| {
+                RemoteRepository::new(&r.id, &self.interp.interpolate(&r.url.value).0)
+                    .with_policies(r.releases_enabled, r.snapshots_enabled)
+            })
+            .collect()
     }
 
     /// The pom's own `<relocation>` and `<parent>` coordinates, interpolated.
