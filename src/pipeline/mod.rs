@@ -424,15 +424,7 @@ fn shade(
             trail: a.trail.clone(),
         })
         .collect();
-    if let Some(config) = &plan.shade {
-        // Filters and resource transformers apply to the project's own entries too (its
-        // artifact is the first jar shade reads); the manifest is generated below.
-        let project = crate::maven::Artifact::new(&plan.group_id, &plan.artifact_id, &plan.version);
-        staging.retain(|path| !config.drops_entry(&project, path));
-        if !config.relocations.is_empty() {
-            *staging = crate::shade::relocate_staging(staging, config)?;
-        }
-    }
+    shade_project_entries(plan, staging)?;
     let options = crate::shade::ShadeOptions {
         allow_storm_runtime: false,
         config: plan.shade.clone(),
@@ -443,7 +435,32 @@ fn shade(
         // The project's copies a merging transformer took are in its generated entry now.
         staging.retain(|path| !config.merges(path));
     }
-    // A project class shadowing a dependency's is what Maven does too, but rarely intended.
+    warn_shadowed_classes(&shade, reporter);
+    let main_class = stage_shaded_manifest(plan, resolution, &shade, java.as_ref(), staging)?;
+    Ok(Shaded {
+        plan: shade,
+        main_class,
+        java,
+    })
+}
+
+/// The pom's shade configuration applied to the project's own entries: its filters and
+/// resource transformers (the project's artifact is the first jar shade reads) and its
+/// relocations. The manifest is generated afterwards.
+fn shade_project_entries(plan: &BuildPlan, staging: &mut Staging) -> anyhow::Result<()> {
+    if let Some(config) = &plan.shade {
+        let project = crate::maven::Artifact::new(&plan.group_id, &plan.artifact_id, &plan.version);
+        staging.retain(|path| !config.drops_entry(&project, path));
+        if !config.relocations.is_empty() {
+            *staging = crate::shade::relocate_staging(staging, config)?;
+        }
+    }
+    Ok(())
+}
+
+/// A project class shadowing a dependency's is what Maven does too, but rarely intended: a
+/// warning for each.
+fn warn_shadowed_classes(shade: &ShadePlan, reporter: &mut dyn Reporter) {
     for line in shade
         .overlaps
         .iter()
@@ -453,7 +470,18 @@ fn shade(
             "a project class replaces a dependency's: {line}"
         ))));
     }
-    let build_jdk_spec = build_jdk_spec(plan, java.as_ref());
+}
+
+/// The uber jar's `META-INF/MANIFEST.MF` staged (or none, when the shade filters drop every
+/// copy); its Main-Class returned.
+fn stage_shaded_manifest(
+    plan: &BuildPlan,
+    resolution: &Resolution,
+    shade: &ShadePlan,
+    java: Option<&JavaOutcome>,
+    staging: &mut Staging,
+) -> anyhow::Result<Option<String>> {
+    let build_jdk_spec = build_jdk_spec(plan, java);
     let mut base = jar_attributes(plan, build_jdk_spec.as_deref());
     // ManifestResourceTransformer relocates the OSGi headers of the project jar's manifest
     // before it adds its own manifestEntries.
@@ -485,22 +513,14 @@ fn shade(
         if let Some(bytes) = &shade.first_manifest {
             stage_generated(staging, "META-INF/MANIFEST.MF", bytes.clone())?;
         }
-        return Ok(Shaded {
-            plan: shade,
-            main_class,
-            java,
-        });
+        return Ok(main_class);
     }
     stage_generated(
         staging,
         "META-INF/MANIFEST.MF",
         manifest(base, main_class.as_deref(), multi_release, &entries),
     )?;
-    Ok(Shaded {
-        plan: shade,
-        main_class,
-        java,
-    })
+    Ok(main_class)
 }
 
 /// maven-archiver writes the JVM's java.specification.version into every pom project's jar,
@@ -554,6 +574,42 @@ fn assemble(
     staging: &mut Staging,
     reporter: &mut dyn Reporter,
 ) -> anyhow::Result<Shaded> {
+    let inputs = assembly_inputs(plan)?;
+    let options = crate::shade::ShadeOptions {
+        allow_storm_runtime: false,
+        config: None,
+        assembly: true,
+    };
+    let shade = crate::shade::plan_with(staging, inputs, &options)?;
+    drop_replaced_project_entries(&shade, staging, reporter);
+    let archive = &plan.packaging.assembly_archive;
+    stage_generated(
+        staging,
+        "META-INF/MANIFEST.MF",
+        manifest(
+            archiver_attributes(
+                archive.main_class.as_deref(),
+                build_jdk_spec(plan, java.as_ref())
+                    .filter(|_| archive.configured)
+                    .as_deref(),
+                &archive.default_entries,
+                &archive.manifest_entries,
+            ),
+            None,
+            false,
+            &[],
+        ),
+    )?;
+    Ok(Shaded {
+        plan: shade,
+        main_class: archive.main_class.clone(),
+        java,
+    })
+}
+
+/// The jars maven-assembly-plugin unpacks, in its order: the runtime closure resolved again
+/// without the project's provided and test dependencies.
+fn assembly_inputs(plan: &BuildPlan) -> anyhow::Result<Vec<ShadeInput>> {
     use crate::packaging::assembly;
     let mut request = plan.request.clone();
     request.dependencies.retain(|d| {
@@ -591,12 +647,16 @@ fn assemble(
             }
         })
         .collect();
-    let options = crate::shade::ShadeOptions {
-        allow_storm_runtime: false,
-        config: None,
-        assembly: true,
-    };
-    let shade = crate::shade::plan_with(staging, inputs, &options)?;
+    Ok(inputs)
+}
+
+/// The project's entries a dependency's copy replaces (the plugin adds the project's own jar
+/// last and keeps the first copy) dropped from `staging`, each with a warning.
+fn drop_replaced_project_entries(
+    shade: &ShadePlan,
+    staging: &mut Staging,
+    reporter: &mut dyn Reporter,
+) {
     let replaced: Vec<String> = shade
         .entries
         .iter()
@@ -609,29 +669,6 @@ fn assemble(
         ))));
     }
     staging.retain(|p| !replaced.iter().any(|r| r == p));
-    let archive = &plan.packaging.assembly_archive;
-    stage_generated(
-        staging,
-        "META-INF/MANIFEST.MF",
-        manifest(
-            archiver_attributes(
-                archive.main_class.as_deref(),
-                build_jdk_spec(plan, java.as_ref())
-                    .filter(|_| archive.configured)
-                    .as_deref(),
-                &archive.default_entries,
-                &archive.manifest_entries,
-            ),
-            None,
-            false,
-            &[],
-        ),
-    )?;
-    Ok(Shaded {
-        plan: shade,
-        main_class: archive.main_class.clone(),
-        java,
-    })
 }
 
 /// maven-jar-plugin's manifest attributes (its archive), which the thin jar has and shade starts
