@@ -118,21 +118,8 @@ impl Filtering {
         lineage: &[crate::maven::model::BuildLayer],
         properties: &BTreeMap<String, String>,
     ) -> anyhow::Result<Filtering> {
-        use crate::maven::plugin_config::{effective_plugin, managed_plugin};
-        let (g, a) = ("org.apache.maven.plugins", "maven-resources-plugin");
         let mut out = Filtering::default();
-        let Some(plugin) = effective_plugin(lineage, g, a, properties)
-            .or_else(|| managed_plugin(lineage, g, a, properties))
-        else {
-            return Ok(out);
-        };
-        let config = plugin
-            .executions
-            .iter()
-            .find(|e| e.id == "default-resources")
-            .and_then(|e| e.configuration.clone())
-            .or(plugin.configuration);
-        let Some(config) = config else {
+        let Some(config) = resources_goal_config(lineage, properties) else {
             return Ok(out);
         };
         let value = |d: &crate::maven::plugin_config::Dom| d.value.clone().unwrap_or_default();
@@ -180,20 +167,45 @@ impl Filtering {
             }
         }
         if !delimiters.is_empty() {
-            let mut specs: Vec<String> = if use_defaults {
-                vec!["${*}".to_string(), "@".to_string()]
-            } else {
-                Vec::new()
-            };
-            for d in delimiters {
-                if !specs.contains(&d) {
-                    specs.push(d);
-                }
-            }
-            out.delimiters = specs.iter().map(|s| delimiter(s)).collect();
+            out.delimiters = delimiter_list(delimiters, use_defaults);
         }
         Ok(out)
     }
+}
+
+/// The `resources` goal's `<configuration>`: maven-resources-plugin's as declared (or as its
+/// pluginManagement has it), its `default-resources` execution's over the plugin's; `None`
+/// without one.
+fn resources_goal_config(
+    lineage: &[crate::maven::model::BuildLayer],
+    properties: &BTreeMap<String, String>,
+) -> Option<crate::maven::plugin_config::Dom> {
+    use crate::maven::plugin_config::{effective_plugin, managed_plugin};
+    let (g, a) = ("org.apache.maven.plugins", "maven-resources-plugin");
+    let plugin = effective_plugin(lineage, g, a, properties)
+        .or_else(|| managed_plugin(lineage, g, a, properties))?;
+    plugin
+        .executions
+        .iter()
+        .find(|e| e.id == "default-resources")
+        .and_then(|e| e.configuration.clone())
+        .or(plugin.configuration)
+}
+
+/// The configured `<delimiters>` after the defaults (`${*}` and `@`, unless
+/// useDefaultDelimiters is false), each once.
+fn delimiter_list(configured: Vec<String>, use_defaults: bool) -> Vec<(String, String)> {
+    let mut specs: Vec<String> = if use_defaults {
+        vec!["${*}".to_string(), "@".to_string()]
+    } else {
+        Vec::new()
+    };
+    for d in configured {
+        if !specs.contains(&d) {
+            specs.push(d);
+        }
+    }
+    specs.iter().map(|s| delimiter(s)).collect()
 }
 
 /// Stage every file of `set` into `staging`. `project_dir` bounds what may be read;
