@@ -97,19 +97,42 @@ fn put_custom(
     Ok(())
 }
 
-/// The class as ASM writes it, or `None` when it holds something this layout does not cover.
-pub(super) fn write(bytes: &[u8], entry: &str, m: &mut Mapper<'_>) -> Result<Option<Vec<u8>>> {
-    let mut i = In {
-        b: bytes,
-        pos: 8,
-        pool: Vec::new(),
-        bootstrap: Vec::new(),
-    };
-    let Some(&[_, _, _, _, _, _, hi, lo]) = bytes.get(..8) else {
+/// What the class header and its attributes say, read before anything is visited.
+struct Outline {
+    access: u16,
+    this: String,
+    super_class: Option<String>,
+    interfaces: Vec<String>,
+    /// Where the fields start: they are visited after the class attributes.
+    members_at: usize,
+    ca: Attrs,
+    /// Before Java 5 a synthetic member carries a Synthetic attribute instead of the flag.
+    old: bool,
+    class_synthetic: bool,
+}
+
+const CLASS_KNOWN: &[&str] = &[
+    "SourceFile",
+    "SourceDebugExtension",
+    "InnerClasses",
+    "EnclosingMethod",
+    "NestHost",
+    "NestMembers",
+    "PermittedSubclasses",
+    "BootstrapMethods",
+    "Record",
+    "Module",
+    "ModulePackages",
+    "ModuleMainClass",
+];
+
+/// Reads the pool, the header and the class attributes (the bootstrap methods into `i`); `None`
+/// for a module descriptor.
+fn read_outline(i: &mut In<'_>) -> Result<Option<Outline>> {
+    let Some(&[_, _, _, _, _, _, hi, lo]) = i.b.get(..8) else {
         bail!("truncated class file");
     };
     let major = u16::from_be_bytes([hi, lo]);
-    // Before Java 5 a synthetic member carries a Synthetic attribute instead of the flag.
     let old = major < 49;
     i.read_pool()?;
     let mut access = i.u2()?;
@@ -124,26 +147,13 @@ pub(super) fn write(bytes: &[u8], entry: &str, m: &mut Mapper<'_>) -> Result<Opt
     for _ in 0..2 {
         for _ in 0..i.u2()? {
             i.take(6)?;
-            read_attrs(&mut i, &[])?;
+            read_attrs(i, &[])?;
         }
     }
-    let mut class_known = vec![
-        "SourceFile",
-        "SourceDebugExtension",
-        "InnerClasses",
-        "EnclosingMethod",
-        "NestHost",
-        "NestMembers",
-        "PermittedSubclasses",
-        "BootstrapMethods",
-        "Record",
-        "Module",
-        "ModulePackages",
-        "ModuleMainClass",
-    ];
+    let mut class_known = CLASS_KNOWN.to_vec();
     class_known.extend_from_slice(COMMON);
-    let ca = read_attrs(&mut i, &class_known)?;
-    if i.pos != bytes.len() {
+    let ca = read_attrs(i, &class_known)?;
+    if i.pos != i.b.len() {
         bail!("bytes after the class file's end");
     }
     if ca.at("Module").is_some() {
@@ -168,20 +178,68 @@ pub(super) fn write(bytes: &[u8], entry: &str, m: &mut Mapper<'_>) -> Result<Opt
             i.bootstrap.push((h, args));
         }
     }
+    Ok(Some(Outline {
+        access,
+        this,
+        super_class,
+        interfaces,
+        members_at,
+        ca,
+        old,
+        class_synthetic,
+    }))
+}
 
-    let mut p = Pool::new();
-    // visit
-    let this_m = m.map_type(&this)?;
-    let this_index = p.class(&this_m)?;
-    let class_sig = match ca.at("Signature") {
+/// One record component, visited: name, descriptor, signature, annotations, unknown attributes.
+type Component = (u16, u16, Option<u16>, Annotated, Vec<(String, Vec<u8>)>);
+
+/// The class-level constants as ClassRemapper visits them, in that order (which is the pool's).
+struct Visited {
+    this_m: String,
+    this_index: u16,
+    class_sig: Option<u16>,
+    super_index: u16,
+    iface_indexes: Vec<u16>,
+    source: Option<u16>,
+    debug: Option<Vec<u8>>,
+    nest_host: Option<u16>,
+    enclosing: Option<(u16, u16)>,
+    class_ann: Annotated,
+    class_lists: Vec<(&'static str, Vec<u16>)>,
+    inner: Vec<u8>,
+    inner_count: u16,
+    record: Vec<Component>,
+}
+
+/// A UTF-8 attribute's string, when the attribute is there.
+fn utf_at(i: &mut In<'_>, at: Option<usize>) -> Result<Option<String>> {
+    match at {
         Some(at) => {
             i.pos = at;
-            let s = i.rutf()?;
-            Some(p.utf8(&m.signature_of(&s, 0)?)?)
+            Ok(Some(i.rutf()?))
         }
+        None => Ok(None),
+    }
+}
+
+/// visit, visitSource, visitNestHost, visitOuterClass, the annotations, the nest members and
+/// permitted subclasses, the inner classes and the record components.
+fn visit_class(
+    i: &mut In<'_>,
+    o: &Outline,
+    entry: &str,
+    m: &mut Mapper<'_>,
+    p: &mut Pool,
+) -> Result<Visited> {
+    let ca = &o.ca;
+    // visit
+    let this_m = m.map_type(&o.this)?;
+    let this_index = p.class(&this_m)?;
+    let class_sig = match utf_at(i, ca.at("Signature"))? {
+        Some(s) => Some(p.utf8(&m.signature_of(&s, 0)?)?),
         None => None,
     };
-    let super_index = match &super_class {
+    let super_index = match &o.super_class {
         Some(s) => {
             let mapped = m.map_type(s)?;
             p.class(&mapped)?
@@ -189,16 +247,14 @@ pub(super) fn write(bytes: &[u8], entry: &str, m: &mut Mapper<'_>) -> Result<Opt
         None => 0,
     };
     let mut iface_indexes = Vec::new();
-    for f in &interfaces {
+    for f in &o.interfaces {
         let mapped = m.map_type(f)?;
         iface_indexes.push(p.class(&mapped)?);
     }
     // visitSource
     let package = &entry[..entry.rfind('/').map_or(0, |s| s + 1)];
-    let source = match ca.at("SourceFile") {
-        Some(at) => {
-            i.pos = at;
-            let s = i.rutf()?;
+    let source = match utf_at(i, ca.at("SourceFile"))? {
+        Some(s) => {
             let full = m.map(&format!("{package}{s}"), false);
             Some(p.utf8(&full[full.rfind('/').map_or(0, |s| s + 1)..])?)
         }
@@ -207,7 +263,7 @@ pub(super) fn write(bytes: &[u8], entry: &str, m: &mut Mapper<'_>) -> Result<Opt
     let debug = ca
         .known
         .get("SourceDebugExtension")
-        .map(|(s, l)| bytes[*s..*s + *l].to_vec());
+        .map(|(s, l)| i.b[*s..*s + *l].to_vec());
     let nest_host = match ca.at("NestHost") {
         Some(at) => {
             i.pos = at;
@@ -217,26 +273,9 @@ pub(super) fn write(bytes: &[u8], entry: &str, m: &mut Mapper<'_>) -> Result<Opt
         }
         None => None,
     };
-    let enclosing = match ca.at("EnclosingMethod") {
-        Some(at) => {
-            i.pos = at;
-            let c = i.rclass()?;
-            let mi = i.u2()?;
-            let c = m.map_type(&c)?;
-            let ci = p.class(&c)?;
-            let ni = if mi == 0 {
-                0
-            } else {
-                let (n, d) = i.name_type(mi)?;
-                let d = m.map_method_desc(&d)?;
-                p.name_type(&n, &d)?
-            };
-            Some((ci, ni))
-        }
-        None => None,
-    };
-    let class_ann = Annotated::read(&mut i, m, &mut p, &ca.ann_offsets())?;
-    let mut class_lists: Vec<(&str, Vec<u16>)> = Vec::new();
+    let enclosing = visit_enclosing(i, ca.at("EnclosingMethod"), m, p)?;
+    let class_ann = Annotated::read(i, m, p, &ca.ann_offsets())?;
+    let mut class_lists: Vec<(&'static str, Vec<u16>)> = Vec::new();
     for name in ["NestMembers", "PermittedSubclasses"] {
         if let Some(at) = ca.at(name) {
             i.pos = at;
@@ -251,9 +290,62 @@ pub(super) fn write(bytes: &[u8], entry: &str, m: &mut Mapper<'_>) -> Result<Opt
             }
         }
     }
+    let (inner, inner_count) = visit_inner_classes(i, ca.at("InnerClasses"), m, p)?;
+    // Record components: visited after the inner classes.
+    let record = visit_record(i, ca.at("Record"), m, p)?;
+    Ok(Visited {
+        this_m,
+        this_index,
+        class_sig,
+        super_index,
+        iface_indexes,
+        source,
+        debug,
+        nest_host,
+        enclosing,
+        class_ann,
+        class_lists,
+        inner,
+        inner_count,
+        record,
+    })
+}
+
+/// EnclosingMethod: the outer class and, when there is one, the method's name and type.
+fn visit_enclosing(
+    i: &mut In<'_>,
+    at: Option<usize>,
+    m: &mut Mapper<'_>,
+    p: &mut Pool,
+) -> Result<Option<(u16, u16)>> {
+    let Some(at) = at else {
+        return Ok(None);
+    };
+    i.pos = at;
+    let c = i.rclass()?;
+    let mi = i.u2()?;
+    let c = m.map_type(&c)?;
+    let ci = p.class(&c)?;
+    let ni = if mi == 0 {
+        0
+    } else {
+        let (n, d) = i.name_type(mi)?;
+        let d = m.map_method_desc(&d)?;
+        p.name_type(&n, &d)?
+    };
+    Ok(Some((ci, ni)))
+}
+
+/// InnerClasses: the entries as written (a class named twice kept once) and their count.
+fn visit_inner_classes(
+    i: &mut In<'_>,
+    at: Option<usize>,
+    m: &mut Mapper<'_>,
+    p: &mut Pool,
+) -> Result<(Vec<u8>, u16)> {
     let mut inner = Vec::new();
     let mut inner_seen = std::collections::HashSet::new();
-    if let Some(at) = ca.at("InnerClasses") {
+    if let Some(at) = at {
         i.pos = at;
         for _ in 0..i.u2()? {
             let name = i.rclass()?;
@@ -289,47 +381,64 @@ pub(super) fn write(bytes: &[u8], entry: &str, m: &mut Mapper<'_>) -> Result<Opt
             }
         }
     }
-    let inner_count = inner_seen.len() as u16;
-    // Record components: visited after the inner classes.
+    Ok((inner, inner_seen.len() as u16))
+}
+
+/// Record: each component's name, descriptor, signature and annotations.
+fn visit_record(
+    i: &mut In<'_>,
+    at: Option<usize>,
+    m: &mut Mapper<'_>,
+    p: &mut Pool,
+) -> Result<Vec<Component>> {
     let mut record = Vec::new();
-    if let Some(at) = ca.at("Record") {
+    if let Some(at) = at {
         i.pos = at;
         for _ in 0..i.u2()? {
             let name = i.rutf()?;
             let desc = i.rutf()?;
-            let ra = read_attrs(&mut i, COMMON)?;
+            let ra = read_attrs(i, COMMON)?;
             let after = i.pos;
             let ni = p.utf8(&name)?;
             let di = p.utf8(&m.map_desc(&desc)?)?;
-            let sig = match ra.at("Signature") {
-                Some(at) => {
-                    i.pos = at;
-                    let s = i.rutf()?;
-                    Some(p.utf8(&m.signature_of(&s, 2)?)?)
-                }
+            let sig = match utf_at(i, ra.at("Signature"))? {
+                Some(s) => Some(p.utf8(&m.signature_of(&s, 2)?)?),
                 None => None,
             };
-            let ann = Annotated::read(&mut i, m, &mut p, &ra.ann_offsets())?;
+            let ann = Annotated::read(i, m, p, &ra.ann_offsets())?;
             i.pos = after;
             record.push((ni, di, sig, ann, ra.custom));
         }
     }
+    Ok(record)
+}
+
+/// The class as ASM writes it, or `None` when it holds something this layout does not cover.
+pub(super) fn write(bytes: &[u8], entry: &str, m: &mut Mapper<'_>) -> Result<Option<Vec<u8>>> {
+    let mut i = In {
+        b: bytes,
+        pos: 8,
+        pool: Vec::new(),
+        bootstrap: Vec::new(),
+    };
+    let Some(o) = read_outline(&mut i)? else {
+        return Ok(None);
+    };
+    let mut p = Pool::new();
+    let v = visit_class(&mut i, &o, entry, m, &mut p)?;
 
     // Fields.
-    i.pos = members_at;
-    let mut fields_out = Vec::new();
+    i.pos = o.members_at;
     let n_fields = i.u2()?;
     let mut fields = Vec::new();
     for _ in 0..n_fields {
-        fields.push(members::read_field(&mut i, m, &mut p, old)?);
+        fields.push(members::read_field(&mut i, m, &mut p, o.old)?);
     }
-    fields_out.extend_from_slice(&n_fields.to_be_bytes());
-
     // Methods.
     let n_methods = i.u2()?;
     let mut methods = Vec::new();
     for _ in 0..n_methods {
-        match members::read_method(&mut i, m, &mut p, &this_m, old)? {
+        match members::read_method(&mut i, m, &mut p, &v.this_m, o.old)? {
             Some(method) => methods.push(method),
             None => return Ok(None),
         }
@@ -342,86 +451,10 @@ pub(super) fn write(bytes: &[u8], entry: &str, m: &mut Mapper<'_>) -> Result<Opt
     for method in &methods {
         members::method_names(&mut p, method)?;
     }
-    let class_deprecated = ca.known.contains_key("Deprecated");
-    let mut attrs = Vec::new();
-    let mut attr_count = 0u16;
-    if inner_count > 0 {
-        attr(
-            &mut attrs,
-            p.utf8("InnerClasses")?,
-            &[&inner_count.to_be_bytes(), &inner],
-        );
-        attr_count += 1;
-    }
-    if let Some((c, n)) = enclosing {
-        attr(
-            &mut attrs,
-            p.utf8("EnclosingMethod")?,
-            &[&c.to_be_bytes(), &n.to_be_bytes()],
-        );
-        attr_count += 1;
-    }
-    if class_synthetic {
-        attr(&mut attrs, p.utf8("Synthetic")?, &[]);
-        attr_count += 1;
-    }
-    if let Some(s) = class_sig {
-        attr(&mut attrs, p.utf8("Signature")?, &[&s.to_be_bytes()]);
-        attr_count += 1;
-    }
-    if let Some(s) = source {
-        attr(&mut attrs, p.utf8("SourceFile")?, &[&s.to_be_bytes()]);
-        attr_count += 1;
-    }
-    if let Some(d) = &debug {
-        attr(&mut attrs, p.utf8("SourceDebugExtension")?, &[d]);
-        attr_count += 1;
-    }
-    if class_deprecated {
-        attr(&mut attrs, p.utf8("Deprecated")?, &[]);
-        attr_count += 1;
-    }
-    class_ann.put(&mut p, &mut attrs, &mut attr_count)?;
-    if !p.bootstrap.is_empty() {
-        let name = p.utf8("BootstrapMethods")?;
-        let mut body = (p.bootstrap.len() as u16).to_be_bytes().to_vec();
-        for b in &p.bootstrap {
-            body.extend_from_slice(b);
-        }
-        attr(&mut attrs, name, &[&body]);
-        attr_count += 1;
-    }
-    if let Some(h) = nest_host {
-        attr(&mut attrs, p.utf8("NestHost")?, &[&h.to_be_bytes()]);
-        attr_count += 1;
-    }
-    for (name, list) in &class_lists {
-        let mut body = (list.len() as u16).to_be_bytes().to_vec();
-        for c in list {
-            body.extend_from_slice(&c.to_be_bytes());
-        }
-        attr(&mut attrs, p.utf8(name)?, &[&body]);
-        attr_count += 1;
-    }
-    if ca.at("Record").is_some() {
-        let mut body = (record.len() as u16).to_be_bytes().to_vec();
-        for (ni, di, sig, ann, custom) in &record {
-            body.extend_from_slice(&ni.to_be_bytes());
-            body.extend_from_slice(&di.to_be_bytes());
-            let mut n = 0u16;
-            let mut rattrs = Vec::new();
-            put_common(&mut p, &mut rattrs, &mut n, false, *sig, false)?;
-            ann.put(&mut p, &mut rattrs, &mut n)?;
-            put_custom(custom, &mut p, &mut rattrs, &mut n)?;
-            body.extend_from_slice(&n.to_be_bytes());
-            body.extend_from_slice(&rattrs);
-        }
-        attr(&mut attrs, p.utf8("Record")?, &[&body]);
-        attr_count += 1;
-    }
-    put_custom(&ca.custom, &mut p, &mut attrs, &mut attr_count)?;
+    let (attr_count, attrs) = class_attrs(&mut p, &o, &v)?;
 
     // Fields and methods (their attribute names are all in the pool by now).
+    let mut fields_out = n_fields.to_be_bytes().to_vec();
     for f in &fields {
         members::put_field(&mut p, f, &mut fields_out)?;
     }
@@ -434,11 +467,11 @@ pub(super) fn write(bytes: &[u8], entry: &str, m: &mut Mapper<'_>) -> Result<Opt
     out.extend_from_slice(&bytes[..8]);
     out.extend_from_slice(&(p.count as u16).to_be_bytes());
     out.extend_from_slice(&p.bytes);
-    out.extend_from_slice(&access.to_be_bytes());
-    out.extend_from_slice(&this_index.to_be_bytes());
-    out.extend_from_slice(&super_index.to_be_bytes());
-    out.extend_from_slice(&(iface_indexes.len() as u16).to_be_bytes());
-    for f in iface_indexes {
+    out.extend_from_slice(&o.access.to_be_bytes());
+    out.extend_from_slice(&v.this_index.to_be_bytes());
+    out.extend_from_slice(&v.super_index.to_be_bytes());
+    out.extend_from_slice(&(v.iface_indexes.len() as u16).to_be_bytes());
+    for f in &v.iface_indexes {
         out.extend_from_slice(&f.to_be_bytes());
     }
     out.extend_from_slice(&fields_out);
@@ -446,6 +479,84 @@ pub(super) fn write(bytes: &[u8], entry: &str, m: &mut Mapper<'_>) -> Result<Opt
     out.extend_from_slice(&attr_count.to_be_bytes());
     out.extend_from_slice(&attrs);
     Ok(Some(out))
+}
+
+/// The class attributes in ClassWriter's order, and their count.
+fn class_attrs(p: &mut Pool, o: &Outline, v: &Visited) -> Result<(u16, Vec<u8>)> {
+    let mut attrs = Vec::new();
+    let mut attr_count = 0u16;
+    let mut put = |p: &mut Pool, name: &str, parts: &[&[u8]]| -> Result<()> {
+        attr(&mut attrs, p.utf8(name)?, parts);
+        attr_count += 1;
+        Ok(())
+    };
+    if v.inner_count > 0 {
+        put(p, "InnerClasses", &[&v.inner_count.to_be_bytes(), &v.inner])?;
+    }
+    if let Some((c, n)) = v.enclosing {
+        put(p, "EnclosingMethod", &[&c.to_be_bytes(), &n.to_be_bytes()])?;
+    }
+    if o.class_synthetic {
+        put(p, "Synthetic", &[])?;
+    }
+    if let Some(s) = v.class_sig {
+        put(p, "Signature", &[&s.to_be_bytes()])?;
+    }
+    if let Some(s) = v.source {
+        put(p, "SourceFile", &[&s.to_be_bytes()])?;
+    }
+    if let Some(d) = &v.debug {
+        put(p, "SourceDebugExtension", &[d])?;
+    }
+    if o.ca.known.contains_key("Deprecated") {
+        put(p, "Deprecated", &[])?;
+    }
+    v.class_ann.put(p, &mut attrs, &mut attr_count)?;
+    if !p.bootstrap.is_empty() {
+        let name = p.utf8("BootstrapMethods")?;
+        let mut body = (p.bootstrap.len() as u16).to_be_bytes().to_vec();
+        for b in &p.bootstrap {
+            body.extend_from_slice(b);
+        }
+        attr(&mut attrs, name, &[&body]);
+        attr_count += 1;
+    }
+    if let Some(h) = v.nest_host {
+        attr(&mut attrs, p.utf8("NestHost")?, &[&h.to_be_bytes()]);
+        attr_count += 1;
+    }
+    for (name, list) in &v.class_lists {
+        let mut body = (list.len() as u16).to_be_bytes().to_vec();
+        for c in list {
+            body.extend_from_slice(&c.to_be_bytes());
+        }
+        attr(&mut attrs, p.utf8(name)?, &[&body]);
+        attr_count += 1;
+    }
+    if o.ca.at("Record").is_some() {
+        let body = record_body(p, &v.record)?;
+        attr(&mut attrs, p.utf8("Record")?, &[&body]);
+        attr_count += 1;
+    }
+    put_custom(&o.ca.custom, p, &mut attrs, &mut attr_count)?;
+    Ok((attr_count, attrs))
+}
+
+/// The Record attribute's content: each component with its own attributes.
+fn record_body(p: &mut Pool, record: &[Component]) -> Result<Vec<u8>> {
+    let mut body = (record.len() as u16).to_be_bytes().to_vec();
+    for (ni, di, sig, ann, custom) in record {
+        body.extend_from_slice(&ni.to_be_bytes());
+        body.extend_from_slice(&di.to_be_bytes());
+        let mut n = 0u16;
+        let mut rattrs = Vec::new();
+        put_common(p, &mut rattrs, &mut n, false, *sig, false)?;
+        ann.put(p, &mut rattrs, &mut n)?;
+        put_custom(custom, p, &mut rattrs, &mut n)?;
+        body.extend_from_slice(&n.to_be_bytes());
+        body.extend_from_slice(&rattrs);
+    }
+    Ok(body)
 }
 
 fn common_names(p: &mut Pool, synthetic: bool, sig: bool, deprecated: bool) -> Result<()> {
