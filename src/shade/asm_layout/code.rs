@@ -11,7 +11,7 @@ use super::annotations::{annotation, ANNOTATION_NAMES};
 use super::frames::put_frame;
 use super::pool::Pool;
 use super::read::{short, Cv, Entry, Handle, In};
-use super::{attr, put_custom, read_attrs};
+use super::{attr, put_custom, read_attrs, Attrs};
 use crate::shade::classfile::Mapper;
 
 /// A verification type, names mapped; uninitialized ones by their new offset.
@@ -458,6 +458,329 @@ fn emit_insn(
     Ok(true)
 }
 
+/// Old offsets of instructions (and of the code's end) to new ones.
+struct Offsets(HashMap<usize, usize>);
+
+impl Offsets {
+    fn at(&self, old: usize) -> Result<usize> {
+        self.0
+            .get(&old)
+            .copied()
+            .ok_or_else(|| anyhow!("offset {old} is not an instruction"))
+    }
+    fn at16(&self, old: usize) -> Result<u16> {
+        Ok(u16::try_from(self.at(old)?)?)
+    }
+}
+
+/// The StackMapTable as MethodWriter writes it: the expanded frames, compressed again against
+/// the previous one as their instructions are placed.
+struct FrameWriter<'f> {
+    pending: std::iter::Peekable<std::slice::Iter<'f, Frame>>,
+    implicit: &'f [Vt],
+    previous: Option<Vec<Vt>>,
+    bytes: Vec<u8>,
+    count: u16,
+    prev_offset: usize,
+}
+
+impl<'f> FrameWriter<'f> {
+    fn new(frames: &'f [Frame], implicit: &'f [Vt]) -> Self {
+        FrameWriter {
+            pending: frames.iter().peekable(),
+            implicit,
+            previous: None,
+            bytes: Vec::new(),
+            count: 0,
+            prev_offset: 0,
+        }
+    }
+
+    /// Writes the frames of the instruction at old offset `o`, placed at `here`.
+    fn at(
+        &mut self,
+        o: usize,
+        here: usize,
+        new_at: &Offsets,
+        m: &mut Mapper<'_>,
+        p: &mut Pool,
+    ) -> Result<()> {
+        while let Some((fo, _, _)) = self.pending.peek() {
+            if *fo != o {
+                break;
+            }
+            let (_, locals, stack) = short(self.pending.next())?;
+            let map_vt = |v: &Vt, m: &mut Mapper<'_>| -> Result<Vt> {
+                Ok(match v {
+                    Vt::Object(n) => Vt::Object(m.map_type(n)?),
+                    Vt::Uninit(old) => Vt::Uninit(*short(new_at.0.get(&(*old as usize)))? as u32),
+                    t => t.clone(),
+                })
+            };
+            let locals: Vec<Vt> = locals.iter().map(|v| map_vt(v, m)).collect::<Result<_>>()?;
+            let stack: Vec<Vt> = stack.iter().map(|v| map_vt(v, m)).collect::<Result<_>>()?;
+            let prev = match &self.previous {
+                Some(pf) => pf.clone(),
+                None => self
+                    .implicit
+                    .iter()
+                    .map(|v| match v {
+                        Vt::Object(n) => m.map_type(n).map(Vt::Object),
+                        t => Ok(t.clone()),
+                    })
+                    .collect::<Result<_>>()?,
+            };
+            put_frame(
+                p,
+                &mut self.bytes,
+                self.count,
+                here,
+                self.prev_offset,
+                &prev,
+                &locals,
+                &stack,
+            )?;
+            self.count += 1;
+            self.prev_offset = here;
+            self.previous = Some(locals);
+        }
+        Ok(())
+    }
+
+    /// The table, once every instruction is placed.
+    fn finish(mut self) -> Result<Option<(u16, Vec<u8>)>> {
+        if self.pending.next().is_some() {
+            bail!("a stack map frame is not at an instruction");
+        }
+        Ok((self.count > 0).then_some((self.count, self.bytes)))
+    }
+}
+
+/// The code's type annotations, visible and invisible (each in attribute order), and the two
+/// attributes written in visit order: exception parameters, instructions, local variables.
+struct CodeTas {
+    tas: [Vec<CodeTa>; 2],
+    next: [usize; 2],
+    out: [(u16, Vec<u8>); 2],
+}
+
+impl CodeTas {
+    fn read(i: &mut In<'_>, ta_at: [Option<usize>; 2]) -> Result<Self> {
+        let mut tas: [Vec<CodeTa>; 2] = [Vec::new(), Vec::new()];
+        for (k, at) in ta_at.iter().enumerate() {
+            if let Some(at) = at {
+                i.pos = *at;
+                tas[k] = read_code_tas(i)?;
+            }
+        }
+        Ok(CodeTas {
+            tas,
+            next: [0, 0],
+            out: [(0, Vec::new()), (0, Vec::new())],
+        })
+    }
+
+    /// readTypeAnnotations, in the order the two attributes appear: exception parameters.
+    fn exception_parameters(
+        &mut self,
+        i: &mut In<'_>,
+        m: &mut Mapper<'_>,
+        p: &mut Pool,
+        ta_at: [Option<usize>; 2],
+    ) -> Result<()> {
+        let file_order = match ta_at {
+            [Some(v), Some(inv)] if inv < v => [1, 0],
+            _ => [0, 1],
+        };
+        for k in file_order {
+            for ta in &self.tas[k] {
+                if ta.target == 0x42 {
+                    emit_ta(i, m, p, &mut self.out[k], ta, &ta.info)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The annotations of the instruction at old offset `o`, placed at `here` (visible, then
+    /// invisible), consumed in attribute order as ClassReader does.
+    fn instruction(
+        &mut self,
+        i: &mut In<'_>,
+        m: &mut Mapper<'_>,
+        p: &mut Pool,
+        o: usize,
+        here: usize,
+    ) -> Result<()> {
+        for k in 0..2 {
+            while let Some(ta) = self.tas[k].get(self.next[k]) {
+                let target_offset = ta.insn_offset();
+                if target_offset.is_some_and(|t| t > o) {
+                    break;
+                }
+                if target_offset == Some(o) {
+                    let mut info = u16::try_from(here)?.to_be_bytes().to_vec();
+                    info.extend_from_slice(&ta.info[2..]);
+                    emit_ta(i, m, p, &mut self.out[k], ta, &info)?;
+                }
+                self.next[k] += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Local variable type annotations, visible then invisible, their ranges moved.
+    fn local_variables(
+        &mut self,
+        i: &mut In<'_>,
+        m: &mut Mapper<'_>,
+        p: &mut Pool,
+        new_at: &Offsets,
+    ) -> Result<()> {
+        for k in 0..2 {
+            for ta in &self.tas[k] {
+                if ta.target == 0x40 || ta.target == 0x41 {
+                    let n = usize::from(u16::from_be_bytes([ta.info[0], ta.info[1]]));
+                    let mut info = ta.info[..2].to_vec();
+                    for e in 0..n {
+                        let r = &ta.info[2 + 6 * e..8 + 6 * e];
+                        let s0 = usize::from(u16::from_be_bytes([r[0], r[1]]));
+                        let l0 = usize::from(u16::from_be_bytes([r[2], r[3]]));
+                        let ns = new_at.at16(s0)?;
+                        let ne = new_at.at16(s0 + l0)?;
+                        info.extend_from_slice(&ns.to_be_bytes());
+                        info.extend_from_slice(&short(ne.checked_sub(ns))?.to_be_bytes());
+                        info.extend_from_slice(&r[4..6]);
+                    }
+                    emit_ta(i, m, p, &mut self.out[k], ta, &info)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The two attributes, each when it holds an annotation.
+    fn finish(self) -> [Option<(u16, Vec<u8>)>; 2] {
+        self.out.map(|t| (t.0 > 0).then_some(t))
+    }
+}
+
+/// Branch and switch offsets, once every instruction is placed.
+fn patch_jumps(out: &mut [u8], jumps: Vec<Jump>, new_at: &Offsets) -> Result<()> {
+    for (patch, insn, target, wide) in jumps {
+        let delta = new_at.at(target)? as i64 - insn as i64;
+        if wide {
+            out[patch..patch + 4].copy_from_slice(&(delta as i32).to_be_bytes());
+        } else {
+            let d = i16::try_from(delta).map_err(|_| anyhow!("jump too far"))?;
+            out[patch..patch + 2].copy_from_slice(&d.to_be_bytes());
+        }
+    }
+    Ok(())
+}
+
+/// The exception table: ranges and handlers moved, catch types as visited.
+fn handler_table(raw: &[(u16, u16, u16, u16)], types: &[u16], new_at: &Offsets) -> Result<Vec<u8>> {
+    let mut handlers = Vec::new();
+    for ((s, e, h, _), t) in raw.iter().zip(types) {
+        for v in [
+            new_at.at(usize::from(*s))?,
+            new_at.at(usize::from(*e))?,
+            new_at.at(usize::from(*h))?,
+        ] {
+            handlers.extend_from_slice(&u16::try_from(v)?.to_be_bytes());
+        }
+        handlers.extend_from_slice(&t.to_be_bytes());
+    }
+    Ok(handlers)
+}
+
+/// LineNumberTable entries, in the order ClassReader visits them: a label's line numbers in
+/// table order, labels in offset order.
+fn read_lines(i: &mut In<'_>, at: Option<usize>) -> Result<Vec<(usize, u16)>> {
+    let mut lines: Vec<(usize, u16)> = Vec::new();
+    if let Some(at) = at {
+        i.pos = at;
+        for _ in 0..i.u2()? {
+            lines.push((usize::from(i.u2()?), i.u2()?));
+        }
+    }
+    lines.sort_by_key(|(pc, _)| *pc);
+    Ok(lines)
+}
+
+/// The LineNumberTable, its offsets moved.
+fn line_table(lines: &[(usize, u16)], new_at: &Offsets) -> Result<Option<(u16, Vec<u8>)>> {
+    if lines.is_empty() {
+        return Ok(None);
+    }
+    let mut b = Vec::new();
+    for (pc, line) in lines {
+        b.extend_from_slice(&new_at.at16(*pc)?.to_be_bytes());
+        b.extend_from_slice(&line.to_be_bytes());
+    }
+    Ok(Some((lines.len() as u16, b)))
+}
+
+/// Both local variable tables.
+type LocalTables = (Option<(u16, Vec<u8>)>, Option<(u16, Vec<u8>)>);
+
+/// Local variables: LVT order, each with its LVTT signature (matched by start and index).
+fn local_variables(
+    i: &mut In<'_>,
+    m: &mut Mapper<'_>,
+    p: &mut Pool,
+    ca: &Attrs,
+    new_at: &Offsets,
+) -> Result<LocalTables> {
+    let mut sigs: Vec<(u16, u16, String)> = Vec::new();
+    if let Some(a) = ca.at("LocalVariableTypeTable") {
+        i.pos = a;
+        for _ in 0..i.u2()? {
+            let s = i.u2()?;
+            i.u2()?;
+            i.u2()?;
+            let sig = i.rutf()?;
+            let idx = i.u2()?;
+            sigs.push((s, idx, sig));
+        }
+    }
+    let Some(a) = ca.at("LocalVariableTable") else {
+        return Ok((None, None));
+    };
+    i.pos = a;
+    let n = i.u2()?;
+    let mut t = (0u16, Vec::new());
+    let mut tt = (0u16, Vec::new());
+    for _ in 0..n {
+        let s = i.u2()?;
+        let l = i.u2()?;
+        let vname = i.rutf()?;
+        let vdesc = i.rutf()?;
+        let idx = i.u2()?;
+        let ns = new_at.at16(usize::from(s))?;
+        let ne = new_at.at16(usize::from(s) + usize::from(l))?;
+        let sig = sigs.iter().find(|(ss, ii, _)| *ss == s && *ii == idx);
+        if let Some((_, _, sig)) = sig {
+            let sig = m.signature_of(sig, 2)?;
+            let ni = p.utf8(&vname)?;
+            let si = p.utf8(&sig)?;
+            for v in [ns, short(ne.checked_sub(ns))?, ni, si, idx] {
+                tt.1.extend_from_slice(&v.to_be_bytes());
+            }
+            tt.0 += 1;
+        }
+        let ni = p.utf8(&vname)?;
+        let di = p.utf8(&m.map_desc(&vdesc)?)?;
+        for v in [ns, short(ne.checked_sub(ns))?, ni, di, idx] {
+            t.1.extend_from_slice(&v.to_be_bytes());
+        }
+        t.0 += 1;
+    }
+    // ASM writes a table only when a variable was visited.
+    Ok(((t.0 > 0).then_some(t), (tt.0 > 0).then_some(tt)))
+}
+
 /// The Code attribute re-emitted as MethodWriter writes it; `None` when it holds what this
 /// layout does not cover.
 #[allow(clippy::too_many_arguments)]
@@ -488,20 +811,11 @@ pub(super) fn code(
         "RuntimeInvisibleTypeAnnotations",
     ];
     let ca = read_attrs(i, &known)?;
-    // Type annotations of the code: visible and invisible, each in attribute order.
-    let mut tas: [Vec<CodeTa>; 2] = [Vec::new(), Vec::new()];
     let ta_at = [
         ca.at("RuntimeVisibleTypeAnnotations"),
         ca.at("RuntimeInvisibleTypeAnnotations"),
     ];
-    for (k, at) in ta_at.iter().enumerate() {
-        if let Some(at) = at {
-            i.pos = *at;
-            tas[k] = read_code_tas(i)?;
-        }
-    }
-    // Written in visit order: exception parameters, instructions, local variables.
-    let mut ta_out: [(u16, Vec<u8>); 2] = [(0, Vec::new()), (0, Vec::new())];
+    let mut tas = CodeTas::read(i, ta_at)?;
     let Some(starts) = instruction_starts(&code_bytes)? else {
         return Ok(None);
     };
@@ -510,15 +824,7 @@ pub(super) fn code(
         Some(at) => expand_frames(i, at, &implicit)?,
         None => Vec::new(),
     };
-    let mut lines: Vec<(usize, u16)> = Vec::new();
-    if let Some(at) = ca.at("LineNumberTable") {
-        i.pos = at;
-        for _ in 0..i.u2()? {
-            lines.push((usize::from(i.u2()?), i.u2()?));
-        }
-    }
-    // ClassReader visits a label's line numbers in table order, labels in offset order.
-    lines.sort_by_key(|(pc, _)| *pc);
+    let lines = read_lines(i, ca.at("LineNumberTable"))?;
 
     // Emit: exception handlers' catch types first (visitTryCatchBlock), then instructions.
     let mut handler_types = Vec::new();
@@ -531,217 +837,40 @@ pub(super) fn code(
             p.class(&mc)?
         });
     }
-    // readTypeAnnotations, in the order the two attributes appear: exception parameters.
-    let file_order = match ta_at {
-        [Some(v), Some(inv)] if inv < v => [1, 0],
-        _ => [0, 1],
-    };
-    for k in file_order {
-        for ta in &tas[k] {
-            if ta.target == 0x42 {
-                emit_ta(i, m, p, &mut ta_out[k], ta, &ta.info)?;
-            }
-        }
-    }
-    let mut ta_next = [0usize, 0usize];
-    let mut new_at: HashMap<usize, usize> = HashMap::new();
+    tas.exception_parameters(i, m, p, ta_at)?;
+    let mut new_at = Offsets(HashMap::new());
     let mut out: Vec<u8> = Vec::with_capacity(len + 16);
     let mut jumps: Vec<Jump> = Vec::new();
-    let mut frame_iter = frames.iter().peekable();
-    let mut frame_bytes = Vec::new();
-    let mut previous: Option<Vec<Vt>> = None;
-    let mut frame_count = 0u16;
-    let mut prev_offset = 0usize;
+    let mut frame_writer = FrameWriter::new(&frames, &implicit);
     // Uninitialized types point at NEW instructions: their new offsets are known once those
     // instructions are placed, which precedes any frame that mentions them.
     for &o in &starts {
         let here = out.len();
-        new_at.insert(o, here);
-        while let Some((fo, _, _)) = frame_iter.peek() {
-            if *fo != o {
-                break;
-            }
-            let (_, locals, stack) = short(frame_iter.next())?;
-            let map_vt = |v: &Vt, m: &mut Mapper<'_>| -> Result<Vt> {
-                Ok(match v {
-                    Vt::Object(n) => Vt::Object(m.map_type(n)?),
-                    Vt::Uninit(old) => Vt::Uninit(*short(new_at.get(&(*old as usize)))? as u32),
-                    t => t.clone(),
-                })
-            };
-            let locals: Vec<Vt> = locals.iter().map(|v| map_vt(v, m)).collect::<Result<_>>()?;
-            let stack: Vec<Vt> = stack.iter().map(|v| map_vt(v, m)).collect::<Result<_>>()?;
-            let prev = match &previous {
-                Some(pf) => pf.clone(),
-                None => implicit
-                    .iter()
-                    .map(|v| match v {
-                        Vt::Object(n) => m.map_type(n).map(Vt::Object),
-                        t => Ok(t.clone()),
-                    })
-                    .collect::<Result<_>>()?,
-            };
-            put_frame(
-                p,
-                &mut frame_bytes,
-                frame_count,
-                here,
-                prev_offset,
-                &prev,
-                &locals,
-                &stack,
-            )?;
-            frame_count += 1;
-            prev_offset = here;
-            previous = Some(locals);
-        }
+        new_at.0.insert(o, here);
+        frame_writer.at(o, here, &new_at, m, p)?;
         if !emit_insn(i, m, p, &code_bytes, o, here, &mut out, &mut jumps)? {
             return Ok(None);
         }
-        // The instruction's type annotations (visible, then invisible), consumed in attribute
-        // order as ClassReader does.
-        for k in 0..2 {
-            while let Some(ta) = tas[k].get(ta_next[k]) {
-                let target_offset = ta.insn_offset();
-                if target_offset.is_some_and(|t| t > o) {
-                    break;
-                }
-                if target_offset == Some(o) {
-                    let mut info = u16::try_from(here)?.to_be_bytes().to_vec();
-                    info.extend_from_slice(&ta.info[2..]);
-                    emit_ta(i, m, p, &mut ta_out[k], ta, &info)?;
-                }
-                ta_next[k] += 1;
-            }
-        }
+        tas.instruction(i, m, p, o, here)?;
     }
-    new_at.insert(len, out.len());
-    if frame_iter.next().is_some() {
-        bail!("a stack map frame is not at an instruction");
-    }
-    let at = |old: usize| -> Result<usize> {
-        new_at
-            .get(&old)
-            .copied()
-            .ok_or_else(|| anyhow!("offset {old} is not an instruction"))
-    };
-    for (patch, insn, target, wide) in jumps {
-        let delta = at(target)? as i64 - insn as i64;
-        if wide {
-            out[patch..patch + 4].copy_from_slice(&(delta as i32).to_be_bytes());
-        } else {
-            let d = i16::try_from(delta).map_err(|_| anyhow!("jump too far"))?;
-            out[patch..patch + 2].copy_from_slice(&d.to_be_bytes());
-        }
-    }
-    let mut handlers = Vec::new();
-    for ((s, e, h, _), t) in raw_handlers.iter().zip(&handler_types) {
-        for v in [
-            at(usize::from(*s))?,
-            at(usize::from(*e))?,
-            at(usize::from(*h))?,
-        ] {
-            handlers.extend_from_slice(&u16::try_from(v)?.to_be_bytes());
-        }
-        handlers.extend_from_slice(&t.to_be_bytes());
-    }
-    let lines_out = if !lines.is_empty() {
-        let mut b = Vec::new();
-        for (pc, line) in &lines {
-            b.extend_from_slice(&u16::try_from(at(*pc)?)?.to_be_bytes());
-            b.extend_from_slice(&line.to_be_bytes());
-        }
-        Some((lines.len() as u16, b))
-    } else {
-        None
-    };
-    // Local variables: LVT order, each with its LVTT signature (matched by start and index).
-    let mut sigs: Vec<(u16, u16, String)> = Vec::new();
-    if let Some(a) = ca.at("LocalVariableTypeTable") {
-        i.pos = a;
-        for _ in 0..i.u2()? {
-            let s = i.u2()?;
-            i.u2()?;
-            i.u2()?;
-            let sig = i.rutf()?;
-            let idx = i.u2()?;
-            sigs.push((s, idx, sig));
-        }
-    }
-    let (mut lvt, mut lvtt) = (None::<(u16, Vec<u8>)>, None::<(u16, Vec<u8>)>);
-    if let Some(a) = ca.at("LocalVariableTable") {
-        i.pos = a;
-        let n = i.u2()?;
-        let mut t = (0u16, Vec::new());
-        let mut tt = (0u16, Vec::new());
-        for _ in 0..n {
-            let s = i.u2()?;
-            let l = i.u2()?;
-            let vname = i.rutf()?;
-            let vdesc = i.rutf()?;
-            let idx = i.u2()?;
-            let ns = u16::try_from(at(usize::from(s))?)?;
-            let ne = u16::try_from(at(usize::from(s) + usize::from(l))?)?;
-            let sig = sigs.iter().find(|(ss, ii, _)| *ss == s && *ii == idx);
-            if let Some((_, _, sig)) = sig {
-                let sig = m.signature_of(sig, 2)?;
-                let ni = p.utf8(&vname)?;
-                let si = p.utf8(&sig)?;
-                for v in [ns, short(ne.checked_sub(ns))?, ni, si, idx] {
-                    tt.1.extend_from_slice(&v.to_be_bytes());
-                }
-                tt.0 += 1;
-            }
-            let ni = p.utf8(&vname)?;
-            let di = p.utf8(&m.map_desc(&vdesc)?)?;
-            for v in [ns, short(ne.checked_sub(ns))?, ni, di, idx] {
-                t.1.extend_from_slice(&v.to_be_bytes());
-            }
-            t.0 += 1;
-        }
-        // ASM writes a table only when a variable was visited.
-        if t.0 > 0 {
-            lvt = Some(t);
-        }
-        if tt.0 > 0 {
-            lvtt = Some(tt);
-        }
-    }
-    // Local variable type annotations, visible then invisible, their ranges moved.
-    for k in 0..2 {
-        for ta in &tas[k] {
-            if ta.target == 0x40 || ta.target == 0x41 {
-                let n = usize::from(u16::from_be_bytes([ta.info[0], ta.info[1]]));
-                let mut info = ta.info[..2].to_vec();
-                for e in 0..n {
-                    let r = &ta.info[2 + 6 * e..8 + 6 * e];
-                    let s0 = usize::from(u16::from_be_bytes([r[0], r[1]]));
-                    let l0 = usize::from(u16::from_be_bytes([r[2], r[3]]));
-                    let ns = u16::try_from(at(s0)?)?;
-                    let ne = u16::try_from(at(s0 + l0)?)?;
-                    info.extend_from_slice(&ns.to_be_bytes());
-                    info.extend_from_slice(&short(ne.checked_sub(ns))?.to_be_bytes());
-                    info.extend_from_slice(&r[4..6]);
-                }
-                emit_ta(i, m, p, &mut ta_out[k], ta, &info)?;
-            }
-        }
-    }
-    let [vis_out, invis_out] = ta_out;
+    new_at.0.insert(len, out.len());
+    let frames = frame_writer.finish()?;
+    patch_jumps(&mut out, jumps, &new_at)?;
+    let handlers = handler_table(&raw_handlers, &handler_types, &new_at)?;
+    let lines = line_table(&lines, &new_at)?;
+    let (lvt, lvtt) = local_variables(i, m, p, &ca, &new_at)?;
+    tas.local_variables(i, m, p, &new_at)?;
     Ok(Some(Code {
         max_stack,
         max_locals,
         code: out,
         handlers,
         n_handlers,
-        frames: (frame_count > 0).then_some((frame_count, frame_bytes)),
-        lines: lines_out,
+        frames,
+        lines,
         lvt,
         lvtt,
-        type_annotations: [
-            (vis_out.0 > 0).then_some(vis_out),
-            (invis_out.0 > 0).then_some(invis_out),
-        ],
+        type_annotations: tas.finish(),
         custom: ca.custom,
     }))
 }
