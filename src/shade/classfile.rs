@@ -80,6 +80,46 @@ fn relocate_with(
         bail!("not a class file (no 0xCAFEBABE magic)");
     }
     let _version = r.take(4)?;
+    let mut pool = read_pool(&mut r)?;
+    let body_start = r.pos;
+    let mut sites = pool_sites(&pool)?;
+    sites.extend(body_sites(&bytes[body_start..], &pool)?);
+
+    let package = &entry[..entry.rfind('/').map_or(0, |s| s + 1)];
+    let mut mapper = Mapper {
+        relocators,
+        remapped: false,
+    };
+    let mut mapped: Vec<(Site, u16, String)> = Vec::with_capacity(sites.len());
+    for (site, index, role) in sites {
+        let original = utf8(&pool, index)?;
+        let Some(original) = original.text() else {
+            // Not valid UTF-16 (a lone surrogate): no class name, left as is.
+            continue;
+        };
+        let value = map_role(&mut mapper, &pool, package, role, original)?;
+        mapped.push((site, index, value));
+    }
+    if !mapper.remapped {
+        return Ok(None);
+    }
+    // The layout ASM writes when this class is within what it reproduces; the in-place rewrite
+    // (javac's constant-pool order) otherwise.
+    let mut fresh = Mapper {
+        relocators,
+        remapped: false,
+    };
+    if asm {
+        if let Ok(Some(out)) = super::asm_layout::write(bytes, entry, &mut fresh) {
+            return Ok(Some(out));
+        }
+    }
+    rewrite_in_place(bytes, body_start, &mut pool, mapped).map(Some)
+}
+
+/// The constant pool, entries at their indexes (a long or double followed by a gap).
+fn read_pool(r: &mut Reader<'_>) -> Result<Vec<Const>> {
+    let bytes = r.b;
     let count = r.u2()? as usize;
     let mut pool = vec![Const::Gap; count.max(1)];
     let mut i = 1;
@@ -118,7 +158,11 @@ fn relocate_with(
         };
         i += 1;
     }
-    let body_start = r.pos;
+    Ok(pool)
+}
+
+/// The Utf8 references of the pool's own entries and how each maps.
+fn pool_sites(pool: &[Const]) -> Result<Vec<(Site, u16, Role)>> {
     let mut sites: Vec<(Site, u16, Role)> = Vec::new();
     for (index, c) in pool.iter().enumerate() {
         if let Const::Refs { tag, refs, .. } = c {
@@ -129,7 +173,7 @@ fn relocate_with(
                 19 | 20 => sites.push((Site::Pool(index, 0), refs[0], Role::Keep)),
                 12 => {
                     sites.push((Site::Pool(index, 0), refs[0], Role::Keep));
-                    let desc = utf8(&pool, refs[1])?;
+                    let desc = utf8(pool, refs[1])?;
                     let role = if desc.text().is_some_and(|d| d.starts_with('(')) {
                         Role::MethodDesc
                     } else {
@@ -141,79 +185,70 @@ fn relocate_with(
             }
         }
     }
-    let mut body = Body {
-        r: Reader {
-            b: &bytes[body_start..],
-            pos: 0,
-        },
+    Ok(sites)
+}
+
+/// The Utf8 references of the bytes after the pool (`body`) and how each maps.
+fn body_sites(body: &[u8], pool: &[Const]) -> Result<Vec<(Site, u16, Role)>> {
+    let mut walk = Body {
+        r: Reader { b: body, pos: 0 },
         sites: Vec::new(),
-        pool: &pool,
+        pool,
     };
-    body.class()?;
-    if body.r.pos != body.r.b.len() {
+    walk.class()?;
+    if walk.r.pos != walk.r.b.len() {
         bail!(
             "{} bytes after the class file's end",
-            body.r.b.len() - body.r.pos
+            walk.r.b.len() - walk.r.pos
         );
     }
-    sites.extend(
-        body.sites
-            .iter()
-            .map(|(o, i, role)| (Site::Body(*o), *i, *role)),
-    );
+    Ok(walk
+        .sites
+        .iter()
+        .map(|(o, i, role)| (Site::Body(*o), *i, *role))
+        .collect())
+}
 
-    let package = &entry[..entry.rfind('/').map_or(0, |s| s + 1)];
-    let mut mapper = Mapper {
-        relocators,
-        remapped: false,
-    };
-    let mut mapped: Vec<(Site, u16, String)> = Vec::with_capacity(sites.len());
-    for (site, index, role) in sites {
-        let original = utf8(&pool, index)?;
-        let Some(original) = original.text() else {
-            // Not valid UTF-16 (a lone surrogate): no class name, left as is.
-            continue;
-        };
-        let value = match role {
-            Role::Keep => original.to_string(),
-            Role::Class => mapper.map_type(original)?,
-            Role::Desc => mapper.map_desc(original)?,
-            Role::MethodDesc => mapper.map_method_desc(original)?,
-            Role::Value => mapper.map(original, true),
-            Role::ClassSignature => mapper.signature(original, SigKind::Class)?,
-            Role::MethodSignature => mapper.signature(original, SigKind::Method)?,
-            Role::TypeSignature => mapper.signature(original, SigKind::Type)?,
-            Role::SourceFile => {
-                let full = mapper.map(&format!("{package}{original}"), false);
-                full[full.rfind('/').map_or(0, |s| s + 1)..].to_string()
-            }
-            Role::InnerName(class) => {
-                let name = match pool.get(class as usize) {
-                    Some(Const::Refs { tag: 7, refs, .. }) => utf8(&pool, refs[0])?,
-                    _ => bail!("InnerClasses names pool entry {class}, not a class"),
-                };
-                let name = name.text().unwrap_or_default();
-                mapper.inner_class_name(name, original)?
-            }
-        };
-        mapped.push((site, index, value));
-    }
-    if !mapper.remapped {
-        return Ok(None);
-    }
-    // The layout ASM writes when this class is within what it reproduces; the in-place rewrite
-    // (javac's constant-pool order) otherwise.
-    let mut fresh = Mapper {
-        relocators,
-        remapped: false,
-    };
-    if asm {
-        if let Ok(Some(out)) = super::asm_layout::write(bytes, entry, &mut fresh) {
-            return Ok(Some(out));
+/// The value one user of a Utf8 entry (`original`) gives it.
+fn map_role(
+    mapper: &mut Mapper<'_>,
+    pool: &[Const],
+    package: &str,
+    role: Role,
+    original: &str,
+) -> Result<String> {
+    Ok(match role {
+        Role::Keep => original.to_string(),
+        Role::Class => mapper.map_type(original)?,
+        Role::Desc => mapper.map_desc(original)?,
+        Role::MethodDesc => mapper.map_method_desc(original)?,
+        Role::Value => mapper.map(original, true),
+        Role::ClassSignature => mapper.signature(original, SigKind::Class)?,
+        Role::MethodSignature => mapper.signature(original, SigKind::Method)?,
+        Role::TypeSignature => mapper.signature(original, SigKind::Type)?,
+        Role::SourceFile => {
+            let full = mapper.map(&format!("{package}{original}"), false);
+            full[full.rfind('/').map_or(0, |s| s + 1)..].to_string()
         }
-    }
+        Role::InnerName(class) => {
+            let name = match pool.get(class as usize) {
+                Some(Const::Refs { tag: 7, refs, .. }) => utf8(pool, refs[0])?,
+                _ => bail!("InnerClasses names pool entry {class}, not a class"),
+            };
+            let name = name.text().unwrap_or_default();
+            mapper.inner_class_name(name, original)?
+        }
+    })
+}
 
-    // Each Utf8 entry takes its first user's value; other values go to appended entries.
+/// The in-place rewrite: each Utf8 entry takes its first user's value; other values go to
+/// appended entries.
+fn rewrite_in_place(
+    bytes: &[u8],
+    body_start: usize,
+    pool: &mut [Const],
+    mapped: Vec<(Site, u16, String)>,
+) -> Result<Vec<u8>> {
     let mut chosen: Vec<Option<String>> = vec![None; pool.len()];
     let mut appended: Vec<String> = Vec::new();
     let mut out_body = bytes[body_start..].to_vec();
@@ -252,10 +287,20 @@ fn relocate_with(
     let mut out = Vec::with_capacity(bytes.len() + 64);
     out.extend_from_slice(&bytes[..8]);
     out.extend_from_slice(&total.to_be_bytes());
+    put_pool(&mut out, pool, &chosen)?;
+    for v in &appended {
+        put_utf8(&mut out, v)?;
+    }
+    out.extend_from_slice(&out_body);
+    Ok(out)
+}
+
+/// The pool's entries (from index 1), a Utf8 entry with its chosen value when it has one.
+fn put_pool(out: &mut Vec<u8>, pool: &[Const], chosen: &[Option<String>]) -> Result<()> {
     for (index, c) in pool.iter().enumerate().skip(1) {
         match c {
             Const::Utf8(raw) => match &chosen[index] {
-                Some(v) => put_utf8(&mut out, v)?,
+                Some(v) => put_utf8(out, v)?,
                 None => {
                     out.push(1);
                     out.extend_from_slice(&(raw.len() as u16).to_be_bytes());
@@ -272,11 +317,7 @@ fn relocate_with(
             Const::Gap => {}
         }
     }
-    for v in &appended {
-        put_utf8(&mut out, v)?;
-    }
-    out.extend_from_slice(&out_body);
-    Ok(Some(out))
+    Ok(())
 }
 
 /// A Utf8 entry's text (modified UTF-8 read as UTF-16 units).
