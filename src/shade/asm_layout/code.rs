@@ -781,6 +781,36 @@ fn local_variables(
     Ok(((t.0 > 0).then_some(t), (tt.0 > 0).then_some(tt)))
 }
 
+/// The attributes of a Code attribute this layout rewrites (others are kept as they are).
+const CODE_KNOWN: &[&str] = &[
+    "StackMapTable",
+    "LineNumberTable",
+    "LocalVariableTable",
+    "LocalVariableTypeTable",
+    "RuntimeVisibleTypeAnnotations",
+    "RuntimeInvisibleTypeAnnotations",
+];
+
+/// The exception handlers' catch types, as visitTryCatchBlock adds them (0: any).
+fn catch_types(
+    i: &In<'_>,
+    m: &mut Mapper<'_>,
+    p: &mut Pool,
+    raw_handlers: &[(u16, u16, u16, u16)],
+) -> Result<Vec<u16>> {
+    let mut handler_types = Vec::new();
+    for (_, _, _, t) in raw_handlers {
+        handler_types.push(if *t == 0 {
+            0
+        } else {
+            let c = i.class(*t)?;
+            let mc = m.map_type(&c)?;
+            p.class(&mc)?
+        });
+    }
+    Ok(handler_types)
+}
+
 /// The Code attribute re-emitted as MethodWriter writes it; `None` when it holds what this
 /// layout does not cover.
 #[allow(clippy::too_many_arguments)]
@@ -802,15 +832,7 @@ pub(super) fn code(
     for _ in 0..n_handlers {
         raw_handlers.push((i.u2()?, i.u2()?, i.u2()?, i.u2()?));
     }
-    let known = [
-        "StackMapTable",
-        "LineNumberTable",
-        "LocalVariableTable",
-        "LocalVariableTypeTable",
-        "RuntimeVisibleTypeAnnotations",
-        "RuntimeInvisibleTypeAnnotations",
-    ];
-    let ca = read_attrs(i, &known)?;
+    let ca = read_attrs(i, CODE_KNOWN)?;
     let ta_at = [
         ca.at("RuntimeVisibleTypeAnnotations"),
         ca.at("RuntimeInvisibleTypeAnnotations"),
@@ -827,16 +849,7 @@ pub(super) fn code(
     let lines = read_lines(i, ca.at("LineNumberTable"))?;
 
     // Emit: exception handlers' catch types first (visitTryCatchBlock), then instructions.
-    let mut handler_types = Vec::new();
-    for (_, _, _, t) in &raw_handlers {
-        handler_types.push(if *t == 0 {
-            0
-        } else {
-            let c = i.class(*t)?;
-            let mc = m.map_type(&c)?;
-            p.class(&mc)?
-        });
-    }
+    let handler_types = catch_types(i, m, p, &raw_handlers)?;
     tas.exception_parameters(i, m, p, ta_at)?;
     let mut new_at = Offsets(HashMap::new());
     let mut out: Vec<u8> = Vec::with_capacity(len + 16);

@@ -275,21 +275,7 @@ fn visit_class(
     };
     let enclosing = visit_enclosing(i, ca.at("EnclosingMethod"), m, p)?;
     let class_ann = Annotated::read(i, m, p, &ca.ann_offsets())?;
-    let mut class_lists: Vec<(&'static str, Vec<u16>)> = Vec::new();
-    for name in ["NestMembers", "PermittedSubclasses"] {
-        if let Some(at) = ca.at(name) {
-            i.pos = at;
-            let mut list = Vec::new();
-            for _ in 0..i.u2()? {
-                let c = i.rclass()?;
-                let mapped = m.map_type(&c)?;
-                list.push(p.class(&mapped)?);
-            }
-            if !list.is_empty() {
-                class_lists.push((name, list));
-            }
-        }
-    }
+    let class_lists = visit_class_lists(i, ca, m, p)?;
     let (inner, inner_count) = visit_inner_classes(i, ca.at("InnerClasses"), m, p)?;
     // Record components: visited after the inner classes.
     let record = visit_record(i, ca.at("Record"), m, p)?;
@@ -309,6 +295,31 @@ fn visit_class(
         inner_count,
         record,
     })
+}
+
+/// NestMembers and PermittedSubclasses: the classes of each list that is not empty.
+fn visit_class_lists(
+    i: &mut In<'_>,
+    ca: &Attrs,
+    m: &mut Mapper<'_>,
+    p: &mut Pool,
+) -> Result<Vec<(&'static str, Vec<u16>)>> {
+    let mut class_lists: Vec<(&'static str, Vec<u16>)> = Vec::new();
+    for name in ["NestMembers", "PermittedSubclasses"] {
+        if let Some(at) = ca.at(name) {
+            i.pos = at;
+            let mut list = Vec::new();
+            for _ in 0..i.u2()? {
+                let c = i.rclass()?;
+                let mapped = m.map_type(&c)?;
+                list.push(p.class(&mapped)?);
+            }
+            if !list.is_empty() {
+                class_lists.push((name, list));
+            }
+        }
+    }
+    Ok(class_lists)
 }
 
 /// EnclosingMethod: the outer class and, when there is one, the method's name and type.
