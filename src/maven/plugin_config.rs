@@ -606,6 +606,27 @@ fn interpolate_once(s: &str, properties: &BTreeMap<String, String>) -> String {
     out
 }
 
+/// The lifecycle phases `mvn package` runs, in order.
+pub const PACKAGE_PHASES: &[&str] = &[
+    "validate",
+    "initialize",
+    "generate-sources",
+    "process-sources",
+    "generate-resources",
+    "process-resources",
+    "compile",
+    "process-classes",
+    "generate-test-sources",
+    "process-test-sources",
+    "generate-test-resources",
+    "process-test-resources",
+    "test-compile",
+    "process-test-classes",
+    "test",
+    "prepare-package",
+    "package",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

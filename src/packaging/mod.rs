@@ -188,31 +188,12 @@ pub struct ProjectFacts<'a> {
     pub inception_year: Option<&'a str>,
 }
 
-/// The lifecycle phases `mvn package` runs, in order.
-const PHASES: &[&str] = &[
-    "validate",
-    "initialize",
-    "generate-sources",
-    "process-sources",
-    "generate-resources",
-    "process-resources",
-    "compile",
-    "process-classes",
-    "generate-test-sources",
-    "process-test-sources",
-    "generate-test-resources",
-    "process-test-resources",
-    "test-compile",
-    "process-test-classes",
-    "test",
-    "prepare-package",
-    "package",
-];
-
 /// Whether an execution runs in `mvn package`: no phase (the goal's default phase, which for the
 /// goals asked about here is at most `package`) or a phase of the lifecycle up to `package`.
 fn runs_in_package(e: &Execution) -> bool {
-    e.phase.as_deref().is_none_or(|p| PHASES.contains(&p))
+    e.phase
+        .as_deref()
+        .is_none_or(|p| crate::maven::plugin_config::PACKAGE_PHASES.contains(&p))
 }
 
 fn text<'a>(config: &'a [Element], name: &str) -> Option<&'a Element> {

@@ -9,6 +9,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Diagnostic, Location};
 use crate::maven::model::BuildLayer;
+use crate::maven::plugin_config::PACKAGE_PHASES;
 use crate::maven::plugin_config::{effective_plugin, Dom, Execution};
 use crate::maven::xml::Element;
 
@@ -327,7 +328,7 @@ fn shade_execution(executions: &[Execution]) -> anyhow::Result<Option<&Execution
         // The goal's default phase is package.
         match e.phase.as_deref().unwrap_or("package") {
             "package" => running.push(e),
-            phase if BEFORE_PACKAGE.contains(&phase) => {
+            phase if phase != "package" && PACKAGE_PHASES.contains(&phase) => {
                 return Err(Diagnostic::new(format!(
                     "maven-shade-plugin's execution `{}` runs the shade goal in phase `{phase}`, before the project's jar exists; Maven fails there",
                     e.id
@@ -449,26 +450,6 @@ fn only_children(el: &Dom, allowed: &[&str], what: &str) -> anyhow::Result<()> {
         None => Ok(()),
     }
 }
-
-/// Phases of the default lifecycle before package.
-const BEFORE_PACKAGE: &[&str] = &[
-    "validate",
-    "initialize",
-    "generate-sources",
-    "process-sources",
-    "generate-resources",
-    "process-resources",
-    "compile",
-    "process-classes",
-    "generate-test-sources",
-    "process-test-sources",
-    "generate-test-resources",
-    "process-test-resources",
-    "test-compile",
-    "process-test-classes",
-    "test",
-    "prepare-package",
-];
 
 fn at(l: &crate::maven::xml::SourceLocation) -> Location {
     Location::at(l.file.clone(), l.line, l.column)
