@@ -230,20 +230,48 @@ pub fn default_suid(c: &ClassFile) -> i64 {
         .iter()
         .filter(|m| m.name != "<init>" && m.name != "<clinit>")
         .collect();
-    let mut mods = c.access & (ACC_PUBLIC | ACC_FINAL | ACC_INTERFACE | ACC_ABSTRACT);
-    if mods & ACC_INTERFACE != 0 {
-        mods = if methods.is_empty() {
-            mods & !ACC_ABSTRACT
-        } else {
-            mods | ACC_ABSTRACT
-        };
-    }
+    let mods = class_modifiers(c.access, !methods.is_empty());
     d.extend_from_slice(&u32::from(mods).to_be_bytes());
     let mut interfaces: Vec<String> = c.interfaces.iter().map(|i| i.replace('/', ".")).collect();
     interfaces.sort();
     for i in &interfaces {
         write_utf(&mut d, i);
     }
+    write_suid_fields(&mut d, c);
+    if c.methods.iter().any(|m| m.name == "<clinit>") {
+        write_utf(&mut d, "<clinit>");
+        d.extend_from_slice(&u32::from(ACC_STATIC).to_be_bytes());
+        write_utf(&mut d, "()V");
+    }
+    let mut ctors: Vec<&Member> = c.methods.iter().filter(|m| m.name == "<init>").collect();
+    ctors.sort_by(|a, b| a.descriptor.cmp(&b.descriptor));
+    write_suid_methods(&mut d, &ctors);
+    let mut methods = methods;
+    methods.sort_by(|a, b| (&a.name, &a.descriptor).cmp(&(&b.name, &b.descriptor)));
+    write_suid_methods(&mut d, &methods);
+    let hash = Sha1::digest(&d);
+    let mut v: i64 = 0;
+    for b in hash[..8].iter().rev() {
+        v = (v << 8) | i64::from(*b);
+    }
+    v
+}
+
+/// The class modifiers the hash takes: an interface is abstract exactly when it declares
+/// methods (other than `<clinit>`).
+fn class_modifiers(access: u16, has_methods: bool) -> u16 {
+    let mods = access & (ACC_PUBLIC | ACC_FINAL | ACC_INTERFACE | ACC_ABSTRACT);
+    if mods & ACC_INTERFACE == 0 {
+        mods
+    } else if has_methods {
+        mods | ACC_ABSTRACT
+    } else {
+        mods & !ACC_ABSTRACT
+    }
+}
+
+/// The fields the hash takes, by name: all but private static and private transient ones.
+fn write_suid_fields(d: &mut Vec<u8>, c: &ClassFile) {
     let mut fields: Vec<&Member> = c.fields.iter().collect();
     fields.sort_by(|a, b| a.name.cmp(&b.name));
     for f in fields {
@@ -256,16 +284,16 @@ pub fn default_suid(c: &ClassFile) -> i64 {
                 | ACC_VOLATILE
                 | ACC_TRANSIENT);
         if m & ACC_PRIVATE == 0 || m & (ACC_STATIC | ACC_TRANSIENT) == 0 {
-            write_utf(&mut d, &f.name);
+            write_utf(d, &f.name);
             d.extend_from_slice(&u32::from(m).to_be_bytes());
-            write_utf(&mut d, &f.descriptor);
+            write_utf(d, &f.descriptor);
         }
     }
-    if c.methods.iter().any(|m| m.name == "<clinit>") {
-        write_utf(&mut d, "<clinit>");
-        d.extend_from_slice(&u32::from(ACC_STATIC).to_be_bytes());
-        write_utf(&mut d, "()V");
-    }
+}
+
+/// Constructors or methods, in the order given, as the hash takes them: the non-private
+/// ones, descriptors with dots.
+fn write_suid_methods(d: &mut Vec<u8>, methods: &[&Member]) {
     let method_mask = ACC_PUBLIC
         | ACC_PRIVATE
         | ACC_PROTECTED
@@ -275,32 +303,14 @@ pub fn default_suid(c: &ClassFile) -> i64 {
         | ACC_NATIVE
         | ACC_ABSTRACT
         | ACC_STRICT;
-    let mut ctors: Vec<&Member> = c.methods.iter().filter(|m| m.name == "<init>").collect();
-    ctors.sort_by(|a, b| a.descriptor.cmp(&b.descriptor));
-    for m in ctors {
-        let mm = m.access & method_mask;
-        if mm & ACC_PRIVATE == 0 {
-            write_utf(&mut d, "<init>");
-            d.extend_from_slice(&u32::from(mm).to_be_bytes());
-            write_utf(&mut d, &m.descriptor.replace('/', "."));
-        }
-    }
-    let mut methods = methods;
-    methods.sort_by(|a, b| (&a.name, &a.descriptor).cmp(&(&b.name, &b.descriptor)));
     for m in methods {
         let mm = m.access & method_mask;
         if mm & ACC_PRIVATE == 0 {
-            write_utf(&mut d, &m.name);
+            write_utf(d, &m.name);
             d.extend_from_slice(&u32::from(mm).to_be_bytes());
-            write_utf(&mut d, &m.descriptor.replace('/', "."));
+            write_utf(d, &m.descriptor.replace('/', "."));
         }
     }
-    let hash = Sha1::digest(&d);
-    let mut v: i64 = 0;
-    for b in hash[..8].iter().rev() {
-        v = (v << 8) | i64::from(*b);
-    }
-    v
 }
 
 /// Refuse a class whose serialized form needs more than its class descriptor.

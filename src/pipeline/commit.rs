@@ -273,14 +273,7 @@ pub(super) fn recover(dir: &Path, other_dirs: &[PathBuf]) {
     let mut live = Vec::new();
     for name in &names {
         if name.starts_with(PREFIX) && name.ends_with(UNNAMED_OWNER_SUFFIX) {
-            // Killed before it named its owner file (a build between create and lock checks
-            // that its file is still there, and starts again if not).
-            let path = dir.join(name);
-            if let Ok(file) = File::options().write(true).open(&path) {
-                if file.try_lock().is_ok() {
-                    let _ = std::fs::remove_file(&path);
-                }
-            }
+            remove_unnamed_owner(&dir.join(name));
             continue;
         }
         let Some(token) = name
@@ -289,33 +282,64 @@ pub(super) fn recover(dir: &Path, other_dirs: &[PathBuf]) {
         else {
             continue;
         };
-        let owner_path = dir.join(name);
-        let Ok(owner) = File::options().write(true).open(&owner_path) else {
-            continue;
-        };
-        if owner.try_lock().is_err() {
+        if recover_owner(dir, other_dirs, name, token) {
             live.push(token.to_string());
-            continue;
         }
-        // Its build is gone. Finish its commit if it had begun one, then remove what it left.
-        let journal = dir.join(format!("{PREFIX}{token}{JOURNAL_SUFFIX}"));
-        if let Ok(text) = std::fs::read(&journal) {
-            if let Ok(steps) = serde_json::from_slice::<Vec<Step>>(&text) {
-                if let Ok(_turn) = commit_lock(dir) {
-                    for step in &steps {
-                        let _ = step.carry_out();
-                    }
-                }
-            }
-            let _ = std::fs::remove_file(&journal);
-        }
-        let own = format!("{PREFIX}{token}-");
-        for d in std::iter::once(dir).chain(other_dirs.iter().map(PathBuf::as_path)) {
-            remove_matching(d, |n| n.starts_with(&own) && n.ends_with(".tmp"));
-        }
-        let _ = std::fs::remove_file(&owner_path);
     }
-    // Temporaries without a live owner, old enough not to be a build starting right now.
+    remove_stale_temporaries(dir, other_dirs, &live);
+}
+
+/// An owner file under its temporary name, removed unless locked: its build was killed before
+/// it named the file (a build between create and lock checks that its file is still there,
+/// and starts again if not).
+fn remove_unnamed_owner(path: &Path) {
+    if let Ok(file) = File::options().write(true).open(path) {
+        if file.try_lock().is_ok() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// The build of owner file `name` (token `token`) in `dir`: `true` when it is running (its
+/// lock is held); otherwise its commit is finished, if it had begun one, and what it left
+/// removed, owner file last (its lock held till then).
+fn recover_owner(dir: &Path, other_dirs: &[PathBuf], name: &str, token: &str) -> bool {
+    let owner_path = dir.join(name);
+    let Ok(owner) = File::options().write(true).open(&owner_path) else {
+        return false;
+    };
+    if owner.try_lock().is_err() {
+        return true;
+    }
+    finish_journal(dir, token);
+    let own = format!("{PREFIX}{token}-");
+    for d in std::iter::once(dir).chain(other_dirs.iter().map(PathBuf::as_path)) {
+        remove_matching(d, |n| n.starts_with(&own) && n.ends_with(".tmp"));
+    }
+    let _ = std::fs::remove_file(&owner_path);
+    drop(owner);
+    false
+}
+
+/// Carry out and remove the journal of the gone build `token` in `dir`, if there is one.
+fn finish_journal(dir: &Path, token: &str) {
+    let journal = dir.join(format!("{PREFIX}{token}{JOURNAL_SUFFIX}"));
+    let Ok(text) = std::fs::read(&journal) else {
+        return;
+    };
+    if let Ok(steps) = serde_json::from_slice::<Vec<Step>>(&text) {
+        if let Ok(_turn) = commit_lock(dir) {
+            for step in &steps {
+                let _ = step.carry_out();
+            }
+        }
+    }
+    let _ = std::fs::remove_file(&journal);
+}
+
+/// Temporaries in `dir` and `other_dirs` without a live owner (tokens `live`), old enough not
+/// to be a build starting right now.
+fn remove_stale_temporaries(dir: &Path, other_dirs: &[PathBuf], live: &[String]) {
     let now = std::time::SystemTime::now();
     for d in std::iter::once(dir).chain(other_dirs.iter().map(PathBuf::as_path)) {
         let Ok(read) = std::fs::read_dir(d) else {

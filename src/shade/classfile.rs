@@ -505,6 +505,7 @@ impl Body<'_> {
         Ok(())
     }
 
+    /// The content of attribute `name` of a `ctx` structure (after its length).
     fn attribute(&mut self, name: &str, ctx: Ctx) -> Result<()> {
         match name {
             "Signature" => self.site(match ctx {
@@ -513,48 +514,16 @@ impl Body<'_> {
                 _ => Role::TypeSignature,
             }),
             "SourceFile" if ctx == Ctx::Class => self.site(Role::SourceFile),
-            "InnerClasses" if ctx == Ctx::Class => {
-                for _ in 0..self.r.u2()? {
-                    let inner = self.r.u2()?;
-                    self.r.take(2)?;
-                    self.optional_site(Role::InnerName(inner))?;
-                    self.r.take(2)?;
-                }
-                Ok(())
+            "InnerClasses" if ctx == Ctx::Class => self.inner_classes(),
+            "Code" if ctx == Ctx::Method => self.code(),
+            "LocalVariableTable" if ctx == Ctx::Code => self.local_variables(Role::Desc),
+            "LocalVariableTypeTable" if ctx == Ctx::Code => {
+                self.local_variables(Role::TypeSignature)
             }
-            "Code" if ctx == Ctx::Method => {
-                self.r.take(4)?;
-                let code = self.r.u4()? as usize;
-                self.r.take(code)?;
-                let handlers = self.r.u2()? as usize;
-                self.r.take(8 * handlers)?;
-                self.attributes(Ctx::Code)
-            }
-            "LocalVariableTable" | "LocalVariableTypeTable" if ctx == Ctx::Code => {
-                let role = if name == "LocalVariableTable" {
-                    Role::Desc
-                } else {
-                    Role::TypeSignature
-                };
-                for _ in 0..self.r.u2()? {
-                    self.r.take(4)?;
-                    self.site(Role::Keep)?;
-                    self.site(role)?;
-                    self.r.take(2)?;
-                }
-                Ok(())
-            }
-            "RuntimeVisibleAnnotations" | "RuntimeInvisibleAnnotations" => {
-                for _ in 0..self.r.u2()? {
-                    self.annotation()?;
-                }
-                Ok(())
-            }
+            "RuntimeVisibleAnnotations" | "RuntimeInvisibleAnnotations" => self.annotations(),
             "RuntimeVisibleParameterAnnotations" | "RuntimeInvisibleParameterAnnotations" => {
                 for _ in 0..self.r.u1()? {
-                    for _ in 0..self.r.u2()? {
-                        self.annotation()?;
-                    }
+                    self.annotations()?;
                 }
                 Ok(())
             }
@@ -565,31 +534,80 @@ impl Body<'_> {
                 }
                 Ok(())
             }
-            "MethodParameters" if ctx == Ctx::Method => {
-                for _ in 0..self.r.u1()? {
-                    self.optional_site(Role::Keep)?;
-                    self.r.take(2)?;
-                }
-                Ok(())
-            }
-            "Record" if ctx == Ctx::Class => {
-                for _ in 0..self.r.u2()? {
-                    self.site(Role::Keep)?;
-                    self.site(Role::Desc)?;
-                    self.attributes(Ctx::Record)?;
-                }
-                Ok(())
-            }
-            _ => {
-                // No Utf8 reference to map (or one this rewrite leaves alone): skip it.
-                let len = u32::from_be_bytes(
-                    self.r.b[self.r.pos - 4..self.r.pos]
-                        .try_into()
-                        .map_err(|_| anyhow!("truncated attribute"))?,
-                ) as usize;
-                self.r.take(len).map(|_| ())
-            }
+            "MethodParameters" if ctx == Ctx::Method => self.method_parameters(),
+            "Record" if ctx == Ctx::Class => self.record(),
+            // No Utf8 reference to map (or one this rewrite leaves alone): skip it.
+            _ => self.skip_attribute(),
         }
+    }
+
+    /// InnerClasses: each inner name.
+    fn inner_classes(&mut self) -> Result<()> {
+        for _ in 0..self.r.u2()? {
+            let inner = self.r.u2()?;
+            self.r.take(2)?;
+            self.optional_site(Role::InnerName(inner))?;
+            self.r.take(2)?;
+        }
+        Ok(())
+    }
+
+    /// Code: the code and handlers skipped, then the code's attributes.
+    fn code(&mut self) -> Result<()> {
+        self.r.take(4)?;
+        let code = self.r.u4()? as usize;
+        self.r.take(code)?;
+        let handlers = self.r.u2()? as usize;
+        self.r.take(8 * handlers)?;
+        self.attributes(Ctx::Code)
+    }
+
+    /// LocalVariableTable (`role` Desc) or LocalVariableTypeTable (TypeSignature).
+    fn local_variables(&mut self, role: Role) -> Result<()> {
+        for _ in 0..self.r.u2()? {
+            self.r.take(4)?;
+            self.site(Role::Keep)?;
+            self.site(role)?;
+            self.r.take(2)?;
+        }
+        Ok(())
+    }
+
+    /// A table of annotations (u2 count).
+    fn annotations(&mut self) -> Result<()> {
+        for _ in 0..self.r.u2()? {
+            self.annotation()?;
+        }
+        Ok(())
+    }
+
+    /// MethodParameters: each name, when it has one.
+    fn method_parameters(&mut self) -> Result<()> {
+        for _ in 0..self.r.u1()? {
+            self.optional_site(Role::Keep)?;
+            self.r.take(2)?;
+        }
+        Ok(())
+    }
+
+    /// Record: each component's name, descriptor and attributes.
+    fn record(&mut self) -> Result<()> {
+        for _ in 0..self.r.u2()? {
+            self.site(Role::Keep)?;
+            self.site(Role::Desc)?;
+            self.attributes(Ctx::Record)?;
+        }
+        Ok(())
+    }
+
+    /// An attribute left as it is: its length (the u4 just read) skipped.
+    fn skip_attribute(&mut self) -> Result<()> {
+        let len = u32::from_be_bytes(
+            self.r.b[self.r.pos - 4..self.r.pos]
+                .try_into()
+                .map_err(|_| anyhow!("truncated attribute"))?,
+        ) as usize;
+        self.r.take(len).map(|_| ())
     }
 
     fn annotation(&mut self) -> Result<()> {

@@ -267,8 +267,21 @@ fn expand_frames(i: &mut In<'_>, at: usize, implicit: &[Vt]) -> Result<Vec<Frame
 /// target, and whether the offset is 4 bytes (switches) rather than 2.
 type Jump = (usize, usize, usize, bool);
 
+/// The u2 at `o` of the code.
+fn rd2(code_bytes: &[u8], o: usize) -> Result<u16> {
+    let s = short(code_bytes.get(o..o + 2))?;
+    Ok(u16::from_be_bytes([s[0], s[1]]))
+}
+
+/// The s4 at `o` of the code.
+fn rd4(code_bytes: &[u8], o: usize) -> Result<i32> {
+    let s = short(code_bytes.get(o..o + 4))?;
+    Ok(i32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+}
+
 /// The instruction at old offset `o` written at the end of `out` (`here`) as MethodWriter
-/// writes it, its constants added to the pool; `false` for an `ldc` of a dynamic constant.
+/// writes it, its constants added to the pool; `false` for an `ldc` of a dynamic constant
+/// (or an `invokedynamic` with one among its bootstrap arguments).
 #[allow(clippy::too_many_arguments)]
 fn emit_insn(
     i: &mut In<'_>,
@@ -280,182 +293,233 @@ fn emit_insn(
     out: &mut Vec<u8>,
     jumps: &mut Vec<Jump>,
 ) -> Result<bool> {
-    let rd2 = |o: usize| -> Result<u16> {
-        let s = short(code_bytes.get(o..o + 2))?;
-        Ok(u16::from_be_bytes([s[0], s[1]]))
-    };
-    let rd4 = |o: usize| -> Result<i32> {
-        let s = short(code_bytes.get(o..o + 4))?;
-        Ok(i32::from_be_bytes([s[0], s[1], s[2], s[3]]))
-    };
     let op = code_bytes[o];
     match op {
-        0x12..=0x14 => {
-            let idx = if op == 0x12 {
-                u16::from(code_bytes[o + 1])
-            } else {
-                rd2(o + 1)?
-            };
-            let c = match i.constant(idx)? {
-                Cv::Str(s) => Cv::Str(m.map(&s, true)),
-                Cv::Class(n) => Cv::Class(m.map_type(&n)?),
-                Cv::MethodType(d) => Cv::MethodType(m.map_method_desc(&d)?),
-                Cv::Handle(h) => Cv::Handle(map_handle(m, &h)?),
-                Cv::Dynamic(..) => return Ok(false),
-                other => other,
-            };
-            let ni = p.constant(&c)?;
-            if matches!(c, Cv::Long(_) | Cv::Double(_)) {
-                out.push(0x14);
-                out.extend_from_slice(&ni.to_be_bytes());
-            } else if ni >= 256 {
-                out.push(0x13);
-                out.extend_from_slice(&ni.to_be_bytes());
-            } else {
-                out.push(0x12);
-                out.push(ni as u8);
-            }
-        }
-        0xb2..=0xb8 => {
-            let idx = rd2(o + 1)?;
-            let (tag, owner, mname, mdesc) = i.member(idx)?;
-            let owner = m.map_type(&owner)?;
-            let ni = if op <= 0xb5 {
-                let d = m.map_desc(&mdesc)?;
-                p.member(9, &owner, &mname, &d)?
-            } else {
-                let d = m.map_method_desc(&mdesc)?;
-                p.member(tag, &owner, &mname, &d)?
-            };
-            out.push(op);
-            out.extend_from_slice(&ni.to_be_bytes());
-        }
-        0xb9 => {
-            let idx = rd2(o + 1)?;
-            let (tag, owner, mname, mdesc) = i.member(idx)?;
-            let owner = m.map_type(&owner)?;
-            let d = m.map_method_desc(&mdesc)?;
-            let ni = p.member(tag, &owner, &mname, &d)?;
-            out.push(op);
-            out.extend_from_slice(&ni.to_be_bytes());
-            out.push(arguments_size(&d));
-            out.push(0);
-        }
-        0xba => {
-            let idx = rd2(o + 1)?;
-            let Some(Entry::Dynamic(18, bsm, nt)) = i.pool.get(idx as usize).cloned() else {
-                bail!("invokedynamic names no InvokeDynamic entry");
-            };
-            let (iname, idesc) = i.name_type(nt)?;
-            let (h, args) = i.bsm(bsm)?;
-            let idesc = m.map_method_desc(&idesc)?;
-            let h = map_handle(m, &h)?;
-            let mut margs = Vec::new();
-            for a in args {
-                margs.push(match a {
-                    Cv::Str(s) => Cv::Str(m.map(&s, true)),
-                    Cv::Class(n) => Cv::Class(m.map_type(&n)?),
-                    Cv::MethodType(d) => Cv::MethodType(m.map_method_desc(&d)?),
-                    Cv::Handle(h) => Cv::Handle(map_handle(m, &h)?),
-                    Cv::Dynamic(..) => return Ok(false),
-                    other => other,
-                });
-            }
-            let ni = p.dynamic(18, &iname, &idesc, &h, &margs)?;
-            out.push(op);
-            out.extend_from_slice(&ni.to_be_bytes());
-            out.extend_from_slice(&[0, 0]);
-        }
-        0xbb | 0xbd | 0xc0 | 0xc1 => {
-            let c = i.class(rd2(o + 1)?)?;
-            let mc = m.map_type(&c)?;
-            out.push(op);
-            out.extend_from_slice(&p.class(&mc)?.to_be_bytes());
-        }
-        0xc5 => {
-            let c = i.class(rd2(o + 1)?)?;
-            let mc = m.map_desc(&c)?;
-            out.push(op);
-            out.extend_from_slice(&p.class(&mc)?.to_be_bytes());
-            out.push(code_bytes[o + 3]);
-        }
+        0x12..=0x14 => return emit_ldc(i, m, p, code_bytes, o, out),
+        0xb2..=0xb9 => emit_member(i, m, p, op, rd2(code_bytes, o + 1)?, out)?,
+        0xba => return emit_invokedynamic(i, m, p, rd2(code_bytes, o + 1)?, out),
+        0xbb | 0xbd | 0xc0 | 0xc1 | 0xc5 => emit_type(i, m, p, code_bytes, o, out)?,
         0x99..=0xa7 | 0xc6 | 0xc7 => {
-            let target = (o as i64 + i64::from(rd2(o + 1)? as i16)) as usize;
+            let target = (o as i64 + i64::from(rd2(code_bytes, o + 1)? as i16)) as usize;
             out.push(op);
             jumps.push((out.len(), here, target, false));
             out.extend_from_slice(&[0, 0]);
         }
-        0x15..=0x19 | 0x36..=0x3a => {
-            let var = code_bytes[o + 1];
-            if var < 4 {
-                let base = if op < 0x36 {
-                    0x1a + ((op - 0x15) << 2)
-                } else {
-                    0x3b + ((op - 0x36) << 2)
-                };
-                out.push(base + var);
-            } else {
-                out.extend_from_slice(&code_bytes[o..o + 2]);
-            }
-        }
-        0xc4 => {
-            let w = code_bytes[o + 1];
-            let var = rd2(o + 2)?;
-            if w == 0x84 {
-                let inc = rd2(o + 4)? as i16;
-                if var > 255 || !(-128..=127).contains(&inc) {
-                    out.extend_from_slice(&code_bytes[o..o + 6]);
-                } else {
-                    out.extend_from_slice(&[0x84, var as u8, inc as i8 as u8]);
-                }
-            } else if var < 4 && w != 0xa9 {
-                let base = if w < 0x36 {
-                    0x1a + ((w - 0x15) << 2)
-                } else {
-                    0x3b + ((w - 0x36) << 2)
-                };
-                out.push(base + var as u8);
-            } else if var >= 256 {
-                out.extend_from_slice(&code_bytes[o..o + 4]);
-            } else {
-                out.extend_from_slice(&[w, var as u8]);
-            }
-        }
-        0xaa | 0xab => {
-            let pad_old = (4 - (o + 1) % 4) % 4;
-            let base = o + 1 + pad_old;
-            out.push(op);
-            let pad_new = (4 - out.len() % 4) % 4;
-            out.extend(std::iter::repeat_n(0u8, pad_new));
-            let target = |k: usize| -> Result<usize> {
-                Ok((o as i64 + i64::from(rd4(base + 4 * k)?)) as usize)
-            };
-            jumps.push((out.len(), here, target(0)?, true));
-            out.extend_from_slice(&[0; 4]);
-            if op == 0xaa {
-                let (lo, hi) = (rd4(base + 4)?, rd4(base + 8)?);
-                out.extend_from_slice(&code_bytes[base + 4..base + 12]);
-                for k in 0..usize::try_from(i64::from(hi) - i64::from(lo) + 1)? {
-                    jumps.push((out.len(), here, target(3 + k)?, true));
-                    out.extend_from_slice(&[0; 4]);
-                }
-            } else {
-                let n = usize::try_from(rd4(base + 4)?)?;
-                out.extend_from_slice(&code_bytes[base + 4..base + 8]);
-                for k in 0..n {
-                    out.extend_from_slice(&code_bytes[base + 8 + 8 * k..base + 12 + 8 * k]);
-                    let t = (o as i64 + i64::from(rd4(base + 12 + 8 * k)?)) as usize;
-                    jumps.push((out.len(), here, t, true));
-                    out.extend_from_slice(&[0; 4]);
-                }
-            }
-        }
+        0x15..=0x19 | 0x36..=0x3a => emit_var(code_bytes, o, out),
+        0xc4 => emit_wide(code_bytes, o, out)?,
+        0xaa | 0xab => emit_switch(code_bytes, o, here, out, jumps)?,
         op => {
             let l = fixed_len(op);
             out.extend_from_slice(&code_bytes[o..o + l]);
         }
     }
     Ok(true)
+}
+
+/// A loadable constant with its names mapped; `None` for a dynamic constant (not covered).
+fn map_constant(m: &mut Mapper<'_>, c: Cv) -> Result<Option<Cv>> {
+    Ok(Some(match c {
+        Cv::Str(s) => Cv::Str(m.map(&s, true)),
+        Cv::Class(n) => Cv::Class(m.map_type(&n)?),
+        Cv::MethodType(d) => Cv::MethodType(m.map_method_desc(&d)?),
+        Cv::Handle(h) => Cv::Handle(map_handle(m, &h)?),
+        Cv::Dynamic(..) => return Ok(None),
+        other => other,
+    }))
+}
+
+/// `ldc`, `ldc_w`, `ldc2_w`: chosen again by the constant's new index (visitLdcInsn).
+fn emit_ldc(
+    i: &mut In<'_>,
+    m: &mut Mapper<'_>,
+    p: &mut Pool,
+    code_bytes: &[u8],
+    o: usize,
+    out: &mut Vec<u8>,
+) -> Result<bool> {
+    let idx = if code_bytes[o] == 0x12 {
+        u16::from(code_bytes[o + 1])
+    } else {
+        rd2(code_bytes, o + 1)?
+    };
+    let Some(c) = map_constant(m, i.constant(idx)?)? else {
+        return Ok(false);
+    };
+    let ni = p.constant(&c)?;
+    if matches!(c, Cv::Long(_) | Cv::Double(_)) {
+        out.push(0x14);
+        out.extend_from_slice(&ni.to_be_bytes());
+    } else if ni >= 256 {
+        out.push(0x13);
+        out.extend_from_slice(&ni.to_be_bytes());
+    } else {
+        out.push(0x12);
+        out.push(ni as u8);
+    }
+    Ok(true)
+}
+
+/// Field instructions and `invokevirtual` to `invokeinterface` (pool entry `idx`).
+fn emit_member(
+    i: &mut In<'_>,
+    m: &mut Mapper<'_>,
+    p: &mut Pool,
+    op: u8,
+    idx: u16,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let (tag, owner, mname, mdesc) = i.member(idx)?;
+    let owner = m.map_type(&owner)?;
+    if op <= 0xb5 {
+        let d = m.map_desc(&mdesc)?;
+        let ni = p.member(9, &owner, &mname, &d)?;
+        out.push(op);
+        out.extend_from_slice(&ni.to_be_bytes());
+        return Ok(());
+    }
+    let d = m.map_method_desc(&mdesc)?;
+    let ni = p.member(tag, &owner, &mname, &d)?;
+    out.push(op);
+    out.extend_from_slice(&ni.to_be_bytes());
+    if op == 0xb9 {
+        out.push(arguments_size(&d));
+        out.push(0);
+    }
+    Ok(())
+}
+
+/// `invokedynamic` (pool entry `idx`): its bootstrap method and arguments mapped; `false` when
+/// an argument is a dynamic constant.
+fn emit_invokedynamic(
+    i: &mut In<'_>,
+    m: &mut Mapper<'_>,
+    p: &mut Pool,
+    idx: u16,
+    out: &mut Vec<u8>,
+) -> Result<bool> {
+    let Some(Entry::Dynamic(18, bsm, nt)) = i.pool.get(idx as usize).cloned() else {
+        bail!("invokedynamic names no InvokeDynamic entry");
+    };
+    let (iname, idesc) = i.name_type(nt)?;
+    let (h, args) = i.bsm(bsm)?;
+    let idesc = m.map_method_desc(&idesc)?;
+    let h = map_handle(m, &h)?;
+    let mut margs = Vec::new();
+    for a in args {
+        let Some(c) = map_constant(m, a)? else {
+            return Ok(false);
+        };
+        margs.push(c);
+    }
+    let ni = p.dynamic(18, &iname, &idesc, &h, &margs)?;
+    out.push(0xba);
+    out.extend_from_slice(&ni.to_be_bytes());
+    out.extend_from_slice(&[0, 0]);
+    Ok(true)
+}
+
+/// `new`, `anewarray`, `checkcast`, `instanceof` and `multianewarray` (whose class is an
+/// array descriptor, then its dimensions).
+fn emit_type(
+    i: &mut In<'_>,
+    m: &mut Mapper<'_>,
+    p: &mut Pool,
+    code_bytes: &[u8],
+    o: usize,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let op = code_bytes[o];
+    let c = i.class(rd2(code_bytes, o + 1)?)?;
+    let mc = if op == 0xc5 {
+        m.map_desc(&c)?
+    } else {
+        m.map_type(&c)?
+    };
+    out.push(op);
+    out.extend_from_slice(&p.class(&mc)?.to_be_bytes());
+    if op == 0xc5 {
+        out.push(code_bytes[o + 3]);
+    }
+    Ok(())
+}
+
+/// The opcode of `xload_0` or `xstore_0` for `xload` or `xstore` `op`.
+fn short_var_base(op: u8) -> u8 {
+    if op < 0x36 {
+        0x1a + ((op - 0x15) << 2)
+    } else {
+        0x3b + ((op - 0x36) << 2)
+    }
+}
+
+/// `xload`, `xstore`: the short form for variables 0 to 3.
+fn emit_var(code_bytes: &[u8], o: usize, out: &mut Vec<u8>) {
+    let var = code_bytes[o + 1];
+    if var < 4 {
+        out.push(short_var_base(code_bytes[o]) + var);
+    } else {
+        out.extend_from_slice(&code_bytes[o..o + 2]);
+    }
+}
+
+/// `wide`: dropped where the variable (and increment) fit the short or normal form.
+fn emit_wide(code_bytes: &[u8], o: usize, out: &mut Vec<u8>) -> Result<()> {
+    let w = code_bytes[o + 1];
+    let var = rd2(code_bytes, o + 2)?;
+    if w == 0x84 {
+        let inc = rd2(code_bytes, o + 4)? as i16;
+        if var > 255 || !(-128..=127).contains(&inc) {
+            out.extend_from_slice(&code_bytes[o..o + 6]);
+        } else {
+            out.extend_from_slice(&[0x84, var as u8, inc as i8 as u8]);
+        }
+    } else if var < 4 && w != 0xa9 {
+        out.push(short_var_base(w) + var as u8);
+    } else if var >= 256 {
+        out.extend_from_slice(&code_bytes[o..o + 4]);
+    } else {
+        out.extend_from_slice(&[w, var as u8]);
+    }
+    Ok(())
+}
+
+/// `tableswitch`, `lookupswitch`: padding for the new offset, every target a jump to patch.
+fn emit_switch(
+    code_bytes: &[u8],
+    o: usize,
+    here: usize,
+    out: &mut Vec<u8>,
+    jumps: &mut Vec<Jump>,
+) -> Result<()> {
+    let op = code_bytes[o];
+    let pad_old = (4 - (o + 1) % 4) % 4;
+    let base = o + 1 + pad_old;
+    out.push(op);
+    let pad_new = (4 - out.len() % 4) % 4;
+    out.extend(std::iter::repeat_n(0u8, pad_new));
+    let target = |k: usize| -> Result<usize> {
+        Ok((o as i64 + i64::from(rd4(code_bytes, base + 4 * k)?)) as usize)
+    };
+    jumps.push((out.len(), here, target(0)?, true));
+    out.extend_from_slice(&[0; 4]);
+    if op == 0xaa {
+        let (lo, hi) = (rd4(code_bytes, base + 4)?, rd4(code_bytes, base + 8)?);
+        out.extend_from_slice(&code_bytes[base + 4..base + 12]);
+        for k in 0..usize::try_from(i64::from(hi) - i64::from(lo) + 1)? {
+            jumps.push((out.len(), here, target(3 + k)?, true));
+            out.extend_from_slice(&[0; 4]);
+        }
+    } else {
+        let n = usize::try_from(rd4(code_bytes, base + 4)?)?;
+        out.extend_from_slice(&code_bytes[base + 4..base + 8]);
+        for k in 0..n {
+            out.extend_from_slice(&code_bytes[base + 8 + 8 * k..base + 12 + 8 * k]);
+            let t = (o as i64 + i64::from(rd4(code_bytes, base + 12 + 8 * k)?)) as usize;
+            jumps.push((out.len(), here, t, true));
+            out.extend_from_slice(&[0; 4]);
+        }
+    }
+    Ok(())
 }
 
 /// Old offsets of instructions (and of the code's end) to new ones.

@@ -9,7 +9,7 @@ use super::annotations::{annotations, element_value, Annotated};
 use super::code::{self, Code};
 use super::pool::Pool;
 use super::read::{Cv, In};
-use super::{attr, common_names, put_common, put_custom, read_attrs, COMMON};
+use super::{attr, common_names, put_common, put_custom, read_attrs, Attrs, COMMON};
 use crate::shade::classfile::Mapper;
 
 /// A field, or the parts of a method every member has.
@@ -52,14 +52,7 @@ pub(super) fn read_field(
     let after = i.pos;
     let ni = p.utf8(&name)?;
     let di = p.utf8(&m.map_desc(&desc)?)?;
-    let sig = match fa.at("Signature") {
-        Some(at) => {
-            i.pos = at;
-            let s = i.rutf()?;
-            Some(p.utf8(&m.signature_of(&s, 2)?)?)
-        }
-        None => None,
-    };
+    let sig = signature(i, m, p, fa.at("Signature"), 2)?;
     let constant = match fa.at("ConstantValue") {
         Some(at) => {
             i.pos = at;
@@ -73,14 +66,10 @@ pub(super) fn read_field(
     };
     let ann = Annotated::read(i, m, p, &fa.ann_offsets())?;
     i.pos = after;
-    let synthetic_attr = fa.at("Synthetic").is_some();
+    let (access, synthetic) = synthetic_flags(access, old, &fa);
     Ok(Member {
-        access: if old {
-            access & !0x1000
-        } else {
-            access | if synthetic_attr { 0x1000 } else { 0 }
-        },
-        synthetic: old && (synthetic_attr || access & 0x1000 != 0),
+        access,
+        synthetic,
         name: ni,
         desc: di,
         sig,
@@ -90,6 +79,43 @@ pub(super) fn read_field(
         custom: fa.custom,
     })
 }
+
+/// A member's access flags with the Synthetic attribute folded in, and whether to write the
+/// attribute (`old`: a class before Java 5 keeps it out of the flags).
+fn synthetic_flags(access: u16, old: bool, attrs: &Attrs) -> (u16, bool) {
+    let synthetic_attr = attrs.at("Synthetic").is_some();
+    if old {
+        (access & !0x1000, synthetic_attr || access & 0x1000 != 0)
+    } else {
+        (access | if synthetic_attr { 0x1000 } else { 0 }, false)
+    }
+}
+
+/// The Signature attribute at `at`, mapped as a `kind` signature (1 method, 2 field).
+fn signature(
+    i: &mut In<'_>,
+    m: &mut Mapper<'_>,
+    p: &mut Pool,
+    at: Option<usize>,
+    kind: u8,
+) -> Result<Option<u16>> {
+    let Some(at) = at else {
+        return Ok(None);
+    };
+    i.pos = at;
+    let s = i.rutf()?;
+    Ok(Some(p.utf8(&m.signature_of(&s, kind)?)?))
+}
+
+/// The attributes ClassReader reads of a method (besides the common ones).
+const METHOD_KNOWN: [&str; 6] = [
+    "Code",
+    "Exceptions",
+    "MethodParameters",
+    "AnnotationDefault",
+    "RuntimeVisibleParameterAnnotations",
+    "RuntimeInvisibleParameterAnnotations",
+];
 
 /// The next method, visited; `None` when its code holds what the layout does not cover.
 pub(super) fn read_method(
@@ -102,30 +128,61 @@ pub(super) fn read_method(
     let access = i.u2()?;
     let name = i.rutf()?;
     let desc = i.rutf()?;
-    let mut known = vec![
-        "Code",
-        "Exceptions",
-        "MethodParameters",
-        "AnnotationDefault",
-        "RuntimeVisibleParameterAnnotations",
-        "RuntimeInvisibleParameterAnnotations",
-    ];
+    let mut known = METHOD_KNOWN.to_vec();
     known.extend_from_slice(COMMON);
     let ma = read_attrs(i, &known)?;
     let after = i.pos;
     let mdesc = m.map_method_desc(&desc)?;
     let ni = p.utf8(&name)?;
     let di = p.utf8(&mdesc)?;
-    let sig = match ma.at("Signature") {
+    let sig = signature(i, m, p, ma.at("Signature"), 1)?;
+    let exceptions = exceptions(i, m, p, ma.at("Exceptions"))?;
+    let params = method_parameters(i, p, ma.at("MethodParameters"))?;
+    let default = annotation_default(i, m, p, ma.at("AnnotationDefault"))?;
+    let ann = Annotated::read(i, m, p, &ma.ann_offsets())?;
+    let param_anns = parameter_annotations(i, m, p, &ma)?;
+    let code = match ma.at("Code") {
         Some(at) => {
             i.pos = at;
-            let s = i.rutf()?;
-            Some(p.utf8(&m.signature_of(&s, 1)?)?)
+            let is_static = access & 0x0008 != 0;
+            match code::code(i, m, p, this_m, &name, &mdesc, is_static)? {
+                Some(c) => Some(c),
+                None => return Ok(None),
+            }
         }
         None => None,
     };
+    i.pos = after;
+    let (access, synthetic) = synthetic_flags(access, old, &ma);
+    Ok(Some(Method {
+        member: Member {
+            access,
+            synthetic,
+            name: ni,
+            desc: di,
+            sig,
+            constant: None,
+            deprecated: ma.known.contains_key("Deprecated"),
+            ann,
+            custom: ma.custom,
+        },
+        exceptions,
+        params,
+        default,
+        param_anns,
+        code,
+    }))
+}
+
+/// The Exceptions attribute at `at`: each class mapped and added to the pool.
+fn exceptions(
+    i: &mut In<'_>,
+    m: &mut Mapper<'_>,
+    p: &mut Pool,
+    at: Option<usize>,
+) -> Result<Vec<u16>> {
     let mut exceptions = Vec::new();
-    if let Some(at) = ma.at("Exceptions") {
+    if let Some(at) = at {
         i.pos = at;
         for _ in 0..i.u2()? {
             let c = i.rclass()?;
@@ -133,36 +190,54 @@ pub(super) fn read_method(
             exceptions.push(p.class(&mc)?);
         }
     }
-    let params = match ma.at("MethodParameters") {
-        Some(at) => {
-            i.pos = at;
-            let n = i.u1()?;
-            let mut out = vec![n];
-            if n == 0 {
-                // No visitParameter call: ASM writes no attribute.
-                None
-            } else {
-                for _ in 0..n {
-                    let name = i.u2()?;
-                    let ni = if name == 0 { 0 } else { p.utf8(&i.utf(name)?)? };
-                    out.extend_from_slice(&ni.to_be_bytes());
-                    out.extend_from_slice(&i.u2()?.to_be_bytes());
-                }
-                Some(out)
-            }
-        }
-        None => None,
+    Ok(exceptions)
+}
+
+/// The MethodParameters attribute at `at`, rewritten; `None` for none or no parameters.
+fn method_parameters(i: &mut In<'_>, p: &mut Pool, at: Option<usize>) -> Result<Option<Vec<u8>>> {
+    let Some(at) = at else {
+        return Ok(None);
     };
-    let default = match ma.at("AnnotationDefault") {
-        Some(at) => {
-            i.pos = at;
-            let mut out = Vec::new();
-            element_value(i, m, p, &mut out)?;
-            Some(out)
-        }
-        None => None,
+    i.pos = at;
+    let n = i.u1()?;
+    if n == 0 {
+        // No visitParameter call: ASM writes no attribute.
+        return Ok(None);
+    }
+    let mut out = vec![n];
+    for _ in 0..n {
+        let name = i.u2()?;
+        let ni = if name == 0 { 0 } else { p.utf8(&i.utf(name)?)? };
+        out.extend_from_slice(&ni.to_be_bytes());
+        out.extend_from_slice(&i.u2()?.to_be_bytes());
+    }
+    Ok(Some(out))
+}
+
+/// The AnnotationDefault attribute at `at`, its element value mapped.
+fn annotation_default(
+    i: &mut In<'_>,
+    m: &mut Mapper<'_>,
+    p: &mut Pool,
+    at: Option<usize>,
+) -> Result<Option<Vec<u8>>> {
+    let Some(at) = at else {
+        return Ok(None);
     };
-    let ann = Annotated::read(i, m, p, &ma.ann_offsets())?;
+    i.pos = at;
+    let mut out = Vec::new();
+    element_value(i, m, p, &mut out)?;
+    Ok(Some(out))
+}
+
+/// The Runtime(In)VisibleParameterAnnotations attributes, mapped; each `None` when absent
+/// or without any annotation.
+fn parameter_annotations(
+    i: &mut In<'_>,
+    m: &mut Mapper<'_>,
+    p: &mut Pool,
+    ma: &Attrs,
+) -> Result<[Option<Vec<u8>>; 2]> {
     let mut param_anns = [None, None];
     for (k, name) in [
         "RuntimeVisibleParameterAnnotations",
@@ -188,41 +263,7 @@ pub(super) fn read_method(
             }
         }
     }
-    let code = match ma.at("Code") {
-        Some(at) => {
-            i.pos = at;
-            let is_static = access & 0x0008 != 0;
-            match code::code(i, m, p, this_m, &name, &mdesc, is_static)? {
-                Some(c) => Some(c),
-                None => return Ok(None),
-            }
-        }
-        None => None,
-    };
-    i.pos = after;
-    let synthetic_attr = ma.at("Synthetic").is_some();
-    Ok(Some(Method {
-        member: Member {
-            access: if old {
-                access & !0x1000
-            } else {
-                access | if synthetic_attr { 0x1000 } else { 0 }
-            },
-            synthetic: old && (synthetic_attr || access & 0x1000 != 0),
-            name: ni,
-            desc: di,
-            sig,
-            constant: None,
-            deprecated: ma.known.contains_key("Deprecated"),
-            ann,
-            custom: ma.custom,
-        },
-        exceptions,
-        params,
-        default,
-        param_anns,
-        code,
-    }))
+    Ok(param_anns)
 }
 
 /// A field's attribute names, as FieldWriter sizes them.
