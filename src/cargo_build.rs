@@ -10,9 +10,10 @@
 
 mod linker;
 
+use crate::report::{notify, Event};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader, IsTerminal, Write};
+use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -274,11 +275,10 @@ fn run_cargo(
     // Forward cargo's rendered diagnostics as they come, keeping the `error` lines for the message.
     let forward = std::thread::spawn(move || {
         let mut errors = Vec::new();
-        let mut out = std::io::stderr();
         for line in BufReader::new(stderr).lines() {
             let Ok(line) = line else { break };
-            let _ = writeln!(out, "{line}");
             let plain = strip_ansi(&line);
+            notify(Event::ToolOutput(line));
             if plain.starts_with("error") && errors.len() < 20 {
                 errors.push(plain);
             }
@@ -301,10 +301,10 @@ fn run_cargo(
             }
             Message::CompilerMessage(msg) => {
                 if let Some(rendered) = msg.message.rendered {
-                    eprint!("{rendered}");
+                    notify(Event::ToolOutput(rendered));
                 }
             }
-            Message::TextLine(line) => eprintln!("{line}"),
+            Message::TextLine(line) => notify(Event::ToolOutput(line)),
             _ => {}
         }
     }

@@ -14,6 +14,8 @@ fn main() {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = cli::Cli::parse();
+    // Events from inside the library's stages that come without a reporter at hand.
+    stormpack::report::set_notices(Box::new(commands::Stderr));
     match commands::dispatch(cli) {
         Ok(code) => std::process::exit(code),
         Err(err) => {

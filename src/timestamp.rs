@@ -53,11 +53,11 @@ impl Timestamp {
                 .fix(fix));
             }
             if secs < ZIP_MIN_EPOCH {
-                eprintln!(
-                    "note: SOURCE_DATE_EPOCH={} is before 1980-01-01, the first time a zip entry can hold: \
+                crate::report::notify(crate::report::Event::Note(Diagnostic::new(format!(
+                    "SOURCE_DATE_EPOCH={} is before 1980-01-01, the first time a zip entry can hold: \
                      entries carry 1980-01-01T00:00:00Z (as other reproducible zip writers do)",
                     raw.trim()
-                );
+                ))));
             }
             return Ok(Timestamp {
                 epoch_seconds: clamp(secs),

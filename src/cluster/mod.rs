@@ -182,10 +182,10 @@ fn refuse_running(home: &Path) -> anyhow::Result<()> {
 /// Resolve Storm's server, client (and with `--ui`, webapp) closures and link them into
 /// `lib/`, `lib-worker/` and `lib-webapp/`; `true` when the UI can run.
 fn link_storm(opts: &UpOptions, repos: &RepositorySystem, home: &Path) -> anyhow::Result<bool> {
-    eprintln!(
+    crate::report::status(format!(
         "stormpack: resolving Storm {} from Maven",
         opts.storm_version
-    );
+    ));
     let server = crate::storm::resolve(
         repos,
         "storm-server",
@@ -214,11 +214,11 @@ fn link_storm(opts: &UpOptions, repos: &RepositorySystem, home: &Path) -> anyhow
             Ok(true)
         }
         Err(e) => {
-            eprintln!(
+            crate::report::status(format!(
                 "stormpack: warning: no UI: org.apache.storm:storm-webapp:{} does not \
                  resolve ({e:#})",
                 opts.storm_version
-            );
+            ));
             Ok(false)
         }
     }

@@ -15,7 +15,7 @@ pub mod test;
 pub mod topology;
 pub mod verify;
 
-use stormpack::report::{Event, Reporter};
+use stormpack::report::{Download, Event, Reporter};
 
 use crate::cli::{Cli, Command};
 
@@ -63,6 +63,68 @@ impl Reporter for Stderr {
             Event::Warning(warning) => eprintln!("warning: {}", safe(&warning.to_string())),
             Event::Finding(finding) => eprintln!("{}", safe(&finding.to_string())),
             Event::Status(line) => eprintln!("{}", safe(&line)),
+            // The tool's own rendering (colours included), as it would print it itself.
+            Event::ToolOutput(text) => eprintln!("{}", text.trim_end_matches('\n')),
+            Event::Download(download) => draw_download(download),
+        }
+    }
+}
+
+/// The download whose progress line is being redrawn in place (one at a time: other downloads
+/// meanwhile get a single line each).
+static REDRAWN: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+fn draw_download(download: Download) {
+    use std::io::{IsTerminal, Write};
+    let mib = |bytes: u64| format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0));
+    let mut redrawn = REDRAWN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let owns = |label: &str, redrawn: &Option<String>| redrawn.as_deref() == Some(label);
+    let line = |label: &str, received: u64, total: Option<u64>| {
+        let total = total.map(|t| format!("/{}", mib(t))).unwrap_or_default();
+        eprint!(
+            "\rDownloading {} {}{total}",
+            stormpack::error::escape_control(label),
+            mib(received)
+        );
+        let _ = std::io::stderr().flush();
+    };
+    match download {
+        Download::Started { label, total } => {
+            if redrawn.is_none() && std::io::stderr().is_terminal() {
+                line(&label, 0, total);
+                *redrawn = Some(label);
+            } else {
+                let size = total.map(|t| format!(" ({})", mib(t))).unwrap_or_default();
+                eprintln!(
+                    "Downloading {}{size}",
+                    stormpack::error::escape_control(&label)
+                );
+            }
+        }
+        Download::Received {
+            label,
+            received,
+            total,
+        } => {
+            if owns(&label, &redrawn) {
+                line(&label, received, total);
+            }
+        }
+        Download::Finished {
+            label,
+            received,
+            total,
+            done,
+        } => {
+            if owns(&label, &redrawn) {
+                if done {
+                    line(&label, received, total);
+                }
+                eprintln!("{}", if done { " done" } else { " failed" });
+                *redrawn = None;
+            }
         }
     }
 }

@@ -120,7 +120,7 @@ pub fn compile(set: &SourceSet, jdk: &Jdk) -> anyhow::Result<Option<Compiled>> {
         project_dir: set.project_dir.clone(),
     })?;
     if !report.rendered.trim().is_empty() {
-        eprintln!("{}", report.rendered);
+        crate::report::notify(crate::report::Event::ToolOutput(report.rendered.clone()));
     }
     if !report.success {
         anyhow::bail!(crate::error::Diagnostic::new(format!(

@@ -161,11 +161,11 @@ pub fn run(
         cmd.arg("--select-class").arg(c);
     }
     cmd.current_dir(&plan.project_dir);
-    eprintln!(
+    crate::report::notify(crate::report::Event::Status(format!(
         "     Running {} test class(es) with the JUnit Platform {version} (java {})",
         classes.len(),
         jdk.version
-    );
+    )));
     let status = cmd
         .status()
         .with_context(|| format!("cannot start {}", jdk.java.display()))?;

@@ -259,6 +259,14 @@ pub struct RepositorySystem {
     session: Arc<Session>,
 }
 
+/// A problem that does not stop the resolution, reported as it happens (download threads
+/// included).
+fn warn(message: String) {
+    crate::report::notify(crate::report::Event::Warning(
+        crate::error::Diagnostic::new(message),
+    ));
+}
+
 /// Result of one transfer from one repository.
 enum Transfer {
     Stored,
@@ -640,11 +648,11 @@ impl RepositorySystem {
                     .filter(|t| !matches!(t.outcome, Outcome::NotFound(_)))
                     .collect();
                 if !failed.is_empty() && cached.is_file() {
-                    eprintln!(
-                        "warning: could not refresh {}; using the cached copy {}",
+                    warn(format!(
+                        "could not refresh {}; using the cached copy {}",
                         repo.repo.file_url(&rel),
                         cached.display()
-                    );
+                    ));
                     return Ok(Some(cached));
                 }
                 failures.extend(failed);
@@ -716,7 +724,7 @@ impl RepositorySystem {
             .iter()
             .filter(|f| !f.to_string().contains(UNREACHABLE_EARLIER))
         {
-            eprintln!("warning: version list of {coordinate}: {f}");
+            warn(format!("version list of {coordinate}: {f}"));
         }
         Ok(versions)
     }
@@ -864,13 +872,13 @@ impl RepositorySystem {
                     Err(Err(fatal)) => return Err(Err(fatal)),
                     Err(Ok(e)) if e.transient && attempt < attempts_for(&e) => {
                         let wait = Duration::from_millis(500 * 3u64.pow(attempt - 1));
-                        eprintln!(
-                            "warning: {url}: {}; retrying in {:.1}s (attempt {} of {})",
+                        warn(format!(
+                            "{url}: {}; retrying in {:.1}s (attempt {} of {})",
                             e.message,
                             wait.as_secs_f64(),
                             attempt + 1,
                             attempts_for(&e)
-                        );
+                        ));
                         std::thread::sleep(wait);
                         attempt += 1;
                     }
@@ -896,9 +904,9 @@ impl RepositorySystem {
             }
             let verified = verify_checksums(url, temp.path(), &sha1, &published)?;
             if !verified {
-                eprintln!(
-                    "warning: {url}: the repository publishes no checksum (.sha1, .sha256, .sha512); stored unverified"
-                );
+                warn(format!(
+                    "{url}: the repository publishes no checksum (.sha1, .sha256, .sha512); stored unverified"
+                ));
             }
             temp.persist(dest).map_err(|e| {
                 Err(Fatal::Repository(RepositoryError::Local {

@@ -5,13 +5,13 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, Read};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::settings::ProxySettings;
+use crate::report::{notify, Download, Event};
 
 /// Connecting (TCP and TLS) gives up after this.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -286,27 +286,15 @@ pub(super) fn parse_checksum(text: &str, hex_len: usize) -> Option<String> {
         .map(str::to_ascii_lowercase)
 }
 
-/// Whether a progress line is being redrawn on the terminal (one at a time: parallel
-/// downloads print single lines instead).
-static PROGRESS_LINE_BUSY: AtomicBool = AtomicBool::new(false);
-
-/// A progress line on stderr for downloads over 1 MiB: redrawn in place (carriage return) on
-/// a terminal, a single line otherwise.
+/// The progress of a download over 1 MiB, reported as [`Download`] events (the binary shows a
+/// line, redrawn in place on a terminal).
 pub(super) struct Progress {
     label: String,
     total: Option<u64>,
-    state: ProgressState,
-    last_draw: Instant,
+    shown: bool,
+    finished: bool,
+    last_report: Instant,
     received: u64,
-}
-
-#[derive(PartialEq, Eq)]
-enum ProgressState {
-    Hidden,
-    /// Printed once (not a terminal, or another download owns the line).
-    Line,
-    /// Redrawn in place; this download owns `PROGRESS_LINE_BUSY`.
-    Redraw,
 }
 
 impl Progress {
@@ -314,63 +302,45 @@ impl Progress {
         Progress {
             label: url.rsplit('/').next().unwrap_or(url).to_string(),
             total,
-            state: ProgressState::Hidden,
-            last_draw: Instant::now(),
+            shown: false,
+            finished: false,
+            last_report: Instant::now(),
             received: 0,
         }
     }
 
     pub(super) fn update(&mut self, received: u64) {
         self.received = received;
-        match self.state {
-            ProgressState::Line => {}
-            ProgressState::Hidden => {
-                if self.total.unwrap_or(received) <= PROGRESS_THRESHOLD {
-                    return;
-                }
-                let tty = io::stderr().is_terminal()
-                    && PROGRESS_LINE_BUSY
-                        .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-                        .is_ok();
-                if tty {
-                    self.state = ProgressState::Redraw;
-                    self.draw(received);
-                } else {
-                    self.state = ProgressState::Line;
-                    eprintln!(
-                        "Downloading {} ({})",
-                        self.label,
-                        mib_text(self.total.unwrap_or(received))
-                    );
-                }
+        if !self.shown {
+            if self.total.unwrap_or(received) <= PROGRESS_THRESHOLD {
+                return;
             }
-            ProgressState::Redraw => {
-                if self.last_draw.elapsed() >= Duration::from_millis(200) {
-                    self.draw(received);
-                }
-            }
+            self.shown = true;
+            self.last_report = Instant::now();
+            notify(Event::Download(Download::Started {
+                label: self.label.clone(),
+                total: self.total,
+            }));
+        } else if self.last_report.elapsed() >= Duration::from_millis(200) {
+            self.last_report = Instant::now();
+            notify(Event::Download(Download::Received {
+                label: self.label.clone(),
+                received,
+                total: self.total,
+            }));
         }
-    }
-
-    fn draw(&mut self, received: u64) {
-        self.last_draw = Instant::now();
-        let total = self
-            .total
-            .map(|t| format!("/{}", mib_text(t)))
-            .unwrap_or_default();
-        eprint!("\rDownloading {} {}{total}", self.label, mib_text(received));
-        let _ = io::stderr().flush();
     }
 
     /// Ends the line (`done` after a complete download).
     pub(super) fn finish(&mut self, done: bool) {
-        if self.state == ProgressState::Redraw {
-            if done {
-                self.draw(self.received);
-            }
-            eprintln!("{}", if done { " done" } else { " failed" });
-            PROGRESS_LINE_BUSY.store(false, Ordering::Release);
-            self.state = ProgressState::Line;
+        if self.shown && !self.finished {
+            self.finished = true;
+            notify(Event::Download(Download::Finished {
+                label: self.label.clone(),
+                received: self.received,
+                total: self.total,
+                done,
+            }));
         }
     }
 }
@@ -379,10 +349,6 @@ impl Drop for Progress {
     fn drop(&mut self) {
         self.finish(false);
     }
-}
-
-fn mib_text(bytes: u64) -> String {
-    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
 /// A temp-file builder for files that end up shared (the local repository, the lockfile):
@@ -397,4 +363,51 @@ pub(crate) fn shared_temp_file<'a>(prefix: &'a str, suffix: &'a str) -> tempfile
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     builder
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Reporter;
+    use std::sync::{Arc, Mutex};
+
+    struct Shared(Arc<Mutex<Vec<Event>>>);
+
+    impl Reporter for Shared {
+        fn report(&mut self, event: Event) {
+            if let Ok(mut events) = self.0.lock() {
+                events.push(event);
+            }
+        }
+    }
+
+    /// Progress goes to the installed notices reporter, not to stderr: a start, updates at most
+    /// every 200 ms, one end; small downloads report nothing.
+    #[test]
+    fn download_progress_is_reported_through_notices() {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        crate::report::set_notices(Box::new(Shared(Arc::clone(&events))));
+        let mut small = Progress::new("https://repo/x/small-progress-test.jar", Some(1000));
+        small.update(1000);
+        small.finish(true);
+        let mut big = Progress::new("https://repo/x/big-progress-test.jar", Some(5 << 20));
+        big.update(1 << 20);
+        big.update(2 << 20);
+        big.finish(true);
+        drop(big);
+        let mine: Vec<String> = events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|e| match e {
+                Event::Download(d) => Some(format!("{d:?}")),
+                _ => None,
+            })
+            .filter(|d| d.contains("progress-test"))
+            .collect();
+        assert_eq!(mine.len(), 2, "{mine:?}");
+        assert!(mine[0].starts_with("Started") && mine[0].contains("big-progress-test.jar"));
+        assert!(mine[1].contains("Finished") && mine[1].contains("done: true"));
+        assert!(mine[1].contains(&format!("received: {}", 2 << 20)));
+    }
 }

@@ -161,47 +161,49 @@ pub fn execute(plan: &RunPlan) -> anyhow::Result<i32> {
     let mut command = Command::new(&plan.java);
     command.args(plan.java_args()).current_dir(&plan.work_dir);
     for note in &plan.classpath_notes {
-        eprintln!("stormpack: note: {note}");
+        crate::report::status(format!("stormpack: note: {note}"));
     }
-    eprintln!(
+    crate::report::status(format!(
         "stormpack: running {} on a Storm {} LocalCluster for {}s (Ctrl-C stops it)",
         plan.jar.display(),
         plan.storm_version,
         plan.duration_secs
-    );
+    ));
     let deadline = Duration::from_secs(plan.duration_secs) + START_AND_STOP_ALLOWANCE;
     let result = supervise::supervise(command, deadline);
     let cleanup = fs_err::remove_dir_all(&plan.work_dir);
     let run = result.with_context(|| format!("the command was: {}", plan.render_command()))?;
     if let Err(err) = cleanup {
-        eprintln!(
+        crate::report::status(format!(
             "stormpack: warning: could not remove {}: {err}",
             plan.work_dir.display()
-        );
+        ));
     }
 
     let code = supervise::exit_code(&run.status);
     if !run.leftovers.is_empty() {
-        eprintln!(
+        crate::report::status(format!(
             "stormpack: stopped {} process(es) Storm left behind:",
             run.leftovers.len()
-        );
+        ));
         for p in &run.leftovers {
-            eprintln!("  {p}");
+            crate::report::status(format!("  {p}"));
         }
     }
     for (line, meaning) in &run.scan.problems {
-        eprintln!("stormpack: Storm reported: {line}\n  meaning: {meaning}");
+        crate::report::status(format!(
+            "stormpack: Storm reported: {line}\n  meaning: {meaning}"
+        ));
     }
     if let Some(sig) = run.interrupted_by {
-        eprintln!("stormpack: run interrupted; Storm stopped");
+        crate::report::status("stormpack: run interrupted; Storm stopped".to_string());
         return Ok(128 + sig);
     }
     if run.timed_out {
-        eprintln!(
+        crate::report::status(format!(
             "stormpack: Storm did not stop by itself within {}s and was stopped",
             deadline.as_secs()
-        );
+        ));
         return Ok(if code == 0 { 1 } else { code });
     }
     if code != 0
@@ -212,26 +214,26 @@ pub fn execute(plan: &RunPlan) -> anyhow::Result<i32> {
         // Storm's shutdown interrupts each executor and waits 100 ms; a thread still reading its
         // component's pipe then reports the closed pipe and halts the JVM with status 1. Nothing
         // went wrong before the shutdown, so the run succeeded.
-        eprintln!(
+        crate::report::status(format!(
             "stormpack: the topology ran for {}s; Storm halted itself with status {code} while \
              stopping (an executor did not stop within 100 ms of its interruption), after the \
              topology had stopped: not a problem of the topology",
             plan.duration_secs
-        );
+        ));
         return Ok(0);
     }
     if code != 0 && !run.scan.submitted {
-        eprintln!(
+        crate::report::status(format!(
             "stormpack: Storm exited with status {code} before the topology was submitted; \
              the error above is from Flux or Storm (topology.yaml, a missing class, the filter)"
-        );
+        ));
     } else if code != 0 {
-        eprintln!("stormpack: Storm exited with status {code}");
+        crate::report::status(format!("stormpack: Storm exited with status {code}"));
     } else {
-        eprintln!(
+        crate::report::status(format!(
             "stormpack: the topology ran for {}s; Storm stopped cleanly",
             plan.duration_secs
-        );
+        ));
     }
     Ok(code)
 }

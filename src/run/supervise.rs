@@ -68,30 +68,32 @@ pub fn supervise(mut command: Command, deadline: Duration) -> anyhow::Result<Sup
         if let Some(sig) = signals.take() {
             if interrupted_by.is_none() {
                 interrupted_by = Some(sig);
-                eprintln!(
+                crate::report::status(format!(
                     "stormpack: stopping Storm ({}); press Ctrl-C again to kill it at once",
                     signal_name(sig)
-                );
+                ));
                 // SIGTERM, not SIGINT: a JVM started with SIGINT ignored never sees SIGINT.
                 send(pgid, libc::SIGTERM);
                 kill_at = Some(Instant::now() + TERM_GRACE);
             } else {
-                eprintln!("stormpack: killing Storm and its components");
+                crate::report::status("stormpack: killing Storm and its components".to_string());
                 send_group(pgid, libc::SIGKILL);
             }
         }
         if kill_at.is_none() && started.elapsed() >= deadline {
             timed_out = true;
-            eprintln!(
+            crate::report::status(format!(
                 "stormpack: Storm is still running {}s after it started (it should have stopped by \
                  itself); stopping it",
                 deadline.as_secs()
-            );
+            ));
             send(pgid, libc::SIGTERM);
             kill_at = Some(Instant::now() + TERM_GRACE);
         }
         if kill_at.is_some_and(|at| Instant::now() >= at) {
-            eprintln!("stormpack: Storm did not exit after SIGTERM; killing it");
+            crate::report::status(
+                "stormpack: Storm did not exit after SIGTERM; killing it".to_string(),
+            );
             send_group(pgid, libc::SIGKILL);
             kill_at = Some(Instant::now() + TERM_GRACE);
         }
