@@ -181,20 +181,7 @@ pub fn execute(plan: &RunPlan) -> anyhow::Result<i32> {
     }
 
     let code = supervise::exit_code(&run.status);
-    if !run.leftovers.is_empty() {
-        crate::report::status(format!(
-            "stormpack: stopped {} process(es) Storm left behind:",
-            run.leftovers.len()
-        ));
-        for p in &run.leftovers {
-            crate::report::status(format!("  {p}"));
-        }
-    }
-    for (line, meaning) in &run.scan.problems {
-        crate::report::status(format!(
-            "stormpack: Storm reported: {line}\n  meaning: {meaning}"
-        ));
-    }
+    report_leftovers_and_problems(&run);
     if let Some(sig) = run.interrupted_by {
         crate::report::status("stormpack: run interrupted; Storm stopped".to_string());
         return Ok(128 + sig);
@@ -236,6 +223,24 @@ pub fn execute(plan: &RunPlan) -> anyhow::Result<i32> {
         ));
     }
     Ok(code)
+}
+
+/// The processes Storm left behind (stopped by then) and the problems its output showed.
+fn report_leftovers_and_problems(run: &supervise::Supervised) {
+    if !run.leftovers.is_empty() {
+        crate::report::status(format!(
+            "stormpack: stopped {} process(es) Storm left behind:",
+            run.leftovers.len()
+        ));
+        for p in &run.leftovers {
+            crate::report::status(format!("  {p}"));
+        }
+    }
+    for (line, meaning) in &run.scan.problems {
+        crate::report::status(format!(
+            "stormpack: Storm reported: {line}\n  meaning: {meaning}"
+        ));
+    }
 }
 
 /// Write the log4j2 configuration, the run's work directory and the filter resource; remove
