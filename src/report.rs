@@ -43,21 +43,25 @@ pub enum Event {
     Download(Download),
 }
 
-/// A download over 1 MiB: shown as one line, redrawn in place on a terminal.
+/// A download over 1 MiB: shown as one line, redrawn in place on a terminal. `id` tells
+/// downloads apart (two can have the same file name).
 #[derive(Debug, Clone)]
 pub enum Download {
     Started {
+        id: u64,
         label: String,
         total: Option<u64>,
     },
     /// More bytes arrived (at most every 200 ms).
     Received {
+        id: u64,
         label: String,
         received: u64,
         total: Option<u64>,
     },
     /// It ended, complete (`done`) or not.
     Finished {
+        id: u64,
         label: String,
         received: u64,
         total: Option<u64>,

@@ -72,7 +72,7 @@ impl Reporter for Stderr {
 
 /// The download whose progress line is being redrawn in place (one at a time: other downloads
 /// meanwhile get a single line each).
-static REDRAWN: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+static REDRAWN: std::sync::Mutex<Option<u64>> = std::sync::Mutex::new(None);
 
 fn draw_download(download: Download) {
     use std::io::{IsTerminal, Write};
@@ -80,7 +80,6 @@ fn draw_download(download: Download) {
     let mut redrawn = REDRAWN
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let owns = |label: &str, redrawn: &Option<String>| redrawn.as_deref() == Some(label);
     let line = |label: &str, received: u64, total: Option<u64>| {
         let total = total.map(|t| format!("/{}", mib(t))).unwrap_or_default();
         eprint!(
@@ -91,10 +90,10 @@ fn draw_download(download: Download) {
         let _ = std::io::stderr().flush();
     };
     match download {
-        Download::Started { label, total } => {
+        Download::Started { id, label, total } => {
             if redrawn.is_none() && std::io::stderr().is_terminal() {
                 line(&label, 0, total);
-                *redrawn = Some(label);
+                *redrawn = Some(id);
             } else {
                 let size = total.map(|t| format!(" ({})", mib(t))).unwrap_or_default();
                 eprintln!(
@@ -104,21 +103,23 @@ fn draw_download(download: Download) {
             }
         }
         Download::Received {
+            id,
             label,
             received,
             total,
         } => {
-            if owns(&label, &redrawn) {
+            if *redrawn == Some(id) {
                 line(&label, received, total);
             }
         }
         Download::Finished {
+            id,
             label,
             received,
             total,
             done,
         } => {
-            if owns(&label, &redrawn) {
+            if *redrawn == Some(id) {
                 if done {
                     line(&label, received, total);
                 }

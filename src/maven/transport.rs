@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Read};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -289,6 +290,7 @@ pub(super) fn parse_checksum(text: &str, hex_len: usize) -> Option<String> {
 /// The progress of a download over 1 MiB, reported as [`Download`] events (the binary shows a
 /// line, redrawn in place on a terminal).
 pub(super) struct Progress {
+    id: u64,
     label: String,
     total: Option<u64>,
     shown: bool,
@@ -299,7 +301,9 @@ pub(super) struct Progress {
 
 impl Progress {
     pub(super) fn new(url: &str, total: Option<u64>) -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         Progress {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             label: url.rsplit('/').next().unwrap_or(url).to_string(),
             total,
             shown: false,
@@ -318,12 +322,14 @@ impl Progress {
             self.shown = true;
             self.last_report = Instant::now();
             notify(Event::Download(Download::Started {
+                id: self.id,
                 label: self.label.clone(),
                 total: self.total,
             }));
         } else if self.last_report.elapsed() >= Duration::from_millis(200) {
             self.last_report = Instant::now();
             notify(Event::Download(Download::Received {
+                id: self.id,
                 label: self.label.clone(),
                 received,
                 total: self.total,
@@ -336,6 +342,7 @@ impl Progress {
         if self.shown && !self.finished {
             self.finished = true;
             notify(Event::Download(Download::Finished {
+                id: self.id,
                 label: self.label.clone(),
                 received: self.received,
                 total: self.total,
