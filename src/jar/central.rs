@@ -4,6 +4,7 @@
 //! zip crate keys entries by name (a duplicate hides the first) and trusts that count, so
 //! `inspect` lists a jar from here. Bounded by the file: a record is at least 46 bytes.
 
+use std::borrow::Cow;
 use std::io::{self, Read, Seek, SeekFrom};
 
 /// One central directory record.
@@ -63,17 +64,17 @@ impl CentralEntry {
         format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}")
     }
 
-    pub fn method_name(&self) -> String {
-        match self.method {
-            0 => "stored".to_string(),
-            8 => "deflated".to_string(),
-            9 => "deflate64".to_string(),
-            12 => "bzip2".to_string(),
-            14 => "lzma".to_string(),
-            93 => "zstd".to_string(),
-            95 => "xz".to_string(),
-            other => format!("method {other}"),
-        }
+    pub fn method_name(&self) -> Cow<'static, str> {
+        Cow::Borrowed(match self.method {
+            0 => "stored",
+            8 => "deflated",
+            9 => "deflate64",
+            12 => "bzip2",
+            14 => "lzma",
+            93 => "zstd",
+            95 => "xz",
+            other => return Cow::Owned(format!("method {other}")),
+        })
     }
 }
 
@@ -82,10 +83,10 @@ const ZIP64_LOCATOR: u32 = 0x0706_4b50;
 const ZIP64_EOCD: u32 = 0x0606_4b50;
 const CENTRAL: u32 = 0x0201_4b50;
 
-fn u16_at(b: &[u8], i: usize) -> u16 {
+pub(super) fn u16_at(b: &[u8], i: usize) -> u16 {
     u16::from_le_bytes([b[i], b[i + 1]])
 }
-fn u32_at(b: &[u8], i: usize) -> u32 {
+pub(super) fn u32_at(b: &[u8], i: usize) -> u32 {
     u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
 }
 fn u64_at(b: &[u8], i: usize) -> u64 {

@@ -108,6 +108,15 @@ impl DepJar {
         Ok(content)
     }
 
+    pub(super) fn archive(&self) -> &ZipArchive<JarSource> {
+        &self.archive
+    }
+
+    /// A reader of the jar's bytes with its own buffer and position (sharing the open file).
+    pub(super) fn reader(&self) -> JarSource {
+        self.archive.clone().into_inner()
+    }
+
     pub(super) fn archive_mut(&mut self) -> &mut ZipArchive<JarSource> {
         &mut self.archive
     }

@@ -40,6 +40,26 @@ impl JarSource {
     }
 }
 
+impl JarSource {
+    /// Bytes at `offset`, bypassing (and not disturbing) the buffer and position.
+    pub(crate) fn read_exact_at(&self, out: &mut [u8], offset: u64) -> io::Result<()> {
+        let mut filled = 0;
+        while filled < out.len() {
+            let n = read_at(&self.file, &mut out[filled..], offset + filled as u64)?;
+            if n == 0 {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+            filled += n;
+        }
+        Ok(())
+    }
+
+    /// The file's length when it was opened.
+    pub(crate) fn len(&self) -> u64 {
+        self.len
+    }
+}
+
 impl Clone for JarSource {
     fn clone(&self) -> Self {
         JarSource {
@@ -104,10 +124,13 @@ impl Seek for JarSource {
 #[derive(Debug)]
 pub(crate) struct JarSink {
     file: Arc<File>,
+    /// Its length is how much of it was ever written (a reused buffer is not zeroed again).
     buf: Vec<u8>,
+    /// How many bytes of `buf` are to be written.
+    filled: usize,
     /// File offset of `buf[0]`.
     buf_start: u64,
-    /// Write position inside `buf` (may be below `buf.len()` after a seek back).
+    /// Write position inside `buf` (may be below `filled` after a seek back).
     cursor: usize,
     background: Option<Background>,
 }
@@ -115,7 +138,8 @@ pub(crate) struct JarSink {
 #[derive(Debug)]
 struct Background {
     /// `None` once closed.
-    jobs: Option<mpsc::SyncSender<(Vec<u8>, u64)>>,
+    /// A buffer, how many of its bytes to write, and where.
+    jobs: Option<mpsc::SyncSender<(Vec<u8>, usize, u64)>>,
     spare: mpsc::Receiver<Vec<u8>>,
     /// `None` once joined.
     helper: Option<std::thread::JoinHandle<io::Result<()>>>,
@@ -142,18 +166,41 @@ impl JarSink {
         JarSink {
             file,
             buf: Vec::with_capacity(WRITE_BUFFER),
+            filled: 0,
             buf_start: 0,
             cursor: 0,
             background,
         }
     }
 
-    fn position(&self) -> u64 {
+    pub(crate) fn position(&self) -> u64 {
         self.buf_start + self.cursor as u64
     }
 
+    /// Append `len` bytes read from `src` straight into the buffer (no intermediate copy: a
+    /// large read goes from the kernel into the buffer that is then written out).
+    pub(crate) fn append_from(&mut self, src: &mut impl Read, mut len: u64) -> io::Result<()> {
+        self.cursor = self.filled;
+        while len > 0 {
+            if self.filled >= WRITE_BUFFER {
+                self.flush_buffer()?;
+            }
+            let start = self.filled;
+            let room = WRITE_BUFFER - start;
+            let n = usize::try_from(len).map_or(room, |len| len.min(room));
+            if self.buf.len() < start + n {
+                self.buf.resize(start + n, 0);
+            }
+            src.read_exact(&mut self.buf[start..start + n])?;
+            self.filled = start + n;
+            self.cursor = self.filled;
+            len -= n as u64;
+        }
+        Ok(())
+    }
+
     fn flush_buffer(&mut self) -> io::Result<()> {
-        if !self.buf.is_empty() {
+        if self.filled > 0 {
             match &self.background {
                 Some(background) => {
                     let next = background
@@ -164,18 +211,18 @@ impl JarSink {
                     let sent = background
                         .jobs
                         .as_ref()
-                        .is_some_and(|jobs| jobs.send((full, self.buf_start)).is_ok());
+                        .is_some_and(|jobs| jobs.send((full, self.filled, self.buf_start)).is_ok());
                     if !sent {
                         // The helper stopped on a write error: report it.
                         self.stop_background()?;
                         return Err(io::Error::other("the jar writer thread stopped"));
                     }
                 }
-                None => write_all_at(&self.file, &self.buf, self.buf_start)?,
+                None => write_all_at(&self.file, &self.buf[..self.filled], self.buf_start)?,
             }
         }
         self.buf_start = self.position();
-        self.buf.clear();
+        self.filled = 0;
         self.cursor = 0;
         Ok(())
     }
@@ -199,14 +246,13 @@ impl JarSink {
 
 impl Background {
     fn start(file: Arc<File>) -> Option<Background> {
-        let (jobs, queue) = mpsc::sync_channel::<(Vec<u8>, u64)>(IN_FLIGHT);
+        let (jobs, queue) = mpsc::sync_channel::<(Vec<u8>, usize, u64)>(IN_FLIGHT);
         let (give_back, spare) = mpsc::channel();
         let helper = std::thread::Builder::new()
             .name("jar-writer".to_string())
             .spawn(move || -> io::Result<()> {
-                for (mut buf, offset) in queue {
-                    write_all_at(&file, &buf, offset)?;
-                    buf.clear();
+                for (buf, len, offset) in queue {
+                    write_all_at(&file, &buf[..len], offset)?;
                     // The sink may be gone already; the buffer is then simply freed.
                     let _ = give_back.send(buf);
                 }
@@ -240,7 +286,7 @@ impl Drop for Background {
 
 impl Write for JarSink {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if self.cursor == self.buf.len() && self.buf.len() + data.len() > WRITE_BUFFER {
+        if self.cursor == self.filled && self.filled + data.len() > WRITE_BUFFER {
             self.flush_buffer()?;
             if data.len() >= WRITE_BUFFER && self.background.is_none() {
                 write_all_at(&self.file, data, self.buf_start)?;
@@ -249,16 +295,12 @@ impl Write for JarSink {
             }
         }
         let end = self.cursor + data.len();
-        if self.cursor == self.buf.len() {
-            // Appending (every write but the header patches): no zero-filling first.
-            self.buf.extend_from_slice(data);
-        } else {
-            if end > self.buf.len() {
-                self.buf.resize(end, 0);
-            }
-            self.buf[self.cursor..end].copy_from_slice(data);
-        }
+        // Past what the buffer ever held it grows (no zero-filling first); below, it is reused.
+        let reused = self.buf.len().clamp(self.cursor, end);
+        self.buf[self.cursor..reused].copy_from_slice(&data[..reused - self.cursor]);
+        self.buf.extend_from_slice(&data[reused - self.cursor..]);
         self.cursor = end;
+        self.filled = self.filled.max(end);
         Ok(data.len())
     }
 
@@ -282,7 +324,7 @@ impl Read for JarSink {
 
 impl Seek for JarSink {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        let end = self.buf_start + self.buf.len() as u64;
+        let end = self.buf_start + self.filled as u64;
         let target = resolve_seek(to, self.position(), end)?;
         if (self.buf_start..=end).contains(&target) {
             self.cursor = (target - self.buf_start) as usize;

@@ -12,6 +12,7 @@
 //! read back as such for copied entries too; no 0xCAFE marker (the zip crate reserves that id and
 //! no reader needs it).
 
+mod assemble;
 pub mod central;
 pub mod deps;
 pub mod inspect;
@@ -44,7 +45,7 @@ pub struct EntryInfo {
     pub size: u64,
     pub compressed_size: u64,
     /// `deflated` or `stored`.
-    pub method: String,
+    pub method: std::borrow::Cow<'static, str>,
     pub crc32: u32,
     /// The Unix mode with its file-type bits (0o100644, 0o100755, 0o40755).
     pub mode: u32,

@@ -5,6 +5,8 @@
 //! entries are deflated at a fixed level by the pinned backend; dependency entries are copied
 //! with their compressed bytes untouched, except those relocation renames or rewrites (deflated
 //! again, class files through [`super::ClassRewrite`] one at a time). Zip64 appears only when an entry or the jar needs it.
+//! The zip crate frames every entry; a jar of plain raw copies is assembled by
+//! [`super::assemble`] instead, to the same bytes.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -29,7 +31,7 @@ const MANIFEST: &str = "META-INF/MANIFEST.MF";
 const MAX_REWRITTEN: u64 = 64 << 20;
 
 /// What one entry of the jar is made from.
-enum Item<'a> {
+pub(super) enum Item<'a> {
     Dir,
     Project(&'a StagedEntry),
     Generated(&'a [u8]),
@@ -39,14 +41,24 @@ enum Item<'a> {
 /// Write the jar to `out` (created or truncated; the caller renames it into place). On failure
 /// `out` is removed: no partial jar is left behind.
 pub fn write_jar(build: &JarBuild<'_>, out: &Path) -> anyhow::Result<JarSummary> {
-    let written = write_to(build, out);
+    write_jar_with(build, out, true)
+}
+
+/// [`write_jar`]; `assemble`: try [`super::assemble`] first (the zip crate writes every entry
+/// otherwise, as it does when assembling does not apply).
+pub(super) fn write_jar_with(
+    build: &JarBuild<'_>,
+    out: &Path,
+    assemble: bool,
+) -> anyhow::Result<JarSummary> {
+    let written = write_to(build, out, assemble);
     if written.is_err() {
         let _ = std::fs::remove_file(out);
     }
     written
 }
 
-fn write_to(build: &JarBuild<'_>, out: &Path) -> anyhow::Result<JarSummary> {
+fn write_to(build: &JarBuild<'_>, out: &Path, assemble: bool) -> anyhow::Result<JarSummary> {
     let (y, mo, d, h, mi, s) = build.timestamp.civil();
     let time = DateTime::from_date_and_time(y, mo, d, h, mi, s).map_err(|_| {
         anyhow::anyhow!(
@@ -54,34 +66,29 @@ fn write_to(build: &JarBuild<'_>, out: &Path) -> anyhow::Result<JarSummary> {
             build.timestamp.rfc3339()
         )
     })?;
-    let order = entry_order(build)?;
-
-    let file = File::options()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(out)
-        .with_context(|| format!("creating {}", out.display()))?;
+    // Truncating the previous jar frees its pages (milliseconds for a large one on tmpfs): done
+    // on another core while the entry order is decided.
+    let (order, file) = std::thread::scope(|scope| {
+        let opening = scope.spawn(|| create_output(out));
+        let order = entry_order(build);
+        let file = opening
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error: creating the jar panicked")));
+        (order, file)
+    });
+    let (order, mut file) = (order?, file?);
+    if assemble {
+        match super::assemble::try_assemble(build, &order, file, out, time)? {
+            Some(summary) => return Ok(summary),
+            // It may have written part of the jar.
+            None => file = create_output(out)?,
+        }
+    }
     let mut zip = ZipWriter::new(JarSink::new(file));
     let mut jars = build.shaded.jars.to_vec();
     for (path, item) in &order {
-        let written = match item {
-            Item::Dir => {
-                // No 0xCAFE marker on the first entry (the JDK's JarOutputStream adds one): the
-                // zip crate reserves that header id, and no jar reader needs it.
-                let options = SimpleFileOptions::default()
-                    .last_modified_time(time)
-                    .system(System::Unix)
-                    .unix_permissions(0o755);
-                zip.add_directory(path.as_ref(), options)
-                    .map_err(anyhow::Error::from)
-            }
-            Item::Project(entry) => write_project(&mut zip, path, entry, time),
-            Item::Generated(bytes) => write_bytes(&mut zip, path, bytes, false, time),
-            Item::Shaded(entry) => copy_shaded(&mut zip, &build.shaded, &mut jars, entry, time),
-        };
-        written.with_context(|| format!("writing `{path}` into {}", out.display()))?;
+        write_item(&mut zip, path, item, &build.shaded, &mut jars, time)
+            .with_context(|| format!("writing `{path}` into {}", out.display()))?;
     }
     let archive = zip
         .finish_into_readable()
@@ -95,6 +102,43 @@ fn write_to(build: &JarBuild<'_>, out: &Path) -> anyhow::Result<JarSummary> {
     mark_made_on_unix(&file, central_start, count)
         .with_context(|| format!("finishing {}", out.display()))?;
     Ok(summary)
+}
+
+/// `out`, created or truncated, readable (the summary is read back from it).
+pub(super) fn create_output(out: &Path) -> anyhow::Result<File> {
+    File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(out)
+        .with_context(|| format!("creating {}", out.display()))
+}
+
+/// One entry of the jar, through the zip crate.
+pub(super) fn write_item<W: Write + Seek>(
+    zip: &mut ZipWriter<W>,
+    path: &str,
+    item: &Item<'_>,
+    plan: &Shaded<'_>,
+    jars: &mut [DepJar],
+    time: DateTime,
+) -> anyhow::Result<()> {
+    match item {
+        Item::Dir => {
+            // No 0xCAFE marker on the first entry (the JDK's JarOutputStream adds one): the
+            // zip crate reserves that header id, and no jar reader needs it.
+            let options = SimpleFileOptions::default()
+                .last_modified_time(time)
+                .system(System::Unix)
+                .unix_permissions(0o755);
+            zip.add_directory(path, options)
+                .map_err(anyhow::Error::from)
+        }
+        Item::Project(entry) => write_project(zip, path, entry, time),
+        Item::Generated(bytes) => write_bytes(zip, path, bytes, false, time),
+        Item::Shaded(entry) => copy_shaded(zip, plan, jars, entry, time),
+    }
 }
 
 /// A raw copy keeps its source's "made by" host: DOS for every jar the JDK or Maven wrote. Readers
@@ -197,11 +241,17 @@ fn entry_order<'a>(build: &'a JarBuild<'a>) -> anyhow::Result<Vec<(Cow<'a, str>,
     let mut all_dirs: HashSet<&'a str> = written_dirs.clone();
     let new_dirs = missing_dirs(&rest, &mut all_dirs);
     rest.extend(new_dirs.into_iter().map(|d| (Cow::Borrowed(d), Item::Dir)));
-    rest.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    // The copies come sorted: a stable sort merges the few other runs into them in linear time.
+    rest.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
 
     check_order(&order, &rest, &all_dirs, plan)?;
     order.extend(rest);
     Ok(order)
+}
+
+#[cfg(test)]
+pub(super) fn entry_order_for_tests<'a>(build: &'a JarBuild<'a>) -> Vec<(Cow<'a, str>, Item<'a>)> {
+    entry_order(build).unwrap()
 }
 
 /// Every parent directory of `rest`'s paths not yet in `dirs` (added to it), each once. Walking
@@ -212,8 +262,15 @@ fn missing_dirs<'a>(
     dirs: &mut HashSet<&'a str>,
 ) -> Vec<&'a str> {
     let mut new_dirs: Vec<&'a str> = Vec::new();
+    // Sorted entries mostly share the previous one's parent, known already: no lookup then.
+    let mut last_parent = "";
     for (path, _) in rest {
         let Cow::Borrowed(path) = *path else { continue };
+        let parent = path.rfind('/').map_or("", |slash| &path[..slash]);
+        if parent == last_parent {
+            continue;
+        }
+        last_parent = parent;
         let mut end = path.len();
         while let Some(slash) = path[..end].rfind('/') {
             let dir = &path[..=slash];
@@ -239,14 +296,30 @@ fn check_order(
             bail!("internal error: jar entry `{}` planned twice", pair[0].0);
         }
     }
-    for (path, item) in order.iter().chain(rest.iter()) {
-        if !matches!(item, Item::Dir) && all_dirs.contains(path.as_ref()) {
-            bail!(Diagnostic::new(format!(
-                "`{path}` would be both a file and a directory in the jar ({})",
-                describe(item, plan)
-            ))
-            .fix("rename the file, or exclude it"));
-        }
+    // Directories are few: each is looked up among the entries (`rest` is sorted), and the
+    // first clash in jar order is reported.
+    let clash = all_dirs
+        .iter()
+        .filter_map(|dir| {
+            let in_head = order
+                .iter()
+                .position(|(path, item)| !matches!(item, Item::Dir) && path == dir);
+            let in_rest = || {
+                rest.binary_search_by(|(path, _)| path.as_bytes().cmp(dir.as_bytes()))
+                    .ok()
+                    .filter(|&i| !matches!(rest[i].1, Item::Dir))
+                    .map(|i| order.len() + i)
+            };
+            in_head.or_else(in_rest)
+        })
+        .min();
+    if let Some(at) = clash {
+        let (path, item) = order.get(at).unwrap_or_else(|| &rest[at - order.len()]);
+        bail!(Diagnostic::new(format!(
+            "`{path}` would be both a file and a directory in the jar ({})",
+            describe(item, plan)
+        ))
+        .fix("rename the file, or exclude it"));
     }
     Ok(())
 }
@@ -383,7 +456,7 @@ fn copy_shaded<W: Write + Seek>(
         .map_err(|e| fail(&e))
 }
 
-fn summarize<R: Read + Seek>(archive: &ZipArchive<R>) -> anyhow::Result<JarSummary> {
+pub(super) fn summarize<R: Read + Seek>(archive: &ZipArchive<R>) -> anyhow::Result<JarSummary> {
     let mut entries = Vec::with_capacity(archive.len());
     for index in 0..archive.len() {
         let data = archive.by_index_data(index)?;
@@ -401,11 +474,11 @@ fn summarize<R: Read + Seek>(archive: &ZipArchive<R>) -> anyhow::Result<JarSumma
 }
 
 /// `deflated`, `stored`, or the zip crate's name for anything else.
-pub(crate) fn method_name(method: CompressionMethod) -> String {
+pub(crate) fn method_name(method: CompressionMethod) -> Cow<'static, str> {
     match method {
-        CompressionMethod::Stored => "stored".to_string(),
-        CompressionMethod::Deflated => "deflated".to_string(),
-        other => format!("{other:?}").to_lowercase(),
+        CompressionMethod::Stored => Cow::Borrowed("stored"),
+        CompressionMethod::Deflated => Cow::Borrowed("deflated"),
+        other => Cow::Owned(format!("{other:?}").to_lowercase()),
     }
 }
 

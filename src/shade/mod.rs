@@ -34,7 +34,7 @@ use crate::jar::{DepJar, RawCopy};
 use crate::maven::Artifact;
 use crate::staging::{EntrySource, Staging};
 pub use open::main_attribute;
-use open::{bad_jar, check_entry_path, declares_multi_release, open_all, read_small};
+use open::{bad_jar, check_entry_path, declares_multi_release, map_inputs, open_jar, read_small};
 pub use relocate::relocate_staging;
 use services::ServiceMerge;
 
@@ -155,16 +155,32 @@ pub fn plan_with(
             .collect(),
         None => inputs,
     };
-    let mut archives = open_all(&inputs)?;
+    // Each jar opened and scanned on one of two threads; errors then reported in classpath
+    // order: an unreadable jar first, then Storm's runtime, then a bad entry.
+    let opened = map_inputs(&inputs, |input_index, input| {
+        let mut archive = open_jar(input);
+        let found = match &mut archive {
+            Ok(archive) => scan_one(input_index, input, archive, options),
+            Err(_) => Ok(Found::default()),
+        };
+        (archive, found)
+    })?;
+    let mut archives = Vec::with_capacity(opened.len());
+    let mut scans = Vec::with_capacity(opened.len());
+    for (archive, found) in opened {
+        archives.push(archive?);
+        scans.push(found);
+    }
     if !options.allow_storm_runtime {
         guard(&inputs, &archives)?;
     }
 
-    // Every candidate from every jar, in classpath order; a stable sort by path then puts the
-    // copies of one path next to each other with the first in classpath order first.
+    // Every candidate from every jar, in classpath order (each jar's sorted by path); a stable
+    // sort by path then puts the copies of one path next to each other with the first in
+    // classpath order first.
     let mut found = Found::default();
-    for (input_index, (input, archive)) in inputs.iter().zip(archives.iter_mut()).enumerate() {
-        scan_jar(input_index, input, archive, options, &mut found)?;
+    for scan in scans {
+        found.absorb(scan?);
     }
     let Found {
         mut candidates,
@@ -237,6 +253,43 @@ struct Found {
     multi_release: Vec<String>,
     first_manifest: Option<Vec<u8>>,
     skipped: Vec<String>,
+}
+
+impl Found {
+    /// A later jar's findings (classpath order).
+    fn absorb(&mut self, later: Found) {
+        self.candidates.extend(later.candidates);
+        for (path, sources) in later.service_sources {
+            self.service_sources
+                .entry(path)
+                .or_default()
+                .extend(sources);
+        }
+        for (transformer, sources) in later.transform_sources {
+            self.transform_sources
+                .entry(transformer)
+                .or_default()
+                .extend(sources);
+        }
+        self.multi_release.extend(later.multi_release);
+        if self.first_manifest.is_none() {
+            self.first_manifest = later.first_manifest;
+        }
+        self.skipped.extend(later.skipped);
+    }
+}
+
+/// What one jar holds for the plan, its candidates sorted by path.
+fn scan_one(
+    input_index: usize,
+    input: &ShadeInput,
+    archive: &mut DepJar,
+    options: &ShadeOptions,
+) -> anyhow::Result<Found> {
+    let mut found = Found::default();
+    scan_jar(input_index, input, archive, options, &mut found)?;
+    found.candidates.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(found)
 }
 
 /// One jar's central directory: its candidates, service files and manifest into `found`.

@@ -1,46 +1,62 @@
 //! Reading dependency jars for the plan (through `jar::deps`): open them (their central
-//! directories parsed on two threads), check entry names, read the few small entries the plan
+//! directories parsed on two threads, see [`map_inputs`]), check entry names, read the few small entries the plan
 //! needs (service files, manifests), and the one error every unreadable jar gets.
 
 use super::{short, ShadeInput};
 use crate::jar::deps::SmallReadError;
 use crate::jar::DepJar;
 
-/// Open every jar and parse its central directory, on two threads when the machine has two cores
-/// (parsing tens of thousands of central directory records is most of the planning time).
-/// Results keep the input order, so errors and the plan do not depend on scheduling.
-pub(super) fn open_all(inputs: &[ShadeInput]) -> anyhow::Result<Vec<DepJar>> {
+/// `work` applied to every input, on two threads when the machine has two cores (opening a jar
+/// parses its central directory, and scanning it looks at every record: most of the planning
+/// time). The biggest jars go first and each thread takes the next one when it is done, so one
+/// large jar does not leave the other thread idle. Results keep the input order, so errors and
+/// the plan do not depend on scheduling.
+pub(super) fn map_inputs<T: Send>(
+    inputs: &[ShadeInput],
+    work: impl Fn(usize, &ShadeInput) -> T + Sync,
+) -> anyhow::Result<Vec<T>> {
     let parallel = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
     if !parallel || inputs.len() < 2 {
-        return inputs.iter().map(open_jar).collect();
+        return Ok(inputs
+            .iter()
+            .enumerate()
+            .map(|(i, input)| work(i, input))
+            .collect());
     }
-    // Every other jar on the helper thread: big and small jars end up on both sides.
-    let (mut odd, even) = std::thread::scope(|scope| {
-        let helper = scope.spawn(|| {
-            inputs
-                .iter()
-                .skip(1)
-                .step_by(2)
-                .map(open_jar)
-                .collect::<Vec<_>>()
-        });
-        let even: Vec<_> = inputs.iter().step_by(2).map(open_jar).collect();
-        (helper.join(), even)
-    });
-    let mut odd = match odd.as_mut() {
-        Ok(list) => std::mem::take(list).into_iter(),
-        Err(_) => anyhow::bail!("internal error: the thread opening jars panicked"),
-    };
-    let mut even = even.into_iter();
-    let mut archives = Vec::with_capacity(inputs.len());
-    for i in 0..inputs.len() {
-        let next = if i % 2 == 0 { even.next() } else { odd.next() };
-        match next {
-            Some(opened) => archives.push(opened?),
-            None => anyhow::bail!("internal error: jar {i} was not opened"),
+    let mut queue: Vec<(u64, usize)> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, input)| (std::fs::metadata(&input.file).map_or(0, |m| m.len()), i))
+        .collect();
+    queue.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let take_turns = || {
+        let mut done = Vec::new();
+        loop {
+            let turn = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&(_, i)) = queue.get(turn) else {
+                return done;
+            };
+            done.push((i, work(i, &inputs[i])));
         }
+    };
+    let (helper, mine) = std::thread::scope(|scope| {
+        let helper = scope.spawn(take_turns);
+        let mine = take_turns();
+        (helper.join(), mine)
+    });
+    let Ok(helper) = helper else {
+        anyhow::bail!("internal error: the thread opening jars panicked");
+    };
+    let mut results: Vec<Option<T>> = inputs.iter().map(|_| None).collect();
+    for (i, result) in mine.into_iter().chain(helper) {
+        results[i] = Some(result);
     }
-    Ok(archives)
+    results
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| r.ok_or_else(|| anyhow::anyhow!("internal error: jar {i} was not opened")))
+        .collect()
 }
 
 pub(super) fn open_jar(input: &ShadeInput) -> anyhow::Result<DepJar> {
