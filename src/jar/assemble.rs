@@ -287,7 +287,7 @@ impl Assembly {
         let size = data.size();
         let compressed = data.compressed_size();
         let Some(flags) = self
-            .central_flags_if_plain(jar, entry.input, central_start)
+            .central_flags_if_plain(jar, entry.input, central_start, entry.source.as_bytes())
             .map_err(|e| fail(&e))?
         else {
             return Ok(false);
@@ -361,14 +361,16 @@ impl Assembly {
         Ok(true)
     }
 
-    /// The flags of the central directory record at `central_start` of jar `input`, if it has
-    /// no extra fields but zip64 and extended timestamps (which the crate drops from a touched
-    /// copy).
+    /// The flags of the central directory record of `name` at `central_start` of jar `input`,
+    /// if it has no extra fields but zip64 and extended timestamps (which the crate drops from a
+    /// touched copy); `None` also when the record is not where the crate says (a jar with bytes
+    /// before its first entry, say).
     fn central_flags_if_plain(
         &mut self,
         jar: &DepJar,
         input: usize,
         central_start: u64,
+        name: &[u8],
     ) -> std::io::Result<Option<u16>> {
         if self.directories[input].is_none() {
             let start = jar.central_directory_start();
@@ -394,6 +396,11 @@ impl Assembly {
             usize::from(u16_at(header, 28)),
             usize::from(u16_at(header, 30)),
         );
+        if u32_at(header, 0) != CENTRAL_HEADER
+            || directory.get(at + 46..at + 46 + name_len) != Some(name)
+        {
+            return Ok(None);
+        }
         let Some(mut extra) = directory.get(at + 46 + name_len..at + 46 + name_len + extra_len)
         else {
             return Ok(None);
