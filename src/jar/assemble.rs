@@ -24,10 +24,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
-use super::central::{u16_at, u32_at};
+use super::central::{record_spans, u16_at, u32_at};
 use super::deps::{DepJar, RawCopy, Shaded};
-use super::io::{read_at, JarSink, JarSource};
-use super::writer::{create_output, summarize, write_item, Item};
+use super::io::{read_at, read_exact_at, JarSink, JarSource};
+use super::writer::{summarize, write_item, Item};
 use super::{EntryInfo, JarBuild, JarSummary};
 
 const LOCAL_HEADER: u32 = 0x0403_4b50;
@@ -54,8 +54,10 @@ pub(super) fn try_assemble(
     if !worth_assembling(&build.shaded, order) {
         return Ok(None);
     }
-    let side = SideFile::path_for(out);
-    let parts = write_parts(build, order, &side.path, time);
+    let Some(side) = SideFile::create(out) else {
+        return Ok(None);
+    };
+    let parts = write_parts(build, order, &side, time);
     let parts = match parts {
         Ok(Some(parts)) => parts,
         other => return other.map(|_| None),
@@ -110,18 +112,42 @@ fn worth_assembling(plan: &Shaded<'_>, order: &[(Cow<'_, str>, Item<'_>)]) -> bo
     bound < SIZE_LIMIT
 }
 
-/// `OUT.parts`, removed when dropped.
+/// `OUT.parts`, created by [`SideFile::create`], removed when dropped.
 struct SideFile {
     path: PathBuf,
+    file: File,
 }
 
 impl SideFile {
-    fn path_for(out: &Path) -> SideFile {
+    fn path_for(out: &Path) -> PathBuf {
         let mut name = OsString::from(out.as_os_str());
         name.push(".parts");
-        SideFile {
-            path: PathBuf::from(name),
-        }
+        PathBuf::from(name)
+    }
+
+    /// A new side file beside `out`; `None` if it cannot be made (the crate then writes the jar):
+    /// one a killed build left is replaced, but not a directory or a link of that name.
+    fn create(out: &Path) -> Option<SideFile> {
+        let path = Self::path_for(out);
+        let create = || {
+            File::options()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(&path)
+        };
+        let file = match create() {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let stale = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
+                if !stale || std::fs::remove_file(&path).is_err() {
+                    return None;
+                }
+                create().ok()?
+            }
+            Err(_) => return None,
+        };
+        Some(SideFile { path, file })
     }
 }
 
@@ -142,14 +168,15 @@ struct Parts {
     entries: Vec<EntryInfo>,
 }
 
-/// Every entry but the dependency copies, framed by the zip crate into `path`.
+/// Every entry but the dependency copies, framed by the zip crate into the side file.
 fn write_parts(
     build: &JarBuild<'_>,
     order: &[(Cow<'_, str>, Item<'_>)],
-    path: &Path,
+    side: &SideFile,
     time: DateTime,
 ) -> anyhow::Result<Option<Parts>> {
-    let mut zip = ZipWriter::new(JarSink::new(create_output(path)?));
+    let path = side.path.as_path();
+    let mut zip = ZipWriter::new(JarSink::new(side.file.try_clone()?));
     let mut jars: Vec<DepJar> = Vec::new();
     for (name, item) in order {
         if !matches!(item, Item::Shaded(_)) {
@@ -177,7 +204,7 @@ fn write_parts(
     let size = file.metadata()?.len();
     let mut central = vec![0u8; usize::try_from(size - central_start)?];
     read_exact_at(&file, &mut central, central_start)?;
-    let records = split_records(&central, summary.entries.len())
+    let records = record_spans(&central, summary.entries.len())
         .with_context(|| format!("reading back {}", path.display()))?;
     Ok(Some(Parts {
         file,
@@ -186,30 +213,6 @@ fn write_parts(
         central,
         entries: summary.entries,
     }))
-}
-
-/// The `count` central directory records at the start of `central`, as (start, end).
-fn split_records(central: &[u8], count: usize) -> anyhow::Result<Vec<(usize, usize)>> {
-    let mut records = Vec::with_capacity(count);
-    let mut pos = 0usize;
-    for _ in 0..count {
-        let header = central
-            .get(pos..pos + 46)
-            .context("central directory record cut short")?;
-        anyhow::ensure!(
-            u32_at(header, 0) == CENTRAL_HEADER,
-            "unexpected bytes at central directory offset {pos}"
-        );
-        let end = pos
-            + 46
-            + usize::from(u16_at(header, 28))
-            + usize::from(u16_at(header, 30))
-            + usize::from(u16_at(header, 32));
-        anyhow::ensure!(end <= central.len(), "central directory record cut short");
-        records.push((pos, end));
-        pos = end;
-    }
-    Ok(records)
 }
 
 struct Assembly {
@@ -283,6 +286,13 @@ impl Assembly {
         }
         let (header_start, central_start) = (data.header_start(), data.central_header_start());
         let file_type = data.unix_mode().map_or(0, |mode| mode & S_IFMT_MASK);
+        // The crate asks a newer version for a Unix mode with the directory bit: odd file types
+        // are left to it. So are names a header's 16-bit lengths cannot hold.
+        if (file_type != 0 && file_type != S_IFREG && data.system() != zip::System::Dos)
+            || entry.path.len() > usize::from(u16::MAX) - 46
+        {
+            return Ok(false);
+        }
         let crc32 = data.crc32();
         let size = data.size();
         let compressed = data.compressed_size();
@@ -482,18 +492,6 @@ impl std::io::Read for PartReader<'_> {
     }
 }
 
-fn read_exact_at(file: &File, out: &mut [u8], offset: u64) -> std::io::Result<()> {
-    let mut filled = 0;
-    while filled < out.len() {
-        let n = read_at(file, &mut out[filled..], offset + filled as u64)?;
-        if n == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        filled += n;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use std::io::Write;
@@ -591,12 +589,12 @@ mod tests {
             format!("{:?}", slow_summary.entries)
         );
         assert!(
-            !super::SideFile::path_for(&fast).path.exists(),
+            !super::SideFile::path_for(&fast).is_file(),
             "side file left behind"
         );
         let order = super::super::writer::entry_order_for_tests(&build);
         let probe = dir.join("probe.jar");
-        let file = super::create_output(&probe).unwrap();
+        let file = crate::jar::writer::create_output(&probe).unwrap();
         let assembled = super::try_assemble(&build, &order, file, &probe, time()).unwrap();
         (
             std::fs::read(fast).unwrap(),
@@ -708,6 +706,45 @@ mod tests {
             assert!(!assembled);
             assert_eq!(fast, slow);
         }
+    }
+
+    #[test]
+    fn odd_file_types_are_left_to_the_zip_crate() {
+        let dir = tempfile::tempdir().unwrap();
+        for file_type in [0o040_000u32, 0o060_000, 0o140_000] {
+            let odd = options(CompressionMethod::Stored, System::Unix, 0o644)
+                .external_attributes((file_type | 0o644) << 16);
+            let jar: Entries = vec![
+                (
+                    "org/dep/A.class",
+                    options(CompressionMethod::Deflated, System::Unix, 0o644),
+                    text(1, 500),
+                ),
+                ("org/dep/odd.bin", odd, text(2, 50)),
+            ];
+            let (fast, slow, assembled) = both_ways(dir.path(), vec![jar]);
+            assert!(!assembled, "{file_type:o}");
+            assert_eq!(fast, slow, "{file_type:o}");
+        }
+    }
+
+    #[test]
+    fn a_directory_in_the_side_file_s_place_leaves_the_jar_to_the_zip_crate() {
+        let dir = tempfile::tempdir().unwrap();
+        let squatter = dir.path().join("fast.jar.parts");
+        std::fs::create_dir(&squatter).unwrap();
+        std::fs::write(squatter.join("kept"), "x").unwrap();
+        let jar: Entries = vec![(
+            "org/dep/A.class",
+            options(CompressionMethod::Deflated, System::Unix, 0o644),
+            text(1, 500),
+        )];
+        let (fast, slow, _) = both_ways(dir.path(), vec![jar]);
+        assert_eq!(fast, slow);
+        assert!(
+            squatter.join("kept").is_file(),
+            "the directory was left alone"
+        );
     }
 
     #[test]

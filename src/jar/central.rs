@@ -7,6 +7,8 @@
 use std::borrow::Cow;
 use std::io::{self, Read, Seek, SeekFrom};
 
+use anyhow::Context;
+
 /// One central directory record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CentralEntry {
@@ -100,6 +102,31 @@ fn u64_at(b: &[u8], i: usize) -> u64 {
         b[i + 6],
         b[i + 7],
     ])
+}
+
+/// Where the `count` records at the start of central directory bytes `central` start and end
+/// (the writer's own directories, whose count is known).
+pub(super) fn record_spans(central: &[u8], count: usize) -> anyhow::Result<Vec<(usize, usize)>> {
+    let mut records = Vec::with_capacity(count);
+    let mut pos = 0usize;
+    for _ in 0..count {
+        let header = central
+            .get(pos..pos + 46)
+            .context("central directory record cut short")?;
+        anyhow::ensure!(
+            u32_at(header, 0) == CENTRAL,
+            "unexpected bytes at central directory offset {pos}"
+        );
+        let end = pos
+            + 46
+            + usize::from(u16_at(header, 28))
+            + usize::from(u16_at(header, 30))
+            + usize::from(u16_at(header, 32));
+        anyhow::ensure!(end <= central.len(), "central directory record cut short");
+        records.push((pos, end));
+        pos = end;
+    }
+    Ok(records)
 }
 
 fn bad(message: impl Into<String>) -> io::Error {

@@ -43,15 +43,7 @@ impl JarSource {
 impl JarSource {
     /// Bytes at `offset`, bypassing (and not disturbing) the buffer and position.
     pub(crate) fn read_exact_at(&self, out: &mut [u8], offset: u64) -> io::Result<()> {
-        let mut filled = 0;
-        while filled < out.len() {
-            let n = read_at(&self.file, &mut out[filled..], offset + filled as u64)?;
-            if n == 0 {
-                return Err(io::ErrorKind::UnexpectedEof.into());
-            }
-            filled += n;
-        }
-        Ok(())
+        read_exact_at(&self.file, out, offset)
     }
 
     /// The file's length when it was opened.
@@ -360,6 +352,19 @@ pub(crate) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<us
             other => return other,
         }
     }
+}
+
+/// Exactly `out.len()` bytes at `offset`, or an error (end of file included).
+pub(crate) fn read_exact_at(file: &File, out: &mut [u8], offset: u64) -> io::Result<()> {
+    let mut filled = 0;
+    while filled < out.len() {
+        let n = read_at(file, &mut out[filled..], offset + filled as u64)?;
+        if n == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        filled += n;
+    }
+    Ok(())
 }
 
 #[cfg(unix)]

@@ -19,7 +19,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipArchive, ZipWriter, ZIP64_BYTES_THR};
 
 use super::deps::{DepJar, RawCopy, Shaded, SmallReadError};
-use super::io::{read_at, write_all_at, JarSink};
+use super::io::{read_exact_at, write_all_at, JarSink};
 use super::{EntryInfo, JarBuild, JarSummary};
 use crate::error::Diagnostic;
 use crate::staging::{EntrySource, StagedEntry};
@@ -147,43 +147,19 @@ pub(super) fn write_item<W: Write + Seek>(
 /// record as made on Unix (`version made by`, high byte 3) so it is read as such. Local headers
 /// carry no host, so only the central directory changes.
 fn mark_made_on_unix(file: &File, central_start: u64, count: usize) -> anyhow::Result<()> {
-    const CENTRAL_HEADER: u32 = 0x0201_4b50;
     const UNIX: u8 = 3;
     let len = file.metadata()?.len();
     let size = len
         .checked_sub(central_start)
         .context("the central directory starts past the end of the jar")?;
     let mut directory = vec![0u8; usize::try_from(size)?];
-    let mut filled = 0;
-    while filled < directory.len() {
-        let n = read_at(
-            file,
-            &mut directory[filled..],
-            central_start + filled as u64,
-        )?;
-        if n == 0 {
-            bail!("the jar ended inside its central directory");
-        }
-        filled += n;
+    read_exact_at(file, &mut directory, central_start)
+        .context("the jar ended inside its central directory")?;
+    let records = super::central::record_spans(&directory, count)?;
+    for &(start, _) in &records {
+        directory[start + 5] = UNIX;
     }
-    let mut pos = 0usize;
-    for _ in 0..count {
-        let field = |at: usize| -> anyhow::Result<usize> {
-            let b = directory
-                .get(pos + at..pos + at + 2)
-                .context("central directory record cut short")?;
-            Ok(usize::from(u16::from_le_bytes([b[0], b[1]])))
-        };
-        let signature = directory
-            .get(pos..pos + 4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-        if signature != Some(CENTRAL_HEADER) {
-            bail!("unexpected bytes at central directory offset {pos}");
-        }
-        let next = pos + 46 + field(28)? + field(30)? + field(32)?;
-        directory[pos + 5] = UNIX;
-        pos = next;
-    }
+    let pos = records.last().map_or(0, |&(_, end)| end);
     write_all_at(file, &directory[..pos], central_start)?;
     Ok(())
 }
