@@ -124,6 +124,21 @@ impl BuildPlan {
         BuildPlan::new(Project::load(&options.project)?, options)
     }
 
+    /// The jar path of the topology, or the error for a project without one: what it was wanted
+    /// for (`purpose`: "to submit", "for Flux to run") and how to declare one.
+    pub fn required_topology(&self, purpose: &str) -> anyhow::Result<String> {
+        self.topology.clone().with_context(|| {
+            Diagnostic::new(format!(
+                "{} has no topology {purpose}",
+                self.project_dir.display()
+            ))
+            .fix(
+                "add resources/topology.yaml (Maven) or \
+                 `topology = \"topology.yaml\"` under [package.metadata.stormpack] (Cargo.toml)",
+            )
+        })
+    }
+
     /// The plan for a loaded project, the caller's options and the environment.
     pub fn new(project: Project, options: &BuildOptions) -> anyhow::Result<BuildPlan> {
         let sde = std::env::var("SOURCE_DATE_EPOCH").ok();

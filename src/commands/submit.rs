@@ -103,16 +103,7 @@ fn build_jar(args: &SubmitArgs, filter: Option<&Path>) -> anyhow::Result<Target>
         outcome.jar.display(),
         outcome.sha256
     );
-    let entry = plan.topology.clone().with_context(|| {
-        Diagnostic::new(format!(
-            "{} has no topology to submit",
-            plan.project_dir.display()
-        ))
-        .fix(
-            "add resources/topology.yaml (Maven) or \
-             `topology = \"topology.yaml\"` under [package.metadata.stormpack] (Cargo.toml)",
-        )
-    })?;
+    let entry = plan.required_topology("to submit")?;
     let work_dir = plan.output_dir.join("stormpack-submit");
     Ok(Target {
         jar: outcome.jar,

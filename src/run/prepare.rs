@@ -149,16 +149,7 @@ fn build(options: &RunOptions, reporter: &mut dyn Reporter) -> anyhow::Result<Ta
         )));
         outcome.jar
     };
-    let topology = plan.topology.clone().with_context(|| {
-        Diagnostic::new(format!(
-            "{} has no topology for Flux to run",
-            plan.project_dir.display()
-        ))
-        .fix(
-            "add resources/topology.yaml (Maven) or \
-             `topology = \"topology.yaml\"` under [package.metadata.stormpack] (Cargo.toml)",
-        )
-    })?;
+    let topology = plan.required_topology("for Flux to run")?;
     Ok(Target {
         run_dir: plan.output_dir.join("stormpack-run"),
         jar,
