@@ -258,8 +258,21 @@ impl Assembly {
         plan: &Shaded<'_>,
         entry: &RawCopy,
     ) -> anyhow::Result<bool> {
-        let fail =
-            |e: &dyn std::fmt::Display| plan.copy_error(entry.input, &entry.path, &e.to_string());
+        let Some(source) = self.plain_source(plan, entry)? else {
+            return Ok(false);
+        };
+        self.write_raw(plan, entry, &source)?;
+        Ok(true)
+    }
+
+    /// What the copy of `entry` takes from its jar, its reader left at the entry's data; `None`
+    /// if this framing cannot reproduce the crate's (see the module doc).
+    fn plain_source(
+        &mut self,
+        plan: &Shaded<'_>,
+        entry: &RawCopy,
+    ) -> anyhow::Result<Option<PlainSource>> {
+        let fail = |e: &dyn std::fmt::Display| copy_error(plan, entry, e);
         let Some(jar) = plan.jars.get(entry.input) else {
             return Err(fail(&"internal error: no such dependency jar"));
         };
@@ -275,69 +288,101 @@ impl Assembly {
         let method: u16 = match data.compression() {
             CompressionMethod::Stored => 0,
             CompressionMethod::Deflated => 8,
-            _ => return Ok(false),
+            _ => return Ok(None),
         };
+        let file_type = data.unix_mode().map_or(0, |mode| mode & S_IFMT_MASK);
+        // The crate asks a newer version for a Unix mode with the directory bit: odd file types
+        // are left to it. So are names a header's 16-bit lengths cannot hold.
         if data.encrypted()
             || !data.comment_raw().is_empty()
             || data.size() >= SIZE_LIMIT
             || data.compressed_size() >= SIZE_LIMIT
-        {
-            return Ok(false);
-        }
-        let (header_start, central_start) = (data.header_start(), data.central_header_start());
-        let file_type = data.unix_mode().map_or(0, |mode| mode & S_IFMT_MASK);
-        // The crate asks a newer version for a Unix mode with the directory bit: odd file types
-        // are left to it. So are names a header's 16-bit lengths cannot hold.
-        if (file_type != 0 && file_type != S_IFREG && data.system() != zip::System::Dos)
+            || (file_type != 0 && file_type != S_IFREG && data.system() != zip::System::Dos)
             || entry.path.len() > usize::from(u16::MAX) - 46
         {
-            return Ok(false);
+            return Ok(None);
         }
-        let crc32 = data.crc32();
-        let size = data.size();
-        let compressed = data.compressed_size();
         let Some(flags) = self
-            .central_flags_if_plain(jar, entry.input, central_start, entry.source.as_bytes())
+            .central_flags_if_plain(
+                jar,
+                entry.input,
+                data.central_header_start(),
+                entry.source.as_bytes(),
+            )
             .map_err(|e| fail(&e))?
         else {
-            return Ok(false);
+            return Ok(None);
         };
-        let flags = flags & LANGUAGE_ENCODING;
-        let reader = self.readers[entry.input].get_or_insert_with(|| jar.reader());
+        self.seek_to_data(
+            jar,
+            entry.input,
+            data.header_start(),
+            data.compressed_size(),
+        )
+        .map_err(|e| fail(&e))?;
+        Ok(Some(PlainSource {
+            method,
+            flags: flags & LANGUAGE_ENCODING,
+            // The crate's options give a mode without a file type that of a regular file.
+            file_type: if file_type == 0 { S_IFREG } else { file_type },
+            crc32: data.crc32(),
+            size: data.size(),
+            compressed: data.compressed_size(),
+        }))
+    }
+
+    /// Jar `input`'s reader moved to the data of the entry whose local header is at
+    /// `header_start` (its length read there), checked to end before the central directory.
+    fn seek_to_data(
+        &mut self,
+        jar: &DepJar,
+        input: usize,
+        header_start: u64,
+        compressed: u64,
+    ) -> Result<(), String> {
+        let reader = self.readers[input].get_or_insert_with(|| jar.reader());
         let mut local = [0u8; 30];
         reader
             .seek(SeekFrom::Start(header_start))
-            .map_err(|e| fail(&e))?;
-        std::io::Read::read_exact(reader, &mut local).map_err(|e| fail(&e))?;
+            .and_then(|_| std::io::Read::read_exact(reader, &mut local))
+            .map_err(|e| e.to_string())?;
         if u32_at(&local, 0) != LOCAL_HEADER {
-            return Err(fail(&"no local header where the central directory points"));
+            return Err("no local header where the central directory points".to_string());
         }
         let data_start =
             header_start + 30 + u64::from(u16_at(&local, 26)) + u64::from(u16_at(&local, 28));
         if data_start + compressed > jar.central_directory_start() {
-            return Err(fail(
-                &"the entry runs past the central directory; the file is damaged",
-            ));
+            return Err(
+                "the entry runs past the central directory; the file is damaged".to_string(),
+            );
         }
         reader
             .seek(SeekFrom::Start(data_start))
-            .map_err(|e| fail(&e))?;
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
 
+    /// The local header, the data (from the reader [`Self::plain_source`] positioned) and the
+    /// central directory record of a raw copy.
+    fn write_raw(
+        &mut self,
+        plan: &Shaded<'_>,
+        entry: &RawCopy,
+        source: &PlainSource,
+    ) -> anyhow::Result<()> {
         let name = entry.path.as_bytes();
-        let version: u16 = if method == 8 { 20 } else { 10 };
-        // The crate's options give a mode without a file type that of a regular file.
-        let file_type = if file_type == 0 { S_IFREG } else { file_type };
-        let mode = (if entry.executable { 0o755 } else { 0o644 }) | file_type;
+        let version: u16 = if source.method == 8 { 20 } else { 10 };
+        let mode = (if entry.executable { 0o755 } else { 0o644 }) | source.file_type;
         let offset = u32::try_from(self.sink.position())?;
         let common = Common {
             version,
-            flags,
-            method,
+            flags: source.flags,
+            method: source.method,
             time: self.time.timepart(),
             date: self.time.datepart(),
-            crc32,
-            compressed: u32::try_from(compressed)?,
-            size: u32::try_from(size)?,
+            crc32: source.crc32,
+            compressed: u32::try_from(source.compressed)?,
+            size: u32::try_from(source.size)?,
             name_len: u16::try_from(name.len())?,
         };
         let mut header = [0u8; 30];
@@ -346,9 +391,12 @@ impl Assembly {
         // and no extra field (bytes 28..30)
         self.sink.write_all(&header)?;
         self.sink.write_all(name)?;
+        let Some(reader) = self.readers[entry.input].as_mut() else {
+            anyhow::bail!("internal error: jar {} has no reader", entry.input);
+        };
         self.sink
-            .append_from(reader, compressed)
-            .map_err(|e| fail(&e))?;
+            .append_from(reader, source.compressed)
+            .map_err(|e| copy_error(plan, entry, &e))?;
 
         let mut record = [0u8; 46];
         record[..4].copy_from_slice(&CENTRAL_HEADER.to_le_bytes());
@@ -362,13 +410,17 @@ impl Assembly {
         self.central.extend_from_slice(name);
         self.entries.push(EntryInfo {
             path: entry.path.clone(),
-            size,
-            compressed_size: compressed,
-            method: Cow::Borrowed(if method == 8 { "deflated" } else { "stored" }),
-            crc32,
+            size: source.size,
+            compressed_size: source.compressed,
+            method: Cow::Borrowed(if source.method == 8 {
+                "deflated"
+            } else {
+                "stored"
+            }),
+            crc32: source.crc32,
             mode,
         });
-        Ok(true)
+        Ok(())
     }
 
     /// The flags of the central directory record of `name` at `central_start` of jar `input`,
@@ -445,6 +497,23 @@ impl Assembly {
         self.sink.into_file()?;
         Ok(self.entries)
     }
+}
+
+/// What a raw copy takes from its source entry.
+struct PlainSource {
+    method: u16,
+    /// Only the UTF-8 name flag.
+    flags: u16,
+    /// With the type bits of a regular file when the source had none.
+    file_type: u32,
+    crc32: u32,
+    size: u64,
+    compressed: u64,
+}
+
+/// The error for a dependency entry that cannot be copied.
+fn copy_error(plan: &Shaded<'_>, entry: &RawCopy, e: &dyn std::fmt::Display) -> anyhow::Error {
+    plan.copy_error(entry.input, &entry.path, &e.to_string())
 }
 
 /// The fields a local header and a central directory record share, in their order.

@@ -155,33 +155,7 @@ pub fn plan_with(
             .collect(),
         None => inputs,
     };
-    // Each jar opened and scanned on one of two threads; errors then reported in classpath
-    // order: an unreadable jar first, then Storm's runtime, then a bad entry.
-    let opened = map_inputs(&inputs, |input_index, input| {
-        let mut archive = open_jar(input);
-        let found = match &mut archive {
-            Ok(archive) => scan_one(input_index, input, archive, options),
-            Err(_) => Ok(Found::default()),
-        };
-        (archive, found)
-    })?;
-    let mut archives = Vec::with_capacity(opened.len());
-    let mut scans = Vec::with_capacity(opened.len());
-    for (archive, found) in opened {
-        archives.push(archive?);
-        scans.push(found);
-    }
-    if !options.allow_storm_runtime {
-        guard(&inputs, &archives)?;
-    }
-
-    // Every candidate from every jar, in classpath order (each jar's sorted by path); a stable
-    // sort by path then puts the copies of one path next to each other with the first in
-    // classpath order first.
-    let mut found = Found::default();
-    for scan in scans {
-        found.absorb(scan?);
-    }
+    let (mut archives, found) = open_and_scan(&inputs, options)?;
     let Found {
         mut candidates,
         service_sources,
@@ -228,6 +202,38 @@ pub fn plan_with(
             .map(|c| c.relocations.clone())
             .unwrap_or_default(),
     })
+}
+
+/// Every jar opened and scanned, on one of two threads; errors reported in classpath order: an
+/// unreadable jar first, then Storm's runtime (unless allowed), then a bad entry. What the scans
+/// found is joined in classpath order (each jar's candidates sorted by path, so a stable sort by
+/// path then puts the copies of one path together, the first in classpath order first).
+fn open_and_scan(
+    inputs: &[ShadeInput],
+    options: &ShadeOptions,
+) -> anyhow::Result<(Vec<DepJar>, Found)> {
+    let opened = map_inputs(inputs, |input_index, input| {
+        let mut archive = open_jar(input);
+        let found = match &mut archive {
+            Ok(archive) => scan_one(input_index, input, archive, options),
+            Err(_) => Ok(Found::default()),
+        };
+        (archive, found)
+    })?;
+    let mut archives = Vec::with_capacity(opened.len());
+    let mut scans = Vec::with_capacity(opened.len());
+    for (archive, found) in opened {
+        archives.push(archive?);
+        scans.push(found);
+    }
+    if !options.allow_storm_runtime {
+        guard(inputs, &archives)?;
+    }
+    let mut found = Found::default();
+    for scan in scans {
+        found.absorb(scan?);
+    }
+    Ok((archives, found))
 }
 
 fn refuse_project_defaults_yaml(staging: &Staging) -> anyhow::Result<()> {
