@@ -27,7 +27,7 @@ use zip::{CompressionMethod, DateTime, ZipWriter};
 use super::central::{record_spans, u16_at, u32_at};
 use super::deps::{DepJar, RawCopy, Shaded};
 use super::io::{read_at, read_exact_at, JarSink, JarSource};
-use super::writer::{summarize, write_item, Item};
+use super::writer::{method_name, summarize, write_item, Item};
 use super::{EntryInfo, JarBuild, JarSummary};
 
 const LOCAL_HEADER: u32 = 0x0403_4b50;
@@ -243,10 +243,11 @@ impl Assembly {
             at: start,
         };
         self.sink.append_from(&mut source, end - start)?;
-        let mut record = parts.central[r0..r1].to_vec();
+        let at = self.central.len();
+        self.central.extend_from_slice(&parts.central[r0..r1]);
+        let record = &mut self.central[at..];
         record[5] = 3; // made on Unix, as `mark_made_on_unix` marks every record
         record[42..46].copy_from_slice(&u32::try_from(offset)?.to_le_bytes());
-        self.central.extend_from_slice(&record);
         self.entries.push(info.clone());
         Ok(())
     }
@@ -285,7 +286,8 @@ impl Assembly {
         {
             return Err(fail(&"the jar changed on disk since it was planned"));
         }
-        let method: u16 = match data.compression() {
+        let compression = data.compression();
+        let method: u16 = match compression {
             CompressionMethod::Stored => 0,
             CompressionMethod::Deflated => 8,
             _ => return Ok(None),
@@ -321,6 +323,7 @@ impl Assembly {
         )
         .map_err(|e| fail(&e))?;
         Ok(Some(PlainSource {
+            compression,
             method,
             flags: flags & LANGUAGE_ENCODING,
             // The crate's options give a mode without a file type that of a regular file.
@@ -412,11 +415,7 @@ impl Assembly {
             path: entry.path.clone(),
             size: source.size,
             compressed_size: source.compressed,
-            method: Cow::Borrowed(if source.method == 8 {
-                "deflated"
-            } else {
-                "stored"
-            }),
+            method: method_name(source.compression),
             crc32: source.crc32,
             mode,
         });
@@ -501,6 +500,8 @@ impl Assembly {
 
 /// What a raw copy takes from its source entry.
 struct PlainSource {
+    compression: CompressionMethod,
+    /// Its number in the headers.
     method: u16,
     /// Only the UTF-8 name flag.
     flags: u16,

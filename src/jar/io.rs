@@ -38,9 +38,7 @@ impl JarSource {
             buf_start: 0,
         })
     }
-}
 
-impl JarSource {
     /// Bytes at `offset`, bypassing (and not disturbing) the buffer and position.
     pub(crate) fn read_exact_at(&self, out: &mut [u8], offset: u64) -> io::Result<()> {
         read_exact_at(&self.file, out, offset)
